@@ -1,0 +1,75 @@
+//! Command-line surface of `dars`. Each subcommand parses its flags here and hands a plain
+//! config to the module that owns the work, so the modules never see clap.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::{demo, serve, simulate};
+
+#[derive(Debug, Parser)]
+#[command(name = "dars", version = dars_shared::VERSION, about = "Day-Ahead Risk Scout")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a demo firm's PropReports-style fills and daily totals.
+    Simulate {
+        /// Number of active traders (legacy `_OLD` accounts come on top).
+        #[arg(long, default_value_t = 12)]
+        traders: usize,
+        /// Number of trading days (weekdays, exchange holidays skipped).
+        #[arg(long, default_value_t = 625)]
+        days: usize,
+        /// Random seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long, default_value = "data/demo")]
+        out: PathBuf,
+        /// Skip writing oracle.csv (the simulator's own evening-before loss probabilities).
+        #[arg(long)]
+        no_oracle: bool,
+    },
+    /// Serve the web app, the published model and the API.
+    Serve(serve::ServeArgs),
+    /// The README's main job: demo firm → lake → model → web app on 127.0.0.1.
+    Demo(demo::DemoArgs),
+}
+
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Simulate {
+            traders,
+            days,
+            seed,
+            out,
+            no_oracle,
+        } => {
+            let cfg = simulate::SimConfig {
+                traders,
+                days,
+                seed,
+                oracle: !no_oracle,
+            };
+            let summary = simulate::simulate_to_dir(&cfg, &out)?;
+            println!(
+                "simulated {traders} traders x {days} days: {} fills, {} account-days",
+                summary.fills, summary.account_days
+            );
+            println!("  fills:  {}", summary.fills_csv.display());
+            println!("  totals: {}", summary.totals_csv.display());
+            if let Some(oracle) = &summary.oracle_csv {
+                println!("  oracle: {}", oracle.display());
+            }
+            Ok(())
+        }
+        Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
+    }
+}

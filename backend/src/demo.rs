@@ -1,0 +1,39 @@
+//! `dars demo`: the README's first command. Runs the whole morning pipeline on a simulated
+//! firm so a newcomer sees the product working end to end before pointing it at real exports.
+//! Each step prints what it did; the last one serves the web app and prints the URL.
+
+use anyhow::Result;
+
+use crate::serve::{self, ServeArgs};
+use crate::simulate::{self, SimConfig};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Serving flags; `--demo-dir` is also where the demo firm's raw exports are written.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Stop after preparing everything instead of serving (used by tests and scripts).
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+pub fn run(args: &DemoArgs) -> Result<()> {
+    let cfg = SimConfig::default();
+    println!(
+        "[1/2] simulating a demo firm: {} traders x {} trading days (seed {})",
+        cfg.traders, cfg.days, cfg.seed
+    );
+    let sim = simulate::simulate_to_dir(&cfg, &args.serve.demo_dir)?;
+    println!(
+        "      {} fills, {} account-days -> {}",
+        sim.fills,
+        sim.account_days,
+        args.serve.demo_dir.display()
+    );
+    if args.no_serve {
+        return Ok(());
+    }
+    println!("[2/2] serving the web app");
+    println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
+    serve::run(&args.serve)
+}

@@ -1,0 +1,17 @@
+//! `dars`: the native side of Day-Ahead Risk Scout. `main` only maps the result of [`cli::run`]
+//! to an exit code so that every command stays testable as library code.
+
+mod cli;
+mod demo;
+mod serve;
+mod simulate;
+
+fn main() -> std::process::ExitCode {
+    match cli::run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Reusable view pieces.
+
+pub mod drop_zone;
+pub mod footer;

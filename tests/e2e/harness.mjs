@@ -1,0 +1,65 @@
+// Shared fixtures of the browser tests: the real `dars` binary serving the real Trunk build,
+// and Debian's Chromium driven by playwright-core (never a downloaded browser).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(import.meta.dirname, '../..');
+export const bin = process.env.DARS_BIN ?? path.join(root, 'target/debug/dars');
+export const webDir = process.env.DARS_WEB_DIR ?? path.join(root, 'target/site');
+export const shotDir = path.join(root, 'target/e2e');
+mkdirSync(shotDir, { recursive: true });
+
+/** Runs a `dars` subcommand to completion and returns its stdout. */
+export function dars(...args) {
+  return execFileSync(bin, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** A small simulated firm in a fresh directory, for the page's "load demo data" button. */
+export function simulateFirm({ traders = 4, days = 40 } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dars-e2e-demo-'));
+  dars('simulate', '--traders', String(traders), '--days', String(days), '--out', dir);
+  return dir;
+}
+
+/** Starts `dars serve` on a free loopback port; resolves once it printed its URL. */
+export async function startServer({ demoDir, modelsDir = mkdtempSync(path.join(tmpdir(), 'dars-e2e-models-')) }) {
+  const proc = spawn(
+    bin,
+    ['serve', '--addr', '127.0.0.1:0', '--web-dir', webDir, '--demo-dir', demoDir, '--models-dir', modelsDir],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`dars serve printed no URL in 30 s: ${out}`)), 30_000);
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/serving on (http:\/\/\S+?)\/?\s/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dars serve exited early with ${code}: ${out}`));
+    });
+  });
+  return { url, stop: () => proc.kill('SIGTERM') };
+}
+
+/** Headless Debian Chromium with a fresh profile, flags that work as root on a closed network. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'dars-e2e-chromium-'));
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+  });
+}
