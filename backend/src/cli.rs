@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::{demo, serve, simulate};
+use crate::{demo, export, lake, serve, simulate};
 
 #[derive(Debug, Parser)]
 #[command(name = "dars", version = dars_shared::VERSION, about = "Day-Ahead Risk Scout")]
@@ -35,10 +35,21 @@ enum Command {
         #[arg(long)]
         no_oracle: bool,
     },
+    /// Ingest fills, daily-totals and closing-price exports into the lake.
+    Ingest(lake::IngestArgs),
+    /// Export lake tables.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Serve the web app, the published model and the API.
     Serve(serve::ServeArgs),
     /// The README's main job: demo firm → lake → model → web app on 127.0.0.1.
     Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// The daily table (one row per account and trading day).
+    Daily(export::ExportDailyArgs),
 }
 
 pub fn run() -> Result<()> {
@@ -69,6 +80,15 @@ pub fn run() -> Result<()> {
             }
             Ok(())
         }
+        Command::Ingest(args) => {
+            let outcome = lake::ingest_files(&args)?;
+            println!(
+                "ingested {} file(s), {} already in the lake",
+                outcome.files_ingested, outcome.files_unchanged
+            );
+            Ok(())
+        }
+        Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
     }

@@ -2,7 +2,11 @@
 //! firm so a newcomer sees the product working end to end before pointing it at real exports.
 //! Each step prints what it did; the last one serves the web app and prints the URL.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
+
+use crate::lake::{self, IngestArgs};
 
 use crate::serve::{self, ServeArgs};
 use crate::simulate::{self, SimConfig};
@@ -12,6 +16,9 @@ pub struct DemoArgs {
     /// Serving flags; `--demo-dir` is also where the demo firm's raw exports are written.
     #[command(flatten)]
     pub serve: ServeArgs,
+    /// Data directory of the lake.
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
     /// Stop after preparing everything instead of serving (used by tests and scripts).
     #[arg(long)]
     pub no_serve: bool,
@@ -20,7 +27,7 @@ pub struct DemoArgs {
 pub fn run(args: &DemoArgs) -> Result<()> {
     let cfg = SimConfig::default();
     println!(
-        "[1/2] simulating a demo firm: {} traders x {} trading days (seed {})",
+        "[1/3] simulating a demo firm: {} traders x {} trading days (seed {})",
         cfg.traders, cfg.days, cfg.seed
     );
     let sim = simulate::simulate_to_dir(&cfg, &args.serve.demo_dir)?;
@@ -30,10 +37,20 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         sim.account_days,
         args.serve.demo_dir.display()
     );
+    println!("[2/3] ingesting the demo exports into the lake at {}", args.data.display());
+    let ingest = IngestArgs {
+        files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
+        closes: Vec::new(),
+        data: args.data.clone(),
+        strict: false,
+        legacy_suffix: "_OLD".into(),
+        include_legacy: false,
+    };
+    lake::ingest_files(&ingest)?;
     if args.no_serve {
         return Ok(());
     }
-    println!("[2/2] serving the web app");
+    println!("[3/3] serving the web app");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
     serve::run(&args.serve)
 }

@@ -3,6 +3,8 @@
 
 mod cli;
 mod demo;
+mod export;
+mod lake;
 mod serve;
 mod simulate;
 

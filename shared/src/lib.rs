@@ -6,7 +6,29 @@
 //! here, with no platform-only dependencies, is what guarantees the browser and the server agree
 //! to the cent. Data flows one way: raw CSV → fills → daily table → features → prediction →
 //! explanation → view.
+//!
+//! The first steps of that flow:
+//! - [`ingest`]: bytes → [`ingest::FillsBatch`] / [`ingest::TotalsBatch`] / [`ingest::ClosesBatch`],
+//!   each with a [`ingest::Detection`] (what the file is) and an [`ingest::IngestReport`] (every
+//!   row accounted for).
+//! - [`pnl`]: fills → FIFO realized/unrealized P&L per account-day and round trips.
+//! - [`daily`]: fills + P&L (or a totals file) → the daily table, as CSV or JSON.
+//! - [`reconcile`]: computed days vs a back office's totals.
 
+pub mod daily;
+pub mod error;
+pub mod explain;
+pub mod ingest;
+pub mod model;
+pub mod pnl;
+pub mod reconcile;
+pub mod schema;
 pub mod version;
 
+pub use error::IngestError;
+pub use explain::{Shap, ShapExplainer};
+pub use ingest::{AnyBatch, Detection, FillsBatch, IngestOptions, IngestReport, TotalsBatch};
+pub use model::LgbmModel;
+pub use pnl::PnlResult;
+pub use schema::{Closes, DailyRow, DailyTotal, Fill, FillSet, RoundTrip, Side};
 pub use version::VERSION;

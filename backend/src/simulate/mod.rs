@@ -1,38 +1,39 @@
-//! Demo firm simulator (`dars simulate`). Being written; the signatures are the contract.
+//! Demo firm simulator (`dars simulate`): PropReports-style fills and daily totals for a
+//! synthetic prop-trading firm, plus the simulator's own day-ahead loss probabilities.
+//!
+//! DARS cannot ship real traders' fills, yet its model, its demo and its tests all need data with
+//! the structure real desks show: small persistent skill differences, tilt after losses that
+//! decays over days, more risk after bad mornings, losers held longer than winners, heavy traders
+//! doing worse after fees, and a shared market regime with persistence. Noise would teach the
+//! model nothing, so every one of those mechanisms is generated explicitly, and the oracle
+//! (`oracle.csv`) reports how predictable each trader-day was from the evening before, which is
+//! the benchmark the trained model is judged against.
+//!
+//! The exports must also look like the real thing, because the same parser ingests users' files:
+//! exact PropReports headers, US Eastern timestamps, B/S/T sides, partial fills, per-share and
+//! per-notional fees with rebates, negatives sometimes in parentheses, totals that reconcile to
+//! the cent with a FIFO match over the fills. Runs are reproducible: one ChaCha stream for the
+//! market and one per account, all derived from the seed, so the same configuration gives
+//! byte-identical files whatever the thread count.
+//!
+//! Data flow: `calendar` and `market` (shared) → `account` (roster, per-account day) → `day`
+//! (structure shared with `oracle`) → `session` (fills) → `ledger` (sides, fees, FIFO totals) →
+//! `run` (threads, ordering, ids) → `propreports` + `atomic` (files).
 
-use std::path::{Path, PathBuf};
+mod account;
+mod atomic;
+mod calendar;
+mod config;
+mod day;
+mod fees;
+mod ledger;
+mod market;
+mod oracle;
+mod propreports;
+mod run;
+mod session;
+mod symbols;
+mod trader;
 
-/// What to simulate. Defaults are the README demo firm.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    pub traders: usize,
-    pub days: usize,
-    pub seed: u64,
-    /// Also write `oracle.csv`: the simulator's own P(day closes negative | known the evening before).
-    pub oracle: bool,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        Self {
-            traders: 12,
-            days: 625,
-            seed: 42,
-            oracle: true,
-        }
-    }
-}
-
-/// What was written, for the command's closing lines.
-#[derive(Debug, Clone)]
-pub struct SimSummary {
-    pub fills_csv: PathBuf,
-    pub totals_csv: PathBuf,
-    pub oracle_csv: Option<PathBuf>,
-    pub fills: usize,
-    pub account_days: usize,
-}
-
-pub fn simulate_to_dir(cfg: &SimConfig, _dir: &Path) -> anyhow::Result<SimSummary> {
-    anyhow::bail!("the simulator is not written yet (asked for {} traders)", cfg.traders)
-}
+pub use config::{SimConfig, SimSummary};
+pub use run::simulate_to_dir;

@@ -1,0 +1,352 @@
+//! `dars ingest FILE...`: raw exports into the lake, with a full account of every row.
+//!
+//! Each file is kept byte for byte under its SHA-256 (the same file twice changes nothing), parsed
+//! by `dars-shared`, and merged into date partitions. A newer export that covers account-days
+//! already in the lake replaces those account-days rather than adding to them, so overlapping
+//! weekly and monthly exports never double-count P&L. After the merge the daily table is rebuilt
+//! from all fills (FIFO carries positions across days, so a day's P&L can depend on earlier files)
+//! and, where back-office totals exist, reconciled against them to the cent.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use dars_shared::ingest::{AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport};
+use dars_shared::{Closes, DailyRow, DailyTotal, FillSet, daily, reconcile};
+use sha2::{Digest, Sha256};
+
+use super::records::LakeFill;
+use super::store::{Lake, ManifestEntry, write_atomic};
+
+/// Flags of `dars ingest`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IngestArgs {
+    /// Fills, daily-totals or closing-price CSV files; each file's kind and dialect is detected
+    /// from its header.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Closing prices (`date,symbol,close`) for marking overnight positions.
+    #[arg(long)]
+    pub closes: Vec<PathBuf>,
+    /// Data directory holding `raw/` and `lake/`.
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
+    /// Reject a whole file at its first bad row instead of keeping the good rows.
+    #[arg(long)]
+    pub strict: bool,
+    /// Accounts whose id ends with this suffix are legacy accounts, excluded and counted.
+    #[arg(long, default_value = "_OLD")]
+    pub legacy_suffix: String,
+    /// Keep legacy accounts.
+    #[arg(long)]
+    pub include_legacy: bool,
+}
+
+/// Rejections printed per file; the full list is written beside the lake.
+const REJECTIONS_SHOWN: usize = 20;
+/// Files above this size get a progress bar.
+const PROGRESS_BYTES: usize = 8 << 20;
+
+/// What one ingest did, for callers that chain steps (the demo) and for tests.
+#[derive(Debug, Default)]
+pub struct IngestOutcome {
+    pub files_ingested: usize,
+    pub files_unchanged: usize,
+    pub daily_rows: usize,
+    pub discrepancies: usize,
+}
+
+pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
+    let lake = Lake::open(&args.data);
+    let mut manifest = lake.manifest()?;
+    let opts = IngestOptions {
+        strict: args.strict,
+        legacy_suffix: (!args.include_legacy).then(|| args.legacy_suffix.clone()),
+        max_rejections_listed: None,
+    };
+    let mut outcome = IngestOutcome::default();
+    let inputs = args.closes.iter().map(|p| (p, Some(FileKind::Closes)));
+    let inputs = inputs.chain(args.files.iter().map(|p| (p, None)));
+    for (path, must_be) in inputs {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).with_context(|| format!("reading {name}"))?;
+        let sha = hex_sha256(&bytes);
+        if let Some(prev) = manifest.find(&sha) {
+            println!(
+                "{name}: identical to {} ingested {}; nothing changed",
+                prev.name,
+                prev.ingested_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            outcome.files_unchanged += 1;
+            continue;
+        }
+        let batch = read_file(&name, &bytes, &opts)?;
+        let detection = batch.detection();
+        if let Some(kind) = must_be {
+            anyhow::ensure!(
+                detection.kind == kind,
+                "{name}: given with --closes but it is a {} file ({})",
+                detection.kind,
+                detection.dialect.label()
+            );
+        }
+        println!("{name}: {}", detection.message);
+        let report = batch.report();
+        print_report(&lake, &sha, report)?;
+        lake.store_raw(&sha, &bytes)?;
+        match &batch {
+            AnyBatch::Fills(b) => {
+                let replaced = merge_fills(&lake, &b.fills, &sha)?;
+                if replaced > 0 {
+                    println!("  replaced {replaced} account-day(s) already in the lake with this file's fills");
+                }
+                for (account, trader) in &b.fills.trader_names {
+                    manifest.trader_names.insert(account.clone(), trader.clone());
+                }
+            }
+            AnyBatch::Totals(b) => {
+                let replaced = merge_totals(&lake, &b.totals)?;
+                if replaced > 0 {
+                    println!("  replaced {replaced} reported account-day(s) already in the lake");
+                }
+            }
+            AnyBatch::Closes(b) => println!("  {} closing prices over {} day(s)", b.closes.len(), b.closes.dates().count()),
+        }
+        manifest.files.push(ManifestEntry {
+            sha256: sha,
+            name,
+            kind: detection.kind,
+            dialect: detection.dialect.label().to_owned(),
+            ingested_at: chrono::Utc::now(),
+            rows_read: report.rows_read,
+            rows_kept: report.rows_kept,
+            rows_rejected: report.rows_rejected,
+            rows_excluded: report.rows_excluded,
+        });
+        outcome.files_ingested += 1;
+    }
+    if outcome.files_ingested == 0 {
+        println!("lake unchanged: {}", lake.root().display());
+        return Ok(outcome);
+    }
+    let (rows, discrepancies) = rebuild_daily(&lake, &manifest, &opts)?;
+    outcome.daily_rows = rows;
+    outcome.discrepancies = discrepancies;
+    // The manifest goes last: if anything above failed, the files are not recorded as ingested
+    // and a re-run redoes them (merging is idempotent because it replaces account-days).
+    lake.save_manifest(&manifest)?;
+    Ok(outcome)
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Parses one file; large fills files are read in chunks behind a progress bar.
+fn read_file(name: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBatch> {
+    let detection = dars_shared::ingest::detect_file(name, bytes)?;
+    if detection.kind != FileKind::Fills || bytes.len() < PROGRESS_BYTES {
+        return Ok(dars_shared::ingest::read_any(name, bytes, opts)?);
+    }
+    let bar = indicatif::ProgressBar::new(bytes.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "  {bar:40} {bytes}/{total_bytes} {msg} ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut reader = FillsReader::new(name, bytes, opts)?;
+    loop {
+        let p = reader.read(200_000)?;
+        bar.set_position(p.bytes_read);
+        bar.set_message(format!("{} rows", p.rows_read));
+        if p.done {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(AnyBatch::Fills(reader.finish()?))
+}
+
+/// Prints the summary and the first rejections; writes every rejection to
+/// `lake/rejections/<sha256>.txt` so none is ever dropped silently.
+fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
+    for line in report.summary().lines() {
+        println!("  {line}");
+    }
+    if report.rejections.is_empty() {
+        return Ok(());
+    }
+    for r in report.rejections.iter().take(REJECTIONS_SHOWN) {
+        println!("    {r}");
+    }
+    let path = lake.root().join("lake").join("rejections").join(format!("{sha}.txt"));
+    let mut text = String::new();
+    for r in &report.rejections {
+        let _ = writeln!(text, "{r}");
+    }
+    write_atomic(&path, text.as_bytes())?;
+    if report.rejections.len() > REJECTIONS_SHOWN {
+        println!(
+            "    … {} more; every rejection is listed in {}",
+            report.rejections.len() - REJECTIONS_SHOWN,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Merges a file's fills into the date partitions; returns how many account-days it replaced.
+fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<usize> {
+    let mut by_day: BTreeMap<NaiveDate, Vec<LakeFill>> = BTreeMap::new();
+    for f in &set.fills {
+        by_day.entry(f.time.date()).or_default().push(LakeFill::from_fill(set, f, sha));
+    }
+    let mut replaced = 0;
+    for (date, new_rows) in by_day {
+        let accounts: HashSet<&str> = new_rows.iter().map(|f| f.account.as_str()).collect();
+        let existing = lake.read_fills_partition(date)?;
+        let replaced_here: HashSet<&str> = existing
+            .iter()
+            .filter(|f| accounts.contains(f.account.as_str()))
+            .map(|f| f.account.as_str())
+            .collect();
+        replaced += replaced_here.len();
+        let mut merged: Vec<LakeFill> = existing
+            .iter()
+            .filter(|f| !accounts.contains(f.account.as_str()))
+            .cloned()
+            .collect();
+        merged.extend(new_rows.iter().cloned());
+        // Stable: fills of one second keep their order within the file, which FIFO relies on.
+        merged.sort_by_key(|f| f.time);
+        lake.write_fills_partition(date, &merged)?;
+    }
+    Ok(replaced)
+}
+
+/// Merges reported totals; a later file's row for an account-day replaces the earlier one.
+fn merge_totals(lake: &Lake, totals: &[DailyTotal]) -> Result<usize> {
+    let mut by_day: BTreeMap<NaiveDate, Vec<DailyTotal>> = BTreeMap::new();
+    for t in totals {
+        by_day.entry(t.date).or_default().push(t.clone());
+    }
+    let mut replaced = 0;
+    for (date, new_rows) in by_day {
+        let accounts: HashSet<&str> = new_rows.iter().map(|t| t.account_id.as_str()).collect();
+        let mut merged = lake.read_totals_partition(date)?;
+        let before = merged.len();
+        merged.retain(|t| !accounts.contains(t.account_id.as_str()));
+        replaced += before - merged.len();
+        merged.extend(new_rows);
+        lake.write_totals_partition(date, &merged)?;
+    }
+    Ok(replaced)
+}
+
+/// Rebuilds the daily table from everything in the lake and reconciles it with reported totals.
+/// Returns (daily rows, discrepancies).
+fn rebuild_daily(
+    lake: &Lake,
+    manifest: &super::store::Manifest,
+    opts: &IngestOptions,
+) -> Result<(usize, usize)> {
+    let closes = load_closes(lake, manifest, opts)?;
+    let fills = lake.all_fills()?;
+    let (_, mut rows) = daily::from_fills(&fills, closes.as_ref());
+    // Per account, days come from fills when the account has fills, else from reported totals.
+    let mut fill_span: HashMap<String, (NaiveDate, NaiveDate)> = HashMap::new();
+    for r in &rows {
+        let e = fill_span.entry(r.account_id.clone()).or_insert((r.date, r.date));
+        e.0 = e.0.min(r.date);
+        e.1 = e.1.max(r.date);
+    }
+    let totals = lake.all_totals()?;
+    let (with_fills, totals_only): (Vec<DailyTotal>, Vec<DailyTotal>) =
+        totals.into_iter().partition(|t| fill_span.contains_key(&t.account_id));
+    let from_fills = rows.len();
+    rows.extend(daily::from_totals(&totals_only));
+    rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+    let days = lake.write_daily(&rows)?;
+    let accounts: BTreeSet<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
+    println!(
+        "daily table: {} account-days ({} from fills, {} from reported totals), {} accounts, {} trading days",
+        rows.len(),
+        from_fills,
+        rows.len() - from_fills,
+        accounts.len(),
+        days
+    );
+    // Reconcile only inside each account's span of fills: totals outside it have nothing to
+    // be compared with.
+    let comparable: Vec<DailyTotal> = with_fills
+        .into_iter()
+        .filter(|t| fill_span.get(&t.account_id).is_some_and(|(a, b)| *a <= t.date && t.date <= *b))
+        .collect();
+    if comparable.is_empty() {
+        return Ok((rows.len(), 0));
+    }
+    let computed: Vec<DailyRow> = rows.iter().filter(|r| r.fills_cnt.is_some()).cloned().collect();
+    let found = reconcile::reconcile(&computed, &comparable);
+    write_reconciliation(lake, &found)?;
+    if found.is_empty() {
+        println!(
+            "reconciliation: all {} reported account-days match the computed totals to the cent",
+            comparable.len()
+        );
+    } else {
+        println!(
+            "reconciliation: {} of {} reported account-days differ by more than one cent (all listed in {}):",
+            found.len(),
+            comparable.len(),
+            lake.reconciliation_path().display()
+        );
+        for d in found.iter().take(REJECTIONS_SHOWN) {
+            println!("    {d}");
+        }
+    }
+    Ok((rows.len(), found.len()))
+}
+
+fn write_reconciliation(lake: &Lake, found: &[reconcile::Discrepancy]) -> Result<()> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["date", "account_id", "kind", "computed_total", "reported_total"])?;
+    for d in found {
+        let fmt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+        out.write_record([
+            d.date.to_string(),
+            d.account_id.clone(),
+            format!("{:?}", d.kind),
+            fmt(d.computed_total),
+            fmt(d.reported_total),
+        ])?;
+    }
+    let bytes = out.into_inner().context("finishing reconciliation CSV")?;
+    write_atomic(&lake.reconciliation_path(), &bytes)
+}
+
+/// All closing-price files ever ingested, later files overriding earlier ones.
+fn load_closes(
+    lake: &Lake,
+    manifest: &super::store::Manifest,
+    opts: &IngestOptions,
+) -> Result<Option<Closes>> {
+    let mut closes: Option<Closes> = None;
+    for entry in manifest.files.iter().filter(|e| e.kind == FileKind::Closes) {
+        let path = lake.raw_path(&entry.sha256);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let batch = dars_shared::ingest::read_closes(&entry.name, &bytes, opts)?;
+        match &mut closes {
+            Some(all) => all.extend_from(&batch.closes),
+            None => closes = Some(batch.closes),
+        }
+    }
+    Ok(closes)
+}

@@ -1,0 +1,247 @@
+//! Where things live under the data directory, and the manifest of what was ingested.
+//!
+//! ```text
+//! data/raw/<sha256>.csv                          every ingested file, byte for byte
+//! data/lake/manifest.json                        ingested files, written last
+//! data/lake/fills/date=YYYY-MM-DD/part.parquet   normalized fills of that day
+//! data/lake/totals/date=YYYY-MM-DD/part.parquet  back-office daily totals of that day
+//! data/lake/daily/date=YYYY-MM-DD/part.parquet   the daily table (derived; rebuilt on ingest)
+//! data/lake/reconciliation.csv                   computed vs reported totals that disagree
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use dars_shared::{DailyRow, DailyTotal, FillSet};
+use serde::{Deserialize, Serialize};
+
+use super::parquet_io::{fields_of, read_rows, write_rows};
+use super::records::LakeFill;
+
+/// The lake's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Fills,
+    Totals,
+    Daily,
+}
+
+impl Table {
+    fn dir(self) -> &'static str {
+        match self {
+            Table::Fills => "fills",
+            Table::Totals => "totals",
+            Table::Daily => "daily",
+        }
+    }
+}
+
+/// One ingested file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub sha256: String,
+    /// The name it was ingested under.
+    pub name: String,
+    /// fills, totals or closes.
+    pub kind: dars_shared::ingest::FileKind,
+    /// The dialect's label, e.g. "PropReports fills export".
+    pub dialect: String,
+    pub ingested_at: DateTime<Utc>,
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub rows_excluded: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    #[serde(default)]
+    pub files: Vec<ManifestEntry>,
+    /// Trader name per account, from files that carry one.
+    #[serde(default)]
+    pub trader_names: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    pub fn find(&self, sha256: &str) -> Option<&ManifestEntry> {
+        self.files.iter().find(|e| e.sha256 == sha256)
+    }
+}
+
+/// A data directory.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: PathBuf,
+}
+
+impl Lake {
+    pub fn open(root: impl Into<PathBuf>) -> Self {
+        Lake { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn lake_dir(&self) -> PathBuf {
+        self.root.join("lake")
+    }
+
+    pub fn raw_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("raw").join(format!("{sha256}.csv"))
+    }
+
+    pub fn reconciliation_path(&self) -> PathBuf {
+        self.lake_dir().join("reconciliation.csv")
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.lake_dir().join("manifest.json")
+    }
+
+    pub fn manifest(&self) -> Result<Manifest> {
+        let path = self.manifest_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a valid lake manifest", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
+        let json = serde_json::to_vec_pretty(manifest)?;
+        write_atomic(&self.manifest_path(), &json)
+    }
+
+    /// Keeps the raw bytes under their hash; a file already there is left alone.
+    pub fn store_raw(&self, sha256: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let path = self.raw_path(sha256);
+        if !path.exists() {
+            write_atomic(&path, bytes)?;
+        }
+        Ok(path)
+    }
+
+    fn partition_path(&self, table: Table, date: NaiveDate) -> PathBuf {
+        self.lake_dir()
+            .join(table.dir())
+            .join(format!("date={date}"))
+            .join("part.parquet")
+    }
+
+    /// Partitions of a table in date order.
+    pub fn partitions(&self, table: Table) -> Result<Vec<(NaiveDate, PathBuf)>> {
+        let dir = self.lake_dir().join(table.dir());
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(date) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("date="))
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+            else {
+                continue; // temp files and anything else that is not a partition
+            };
+            let part = entry.path().join("part.parquet");
+            if part.is_file() {
+                out.push((date, part));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn read_fills_partition(&self, date: NaiveDate) -> Result<Vec<LakeFill>> {
+        read_or_empty(&self.partition_path(Table::Fills, date))
+    }
+
+    pub fn write_fills_partition(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
+        let fields = fields_of(rows, &[], &["time"])?;
+        write_rows(&self.partition_path(Table::Fills, date), &fields, rows)
+    }
+
+    pub fn read_totals_partition(&self, date: NaiveDate) -> Result<Vec<DailyTotal>> {
+        read_or_empty(&self.partition_path(Table::Totals, date))
+    }
+
+    pub fn write_totals_partition(&self, date: NaiveDate, rows: &[DailyTotal]) -> Result<()> {
+        let fields = fields_of(rows, &["date"], &[])?;
+        write_rows(&self.partition_path(Table::Totals, date), &fields, rows)
+    }
+
+    /// Replaces the whole daily table: partitions for the given days are written, partitions of
+    /// days that no longer have rows are removed.
+    pub fn write_daily(&self, rows: &[DailyRow]) -> Result<usize> {
+        let mut by_day: BTreeMap<NaiveDate, Vec<DailyRow>> = BTreeMap::new();
+        for r in rows {
+            by_day.entry(r.date).or_default().push(r.clone());
+        }
+        for (date, part) in self.partitions(Table::Daily)? {
+            if !by_day.contains_key(&date) {
+                std::fs::remove_file(&part)
+                    .with_context(|| format!("removing stale {}", part.display()))?;
+            }
+        }
+        for (date, day_rows) in &by_day {
+            let fields = fields_of(day_rows, &["date"], &[])?;
+            write_rows(&self.partition_path(Table::Daily, *date), &fields, day_rows)?;
+        }
+        Ok(by_day.len())
+    }
+
+    /// Every fill in the lake, in time order, ready for P&L.
+    pub fn all_fills(&self) -> Result<FillSet> {
+        let mut set = FillSet::new();
+        for (_, part) in self.partitions(Table::Fills)? {
+            for f in read_rows::<LakeFill>(&part)? {
+                f.push_into(&mut set)?;
+            }
+        }
+        set.sort_by_time();
+        Ok(set)
+    }
+
+    pub fn all_totals(&self) -> Result<Vec<DailyTotal>> {
+        let mut out = Vec::new();
+        for (_, part) in self.partitions(Table::Totals)? {
+            out.extend(read_rows::<DailyTotal>(&part)?);
+        }
+        Ok(out)
+    }
+
+    /// The daily table as last built by ingest, sorted by account then date.
+    pub fn daily(&self) -> Result<Vec<DailyRow>> {
+        let mut out = Vec::new();
+        for (_, part) in self.partitions(Table::Daily)? {
+            out.extend(read_rows::<DailyRow>(&part)?);
+        }
+        out.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+        Ok(out)
+    }
+}
+
+fn read_or_empty<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    if path.is_file() { read_rows(path) } else { Ok(Vec::new()) }
+}
+
+/// Writes a whole file or nothing: temp file in the same directory, fsync, rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().context("path has no parent directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temp file in {}", dir.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! One trader's session turned into fills: times, partial fills, prices, routes.
+//!
+//! The day's structure comes from [`super::day`]; this module adds what a back office sees and the
+//! oracle does not need: entry times following the U-shaped intraday activity profile (busy open
+//! and close, quiet lunch), bursts of trades when tilted, entries and exits split into partial
+//! fills and scale-outs, losers held longer than winners (Odean), prices that follow a coherent
+//! intraday path per name, mostly on the penny with some midpoint and sub-penny prints. Exit
+//! prices are set so that each round trip realises its drawn P&L plus the fees the trader budgets
+//! for, which keeps the fills, the daily totals and the model consistent.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, StandardNormal};
+
+use super::day::{self, CLOSE, Drivers, LAST_DAY_TRADE_FILL, OPEN, Overnight, Shape};
+use super::fees::{self, Liq};
+use super::market::Session;
+use super::symbols::UNIVERSE;
+use super::trader::{Mood, Profile};
+
+const LAST_ENTRY: u32 = CLOSE - 60;
+/// Latest start of a day trade's exit order; its partial fills take at most a few seconds more.
+const LATEST_EXIT: u32 = LAST_DAY_TRADE_FILL - 6;
+const HALF_HOUR: u32 = 1800;
+
+/// Relative entry intensity per half hour from the open: the U-shape of intraday activity.
+/// The first three buckets (to 11:00) hold 38% of it, matching `trader::MORNING_SHARE`.
+const ACTIVITY_PROFILE: [f64; 13] = [15.0, 12.5, 10.5, 7.5, 6.0, 5.0, 4.5, 4.5, 5.0, 5.5, 6.5, 8.0, 9.5];
+const MORNING_BUCKETS: usize = 3;
+
+/// A fill before the back office classifies its side and charges fees.
+#[derive(Debug, Clone, Copy)]
+pub struct RawFill {
+    /// Seconds after midnight.
+    pub t: u32,
+    /// Creation order within the trader's day; breaks time ties deterministically.
+    pub seq: u32,
+    pub sym: u16,
+    pub buy: bool,
+    pub qty: u32,
+    /// Price in 1/10,000 dollars, exactly as it will be written.
+    pub price_e4: i64,
+    pub route: u8,
+    pub liq: Liq,
+    /// Order number within the trader's day.
+    pub order: u32,
+}
+
+/// A position held from the previous session, valued at its mark.
+#[derive(Debug, Clone, Copy)]
+pub struct Carried {
+    pub sym: u16,
+    /// Signed: negative for a short.
+    pub qty: i64,
+    pub mark_e4: i64,
+}
+
+/// Plays one session. `closing_out` is set on an account's last day: no new overnight position.
+pub fn play(
+    p: &Profile,
+    mood: &Mood,
+    carried: &[Carried],
+    session: Session,
+    anchors: &[f64],
+    closing_out: bool,
+    rng: &mut ChaCha8Rng,
+    fills: &mut Vec<RawFill>,
+) {
+    fills.clear();
+    let mut desk = Desk::open(p, session, anchors, rng, fills);
+
+    let open = Drivers::at_open(p, mood, session);
+    let n_morning = day::trade_count(open.lam_morning, desk.rng);
+    let morning: Vec<(Shape, f64)> = (0..n_morning)
+        .map(|_| {
+            let s = day::draw_shape(p, &open, anchors, desk.rng);
+            let z: f64 = StandardNormal.sample(desk.rng);
+            (s, s.mean + s.sd * z)
+        })
+        .collect();
+    let rest_drivers = open.after_morning(p, morning.iter().map(|(_, pnl)| pnl).sum());
+    let mut n_rest = day::trade_count(rest_drivers.lam_rest, desk.rng);
+    if n_morning + n_rest == 0 && carried.is_empty() {
+        n_rest = 1;
+    }
+    let rest: Vec<(Shape, f64)> = (0..n_rest)
+        .map(|_| {
+            let s = day::draw_shape(p, &rest_drivers, anchors, desk.rng);
+            let z: f64 = StandardNormal.sample(desk.rng);
+            (s, s.mean + s.sd * z)
+        })
+        .collect();
+
+    for c in carried {
+        let (mean, sd) = day::carry_moments(&rest_drivers, c.sym, c.qty, c.mark_e4 as f64 / 1e4);
+        let z: f64 = StandardNormal.sample(desk.rng);
+        desk.close_carried(c, mean + sd * z);
+    }
+    let morning_times = desk.entry_times(morning.len(), 0..MORNING_BUCKETS, open.burst);
+    for ((shape, pnl), t) in morning.iter().zip(morning_times) {
+        desk.round_trip(shape, *pnl, t);
+    }
+    let rest_times = desk.entry_times(rest.len(), MORNING_BUCKETS..ACTIVITY_PROFILE.len(), rest_drivers.burst);
+    for ((shape, pnl), t) in rest.iter().zip(rest_times) {
+        desk.round_trip(shape, *pnl, t);
+    }
+    if !closing_out && desk.rng.random_bool(p.p_carry) {
+        let overnight = Overnight::draw(p, &rest_drivers, anchors, desk.rng);
+        desk.open_overnight(&overnight);
+    }
+}
+
+/// Intraday log-price path knots per watchlist slot, one every half hour from the open.
+type Path = [f64; ACTIVITY_PROFILE.len() + 1];
+
+/// The trader's desk for one session: turns planned trades into fills.
+struct Desk<'a> {
+    p: &'a Profile,
+    anchors: &'a [f64],
+    rng: &'a mut ChaCha8Rng,
+    fills: &'a mut Vec<RawFill>,
+    paths: Vec<Path>,
+    orders: u32,
+}
+
+impl<'a> Desk<'a> {
+    fn open(
+        p: &'a Profile,
+        session: Session,
+        anchors: &'a [f64],
+        rng: &'a mut ChaCha8Rng,
+        fills: &'a mut Vec<RawFill>,
+    ) -> Desk<'a> {
+        let steps = ACTIVITY_PROFILE.len() as f64;
+        let paths = p
+            .watchlist
+            .iter()
+            .map(|&sym| {
+                let sigma = UNIVERSE[usize::from(sym)].daily_vol * session.regime.vol();
+                let mut path = [0.0; ACTIVITY_PROFILE.len() + 1];
+                let gap: f64 = StandardNormal.sample(rng);
+                path[0] = 0.35 * sigma * gap;
+                for k in 1..path.len() {
+                    let z: f64 = StandardNormal.sample(rng);
+                    path[k] = path[k - 1] + sigma * z / steps.sqrt();
+                }
+                path
+            })
+            .collect();
+        Desk { p, anchors, rng, fills, paths, orders: 0 }
+    }
+
+    /// The price a name trades at, at time `t`, on this trader's tape.
+    fn mid(&self, slot: usize, sym: u16, t: u32) -> f64 {
+        let x = f64::from(t.saturating_sub(OPEN)) / f64::from(HALF_HOUR);
+        let k = (x.floor() as usize).min(ACTIVITY_PROFILE.len() - 1);
+        let w = (x - k as f64).clamp(0.0, 1.0);
+        let path = &self.paths[slot];
+        self.anchors[usize::from(sym)] * (path[k] * (1.0 - w) + path[k + 1] * w).exp()
+    }
+
+    /// Sorted-by-draw entry times of `n` trades within the given half-hour buckets.
+    fn entry_times(&mut self, n: usize, buckets: std::ops::Range<usize>, burst: f64) -> Vec<u32> {
+        let weights = &ACTIVITY_PROFILE[buckets.clone()];
+        let total: f64 = weights.iter().sum();
+        let lo = OPEN + buckets.start as u32 * HALF_HOUR;
+        let hi = (OPEN + buckets.end as u32 * HALF_HOUR).min(LAST_ENTRY);
+        let gap = Exp::new(1.0 / 40.0).ok();
+        let mut times: Vec<u32> = (0..n)
+            .map(|_| {
+                let mut u = self.rng.random::<f64>() * total;
+                let mut b = buckets.start;
+                for (i, w) in weights.iter().enumerate() {
+                    b = buckets.start + i;
+                    if u < *w {
+                        break;
+                    }
+                    u -= w;
+                }
+                OPEN + b as u32 * HALF_HOUR + self.rng.random_range(0..HALF_HOUR)
+            })
+            .collect();
+        times.sort_unstable();
+        for i in 1..times.len() {
+            if self.rng.random_bool(burst) {
+                let g = gap.as_ref().map_or(40.0, |g| g.sample(self.rng));
+                times[i] = (times[i - 1] + 1 + g as u32).min(hi - 1);
+            }
+        }
+        for t in &mut times {
+            *t = (*t).clamp(lo, hi - 1);
+        }
+        times
+    }
+
+    /// Writes a price the way venues print it: mostly pennies, some half-penny midpoint fills,
+    /// a few sub-penny prints.
+    fn print(&mut self, price: f64) -> i64 {
+        let u: f64 = self.rng.random();
+        let e4 = if u < 0.90 {
+            (price * 100.0).round() as i64 * 100
+        } else if u < 0.97 {
+            (price * 200.0).round() as i64 * 50
+        } else {
+            (price * 1e4).round() as i64
+        };
+        e4.max(100)
+    }
+
+    fn pick_route(&mut self) -> (u8, Liq) {
+        let route = if self.rng.random_bool(0.7) { self.p.routes[0] } else { self.p.routes[1] };
+        let liq = if self.rng.random_bool(self.p.add_share) { Liq::Add } else { Liq::Remove };
+        (route, liq)
+    }
+
+    /// Splits an order into 1-3 partial fills; round lots when the order is big enough.
+    fn split(&mut self, qty: u32) -> Vec<u32> {
+        let u: f64 = self.rng.random();
+        let parts = if u < 0.70 { 1 } else if u < 0.92 { 2 } else { 3 }.min(qty as usize);
+        let mut out = Vec::with_capacity(parts);
+        let mut left = qty;
+        for i in (1..parts).rev() {
+            let max = left - i as u32;
+            let take = if left >= 200 && self.rng.random_bool(0.6) {
+                let lots = (left / 100).saturating_sub(i as u32).max(1);
+                (self.rng.random_range(1..=lots) * 100).min(max)
+            } else {
+                self.rng.random_range(1..=max)
+            };
+            out.push(take);
+            left -= take;
+        }
+        out.push(left);
+        out
+    }
+
+    /// One order executed in partial fills at `price` (± a penny), from time `t`.
+    fn execute(&mut self, sym: u16, buy: bool, qty: u32, price: f64, t: u32) -> (u32, f64) {
+        let (route, liq) = self.pick_route();
+        let order = self.orders;
+        self.orders += 1;
+        let parts = self.split(qty);
+        let jitter = parts.len() > 1;
+        let (mut t, mut cost) = (t, 0.0);
+        for q in parts {
+            let tick = if jitter { f64::from(self.rng.random_range(-1i8..=1)) * 0.01 } else { 0.0 };
+            let price_e4 = self.print((price + tick).max(0.01));
+            cost += price_e4 as f64 / 1e4 * f64::from(q);
+            let seq = self.fills.len() as u32;
+            self.fills.push(RawFill { t, seq, sym, buy, qty: q, price_e4, route, liq, order });
+            t = (t + self.rng.random_range(0..=2)).min(CLOSE);
+        }
+        (t, cost / f64::from(qty))
+    }
+
+    fn fee_budget(&self, shape_qty: u32, price: f64, sym: u16, long: bool) -> f64 {
+        let htb = !long && UNIVERSE[usize::from(sym)].hard_to_borrow;
+        fees::round_trip_estimate(&self.p.schedule, shape_qty, price, self.p.add_share, htb)
+    }
+
+    /// A day trade: entry at `t`, exit after the holding time, realising `pnl` net of budgeted fees.
+    fn round_trip(&mut self, s: &Shape, pnl: f64, t: u32) {
+        let dir = if s.long { 1.0 } else { -1.0 };
+        let entry_price = self.mid(s.slot, s.sym, t);
+        let (entered, avg) = self.execute(s.sym, s.long, s.shares, entry_price, t);
+        let held = s.hold
+            * if pnl < 0.0 { self.p.disposition } else { 1.0 }
+            * if s.blowup { 1.5 } else { 1.0 };
+        let mut exit_t = entered + 1 + held as u32;
+        if exit_t > LATEST_EXIT {
+            // Flatten into the close rather than carry a day trade overnight.
+            exit_t = (CLOSE - self.rng.random_range(60..600)).clamp(entered + 1, LATEST_EXIT);
+        }
+        let gross = pnl + self.fee_budget(s.shares, avg, s.sym, s.long);
+        let exit_price = (avg + dir * gross / f64::from(s.shares)).max(0.01);
+        let scale_out = s.shares >= 200 && self.rng.random_bool(0.15);
+        if scale_out {
+            let first = (s.shares / 200) * 100;
+            let (t2, _) = self.execute(s.sym, !s.long, first, exit_price, exit_t);
+            let later = (t2 + self.rng.random_range(30..300)).min(LATEST_EXIT).max(t2);
+            self.execute(s.sym, !s.long, s.shares - first, exit_price, later);
+        } else {
+            self.execute(s.sym, !s.long, s.shares, exit_price, exit_t);
+        }
+    }
+
+    /// Closes a position carried from yesterday, realising `pnl` against yesterday's mark.
+    fn close_carried(&mut self, c: &Carried, pnl: f64) {
+        let qty = c.qty.unsigned_abs() as u32;
+        if qty == 0 {
+            return;
+        }
+        let long = c.qty > 0;
+        let mark = c.mark_e4 as f64 / 1e4;
+        let exit_budget = self.fee_budget(qty, mark, c.sym, long) / 2.0;
+        let dir = if long { 1.0 } else { -1.0 };
+        let price = (mark + dir * (pnl + exit_budget) / f64::from(qty)).max(0.01);
+        let t = OPEN + self.rng.random_range(0..3600);
+        self.execute(c.sym, !long, qty, price, t);
+    }
+
+    /// Opens a position to hold overnight: an afternoon entry, then an add in the closing seconds
+    /// (after every day-trade fill), which makes the add the name's closing mark.
+    fn open_overnight(&mut self, o: &Overnight) {
+        let s = &o.shape;
+        let price = self.mid(s.slot, s.sym, o.open_t);
+        self.execute(s.sym, s.long, o.open_qty, price, o.open_t);
+        if o.add_qty > 0 {
+            let price = self.mid(s.slot, s.sym, o.add_t);
+            self.execute(s.sym, s.long, o.add_qty, price, o.add_t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn activity_profile_matches_the_morning_share() {
+        let total: f64 = ACTIVITY_PROFILE.iter().sum();
+        let morning: f64 = ACTIVITY_PROFILE[..MORNING_BUCKETS].iter().sum();
+        assert!((morning / total - crate::simulate::trader::MORNING_SHARE).abs() < 1e-9);
+    }
+
+    #[test]
+    fn partial_fills_add_up_to_the_order() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let p = Profile::draw(&mut rng, false);
+        let anchors: Vec<f64> = UNIVERSE.iter().map(|s| s.start_price).collect();
+        let mut fills = Vec::new();
+        let session = Session { regime: crate::simulate::market::Regime::Normal, shock: 0.0 };
+        let mut desk = Desk::open(&p, session, &anchors, &mut rng, &mut fills);
+        for qty in [1, 2, 3, 99, 100, 250, 1700] {
+            let parts = desk.split(qty);
+            assert_eq!(parts.iter().sum::<u32>(), qty);
+            assert!(parts.iter().all(|&q| q > 0));
+        }
+    }
+}

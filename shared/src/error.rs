@@ -1,0 +1,60 @@
+//! Errors of the shared crate. Each message names the file and says what to do, because the
+//! person reading it is a trader who dropped a file, not the developer.
+
+use crate::ingest::{Detection, FileKind, Rejection, UnknownFormat};
+
+/// Why a whole file could not be read. (Single bad rows are not errors: they are listed in the
+/// [`crate::ingest::IngestReport`] unless strict mode is on.)
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No header row at all.
+    #[error("{file}: the file is empty; expected a CSV file whose first line is a header row")]
+    Empty {
+        /// File name.
+        file: String,
+    },
+    /// A spreadsheet or other binary file instead of CSV text.
+    #[error(
+        "{file}: this is a {what}, not CSV text; open it and save or export it as CSV, then try again"
+    )]
+    NotCsv {
+        /// File name.
+        file: String,
+        /// What it looks like ("Excel workbook (.xlsx)", "binary file").
+        what: &'static str,
+    },
+    /// The header matches no known format.
+    #[error("{file}: {found}")]
+    UnknownFormat {
+        /// File name.
+        file: String,
+        /// Headers found and the closest format.
+        found: UnknownFormat,
+    },
+    /// A known format, but not the kind the caller asked for.
+    #[error("{file}: expected a {expected} file but this is {} — {}", .detection.dialect.label(), .detection.message)]
+    WrongKind {
+        /// File name.
+        file: String,
+        /// What the caller asked for.
+        expected: FileKind,
+        /// What the file is.
+        detection: Box<Detection>,
+    },
+    /// Strict mode stopped at the first bad row.
+    #[error("strict mode rejected the whole file at its first bad row: {0}")]
+    Strict(Box<Rejection>),
+}
+
+impl IngestError {
+    /// The file the error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            IngestError::Empty { file }
+            | IngestError::NotCsv { file, .. }
+            | IngestError::UnknownFormat { file, .. }
+            | IngestError::WrongKind { file, .. } => file,
+            IngestError::Strict(r) => &r.file,
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, Algorithm 2) for [`LgbmModel`].
+//!
+//! This is LightGBM's own `Tree::TreeSHAP` (src/io/tree.cpp) carried over expression by
+//! expression, cover = `internal_count` / `leaf_count`, so that the contributions equal
+//! `predict(X, pred_contrib=True)` to the last bits rather than merely to a tolerance: the same
+//! traversal order (hot child first), the same floating-point operation order in
+//! EXTEND / UNWIND / UNWOUND-SUM, the same per-tree accumulation into one output row.
+//!
+//! Local accuracy holds by construction: each tree's contributions sum to its leaf value minus
+//! its cover-weighted mean (given `internal_count` = sum of the children's counts, which
+//! [`LgbmModel::parse`] checks), so `expected_value + Σ values` equals the margin up to
+//! rounding (about 1e-15 here).
+//!
+//! The one departure from LightGBM is memory: LightGBM allocates a path buffer per tree per row;
+//! [`ShapExplainer`] allocates one `(D+1)(D+2)/2`-entry buffer for the deepest tree once and
+//! reuses it, so batch explanation does no allocation per row.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::lgbm::{Split, Tree};
+use crate::model::{InputError, LgbmModel};
+
+/// SHAP values of one prediction in margin (log-odds) space.
+///
+/// `expected_value + values.iter().sum()` is the model's margin for the row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shap {
+    /// One contribution per feature, in the model's feature order.
+    pub values: Vec<f64>,
+    /// The base value: the model's mean margin over its training data (by cover).
+    pub expected_value: f64,
+}
+
+impl Shap {
+    /// `expected_value + Σ values`: the margin these values explain.
+    pub fn margin(&self) -> f64 {
+        self.expected_value + self.values.iter().sum::<f64>()
+    }
+}
+
+/// TreeSHAP for one model with reusable scratch memory: create it once, then call
+/// [`Self::explain_into`] or [`Self::explain_batch`] per row or batch without allocating.
+#[derive(Debug, Clone)]
+pub struct ShapExplainer<'m> {
+    model: &'m LgbmModel,
+    path: Vec<PathElement>,
+}
+
+/// Explains one row (convenience; allocates scratch and output).
+pub fn tree_shap(model: &LgbmModel, row: &[f64]) -> Result<Shap, InputError> {
+    ShapExplainer::new(model).explain(row)
+}
+
+impl<'m> ShapExplainer<'m> {
+    /// Allocates scratch for `model`'s deepest tree.
+    pub fn new(model: &'m LgbmModel) -> Self {
+        let len = model.max_depth() + 1;
+        Self {
+            model,
+            path: vec![PathElement::default(); len * (len + 1) / 2],
+        }
+    }
+
+    /// The model being explained.
+    pub fn model(&self) -> &'m LgbmModel {
+        self.model
+    }
+
+    /// SHAP values for `row` (missing values as `f64::NAN`).
+    pub fn explain(&mut self, row: &[f64]) -> Result<Shap, InputError> {
+        let mut values = vec![0.0; self.model.num_features()];
+        let expected_value = self.explain_into(row, &mut values)?;
+        Ok(Shap {
+            values,
+            expected_value,
+        })
+    }
+
+    /// Writes `row`'s contributions into `values` (one slot per feature, overwritten) and
+    /// returns the expected value. Allocates nothing.
+    pub fn explain_into(&mut self, row: &[f64], values: &mut [f64]) -> Result<f64, InputError> {
+        self.model.check_row(row)?;
+        if values.len() != self.model.num_features() {
+            return Err(InputError::OutputLength {
+                expected: self.model.num_features(),
+                found: values.len(),
+            });
+        }
+        values.fill(0.0);
+        for tree in self.model.trees() {
+            if !tree.splits.is_empty() {
+                tree_contrib(tree, row, values, &mut self.path);
+            }
+        }
+        Ok(self.model.expected_value())
+    }
+
+    /// Explains row-major `rows` (`n × num_features`) into `out` (`n × (num_features + 1)`),
+    /// in LightGBM's `pred_contrib` layout: each row's contributions, then the expected value.
+    pub fn explain_batch(&mut self, rows: &[f64], out: &mut [f64]) -> Result<(), InputError> {
+        let nf = self.model.num_features();
+        if nf == 0 || rows.len() % nf != 0 {
+            return Err(InputError::RowLength {
+                expected: nf,
+                found: rows.len(),
+            });
+        }
+        let n = rows.len() / nf;
+        if out.len() != n * (nf + 1) {
+            return Err(InputError::OutputLength {
+                expected: n * (nf + 1),
+                found: out.len(),
+            });
+        }
+        for (row, dst) in rows.chunks_exact(nf).zip(out.chunks_exact_mut(nf + 1)) {
+            let (values, bias) = dst.split_at_mut(nf);
+            bias[0] = self.explain_into(row, values)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sentinel feature of the path's root entry (LightGBM uses -1).
+const NO_FEATURE: u32 = u32::MAX;
+
+/// One entry of the unique path: LightGBM's `PathElement`.
+#[derive(Debug, Clone, Copy)]
+struct PathElement {
+    feature: u32,
+    zero_fraction: f64,
+    one_fraction: f64,
+    /// Permutation weight of subsets of size `index` (not tied to this entry's feature).
+    pweight: f64,
+}
+
+impl Default for PathElement {
+    fn default() -> Self {
+        Self {
+            feature: NO_FEATURE,
+            zero_fraction: 0.0,
+            one_fraction: 0.0,
+            pweight: 0.0,
+        }
+    }
+}
+
+/// LightGBM's `Tree::PredictContrib` minus the bias: adds one tree's contributions to `phi`.
+fn tree_contrib(tree: &Tree, x: &[f64], phi: &mut [f64], path: &mut [PathElement]) {
+    recurse(tree, x, phi, path, 0, 0, 0, 1.0, 1.0, NO_FEATURE);
+}
+
+/// LightGBM's `Tree::TreeSHAP`. The parent's path occupies `path[parent..parent + depth]`; this
+/// node's copy goes right after it, so each level has its own copy to unwind and the parent's
+/// survives for the cold child.
+#[allow(clippy::too_many_arguments)]
+fn recurse(
+    tree: &Tree,
+    x: &[f64],
+    phi: &mut [f64],
+    path: &mut [PathElement],
+    parent: usize,
+    node: i32,
+    mut unique_depth: usize,
+    parent_zero_fraction: f64,
+    parent_one_fraction: f64,
+    parent_feature: u32,
+) {
+    let start = parent + unique_depth;
+    if unique_depth > 0 {
+        path.copy_within(parent..start, start);
+    }
+    let up = &mut path[start..=start + unique_depth];
+    extend_path(
+        up,
+        unique_depth,
+        parent_zero_fraction,
+        parent_one_fraction,
+        parent_feature,
+    );
+
+    if node < 0 {
+        let leaf_value = tree.leaf_value[!node as usize];
+        for i in 1..=unique_depth {
+            let w = unwound_path_sum(up, unique_depth, i);
+            let el = &up[i];
+            phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * leaf_value;
+        }
+        return;
+    }
+
+    let split: &Split = &tree.splits[node as usize];
+    let (hot, cold, hot_count, cold_count) = if split.goes_left(x[split.feature as usize]) {
+        (split.left, split.right, split.left_count, split.right_count)
+    } else {
+        (split.right, split.left, split.right_count, split.left_count)
+    };
+    let w = split.count;
+    let hot_zero_fraction = hot_count / w;
+    let cold_zero_fraction = cold_count / w;
+    let mut incoming_zero_fraction = 1.0;
+    let mut incoming_one_fraction = 1.0;
+
+    // If this feature was split on above, undo that split so it can be redone here.
+    if let Some(path_index) = up.iter().position(|e| e.feature == split.feature) {
+        incoming_zero_fraction = up[path_index].zero_fraction;
+        incoming_one_fraction = up[path_index].one_fraction;
+        unwind_path(up, unique_depth, path_index);
+        unique_depth -= 1;
+    }
+
+    recurse(
+        tree,
+        x,
+        phi,
+        path,
+        start,
+        hot,
+        unique_depth + 1,
+        hot_zero_fraction * incoming_zero_fraction,
+        incoming_one_fraction,
+        split.feature,
+    );
+    recurse(
+        tree,
+        x,
+        phi,
+        path,
+        start,
+        cold,
+        unique_depth + 1,
+        cold_zero_fraction * incoming_zero_fraction,
+        0.0,
+        split.feature,
+    );
+}
+
+/// LightGBM's `Tree::ExtendPath`.
+#[inline]
+fn extend_path(
+    up: &mut [PathElement],
+    unique_depth: usize,
+    zero_fraction: f64,
+    one_fraction: f64,
+    feature: u32,
+) {
+    up[unique_depth] = PathElement {
+        feature,
+        zero_fraction,
+        one_fraction,
+        pweight: if unique_depth == 0 { 1.0 } else { 0.0 },
+    };
+    let d1 = (unique_depth + 1) as f64;
+    for i in (0..unique_depth).rev() {
+        up[i + 1].pweight += one_fraction * up[i].pweight * (i + 1) as f64 / d1;
+        up[i].pweight = zero_fraction * up[i].pweight * (unique_depth - i) as f64 / d1;
+    }
+}
+
+/// LightGBM's `Tree::UnwindPath`.
+#[inline]
+fn unwind_path(up: &mut [PathElement], unique_depth: usize, path_index: usize) {
+    let one_fraction = up[path_index].one_fraction;
+    let zero_fraction = up[path_index].zero_fraction;
+    let mut next_one_portion = up[unique_depth].pweight;
+    let d1 = (unique_depth + 1) as f64;
+    for i in (0..unique_depth).rev() {
+        if one_fraction != 0.0 {
+            let tmp = up[i].pweight;
+            up[i].pweight = next_one_portion * d1 / ((i + 1) as f64 * one_fraction);
+            next_one_portion = tmp - up[i].pweight * zero_fraction * (unique_depth - i) as f64 / d1;
+        } else {
+            up[i].pweight = (up[i].pweight * d1) / (zero_fraction * (unique_depth - i) as f64);
+        }
+    }
+    for i in path_index..unique_depth {
+        up[i].feature = up[i + 1].feature;
+        up[i].zero_fraction = up[i + 1].zero_fraction;
+        up[i].one_fraction = up[i + 1].one_fraction;
+    }
+}
+
+/// LightGBM's `Tree::UnwoundPathSum`: the total permutation weight if entry `path_index` were
+/// unwound.
+#[inline]
+fn unwound_path_sum(up: &[PathElement], unique_depth: usize, path_index: usize) -> f64 {
+    let one_fraction = up[path_index].one_fraction;
+    let zero_fraction = up[path_index].zero_fraction;
+    let mut next_one_portion = up[unique_depth].pweight;
+    let d1 = (unique_depth + 1) as f64;
+    let mut total = 0.0;
+    for i in (0..unique_depth).rev() {
+        if one_fraction != 0.0 {
+            let tmp = next_one_portion * d1 / ((i + 1) as f64 * one_fraction);
+            total += tmp;
+            next_one_portion =
+                up[i].pweight - tmp * zero_fraction * ((unique_depth - i) as f64 / d1);
+        } else {
+            total += (up[i].pweight / zero_fraction) / ((unique_depth - i) as f64 / d1);
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tests/fixtures/lgbm/tiny.txt`: 2 features, 2 trees of 3 leaves, learning rate 0.5,
+    /// trained on 12 rows by `make_golden.py`.
+    ///
+    /// ```text
+    /// tree 0: x0 <= 2.5 (12) ─┬─ x1 <= 1e-35 (6) ─┬─ leaf0 = -1/3 (3)
+    ///                         │                    └─ leaf2 = -1   (3)
+    ///                         └─ leaf1 = 2/3 (6)
+    /// tree 1: x0 <= 1.5 (12) ─┬─ leaf0 = L0 (3)
+    ///                         └─ x1 <= 1e-35 (9) ─┬─ leaf1 = L1 (3)
+    ///                                             └─ leaf2 = L2 (6)
+    /// ```
+    /// (counts in parentheses; all splits `decision_type=2`: missing type None, so NaN reads 0).
+    const TINY: &str = include_str!("../../../tests/fixtures/lgbm/tiny.txt");
+    const L0: f64 = -0.808_081_558_046_260_47;
+    const L1: f64 = 0.911_831_520_242_987_19;
+    const L2: f64 = -0.070_127_484_562_895_401;
+
+    /// Exact Shapley values of a 2-feature game, from its four coalition values.
+    fn shapley(v_none: f64, v_a: f64, v_b: f64, v_ab: f64) -> (f64, f64) {
+        (
+            0.5 * ((v_a - v_none) + (v_ab - v_b)),
+            0.5 * ((v_b - v_none) + (v_ab - v_a)),
+        )
+    }
+
+    #[test]
+    fn tiny_model_by_hand() {
+        let model = LgbmModel::parse(TINY).expect("tiny fixture");
+        // Tree 0's mean is (3·(−1/3) + 6·(2/3) + 3·(−1)) / 12 = 0; tree 1's is
+        // (3·L0 + 3·L1 + 6·L2) / 12.
+        let e0 = 0.0;
+        let e1 = (3.0 * L0 + 3.0 * L1 + 6.0 * L2) / 12.0;
+        assert!((model.expected_value() - (e0 + e1)).abs() < 1e-15);
+        assert!((model.expected_value() - -0.009_126_251_732_265_743).abs() < 1e-15);
+
+        // Row (1, 0): tree 0 → leaf0, tree 1 → leaf0. The path-dependent value of a coalition
+        // follows known features and averages over unknown ones by the training counts.
+        let row = [1.0, 0.0];
+        // Tree 0: v(∅)=0, v({x0})=mean of node 1=(−1/3−1)/2=−2/3,
+        // v({x1})=½·(−1/3)+½·(2/3)=1/6, v({x0,x1})=−1/3.
+        let (a0, b0) = shapley(e0, -2.0 / 3.0, 1.0 / 6.0, -1.0 / 3.0);
+        // Tree 1: v({x0})=L0, v({x1})=¼·L0+¾·L1 (x0 unknown, x1=0 goes left), v(both)=L0.
+        let (a1, b1) = shapley(e1, L0, 0.25 * L0 + 0.75 * L1, L0);
+        let shap = tree_shap(&model, &row).expect("row");
+        assert!((shap.values[0] - (a0 + a1)).abs() < 1e-15, "{shap:?}");
+        assert!((shap.values[1] - (b0 + b1)).abs() < 1e-15, "{shap:?}");
+        // LightGBM 4.7.0's pred_contrib for this row (tiny.golden.json).
+        assert!((shap.values[0] - -1.627_778_390_848_798).abs() < 1e-15);
+        assert!((shap.values[1] - 0.495_489_751_201_470_3).abs() < 1e-15);
+        let margin = model.predict_margin(&row).expect("row");
+        assert!((margin - (-1.0 / 3.0 + L0)).abs() < 1e-15);
+        assert!((shap.margin() - margin).abs() < 1e-15);
+
+        // Row (NaN, NaN): missing type None reads both as 0.0, exactly like row (0, 0).
+        let nan = tree_shap(&model, &[f64::NAN, f64::NAN]).expect("row");
+        assert_eq!(nan, tree_shap(&model, &[0.0, 0.0]).expect("row"));
+        // Row (3, 1): tree 0 → leaf1 (x1 unused on that path), tree 1 → leaf2.
+        let shap = tree_shap(&model, &[3.0, 1.0]).expect("row");
+        let (a0, b0) = shapley(e0, 2.0 / 3.0, 0.5 * -1.0 + 0.5 * (2.0 / 3.0), 2.0 / 3.0);
+        let (a1, b1) = shapley(e1, (L1 + 2.0 * L2) / 3.0, 0.25 * L0 + 0.75 * L2, L2);
+        assert!((shap.values[0] - (a0 + a1)).abs() < 1e-15, "{shap:?}");
+        assert!((shap.values[1] - (b0 + b1)).abs() < 1e-15, "{shap:?}");
+    }
+
+    #[test]
+    fn single_leaf_trees_only_move_the_bias() {
+        let text = "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nlabel_index=0\n\
+                    max_feature_idx=0\nobjective=binary sigmoid:1\nfeature_names=a\n\
+                    feature_infos=none\n\nTree=0\nnum_leaves=1\nnum_cat=0\nsplit_feature=\n\
+                    threshold=\ndecision_type=\nleft_child=\nright_child=\nleaf_value=-1.25\n\
+                    leaf_count=100\ninternal_value=\ninternal_count=\nis_linear=0\nshrinkage=1\n\n\n\
+                    end of trees\n";
+        let model = LgbmModel::parse(text).expect("single leaf");
+        let shap = tree_shap(&model, &[3.0]).expect("row");
+        assert_eq!(shap.values, vec![0.0]);
+        assert_eq!(shap.expected_value, -1.25);
+        assert_eq!(model.predict_margin(&[3.0]), Ok(-1.25));
+    }
+}

@@ -1,0 +1,558 @@
+//! Which file is this? Detects the format (fills, daily totals or closes, and whose dialect) from
+//! the header row alone, maps every column to a field by name, and explains the result.
+//!
+//! Columns are found by name, never by position: names are compared after [`normalize_header`]
+//! (case, spaces and punctuation ignored), so `Ecn Fee`, `ECN_FEE` and `ecn fee` are one column.
+//! Every column that feeds nothing is listed in the detection message, so a firm-specific fee
+//! column DARS does not know is visible rather than silently left out of the fees.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// One row per execution.
+    Fills,
+    /// One row per account and day.
+    Totals,
+    /// `date,symbol,close` prices for marking open positions.
+    Closes,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Fills => "fills",
+            FileKind::Totals => "daily totals",
+            FileKind::Closes => "closing prices",
+        })
+    }
+}
+
+/// A known file layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// PropReports fills export (`Date/Time,Account,B/S,Qty,Symbol,Price,Route,…,Comm,Ecn Fee,…`).
+    PropReportsFills,
+    /// PropReports generic execution upload (`Ecn`, `NFA`, `Exec Bkr`, `Contra` …); read exactly
+    /// like the export, detected separately so the user sees which one they gave.
+    PropReportsExecutionUpload,
+    /// DARS minimal fills: `datetime,account_id,trader_name,symbol,side,price,qty,order_id,total_fee`.
+    DarsFills,
+    /// PropReports daily totals: `Date,Account,Orders,Fills,Qty,Gross,<fees>,Net,Unrealized δ,Total δ`.
+    PropReportsTotals,
+    /// DARS daily totals: `date,account_id,orders_cnt,fills_cnt,qty_cnt,gross,net_pnl,…` — also
+    /// an exported DARS daily table (its `fees` column is read, behaviour columns are ignored).
+    DarsTotals,
+    /// Closing prices: `date,symbol,close`.
+    Closes,
+}
+
+impl Dialect {
+    /// Every dialect, in detection preference order.
+    pub const ALL: [Dialect; 6] = [
+        Dialect::PropReportsFills,
+        Dialect::PropReportsExecutionUpload,
+        Dialect::DarsFills,
+        Dialect::PropReportsTotals,
+        Dialect::DarsTotals,
+        Dialect::Closes,
+    ];
+
+    /// Fills, totals or closes.
+    pub fn kind(self) -> FileKind {
+        match self {
+            Dialect::PropReportsFills
+            | Dialect::PropReportsExecutionUpload
+            | Dialect::DarsFills => FileKind::Fills,
+            Dialect::PropReportsTotals | Dialect::DarsTotals => FileKind::Totals,
+            Dialect::Closes => FileKind::Closes,
+        }
+    }
+
+    /// Human name used in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Dialect::PropReportsFills => "PropReports fills export",
+            Dialect::PropReportsExecutionUpload => "PropReports execution upload",
+            Dialect::DarsFills => "DARS fills",
+            Dialect::PropReportsTotals => "PropReports daily totals",
+            Dialect::DarsTotals => "DARS daily totals",
+            Dialect::Closes => "closing prices",
+        }
+    }
+
+    fn spec(self) -> &'static DialectSpec {
+        match self {
+            Dialect::PropReportsFills | Dialect::PropReportsExecutionUpload => &PROPREPORTS_FILLS,
+            Dialect::DarsFills => &DARS_FILLS,
+            Dialect::PropReportsTotals => &PROPREPORTS_TOTALS,
+            Dialect::DarsTotals => &DARS_TOTALS,
+            Dialect::Closes => &CLOSES,
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// What a column feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Execution timestamp.
+    DateTime,
+    /// Trading day.
+    Date,
+    /// Account id.
+    Account,
+    /// Trader's name (DARS fills).
+    TraderName,
+    /// Ticker.
+    Symbol,
+    /// Side code.
+    Side,
+    /// Shares of a fill.
+    Qty,
+    /// Fill price.
+    Price,
+    /// One fee column; all of them are summed.
+    Fee,
+    /// Order id.
+    OrderId,
+    /// Orders of a day.
+    Orders,
+    /// Fills of a day.
+    Fills,
+    /// Shares of a day.
+    Shares,
+    /// Realized P&L before fees.
+    Gross,
+    /// Total fees of a day.
+    Fees,
+    /// Net P&L.
+    Net,
+    /// Unrealized change.
+    UnrealizedDelta,
+    /// Total change.
+    TotalDelta,
+    /// Closing price.
+    Close,
+}
+
+struct FieldSpec {
+    field: Field,
+    /// Normalized names accepted for the column; the first one's display form is `display`.
+    names: &'static [&'static str],
+    /// Header as the format's documentation writes it, for messages.
+    display: &'static str,
+    required: bool,
+}
+
+struct DialectSpec {
+    fields: &'static [FieldSpec],
+    /// Whether known fee columns ([`FEE_COLUMNS`]) are summed into [`Field::Fee`].
+    fee_columns: bool,
+}
+
+const fn req(field: Field, names: &'static [&'static str], display: &'static str) -> FieldSpec {
+    FieldSpec {
+        field,
+        names,
+        display,
+        required: true,
+    }
+}
+
+const fn opt(field: Field, names: &'static [&'static str], display: &'static str) -> FieldSpec {
+    FieldSpec {
+        field,
+        names,
+        display,
+        required: false,
+    }
+}
+
+/// Fee columns PropReports firms use (normalized). Every one present is summed into the fee.
+pub const FEE_COLUMNS: [&str; 16] = [
+    "comm",
+    "commission",
+    "ecnfee",
+    "ecn",
+    "sec",
+    "orf",
+    "cat",
+    "taf",
+    "ftt",
+    "nscc",
+    "acc",
+    "clr",
+    "misc",
+    "nfa",
+    "occ",
+    "fee",
+];
+
+/// Headers that only the generic execution upload has.
+const EXECUTION_UPLOAD_MARKERS: [&str; 4] = ["ecn", "nfa", "execbkr", "contra"];
+
+static PROPREPORTS_FILLS: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::DateTime, &["datetime"], "Date/Time"),
+        req(Field::Account, &["account"], "Account"),
+        req(Field::Side, &["bs"], "B/S"),
+        req(Field::Qty, &["qty"], "Qty"),
+        req(Field::Symbol, &["symbol"], "Symbol"),
+        req(Field::Price, &["price"], "Price"),
+        opt(Field::OrderId, &["orderid"], "Order Id"),
+    ],
+    fee_columns: true,
+};
+
+static DARS_FILLS: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::DateTime, &["datetime"], "datetime"),
+        req(Field::Account, &["accountid"], "account_id"),
+        opt(Field::TraderName, &["tradername"], "trader_name"),
+        req(Field::Symbol, &["symbol"], "symbol"),
+        req(Field::Side, &["side"], "side"),
+        req(Field::Price, &["price"], "price"),
+        req(Field::Qty, &["qty"], "qty"),
+        opt(Field::OrderId, &["orderid"], "order_id"),
+        opt(Field::Fee, &["totalfee"], "total_fee"),
+    ],
+    fee_columns: false,
+};
+
+static PROPREPORTS_TOTALS: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::Date, &["date"], "Date"),
+        req(Field::Account, &["account"], "Account"),
+        opt(Field::Orders, &["orders"], "Orders"),
+        opt(Field::Fills, &["fills"], "Fills"),
+        opt(Field::Shares, &["qty"], "Qty"),
+        req(Field::Gross, &["gross"], "Gross"),
+        req(Field::Net, &["net"], "Net"),
+        req(Field::UnrealizedDelta, &["unrealizeddelta"], "Unrealized δ"),
+        req(Field::TotalDelta, &["totaldelta"], "Total δ"),
+    ],
+    fee_columns: true,
+};
+
+static DARS_TOTALS: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::Date, &["date"], "date"),
+        req(Field::Account, &["accountid"], "account_id"),
+        opt(Field::Orders, &["orderscnt"], "orders_cnt"),
+        opt(Field::Fills, &["fillscnt"], "fills_cnt"),
+        opt(Field::Shares, &["qtycnt"], "qty_cnt"),
+        req(Field::Gross, &["gross"], "gross"),
+        opt(Field::Fees, &["fees"], "fees"),
+        req(Field::Net, &["netpnl"], "net_pnl"),
+        req(
+            Field::UnrealizedDelta,
+            &["unrealizeddelta"],
+            "unrealized_delta",
+        ),
+        req(Field::TotalDelta, &["totaldelta"], "total_delta"),
+    ],
+    fee_columns: false,
+};
+
+static CLOSES: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::Date, &["date"], "date"),
+        req(Field::Symbol, &["symbol"], "symbol"),
+        req(Field::Close, &["close"], "close"),
+    ],
+    fee_columns: false,
+};
+
+/// Normalizes a header for matching: ASCII letters and digits lowercased, everything else
+/// dropped, and `δ`/`Δ` spelled `delta`. Any other non-ASCII run is also read as `delta`: the
+/// only non-ASCII character in a known header is PropReports' δ, and a file saved through the
+/// wrong code page turns it into mojibake such as `Î´`.
+pub fn normalize_header(h: &str) -> String {
+    let mut out = String::with_capacity(h.len());
+    let mut in_non_ascii = false;
+    for c in h.trim_start_matches('\u{feff}').chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+            in_non_ascii = false;
+        } else if !c.is_ascii() {
+            if !in_non_ascii {
+                out.push_str("delta");
+            }
+            in_non_ascii = true;
+        } else {
+            in_non_ascii = false;
+        }
+    }
+    out
+}
+
+/// The result of reading a header: what the file is and what each column feeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    /// Fills, totals or closes.
+    pub kind: FileKind,
+    /// Which layout.
+    pub dialect: Dialect,
+    /// Headers as found (trimmed).
+    pub headers: Vec<String>,
+    /// Per header position, the field it feeds (`None`: ignored).
+    pub columns: Vec<Option<Field>>,
+    /// Headers summed into the fee.
+    pub fee_columns: Vec<String>,
+    /// Headers read but not used.
+    pub ignored_columns: Vec<String>,
+    /// One human sentence saying all of the above.
+    pub message: String,
+}
+
+impl Detection {
+    /// 0-based index of the first column feeding `field`.
+    pub fn column_of(&self, field: Field) -> Option<usize> {
+        self.columns.iter().position(|c| *c == Some(field))
+    }
+
+    /// 0-based indices of every column feeding `field` (fee columns).
+    pub fn columns_of(&self, field: Field) -> Vec<usize> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == Some(field))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// A header that matches no known format, with the nearest one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnknownFormat {
+    /// Headers found.
+    pub headers: Vec<String>,
+    /// The known format with the most required headers present.
+    pub closest: Dialect,
+    /// How many of its required headers are present.
+    pub matched: usize,
+    /// How many it requires.
+    pub required: usize,
+    /// Required headers that are missing, as the format writes them.
+    pub missing: Vec<String>,
+}
+
+impl fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not a file format DARS knows. Headers found: {}. Closest known format: {} ({} of {} \
+             required columns present; missing: {}). Rename those columns or export the file \
+             again from your back office.",
+            if self.headers.is_empty() {
+                "(none)".to_owned()
+            } else {
+                self.headers.join(", ")
+            },
+            self.closest.label(),
+            self.matched,
+            self.required,
+            self.missing.join(", ")
+        )
+    }
+}
+
+/// Maps `headers` onto `dialect`: per column, the field it feeds.
+fn assign(dialect: Dialect, norm: &[String]) -> Vec<Option<Field>> {
+    let spec = dialect.spec();
+    let mut columns = vec![None; norm.len()];
+    for fs in spec.fields {
+        // First matching column wins; a duplicate is left unassigned and so reported as ignored.
+        if let Some(i) = norm
+            .iter()
+            .enumerate()
+            .position(|(i, n)| columns[i].is_none() && fs.names.contains(&n.as_str()))
+        {
+            columns[i] = Some(fs.field);
+        }
+    }
+    if spec.fee_columns {
+        for (i, n) in norm.iter().enumerate() {
+            if columns[i].is_none() && FEE_COLUMNS.contains(&n.as_str()) {
+                columns[i] = Some(Field::Fee);
+            }
+        }
+    }
+    columns
+}
+
+/// Detects the format of a header row.
+///
+/// A format matches when all its required columns are present; if several match, the one using
+/// the most columns wins. Otherwise the error names the format with the most required columns
+/// present and lists what it lacks.
+pub fn detect<S: AsRef<str>>(headers: &[S]) -> Result<Detection, UnknownFormat> {
+    let headers: Vec<String> = headers
+        .iter()
+        .map(|h| h.as_ref().trim_start_matches('\u{feff}').trim().to_owned())
+        .collect();
+    let norm: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+
+    let mut best: Option<(Dialect, Vec<Option<Field>>, usize)> = None;
+    let mut closest: Option<(Dialect, usize, usize, Vec<String>)> = None;
+    for dialect in Dialect::ALL {
+        if dialect == Dialect::PropReportsExecutionUpload {
+            continue; // same columns as the export; told apart below
+        }
+        let columns = assign(dialect, &norm);
+        let spec = dialect.spec();
+        let required: Vec<&FieldSpec> = spec.fields.iter().filter(|f| f.required).collect();
+        let missing: Vec<String> = required
+            .iter()
+            .filter(|f| !columns.contains(&Some(f.field)))
+            .map(|f| f.display.to_owned())
+            .collect();
+        let matched = required.len() - missing.len();
+        if missing.is_empty() {
+            let used = columns.iter().filter(|c| c.is_some()).count();
+            if best.as_ref().is_none_or(|(_, _, u)| used > *u) {
+                best = Some((dialect, columns, used));
+            }
+        } else if closest.as_ref().is_none_or(|(_, m, _, miss)| {
+            matched > *m || (matched == *m && missing.len() < miss.len())
+        }) {
+            closest = Some((dialect, matched, required.len(), missing));
+        }
+    }
+
+    let Some((mut dialect, columns, _)) = best else {
+        let (closest, matched, required, missing) =
+            closest.unwrap_or((Dialect::PropReportsFills, 0, 0, Vec::new()));
+        return Err(UnknownFormat {
+            headers,
+            closest,
+            matched,
+            required,
+            missing,
+        });
+    };
+    if dialect == Dialect::PropReportsFills
+        && norm
+            .iter()
+            .any(|n| EXECUTION_UPLOAD_MARKERS.contains(&n.as_str()))
+    {
+        dialect = Dialect::PropReportsExecutionUpload;
+    }
+
+    let pick = |want: Option<Field>| -> Vec<String> {
+        headers
+            .iter()
+            .zip(&columns)
+            .filter(|(h, c)| **c == want && !(want.is_none() && h.is_empty()))
+            .map(|(h, _)| h.clone())
+            .collect()
+    };
+    let fee_columns = pick(Some(Field::Fee));
+    let ignored_columns = pick(None);
+    let mut message = format!(
+        "Detected {} ({}, {} columns).",
+        dialect.label(),
+        dialect.kind(),
+        headers.len()
+    );
+    if !fee_columns.is_empty() {
+        message.push_str(&format!(" Fees summed from: {}.", fee_columns.join(", ")));
+    } else if dialect.kind() == FileKind::Fills {
+        message.push_str(" No fee columns: fees count as 0.");
+    }
+    if !ignored_columns.is_empty() {
+        message.push_str(&format!(
+            " Ignored columns: {}.",
+            ignored_columns.join(", ")
+        ));
+    }
+    Ok(Detection {
+        kind: dialect.kind(),
+        dialect,
+        headers,
+        columns,
+        fee_columns,
+        ignored_columns,
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PR: &str = "Date/Time,Account,B/S,Qty,Symbol,Price,Route,Liq,Comm,Ecn Fee,SEC,ORF,CAT,TAF,FTT,NSCC,Acc,Clr,Misc,Order Id,Fill Id,Currency,ISIN,CUSIP,Status,PropReports Id";
+
+    fn split(s: &str) -> Vec<&str> {
+        s.split(',').collect()
+    }
+
+    #[test]
+    fn normalizes_headers() {
+        assert_eq!(normalize_header("Ecn Fee"), "ecnfee");
+        assert_eq!(normalize_header("Date/Time"), "datetime");
+        assert_eq!(normalize_header(" Unrealized δ "), "unrealizeddelta");
+        assert_eq!(normalize_header("Total Î´"), "totaldelta");
+        assert_eq!(normalize_header("net_pnl"), "netpnl");
+    }
+
+    #[test]
+    fn detects_propreports_fills() {
+        let d = detect(&split(PR)).unwrap();
+        assert_eq!(d.dialect, Dialect::PropReportsFills);
+        assert_eq!(d.fee_columns.len(), 11);
+        assert_eq!(d.column_of(Field::Price), Some(5));
+        assert!(d.message.contains("Ignored columns: Route, Liq, Fill Id"));
+    }
+
+    #[test]
+    fn detects_execution_upload() {
+        let d = detect(&split(
+            "Date/Time,Account,B/S,Qty,Symbol,Price,Route,Liq,Comm,Ecn,SEC,TAF,NFA,Exec Bkr,Contra",
+        ))
+        .unwrap();
+        assert_eq!(d.dialect, Dialect::PropReportsExecutionUpload);
+        assert_eq!(d.fee_columns, ["Comm", "Ecn", "SEC", "TAF", "NFA"]);
+    }
+
+    #[test]
+    fn detects_totals_and_extras() {
+        let d = detect(&split("date,account_id,orders_cnt,fills_cnt,qty_cnt,gross,fees,net_pnl,unrealized_delta,total_delta,round_trips")).unwrap();
+        assert_eq!(d.dialect, Dialect::DarsTotals);
+        assert!(
+            d.message.contains("Ignored columns: round_trips."),
+            "{}",
+            d.message
+        );
+        let d = detect(&split(
+            "Date,Account,Orders,Fills,Qty,Gross,Comm,SEC,Net,Unrealized δ,Total δ",
+        ))
+        .unwrap();
+        assert_eq!(d.dialect, Dialect::PropReportsTotals);
+    }
+
+    #[test]
+    fn unknown_names_closest() {
+        let e = detect(&split("When,Account,B/S,Shares,Symbol,Price")).unwrap_err();
+        assert_eq!(e.closest, Dialect::PropReportsFills);
+        assert_eq!(e.missing, ["Date/Time", "Qty"]);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("Headers found: When, Account, B/S, Shares, Symbol, Price"),
+            "{msg}"
+        );
+        assert!(msg.contains("4 of 6 required"), "{msg}");
+    }
+}

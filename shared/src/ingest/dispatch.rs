@@ -1,0 +1,63 @@
+//! One entry point for a file of unknown kind: detect from the header, then read it as fills,
+//! totals or closes.
+
+use serde::{Deserialize, Serialize};
+
+use super::closes::{ClosesBatch, read_closes_rows};
+use super::dialect::{Detection, FileKind, detect};
+use super::fills::{FillsBatch, FillsReader};
+use super::options::IngestOptions;
+use super::rows::RowReader;
+use super::totals::{TotalsBatch, read_totals_rows};
+use crate::error::IngestError;
+
+/// Whatever a file turned out to be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AnyBatch {
+    /// A fills file.
+    Fills(FillsBatch),
+    /// A daily-totals file.
+    Totals(TotalsBatch),
+    /// A closing-price file.
+    Closes(ClosesBatch),
+}
+
+impl AnyBatch {
+    /// The detection of whichever it is.
+    pub fn detection(&self) -> &Detection {
+        match self {
+            AnyBatch::Fills(b) => &b.detection,
+            AnyBatch::Totals(b) => &b.detection,
+            AnyBatch::Closes(b) => &b.detection,
+        }
+    }
+
+    /// The report of whichever it is.
+    pub fn report(&self) -> &crate::ingest::IngestReport {
+        match self {
+            AnyBatch::Fills(b) => &b.report,
+            AnyBatch::Totals(b) => &b.report,
+            AnyBatch::Closes(b) => &b.report,
+        }
+    }
+}
+
+/// Detects the format of a file from its header row only (cheap: reads one line).
+pub fn detect_file(file: &str, bytes: &[u8]) -> Result<Detection, IngestError> {
+    let (_, headers) = RowReader::header(file, bytes)?;
+    detect(&headers).map_err(|found| IngestError::UnknownFormat {
+        file: file.to_owned(),
+        found,
+    })
+}
+
+/// Detects and reads any known file.
+pub fn read_any(file: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBatch, IngestError> {
+    let rows = RowReader::open(file, bytes)?;
+    Ok(match rows.detection.kind {
+        FileKind::Fills => AnyBatch::Fills(FillsReader::from_rows(rows, opts)?.finish()?),
+        FileKind::Totals => AnyBatch::Totals(read_totals_rows(rows, opts)?),
+        FileKind::Closes => AnyBatch::Closes(read_closes_rows(rows, opts)?),
+    })
+}

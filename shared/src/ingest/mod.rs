@@ -1,0 +1,32 @@
+//! Reading users' files: detect the format from the header, parse and validate every row, and
+//! account for every row that was not kept.
+//!
+//! Entry points: [`read_any`] (detect and dispatch), [`read_fills`] / [`FillsReader`]
+//! (incremental, with [`Progress`]), [`read_totals`], [`read_closes`], [`detect`] /
+//! [`detect_file`]. All take bytes, never paths: the browser hands over a dropped file's bytes
+//! and the backend reads the file itself.
+
+mod closes;
+mod dialect;
+mod dispatch;
+mod fields;
+mod fills;
+mod options;
+mod report;
+mod rows;
+mod split;
+mod totals;
+
+pub use closes::{ClosesBatch, read_closes};
+pub use dialect::{
+    Detection, Dialect, FEE_COLUMNS, Field, FileKind, UnknownFormat, detect, normalize_header,
+};
+pub use dispatch::{AnyBatch, detect_file, read_any};
+pub use fields::{
+    QtyError, format_money, is_page_footer, order_key, parse_count, parse_date, parse_datetime,
+    parse_money, parse_qty, parse_side,
+};
+pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
+pub use options::IngestOptions;
+pub use report::{ColumnRef, IngestReport, Progress, RejectReason, Rejection, SkippedLine};
+pub use totals::{TotalsBatch, read_totals};

@@ -1,0 +1,243 @@
+//! What happened to every row: read, kept, rejected (with where and why), excluded as legacy, or
+//! skipped as a page footer. Nothing leaves the ingest step without being counted here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a row was rejected; the summary counts rows per reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// A required value is empty or the row is too short to have it.
+    MissingValue,
+    /// Not a date or date-time in a known shape.
+    BadDate,
+    /// Not a known side code.
+    BadSide,
+    /// Not a whole number of shares.
+    BadQuantity,
+    /// Zero or negative shares.
+    NonPositiveQuantity,
+    /// Not a price.
+    BadPrice,
+    /// Zero or negative price.
+    NonPositivePrice,
+    /// A money value (fee, P&L) that is not a number.
+    BadAmount,
+    /// A count (orders, fills, shares) that is not a whole number >= 0.
+    BadCount,
+    /// More non-empty fields than the header has columns (often an unquoted `1,234.50`).
+    TooManyFields,
+}
+
+impl RejectReason {
+    /// Short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            RejectReason::MissingValue => "missing value",
+            RejectReason::BadDate => "bad date/time",
+            RejectReason::BadSide => "bad side",
+            RejectReason::BadQuantity => "bad quantity",
+            RejectReason::NonPositiveQuantity => "quantity not positive",
+            RejectReason::BadPrice => "bad price",
+            RejectReason::NonPositivePrice => "price not positive",
+            RejectReason::BadAmount => "bad amount",
+            RejectReason::BadCount => "bad count",
+            RejectReason::TooManyFields => "too many fields",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A column, as the user sees it in a spreadsheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnRef {
+    /// 1-based position.
+    pub index: usize,
+    /// Header text (`(extra)` past the last header).
+    pub name: String,
+}
+
+/// One rejected row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// File name as given to the reader.
+    pub file: String,
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// The offending column.
+    pub column: ColumnRef,
+    /// The value found (cut to 80 characters).
+    pub value: String,
+    /// What would have been accepted.
+    pub expected: String,
+    /// Category for the summary.
+    pub reason: RejectReason,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.value.is_empty() {
+            "empty".to_owned()
+        } else {
+            format!("'{}'", self.value)
+        };
+        write!(
+            f,
+            "{} line {}, column '{}' (#{}): {} — {}; expected {}",
+            self.file,
+            self.line,
+            self.column.name,
+            self.column.index,
+            value,
+            self.reason,
+            self.expected
+        )
+    }
+}
+
+/// A skipped `Page 1/3` footer line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedLine {
+    /// 1-based line.
+    pub line: u64,
+    /// Its text (first field).
+    pub text: String,
+}
+
+/// The account of every row, counted: `rows_read = rows_kept + rows_rejected + rows_excluded`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestReport {
+    /// File name as given.
+    pub file: String,
+    /// Data rows after the header (page footers, repeated headers and blank rows excluded).
+    pub rows_read: u64,
+    /// Rows that became records.
+    pub rows_kept: u64,
+    /// Rows refused, see `rejections`.
+    pub rows_rejected: u64,
+    /// Rows of legacy accounts, see `excluded_accounts`.
+    pub rows_excluded: u64,
+    /// Rejected rows per reason.
+    pub rejected_by_reason: BTreeMap<RejectReason, u64>,
+    /// Every rejected row (unless capped by `IngestOptions::max_rejections_listed`).
+    pub rejections: Vec<Rejection>,
+    /// Rejections counted but not listed because of the cap.
+    #[serde(default)]
+    pub rejections_not_listed: u64,
+    /// Legacy accounts excluded, with their row counts.
+    pub excluded_accounts: BTreeMap<String, u64>,
+    /// `Page N/M` footer lines skipped.
+    pub page_footers: Vec<SkippedLine>,
+    /// Lines repeating the header (concatenated pages), skipped.
+    #[serde(default)]
+    pub repeated_headers: Vec<u64>,
+    /// Rows whose fields are all empty (`,,,,`), skipped.
+    #[serde(default)]
+    pub blank_rows: u64,
+}
+
+impl IngestReport {
+    /// A report for `file`.
+    pub fn new(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// Multi-line human summary: counts, reasons, exclusions, skipped lines.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{}: {} rows read, {} kept, {} rejected",
+            self.file, self.rows_read, self.rows_kept, self.rows_rejected
+        );
+        if self.rows_excluded > 0 {
+            s.push_str(&format!(
+                ", {} excluded (legacy accounts)",
+                self.rows_excluded
+            ));
+        }
+        s.push('.');
+        for (reason, n) in &self.rejected_by_reason {
+            s.push_str(&format!("\n  rejected, {reason}: {n}"));
+        }
+        if self.rejections_not_listed > 0 {
+            s.push_str(&format!(
+                "\n  ({} rejections counted but not listed)",
+                self.rejections_not_listed
+            ));
+        }
+        for (account, n) in &self.excluded_accounts {
+            s.push_str(&format!(
+                "\n  excluded legacy account {account}: {}",
+                plural(*n, "row")
+            ));
+        }
+        for p in &self.page_footers {
+            s.push_str(&format!(
+                "\n  skipped page footer '{}' on line {}",
+                p.text, p.line
+            ));
+        }
+        if !self.repeated_headers.is_empty() {
+            let lines: Vec<String> = self.repeated_headers.iter().map(u64::to_string).collect();
+            s.push_str(&format!(
+                "\n  skipped repeated header on line(s) {}",
+                lines.join(", ")
+            ));
+        }
+        if self.blank_rows > 0 {
+            s.push_str(&format!(
+                "\n  skipped {}",
+                plural(self.blank_rows, "empty row")
+            ));
+        }
+        s
+    }
+}
+
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+impl fmt::Display for IngestReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
+/// Progress of an incremental read, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Data rows read so far.
+    pub rows_read: u64,
+    /// Bytes consumed so far.
+    pub bytes_read: u64,
+    /// Size of the input.
+    pub bytes_total: u64,
+    /// True once the whole input has been read.
+    pub done: bool,
+}
+
+impl Progress {
+    /// Fraction of the input consumed, 0..=1.
+    pub fn fraction(&self) -> f64 {
+        if self.bytes_total == 0 {
+            1.0
+        } else {
+            (self.bytes_read as f64 / self.bytes_total as f64).min(1.0)
+        }
+    }
+}
