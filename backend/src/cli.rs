@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::{demo, export, lake, serve, simulate};
+use crate::{demo, export, lake, registry, serve, simulate, train};
 
 #[derive(Debug, Parser)]
 #[command(name = "dars", version = dars_shared::VERSION, about = "Day-Ahead Risk Scout")]
@@ -40,10 +40,37 @@ enum Command {
     /// Export lake tables.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Train and validate a model on the lake; writes a new version to the registry.
+    Train(train::TrainArgs),
+    /// Inspect and move the published model.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Serve the web app, the published model and the API.
     Serve(serve::ServeArgs),
     /// The README's main job: demo firm → lake → model → web app on 127.0.0.1.
     Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelCommand {
+    /// List versions; `*` marks the published one.
+    List(registry::RegistryArgs),
+    /// Publish a version (moves `models/current`).
+    Promote {
+        version: String,
+        /// Why, for the audit history.
+        #[arg(long, default_value = "manual promotion")]
+        why: String,
+        #[command(flatten)]
+        registry: registry::RegistryArgs,
+    },
+    /// Re-publish the version that was current before the last move.
+    Rollback {
+        #[arg(long, default_value = "manual rollback")]
+        why: String,
+        #[command(flatten)]
+        registry: registry::RegistryArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +116,18 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
+        Command::Train(args) => train::train(&args).map(|_| ()),
+        Command::Model(ModelCommand::List(args)) => registry::list(&args),
+        Command::Model(ModelCommand::Promote { version, why, registry: args }) => {
+            let e = registry::Registry::open(&args.models).promote(&version, "promote", &why)?;
+            println!("models/current -> {} (was {})", e.version, e.previous.as_deref().unwrap_or("none"));
+            Ok(())
+        }
+        Command::Model(ModelCommand::Rollback { why, registry: args }) => {
+            let e = registry::Registry::open(&args.models).rollback(&why)?;
+            println!("rolled back: models/current -> {} (was {})", e.version, e.previous.as_deref().unwrap_or("none"));
+            Ok(())
+        }
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
     }

@@ -2,9 +2,11 @@
 //! firm so a newcomer sees the product working end to end before pointing it at real exports.
 //! Each step prints what it did; the last one serves the web app and prints the URL.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
 
 use crate::lake::{self, IngestArgs};
 
@@ -19,13 +21,31 @@ pub struct DemoArgs {
     /// Data directory of the lake.
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
+    /// Traders in the demo firm.
+    #[arg(long, default_value_t = 12)]
+    pub traders: usize,
+    /// Trading days simulated.
+    #[arg(long, default_value_t = 625)]
+    pub days: usize,
+    /// Simulation seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Trading days in the slice the web page's "Load demo data" button fetches: a year of
+    /// fills, the size a manager would drop in practice.
+    #[arg(long, default_value_t = 250)]
+    pub web_days: usize,
     /// Stop after preparing everything instead of serving (used by tests and scripts).
     #[arg(long)]
     pub no_serve: bool,
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
-    let cfg = SimConfig::default();
+    let cfg = SimConfig {
+        traders: args.traders,
+        days: args.days,
+        seed: args.seed,
+        oracle: true,
+    };
     println!(
         "[1/3] simulating a demo firm: {} traders x {} trading days (seed {})",
         cfg.traders, cfg.days, cfg.seed
@@ -37,6 +57,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         sim.account_days,
         args.serve.demo_dir.display()
     );
+    let (kept_days, rows) = recent_slice(&sim.fills_csv, &args.serve.demo_dir.join(RECENT_FILLS), args.web_days)?;
+    println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
     println!("[2/3] ingesting the demo exports into the lake at {}", args.data.display());
     let ingest = IngestArgs {
         files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
@@ -53,4 +75,31 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("[3/3] serving the web app");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
     serve::run(&args.serve)
+}
+
+/// The demo fills file the web page's "Load demo data" button fetches from `/demo/`.
+pub const RECENT_FILLS: &str = "recent-fills.csv";
+
+/// Copies the header and the rows of the last `days` trading days of a PropReports fills file
+/// (dates are the `MM/DD/YYYY` prefix of the first column). Returns (days kept, rows kept).
+fn recent_slice(src: &Path, dst: &Path, days: usize) -> Result<(usize, usize)> {
+    let text = std::fs::read_to_string(src).with_context(|| format!("reading {}", src.display()))?;
+    let mut lines = text.lines();
+    let header = lines.next().context("the simulated fills file is empty")?;
+    let day_of = |line: &str| line.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%m/%d/%Y").ok());
+    let all_days: BTreeSet<NaiveDate> = lines.clone().filter_map(day_of).collect();
+    let cutoff = all_days.iter().rev().take(days).last().copied();
+    let mut out = String::with_capacity(text.len());
+    out.push_str(header);
+    out.push('\n');
+    let mut rows = 0;
+    for line in lines {
+        if day_of(line).is_some_and(|d| cutoff.is_some_and(|c| d >= c)) {
+            out.push_str(line);
+            out.push('\n');
+            rows += 1;
+        }
+    }
+    crate::lake::write_atomic(dst, out.as_bytes())?;
+    Ok((all_days.len().min(days), rows))
 }

@@ -5,8 +5,10 @@ mod cli;
 mod demo;
 mod export;
 mod lake;
+mod registry;
 mod serve;
 mod simulate;
+mod train;
 
 fn main() -> std::process::ExitCode {
     match cli::run() {

@@ -14,7 +14,7 @@
 use std::io;
 
 use chrono::{NaiveDate, NaiveTime, Timelike};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::pnl::{self, PnlResult};
 use crate::schema::{Closes, DailyRow, DailyTotal, FillSet};
@@ -71,7 +71,7 @@ struct Stats {
 struct Acc {
     date: Option<NaiveDate>,
     stats: Stats,
-    order_keys: Vec<u64>,
+    order_keys: FxHashSet<u64>,
     times: Vec<u32>,
 }
 
@@ -81,8 +81,6 @@ impl Acc {
         let Some(date) = self.date.take() else {
             return;
         };
-        self.order_keys.sort_unstable();
-        self.order_keys.dedup();
         self.stats.orders += self.order_keys.len() as u64;
         let mut start = 0;
         let mut best = 0;
@@ -119,13 +117,16 @@ struct TripStats {
 
 /// Builds the daily table from fills and their computed P&L, sorted by account then date.
 pub fn build(set: &FillSet, pnl: &PnlResult) -> Vec<DailyRow> {
-    let order = pnl::time_order(set);
+    build_in_order(set, pnl, pnl::time_order(set).as_deref())
+}
+
+fn build_in_order(set: &FillSet, pnl: &PnlResult, order: Option<&[u32]>) -> Vec<DailyRow> {
     let n = set.fills.len();
     let mut accs: Vec<Acc> = Vec::new();
     accs.resize_with(set.accounts.len(), Acc::default);
     let mut stats: FxHashMap<(u32, NaiveDate), Stats> = FxHashMap::default();
     for k in 0..n {
-        let i = order.as_ref().map_or(k, |o| o[k] as usize);
+        let i = order.map_or(k, |o| o[k] as usize);
         let f = &set.fills[i];
         let Some(acc) = accs.get_mut(f.account.0 as usize) else {
             continue;
@@ -142,7 +143,9 @@ pub fn build(set: &FillSet, pnl: &PnlResult) -> Vec<DailyRow> {
         s.fills += 1;
         s.qty += u64::from(f.qty);
         match f.order {
-            Some(key) => acc.order_keys.push(key.get()),
+            Some(key) => {
+                acc.order_keys.insert(key.get());
+            }
             None => s.orders += 1,
         }
         s.exposure_sum += outcome.exposure_after;
@@ -210,8 +213,9 @@ pub fn build(set: &FillSet, pnl: &PnlResult) -> Vec<DailyRow> {
 
 /// P&L and the daily table in one call.
 pub fn from_fills(set: &FillSet, closes: Option<&Closes>) -> (PnlResult, Vec<DailyRow>) {
-    let pnl = pnl::compute(set, closes);
-    let rows = build(set, &pnl);
+    let order = pnl::time_order(set);
+    let pnl = pnl::compute_in_order(set, closes, order.as_deref());
+    let rows = build_in_order(set, &pnl, order.as_deref());
     (pnl, rows)
 }
 

@@ -15,13 +15,18 @@
 //! - [`daily`]: fills + P&L (or a totals file) → the daily table, as CSV or JSON.
 //! - [`reconcile`]: computed days vs a back office's totals.
 
+pub mod artifact;
+pub mod calibration;
 pub mod daily;
 pub mod error;
 pub mod explain;
+pub mod features;
 pub mod ingest;
+pub mod metrics;
 pub mod model;
 pub mod pnl;
 pub mod reconcile;
+pub mod rules;
 pub mod schema;
 pub mod version;
 

@@ -463,9 +463,17 @@ pub(crate) fn time_order(set: &FillSet) -> Option<Vec<u32>> {
 ///
 /// `closes` (a parsed `date,symbol,close` file) overrides the default marks; see the module docs.
 pub fn compute(set: &FillSet, closes: Option<&Closes>) -> PnlResult {
+    compute_in_order(set, closes, time_order(set).as_deref())
+}
+
+/// [`compute`] with the time order already known (`None`: `set.fills` is sorted).
+pub(crate) fn compute_in_order(
+    set: &FillSet,
+    closes: Option<&Closes>,
+    order: Option<&[u32]>,
+) -> PnlResult {
     let n = set.fills.len();
-    let order = time_order(set);
-    let at = |k: usize| order.as_ref().map_or(k, |o| o[k] as usize);
+    let at = |k: usize| order.map_or(k, |o| o[k] as usize);
 
     // The calendar: fill dates, plus closing-price dates inside the fill range.
     let mut calendar: Vec<NaiveDate> = Vec::new();

@@ -103,9 +103,17 @@ fn golden_margin_probability_and_shap_match_lightgbm() {
             let (nf, bias) = (golden.num_features, want[golden.num_features]);
 
             let dm = (margin - golden.margin[r]).abs();
-            assert!(dm <= TOL, "{name} row {r}: margin {margin} vs LightGBM {}", golden.margin[r]);
+            assert!(
+                dm <= TOL,
+                "{name} row {r}: margin {margin} vs LightGBM {}",
+                golden.margin[r]
+            );
             let dp = (prob - golden.probability[r]).abs();
-            assert!(dp <= TOL, "{name} row {r}: p {prob} vs LightGBM {}", golden.probability[r]);
+            assert!(
+                dp <= TOL,
+                "{name} row {r}: p {prob} vs LightGBM {}",
+                golden.probability[r]
+            );
             let (ds, at) = max_diff(&shap.values, &want[..nf]);
             assert!(
                 ds <= TOL,
@@ -115,9 +123,17 @@ fn golden_margin_probability_and_shap_match_lightgbm() {
                 want[at]
             );
             let db = (shap.expected_value - bias).abs();
-            assert!(db <= TOL, "{name} row {r}: bias {} vs {bias}", shap.expected_value);
+            assert!(
+                db <= TOL,
+                "{name} row {r}: bias {} vs {bias}",
+                shap.expected_value
+            );
             let local = (shap.margin() - margin).abs();
-            assert!(local <= TOL, "{name} row {r}: SHAP sums to {} not {margin}", shap.margin());
+            assert!(
+                local <= TOL,
+                "{name} row {r}: SHAP sums to {} not {margin}",
+                shap.margin()
+            );
             worst_margin = worst_margin.max(dm);
             worst_prob = worst_prob.max(dp);
             worst_shap = worst_shap.max(ds.max(db));
@@ -154,14 +170,24 @@ fn wrong_shapes_are_errors() {
     let (model, _) = load("tiny");
     assert_eq!(
         model.predict_margin(&[1.0]),
-        Err(InputError::RowLength { expected: 2, found: 1 })
+        Err(InputError::RowLength {
+            expected: 2,
+            found: 1
+        })
     );
     let mut explainer = ShapExplainer::new(&model);
     assert!(matches!(
         explainer.explain_into(&[1.0, 2.0], &mut [0.0; 3]),
-        Err(InputError::OutputLength { expected: 2, found: 3 })
+        Err(InputError::OutputLength {
+            expected: 2,
+            found: 3
+        })
     ));
-    assert!(explainer.explain_batch(&[1.0, 2.0, 3.0], &mut [0.0; 3]).is_err());
+    assert!(
+        explainer
+            .explain_batch(&[1.0, 2.0, 3.0], &mut [0.0; 3])
+            .is_err()
+    );
     assert!(explainer.explain_batch(&[1.0, 2.0], &mut [0.0; 2]).is_err());
 }
 
@@ -173,7 +199,10 @@ fn probability_space_sums_to_p_minus_base() {
             let shap = tree_shap(&model, row).expect("row");
             let p = to_probability_space(&shap, model.sigmoid());
             let sum: f64 = p.values.iter().sum();
-            assert!((p.probability - golden.probability[r]).abs() <= TOL, "{name} row {r}");
+            assert!(
+                (p.probability - golden.probability[r]).abs() <= TOL,
+                "{name} row {r}"
+            );
             assert!(
                 (p.expected_value + sum - p.probability).abs() <= 1e-12,
                 "{name} row {r}: {} + {sum} != {}",
@@ -186,85 +215,216 @@ fn probability_space_sums_to_p_minus_base() {
 
 /// Edits a fixture and expects `parse` to fail with `check`.
 fn rejects(name: &str, from: &str, to: &str, check: impl Fn(&ModelError) -> bool) {
-    let (_, text, _) = FIXTURES.iter().find(|(n, _, _)| *n == name).expect("fixture");
+    let (_, text, _) = FIXTURES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .expect("fixture");
     assert!(text.contains(from), "{name} has no {from:?}");
     let err = LgbmModel::parse(&text.replacen(from, to, 1)).expect_err(to);
-    assert!(check(&err), "{from:?} -> {to:?}: unexpected {err:?} ({err})");
+    assert!(
+        check(&err),
+        "{from:?} -> {to:?}: unexpected {err:?} ({err})"
+    );
 }
 
 #[test]
 fn malformed_models_give_located_errors() {
     use ModelError as E;
-    rejects("tiny", "version=v4", "version=v3", |e| {
-        matches!(e, E::UnsupportedVersion { at, .. } if at.line == 2)
-    });
-    rejects("tiny", "objective=binary sigmoid:1", "objective=multiclass num_class:3", |e| {
+    rejects(
+        "tiny",
+        "version=v4",
+        "version=v3",
+        |e| matches!(e, E::UnsupportedVersion { at, .. } if at.line == 2),
+    );
+    rejects(
+        "tiny",
+        "objective=binary sigmoid:1",
+        "objective=multiclass num_class:3",
+        |e| matches!(e, E::Unsupported { .. }),
+    );
+    rejects(
+        "tiny",
+        "objective=binary sigmoid:1",
+        "objective=binary sigmoid:-1",
+        |e| {
+            matches!(
+                e,
+                E::InvalidValue {
+                    field: "objective",
+                    ..
+                }
+            )
+        },
+    );
+    rejects("tiny", "num_class=1", "num_class=3", |e| {
         matches!(e, E::Unsupported { .. })
     });
-    rejects("tiny", "objective=binary sigmoid:1", "objective=binary sigmoid:-1", |e| {
-        matches!(e, E::InvalidValue { field: "objective", .. })
-    });
-    rejects("tiny", "num_class=1", "num_class=3", |e| matches!(e, E::Unsupported { .. }));
     rejects("tiny", "max_feature_idx=1", "max_feature_idx=2", |e| {
-        matches!(e, E::WrongLength { field: "feature_names", .. })
+        matches!(
+            e,
+            E::WrongLength {
+                field: "feature_names",
+                ..
+            }
+        )
     });
     rejects("tiny", "tree_sizes=422 456", "tree_sizes=422", |e| {
-        matches!(e, E::WrongLength { field: "tree_sizes", .. })
+        matches!(
+            e,
+            E::WrongLength {
+                field: "tree_sizes",
+                ..
+            }
+        )
     });
     // Tree 1 starts at line 31 of tiny.txt (`Tree=1`); its fields follow.
-    rejects("tiny", "split_feature=0 1\nsplit_gain=2.37256", "split_feature=0 7\nsplit_gain=2.37256", |e| {
-        matches!(e, E::InvalidValue { field: "split_feature", at, .. } if at.tree == Some(1) && at.line == 34)
-    });
-    rejects("tiny", "left_child=-1 -2", "left_child=-1 0", |e| {
-        matches!(e, E::Structure { at, .. } if at.tree == Some(1) && at.line == 31)
-    });
-    rejects("tiny", "right_child=1 -3", "right_child=1 -9", |e| {
-        matches!(e, E::Structure { at, .. } if at.tree == Some(1))
-    });
+    rejects(
+        "tiny",
+        "split_feature=0 1\nsplit_gain=2.37256",
+        "split_feature=0 7\nsplit_gain=2.37256",
+        |e| matches!(e, E::InvalidValue { field: "split_feature", at, .. } if at.tree == Some(1) && at.line == 34),
+    );
+    rejects(
+        "tiny",
+        "left_child=-1 -2",
+        "left_child=-1 0",
+        |e| matches!(e, E::Structure { at, .. } if at.tree == Some(1) && at.line == 31),
+    );
+    rejects(
+        "tiny",
+        "right_child=1 -3",
+        "right_child=1 -9",
+        |e| matches!(e, E::Structure { at, .. } if at.tree == Some(1)),
+    );
     rejects("tiny", "left_child=1 -1", "left_child=1 -2", |e| {
         matches!(e, E::Structure { at, .. } if at.tree == Some(0)) // leaf 1 twice
     });
     rejects("tiny", "leaf_count=3 6 3", "leaf_count=3 6 4", |e| {
-        matches!(e, E::InvalidValue { field: "internal_count", .. })
+        matches!(
+            e,
+            E::InvalidValue {
+                field: "internal_count",
+                ..
+            }
+        )
     });
     rejects("tiny", "leaf_count=3 6 3", "leaf_count=3 6", |e| {
-        matches!(e, E::WrongLength { field: "leaf_count", expected: 3, found: 2, .. })
+        matches!(
+            e,
+            E::WrongLength {
+                field: "leaf_count",
+                expected: 3,
+                found: 2,
+                ..
+            }
+        )
     });
     rejects("tiny", "decision_type=2 2", "decision_type=3 2", |e| {
         matches!(e, E::Unsupported { .. })
     });
     rejects("tiny", "decision_type=2 2", "decision_type=14 2", |e| {
-        matches!(e, E::InvalidValue { field: "decision_type", .. })
+        matches!(
+            e,
+            E::InvalidValue {
+                field: "decision_type",
+                ..
+            }
+        )
     });
-    rejects("tiny", "num_cat=0", "num_cat=2", |e| matches!(e, E::Unsupported { .. }));
-    rejects("tiny", "is_linear=0", "is_linear=1", |e| matches!(e, E::Unsupported { .. }));
-    rejects("tiny", "threshold=2.5000000000000004", "threshold=nan", |e| {
-        matches!(e, E::InvalidValue { field: "threshold", .. })
-    });
-    rejects("tiny", "threshold=2.5000000000000004", "threshold=2.5x", |e| {
-        matches!(e, E::InvalidNumber { field: "threshold", .. })
-    });
-    rejects("tiny", "leaf_value=-0.33333333333333282", "leaf_value=inf", |e| {
-        matches!(e, E::InvalidValue { field: "leaf_value", .. })
-    });
-    rejects("tiny", "internal_count=12 6", "internal_count=0 6", |e| {
-        matches!(e, E::InvalidValue { field: "internal_count", .. })
-    });
-    rejects("tiny", "num_leaves=3\nnum_cat=0\nsplit_feature=0 1\n", "num_cat=0\nsplit_feature=0 1\n", |e| {
-        matches!(e, E::MissingField { field: "num_leaves", at } if at.tree == Some(0))
-    });
-    rejects("tiny", "Tree=1", "Tree=2", |e| matches!(e, E::TreeOrder { expected: 1, .. }));
-    let (_, tiny, _) = FIXTURES[0];
-    let cut = tiny.find("end of trees").expect("marker");
-    assert_eq!(LgbmModel::parse(&tiny[..cut]), Err(E::Truncated { trees: 2 }));
-    assert_eq!(LgbmModel::parse(&tiny[..cut - 200]), Err(E::Truncated { trees: 2 }));
-    rejects("tiny", "max_feature_idx=1\n", "max_feature_idx=1\naverage_output\n", |e| {
+    rejects("tiny", "num_cat=0", "num_cat=2", |e| {
         matches!(e, E::Unsupported { .. })
     });
+    rejects("tiny", "is_linear=0", "is_linear=1", |e| {
+        matches!(e, E::Unsupported { .. })
+    });
+    rejects(
+        "tiny",
+        "threshold=2.5000000000000004",
+        "threshold=nan",
+        |e| {
+            matches!(
+                e,
+                E::InvalidValue {
+                    field: "threshold",
+                    ..
+                }
+            )
+        },
+    );
+    rejects(
+        "tiny",
+        "threshold=2.5000000000000004",
+        "threshold=2.5x",
+        |e| {
+            matches!(
+                e,
+                E::InvalidNumber {
+                    field: "threshold",
+                    ..
+                }
+            )
+        },
+    );
+    rejects(
+        "tiny",
+        "leaf_value=-0.33333333333333282",
+        "leaf_value=inf",
+        |e| {
+            matches!(
+                e,
+                E::InvalidValue {
+                    field: "leaf_value",
+                    ..
+                }
+            )
+        },
+    );
+    rejects("tiny", "internal_count=12 6", "internal_count=0 6", |e| {
+        matches!(
+            e,
+            E::InvalidValue {
+                field: "internal_count",
+                ..
+            }
+        )
+    });
+    rejects(
+        "tiny",
+        "num_leaves=3\nnum_cat=0\nsplit_feature=0 1\n",
+        "num_cat=0\nsplit_feature=0 1\n",
+        |e| matches!(e, E::MissingField { field: "num_leaves", at } if at.tree == Some(0)),
+    );
+    rejects("tiny", "Tree=1", "Tree=2", |e| {
+        matches!(e, E::TreeOrder { expected: 1, .. })
+    });
+    let (_, tiny, _) = FIXTURES[0];
+    let cut = tiny.find("end of trees").expect("marker");
+    assert_eq!(
+        LgbmModel::parse(&tiny[..cut]),
+        Err(E::Truncated { trees: 2 })
+    );
+    assert_eq!(
+        LgbmModel::parse(&tiny[..cut - 200]),
+        Err(E::Truncated { trees: 2 })
+    );
+    rejects(
+        "tiny",
+        "max_feature_idx=1\n",
+        "max_feature_idx=1\naverage_output\n",
+        |e| matches!(e, E::Unsupported { .. }),
+    );
     // Errors print their location.
-    let err = LgbmModel::parse(&FIXTURES[0].1.replacen("left_child=-1 -2", "left_child=-1 0", 1))
-        .expect_err("cycle");
-    assert!(err.to_string().starts_with("line 31 (tree 1): malformed tree structure"), "{err}");
+    let err = LgbmModel::parse(
+        &FIXTURES[0]
+            .1
+            .replacen("left_child=-1 -2", "left_child=-1 0", 1),
+    )
+    .expect_err("cycle");
+    assert!(
+        err.to_string()
+            .starts_with("line 31 (tree 1): malformed tree structure"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -400,9 +560,12 @@ impl Mutation {
                 format!("{}{line}\n{}", &text[..line_start], &text[line_start..])
             }
             Mutation::Number(n) => {
-                let is_num = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '+';
+                let is_num =
+                    |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '+';
                 let start = text[..pos].rfind(|c: char| !is_num(c)).map_or(0, |i| i + 1);
-                let end = text[pos..].find(|c: char| !is_num(c)).map_or(text.len(), |i| pos + i);
+                let end = text[pos..]
+                    .find(|c: char| !is_num(c))
+                    .map_or(text.len(), |i| pos + i);
                 format!("{}{n}{}", &text[..start], &text[end..])
             }
         }

@@ -19,14 +19,17 @@ use super::symbols::UNIVERSE;
 use super::trader::{HOLD_SPREAD, MORNING_SHARE, Mood, Profile, SESSION_SECONDS, SIZE_SPREAD, price_scale};
 
 /// Tilt effects per unit of tilt: a worse edge (daily-sharpe units), more trades, bigger size.
-const TILT_EDGE: f64 = 0.45;
+const TILT_EDGE: f64 = 0.6;
 const TILT_ACTIVITY: f64 = 0.35;
-const TILT_SIZE: f64 = 0.25;
+const TILT_SIZE: f64 = 0.5;
 /// Effects of a bad morning on the rest of the day, per unit of tilt sensitivity (Coval &
 /// Shumway 2005: traders take more risk in the afternoon after morning losses).
 const BAD_MORNING_EDGE: f64 = 0.30;
 const BAD_MORNING_ACTIVITY: f64 = 0.5;
-const BAD_MORNING_SIZE: f64 = 0.4;
+const BAD_MORNING_SIZE: f64 = 0.7;
+/// After a good morning the afternoon is traded lighter.
+const GOOD_MORNING_ACTIVITY: f64 = 0.6;
+const GOOD_MORNING_SIZE: f64 = 0.7;
 /// A blow-up trade loses this many of its standard deviations on average.
 pub const BLOWUP_SIGMAS: f64 = 3.0;
 /// Standard deviation of a carried position's P&L to its close the next morning, in units of the
@@ -66,8 +69,17 @@ impl Drivers {
         }
     }
 
-    /// The drivers for the rest of the day once the morning's model P&L is known.
+    /// The drivers for the rest of the day once the morning's model P&L is known. A good
+    /// morning makes traders protect the green (fewer, smaller afternoon trades), a bad one makes
+    /// tilt-prone traders press; both make days lopsided: frequent small wins, rarer big losses.
     pub fn after_morning(self, p: &Profile, morning_pnl: f64) -> Drivers {
+        if morning_pnl > p.morning_pain {
+            return Drivers {
+                lam_rest: self.lam_rest * GOOD_MORNING_ACTIVITY,
+                size_mult: self.size_mult * GOOD_MORNING_SIZE,
+                ..self
+            };
+        }
         let k = p.tilt_sensitivity;
         if k <= 0.0 || morning_pnl >= -p.morning_pain {
             return self;

@@ -41,6 +41,7 @@ pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
     let mut market_rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     market_rng.set_stream(0);
     let market = Market::simulate(cfg.days, &mut market_rng);
+    if std::env::var("SIMDBG").is_ok() { let c=|r| market.sessions.iter().filter(|s| s.regime==r).count(); eprintln!("calm {} normal {} vol {}", c(super::market::Regime::Calm), c(super::market::Regime::Normal), c(super::market::Regime::Volatile)); for s in &market.sessions { eprintln!("R {:?} {:.3}", s.regime, s.shock); } }
     let accounts = account::roster(cfg.traders, cfg.days, cfg.seed, &mut market_rng);
     let exports: Vec<Account> = accounts.iter().map(|a| a.export.clone()).collect();
 

@@ -146,10 +146,12 @@ impl Profile {
         let watchlist: Vec<u16> =
             rand::seq::index::sample(rng, pool, watch).into_iter().map(|i| i as u16).collect();
         let base_shares = log_uniform(rng, 100.0, 2000.0);
-        // Heavy-trader penalty: every doubling of activity costs about 0.08 daily sharpe.
-        let talent = Normal::new(0.12, 0.22).map_or(0.0, |n| n.sample(rng));
-        let skill = talent - 0.12 * (activity / 20.0).ln() - if legacy { 0.15 } else { 0.0 };
-        let tilt_sensitivity = if rng.random_bool(0.25) { 0.0 } else { rng.random_range(0.3..1.0) };
+        // Heavy-trader penalty: beyond ten round trips a day, every doubling of activity costs
+        // about 0.08 daily sharpe (overtrading, Barber & Odean 2000).
+        let talent = Normal::new(0.24, 0.13).map_or(0.0, |n| n.sample(rng));
+        let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
+        let skill = talent - overtrading - if legacy { 0.15 } else { 0.0 };
+        let tilt_sensitivity = if rng.random_bool(0.15) { 0.0 } else { rng.random_range(0.3..1.0) };
         let tilt_decay = rng.random_range(0.4..0.7);
         let disposition = rng.random_range(1.2..2.6);
         let p_blowup = rng.random_range(0.03..0.15) / activity;
@@ -207,17 +209,20 @@ pub struct Mood {
 }
 
 /// Tilt cannot grow without bound: traders get pulled by risk managers long before.
-const TILT_CAP: f64 = 2.5;
+const TILT_CAP: f64 = 2.0;
 
 impl Mood {
     /// The evening after a trading day with this Total δ (dollars).
     pub fn after_session(&mut self, p: &Profile, total: f64) {
         if total < 0.0 {
             self.loss_streak += 1;
+            // Only losses beyond an ordinary bad day sting; a streak stings on its own.
             let severity = (-total / p.day_scale.max(1.0)).min(4.0);
-            let streak = if self.loss_streak >= 2 { 0.15 } else { 0.0 };
-            self.tilt = (self.tilt * p.tilt_decay + p.tilt_sensitivity * (0.12 + 0.2 * severity + streak))
-                .min(TILT_CAP);
+            let sting = 0.8 * (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.15 } else { 0.0 };
+            // Saturating: a trader already deep in tilt has less room to get worse, which keeps
+            // tilt episodic instead of an absorbing spiral.
+            let room = (1.0 - self.tilt / TILT_CAP).max(0.0);
+            self.tilt = self.tilt * p.tilt_decay + p.tilt_sensitivity * sting * room;
         } else {
             self.loss_streak = 0;
             self.tilt *= p.tilt_decay * p.tilt_decay;

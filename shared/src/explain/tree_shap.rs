@@ -44,6 +44,8 @@ impl Shap {
 pub struct ShapExplainer<'m> {
     model: &'m LgbmModel,
     path: Vec<PathElement>,
+    hot: Vec<HotEntry>,
+    tables: DepthTables,
 }
 
 /// Explains one row (convenience; allocates scratch and output).
@@ -52,12 +54,16 @@ pub fn tree_shap(model: &LgbmModel, row: &[f64]) -> Result<Shap, InputError> {
 }
 
 impl<'m> ShapExplainer<'m> {
-    /// Allocates scratch for `model`'s deepest tree.
+    /// Allocates scratch for `model`'s deepest tree: `(D+1)(D+2)/2` path entries and
+    /// `4·(D+1)²` table entries, a few KB for depth 20.
     pub fn new(model: &'m LgbmModel) -> Self {
-        let len = model.max_depth() + 1;
+        let depth = model.max_depth();
+        let len = depth + 1;
         Self {
             model,
             path: vec![PathElement::default(); len * (len + 1) / 2],
+            hot: Vec::with_capacity(len),
+            tables: DepthTables::new(depth),
         }
     }
 
@@ -88,9 +94,18 @@ impl<'m> ShapExplainer<'m> {
         }
         values.fill(0.0);
         for tree in self.model.trees() {
-            if !tree.splits.is_empty() {
-                tree_contrib(tree, row, values, &mut self.path);
+            if tree.splits.is_empty() {
+                continue;
             }
+            let mut walk = Walk {
+                tree,
+                x: row,
+                phi: values,
+                path: &mut self.path,
+                hot: &mut self.hot,
+                tables: &self.tables,
+            };
+            walk.recurse(0, 0, 0, 1.0, 1.0, NO_FEATURE);
         }
         Ok(self.model.expected_value())
     }
@@ -127,7 +142,11 @@ const NO_FEATURE: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct PathElement {
     feature: u32,
+    /// Fraction of the cover that takes this edge: the weight when the feature is unknown.
     zero_fraction: f64,
+    /// 1 if `x` takes this edge (for every split on this feature so far), else 0. Only ever 0.0
+    /// or 1.0 in path-dependent TreeSHAP: the root starts at 1, hot children inherit, cold
+    /// children get 0.
     one_fraction: f64,
     /// Permutation weight of subsets of size `index` (not tied to this entry's feature).
     pweight: f64,
@@ -144,99 +163,201 @@ impl Default for PathElement {
     }
 }
 
-/// LightGBM's `Tree::PredictContrib` minus the bias: adds one tree's contributions to `phi`.
-fn tree_contrib(tree: &Tree, x: &[f64], phi: &mut [f64], path: &mut [PathElement]) {
-    recurse(tree, x, phi, path, 0, 0, 0, 1.0, 1.0, NO_FEATURE);
+/// A path entry with `one_fraction = 1` being unwound at a leaf.
+#[derive(Debug, Clone, Copy)]
+struct HotEntry {
+    feature: u32,
+    zero_fraction: f64,
+    next_one_portion: f64,
+    total: f64,
 }
 
-/// LightGBM's `Tree::TreeSHAP`. The parent's path occupies `path[parent..parent + depth]`; this
-/// node's copy goes right after it, so each level has its own copy to unwind and the parent's
-/// survives for the cold child.
-#[allow(clippy::too_many_arguments)]
-fn recurse(
-    tree: &Tree,
-    x: &[f64],
-    phi: &mut [f64],
-    path: &mut [PathElement],
-    parent: usize,
-    node: i32,
-    mut unique_depth: usize,
-    parent_zero_fraction: f64,
-    parent_one_fraction: f64,
-    parent_feature: u32,
-) {
-    let start = parent + unique_depth;
-    if unique_depth > 0 {
-        path.copy_within(parent..start, start);
-    }
-    let up = &mut path[start..=start + unique_depth];
-    extend_path(
-        up,
-        unique_depth,
-        parent_zero_fraction,
-        parent_one_fraction,
-        parent_feature,
-    );
+/// The ratios of small integers that EXTEND and UNWOUND-SUM divide by, precomputed so the inner
+/// loops multiply: row `d` (a path of `d + 1` entries), column `i < d`.
+#[derive(Debug, Clone)]
+struct DepthTables {
+    stride: usize,
+    /// `(d + 1) / (i + 1)`
+    a: Vec<f64>,
+    /// `(d − i) / (d + 1)`
+    b: Vec<f64>,
+    /// `(d + 1) / (d − i)`
+    c: Vec<f64>,
+    /// `(i + 1) / (d + 1)`
+    e: Vec<f64>,
+}
 
-    if node < 0 {
-        let leaf_value = tree.leaf_value[!node as usize];
-        for i in 1..=unique_depth {
-            let w = unwound_path_sum(up, unique_depth, i);
-            let el = &up[i];
-            phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * leaf_value;
+impl DepthTables {
+    fn new(max_depth: usize) -> Self {
+        let stride = max_depth + 1;
+        let mut t = Self {
+            stride,
+            a: vec![0.0; stride * stride],
+            b: vec![0.0; stride * stride],
+            c: vec![0.0; stride * stride],
+            e: vec![0.0; stride * stride],
+        };
+        for d in 0..stride {
+            let d1 = (d + 1) as f64;
+            for i in 0..d {
+                let k = d * stride + i;
+                t.a[k] = d1 / (i + 1) as f64;
+                t.b[k] = (d - i) as f64 / d1;
+                t.c[k] = d1 / (d - i) as f64;
+                t.e[k] = (i + 1) as f64 / d1;
+            }
         }
-        return;
+        t
     }
 
-    let split: &Split = &tree.splits[node as usize];
-    let (hot, cold, hot_count, cold_count) = if split.goes_left(x[split.feature as usize]) {
-        (split.left, split.right, split.left_count, split.right_count)
-    } else {
-        (split.right, split.left, split.right_count, split.left_count)
-    };
-    let w = split.count;
-    let hot_zero_fraction = hot_count / w;
-    let cold_zero_fraction = cold_count / w;
-    let mut incoming_zero_fraction = 1.0;
-    let mut incoming_one_fraction = 1.0;
-
-    // If this feature was split on above, undo that split so it can be redone here.
-    if let Some(path_index) = up.iter().position(|e| e.feature == split.feature) {
-        incoming_zero_fraction = up[path_index].zero_fraction;
-        incoming_one_fraction = up[path_index].one_fraction;
-        unwind_path(up, unique_depth, path_index);
-        unique_depth -= 1;
+    #[inline]
+    fn row(table: &[f64], stride: usize, d: usize) -> &[f64] {
+        &table[d * stride..d * stride + d]
     }
-
-    recurse(
-        tree,
-        x,
-        phi,
-        path,
-        start,
-        hot,
-        unique_depth + 1,
-        hot_zero_fraction * incoming_zero_fraction,
-        incoming_one_fraction,
-        split.feature,
-    );
-    recurse(
-        tree,
-        x,
-        phi,
-        path,
-        start,
-        cold,
-        unique_depth + 1,
-        cold_zero_fraction * incoming_zero_fraction,
-        0.0,
-        split.feature,
-    );
 }
 
-/// LightGBM's `Tree::ExtendPath`.
+/// One tree's recursion state (LightGBM passes these as arguments).
+struct Walk<'a> {
+    tree: &'a Tree,
+    x: &'a [f64],
+    phi: &'a mut [f64],
+    path: &'a mut [PathElement],
+    hot: &'a mut Vec<HotEntry>,
+    tables: &'a DepthTables,
+}
+
+impl Walk<'_> {
+    /// LightGBM's `Tree::TreeSHAP`. The parent's path occupies `path[parent..parent + depth]`;
+    /// this node's copy goes right after it, so each level has its own copy to unwind and the
+    /// parent's survives for the cold child.
+    fn recurse(
+        &mut self,
+        node: i32,
+        parent: usize,
+        mut unique_depth: usize,
+        parent_zero_fraction: f64,
+        parent_one_fraction: f64,
+        parent_feature: u32,
+    ) {
+        let start = parent + unique_depth;
+        if unique_depth > 0 {
+            self.path.copy_within(parent..start, start);
+        }
+        let up = &mut self.path[start..=start + unique_depth];
+        extend(
+            self.tables,
+            up,
+            unique_depth,
+            parent_zero_fraction,
+            parent_one_fraction,
+            parent_feature,
+        );
+
+        if node < 0 {
+            let leaf_value = self.tree.leaf_value[!node as usize];
+            self.leaf(start, unique_depth, leaf_value);
+            return;
+        }
+
+        let split: &Split = &self.tree.splits[node as usize];
+        let (hot, cold, hot_count, cold_count) = if split.goes_left(self.x[split.feature as usize])
+        {
+            (split.left, split.right, split.left_count, split.right_count)
+        } else {
+            (split.right, split.left, split.right_count, split.left_count)
+        };
+        let w = split.count;
+        let hot_zero_fraction = hot_count / w;
+        let cold_zero_fraction = cold_count / w;
+        let mut incoming_zero_fraction = 1.0;
+        let mut incoming_one_fraction = 1.0;
+
+        // If this feature was split on above, undo that split so it can be redone here.
+        let up = &mut self.path[start..=start + unique_depth];
+        if let Some(path_index) = up.iter().position(|e| e.feature == split.feature) {
+            incoming_zero_fraction = up[path_index].zero_fraction;
+            incoming_one_fraction = up[path_index].one_fraction;
+            unwind_path(up, unique_depth, path_index);
+            unique_depth -= 1;
+        }
+
+        let feature = split.feature;
+        self.recurse(
+            hot,
+            start,
+            unique_depth + 1,
+            hot_zero_fraction * incoming_zero_fraction,
+            incoming_one_fraction,
+            feature,
+        );
+        self.recurse(
+            cold,
+            start,
+            unique_depth + 1,
+            cold_zero_fraction * incoming_zero_fraction,
+            0.0,
+            feature,
+        );
+    }
+
+    /// The leaf step of `Tree::TreeSHAP`: for each path entry, UNWOUND-SUM × (o − z) × value.
+    ///
+    /// LightGBM calls `UnwoundPathSum` per entry, an O(d) chain of two divisions per step, so a
+    /// leaf costs O(d²) divisions in series. The same numbers, cheaper:
+    /// - an entry with `o = 0` unwinds to `S / z` with `S = Σ pweight[i]·(d+1)/(d−i)` shared
+    ///   by all such entries, so its contribution `(S / z)·(0 − z)·v` is just `−S·v`;
+    /// - entries with `o = 1` keep their O(d) recurrence, with the divisions replaced by the
+    ///   precomputed ratios, and run interleaved so their chains overlap instead of waiting on
+    ///   each other.
+    #[inline]
+    fn leaf(&mut self, start: usize, unique_depth: usize, leaf_value: f64) {
+        let d = unique_depth;
+        let up = &self.path[start..=start + d];
+        let t = self.tables;
+        let a = DepthTables::row(&t.a, t.stride, d);
+        let b = DepthTables::row(&t.b, t.stride, d);
+        let c = DepthTables::row(&t.c, t.stride, d);
+
+        let mut shared = 0.0;
+        for (el, ci) in up[..d].iter().zip(c) {
+            shared += el.pweight * ci;
+        }
+        let cold = -shared * leaf_value;
+        self.hot.clear();
+        let top = up[d].pweight;
+        for el in &up[1..=d] {
+            if el.one_fraction == 0.0 {
+                self.phi[el.feature as usize] += cold;
+            } else {
+                self.hot.push(HotEntry {
+                    feature: el.feature,
+                    zero_fraction: el.zero_fraction,
+                    next_one_portion: top,
+                    total: 0.0,
+                });
+            }
+        }
+        if self.hot.is_empty() {
+            return;
+        }
+        for ((ai, bi), el) in a.iter().zip(b).zip(&up[..d]).rev() {
+            let pw = el.pweight;
+            for h in self.hot.iter_mut() {
+                let tmp = h.next_one_portion * ai;
+                h.total += tmp;
+                h.next_one_portion = pw - tmp * h.zero_fraction * bi;
+            }
+        }
+        for h in self.hot.iter() {
+            self.phi[h.feature as usize] += h.total * (1.0 - h.zero_fraction) * leaf_value;
+        }
+    }
+}
+
+/// LightGBM's `Tree::ExtendPath`, multiplying by precomputed ratios instead of dividing.
 #[inline]
-fn extend_path(
+fn extend(
+    t: &DepthTables,
     up: &mut [PathElement],
     unique_depth: usize,
     zero_fraction: f64,
@@ -249,14 +370,24 @@ fn extend_path(
         one_fraction,
         pweight: if unique_depth == 0 { 1.0 } else { 0.0 },
     };
-    let d1 = (unique_depth + 1) as f64;
+    let b = DepthTables::row(&t.b, t.stride, unique_depth);
+    if one_fraction == 0.0 {
+        // Cold edge (half of all calls): the `o·…` term is zero.
+        for (el, bi) in up[..unique_depth].iter_mut().zip(b) {
+            el.pweight = zero_fraction * el.pweight * bi;
+        }
+        return;
+    }
+    let e = DepthTables::row(&t.e, t.stride, unique_depth);
     for i in (0..unique_depth).rev() {
-        up[i + 1].pweight += one_fraction * up[i].pweight * (i + 1) as f64 / d1;
-        up[i].pweight = zero_fraction * up[i].pweight * (unique_depth - i) as f64 / d1;
+        let pw = up[i].pweight;
+        up[i + 1].pweight += one_fraction * pw * e[i];
+        up[i].pweight = zero_fraction * pw * b[i];
     }
 }
 
-/// LightGBM's `Tree::UnwindPath`.
+/// LightGBM's `Tree::UnwindPath`, kept expression for expression (it runs once per repeated
+/// feature on a path, not per leaf entry).
 #[inline]
 fn unwind_path(up: &mut [PathElement], unique_depth: usize, path_index: usize) {
     let one_fraction = up[path_index].one_fraction;
@@ -277,28 +408,6 @@ fn unwind_path(up: &mut [PathElement], unique_depth: usize, path_index: usize) {
         up[i].zero_fraction = up[i + 1].zero_fraction;
         up[i].one_fraction = up[i + 1].one_fraction;
     }
-}
-
-/// LightGBM's `Tree::UnwoundPathSum`: the total permutation weight if entry `path_index` were
-/// unwound.
-#[inline]
-fn unwound_path_sum(up: &[PathElement], unique_depth: usize, path_index: usize) -> f64 {
-    let one_fraction = up[path_index].one_fraction;
-    let zero_fraction = up[path_index].zero_fraction;
-    let mut next_one_portion = up[unique_depth].pweight;
-    let d1 = (unique_depth + 1) as f64;
-    let mut total = 0.0;
-    for i in (0..unique_depth).rev() {
-        if one_fraction != 0.0 {
-            let tmp = next_one_portion * d1 / ((i + 1) as f64 * one_fraction);
-            total += tmp;
-            next_one_portion =
-                up[i].pweight - tmp * zero_fraction * ((unique_depth - i) as f64 / d1);
-        } else {
-            total += (up[i].pweight / zero_fraction) / ((unique_depth - i) as f64 / d1);
-        }
-    }
-    total
 }
 
 #[cfg(test)]

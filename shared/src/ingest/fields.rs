@@ -64,6 +64,29 @@ pub fn parse_money(raw: &[u8]) -> Option<f64> {
 
 /// An unsigned decimal with optional thousands separators and fraction.
 fn parse_unsigned_decimal(s: &[u8]) -> Option<f64> {
+    // Fast path for the common `123.45` shape: at most 15 digits, no separators, so the
+    // mantissa is exact and one division gives the correctly rounded value.
+    if s.len() <= 16 {
+        let mut m: u64 = 0;
+        let mut i = 0;
+        while i < s.len() && s[i].is_ascii_digit() {
+            m = m * 10 + u64::from(s[i] - b'0');
+            i += 1;
+        }
+        let int_end = i;
+        let mut frac = 0;
+        if i < s.len() && s[i] == b'.' {
+            i += 1;
+            while i < s.len() && s[i].is_ascii_digit() {
+                m = m * 10 + u64::from(s[i] - b'0');
+                i += 1;
+                frac += 1;
+            }
+        }
+        if i == s.len() && int_end + frac > 0 && int_end + frac <= 15 {
+            return Some(m as f64 / POW10[frac]);
+        }
+    }
     let mut mantissa: u64 = 0;
     let mut sig_digits = 0u32;
     let mut frac_digits = 0u32;
@@ -267,13 +290,49 @@ pub fn parse_date(raw: &[u8]) -> Option<NaiveDate> {
     (dt.time() == NaiveTime::MIN).then_some(date)
 }
 
+/// [`parse_datetime`] with a one-entry cache of the date part: consecutive rows of an export
+/// almost always share their date, and building a `NaiveDate` (calendar validation) is the
+/// costliest step of a timestamp.
+#[derive(Default)]
+pub(crate) struct DateTimeParser {
+    date_text: [u8; 10],
+    date_len: usize,
+    date: Option<NaiveDate>,
+}
+
+impl DateTimeParser {
+    /// Same result as [`parse_datetime`].
+    #[inline]
+    pub fn parse(&mut self, raw: &[u8]) -> Option<NaiveDateTime> {
+        let s = trim(raw);
+        let n = self.date_len;
+        if let Some(date) = self.date {
+            if s.len() > n && s[..n] == self.date_text[..n] && matches!(s[n], b' ' | b'T') {
+                return parse_time_after(s, date, n);
+            }
+        }
+        let (date, i) = date_prefix(s)?;
+        if i <= self.date_text.len() {
+            self.date_text[..i].copy_from_slice(&s[..i]);
+            self.date_len = i;
+            self.date = Some(date);
+        }
+        parse_time_after(s, date, i)
+    }
+}
+
 /// Parses a local (US Eastern) timestamp: `MM/DD/YYYY HH:MM:SS`, `YYYY-MM-DD HH:MM:SS` or
 /// `YYYY-MM-DDTHH:MM:SS`; seconds and a fraction (`.123`) are optional, and `AM`/`PM` is
 /// accepted as spreadsheets re-save it. A time-zone suffix (`Z`, `+02:00`) is refused: the
 /// trading day is read from the wall clock, so a UTC file would silently shift evening fills.
 pub fn parse_datetime(raw: &[u8]) -> Option<NaiveDateTime> {
     let s = trim(raw);
-    let (date, mut i) = date_prefix(s)?;
+    let (date, i) = date_prefix(s)?;
+    parse_time_after(s, date, i)
+}
+
+/// The ` HH:MM[:SS[.f]] [AM|PM]` or `THH:MM…` part of `s` from index `i`.
+fn parse_time_after(s: &[u8], date: NaiveDate, mut i: usize) -> Option<NaiveDateTime> {
     match s.get(i) {
         Some(b'T') => i += 1,
         Some(b' ') => {

@@ -29,4 +29,5 @@ pub use fields::{
 pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
 pub use options::IngestOptions;
 pub use report::{ColumnRef, IngestReport, Progress, RejectReason, Rejection, SkippedLine};
+pub use split::split_records;
 pub use totals::{TotalsBatch, read_totals};

@@ -35,7 +35,7 @@ fn sniff_binary(file: &str, bytes: &[u8]) -> Result<(), IngestError> {
 }
 
 /// Picks `,`, `;` or tab: whichever occurs most in the first line (comma on ties).
-fn sniff_delimiter(bytes: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
     let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
     let (commas, semis, tabs) = (count(b','), count(b';'), count(b'\t'));
@@ -104,7 +104,7 @@ impl<'a> RowReader<'a> {
             header_len: headers.len(),
             detection,
             header_norm,
-            bytes_total: bytes.len() as u64,
+            bytes_total: body.len() as u64,
             done: false,
         })
     }

@@ -10,15 +10,7 @@
 //! machine that unescapes its fields into a scratch buffer. (The crate's `csv::Writer` is still
 //! used for writing.)
 
-/// Byte classes for the fast pass.
-const PLAIN: u8 = 0;
-const DELIM: u8 = 1;
-const QUOTE: u8 = 2;
-const NEWLINE: u8 = 3;
-
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-const QUOTES: u64 = splat(b'"');
-const NEWLINES: u64 = splat(b'\n');
 
 /// `b` in every byte of a word.
 const fn splat(b: u8) -> u64 {
@@ -82,21 +74,15 @@ pub(crate) struct Splitter<'a> {
     pos: usize,
     line: u64,
     delim: u8,
-    class: [u8; 256],
 }
 
 impl<'a> Splitter<'a> {
     pub fn new(input: &'a [u8], delim: u8) -> Self {
-        let mut class = [PLAIN; 256];
-        class[delim as usize] = DELIM;
-        class[b'"' as usize] = QUOTE;
-        class[b'\n' as usize] = NEWLINE;
         Self {
             input,
             pos: 0,
             line: 1,
             delim,
-            class,
         }
     }
 
@@ -107,8 +93,9 @@ impl<'a> Splitter<'a> {
 
     /// Reads the next record into `rec`; false at the end of the input.
     ///
-    /// Fast path: eight bytes at a time (SWAR), finding delimiters, quotes and newlines with
-    /// bit tricks instead of a branch per byte; a quote hands the record to the slow path.
+    /// Fast path: a SIMD search (`memchr2`) finds the line end or a quote; a quote hands the
+    /// record to the slow path, otherwise the line is split on the delimiter eight bytes at a
+    /// time (SWAR bit tricks instead of a branch per byte).
     #[inline]
     pub fn next_record(&mut self, rec: &mut Record<'a>) -> bool {
         let input = self.input;
@@ -119,31 +106,18 @@ impl<'a> Splitter<'a> {
         rec.fields.clear();
         rec.in_scratch = false;
         rec.line = self.line;
+        let end = match memchr::memchr2(b'\n', b'"', &input[start..]) {
+            Some(k) if input[start + k] == b'"' => return self.quoted_record(rec),
+            Some(k) => start + k,
+            None => input.len(),
+        };
         let delims = splat(self.delim);
         let mut field_start = start;
         let mut i = start;
-        while i + 8 <= input.len() {
+        while i + 8 <= end {
             let mut word = [0u8; 8];
             word.copy_from_slice(&input[i..i + 8]);
-            let chunk = u64::from_le_bytes(word);
-            let mut dm = zero_bytes(chunk ^ delims);
-            let special = zero_bytes(chunk ^ QUOTES) | zero_bytes(chunk ^ NEWLINES);
-            if special != 0 {
-                let k = (special.trailing_zeros() / 8) as usize;
-                // Delimiters before the special byte still end fields.
-                dm &= (1u64 << (8 * k)) - 1;
-                while dm != 0 {
-                    let at = i + (dm.trailing_zeros() / 8) as usize;
-                    rec.fields.push((field_start, at));
-                    field_start = at + 1;
-                    dm &= dm - 1;
-                }
-                let at = i + k;
-                if input[at] == b'"' {
-                    return self.quoted_record(rec);
-                }
-                return self.end_record(rec, field_start, at);
-            }
+            let mut dm = zero_bytes(u64::from_le_bytes(word) ^ delims);
             while dm != 0 {
                 let at = i + (dm.trailing_zeros() / 8) as usize;
                 rec.fields.push((field_start, at));
@@ -152,19 +126,14 @@ impl<'a> Splitter<'a> {
             }
             i += 8;
         }
-        while i < input.len() {
-            match self.class[input[i] as usize] {
-                PLAIN => {}
-                DELIM => {
-                    rec.fields.push((field_start, i));
-                    field_start = i + 1;
-                }
-                NEWLINE => return self.end_record(rec, field_start, i),
-                _ => return self.quoted_record(rec),
+        while i < end {
+            if input[i] == self.delim {
+                rec.fields.push((field_start, i));
+                field_start = i + 1;
             }
             i += 1;
         }
-        self.end_record(rec, field_start, input.len())
+        self.end_record(rec, field_start, end)
     }
 
     /// Closes the last field at `at` (a newline, or the end of the input).
@@ -245,6 +214,24 @@ impl<'a> Splitter<'a> {
             i += 1; // the delimiter
         }
     }
+}
+
+/// Splits CSV text into records of fields exactly as the readers do (BOM stripped, delimiter
+/// sniffed from the first line, quotes unescaped, invalid UTF-8 replaced). Handy for showing a
+/// user the first rows of a file whose format was not recognized.
+pub fn split_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut split = Splitter::new(body, super::rows::sniff_delimiter(body));
+    let mut rec = Record::new(body);
+    let mut out = Vec::new();
+    while split.next_record(&mut rec) {
+        out.push(
+            rec.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect(),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -280,8 +280,14 @@ mod tests {
         assert_eq!(objective("binary sigmoid:1"), Ok(1.0));
         assert_eq!(objective("binary sigmoid:0.7"), Ok(0.7));
         assert_eq!(objective("binary"), Ok(1.0));
-        assert!(matches!(objective("regression"), Err(ModelError::Unsupported { .. })));
-        assert!(matches!(objective("cross_entropy"), Err(ModelError::Unsupported { .. })));
+        assert!(matches!(
+            objective("regression"),
+            Err(ModelError::Unsupported { .. })
+        ));
+        assert!(matches!(
+            objective("cross_entropy"),
+            Err(ModelError::Unsupported { .. })
+        ));
         assert!(matches!(
             objective("binary sigmoid:1 scale_pos_weight:2"),
             Err(ModelError::Unsupported { .. })
@@ -290,7 +296,11 @@ mod tests {
             objective("binary sigmoid:x"),
             Err(ModelError::InvalidNumber { .. })
         ));
-        for bad in ["binary sigmoid:0", "binary sigmoid:inf", "binary sigmoid:1 sigmoid:2"] {
+        for bad in [
+            "binary sigmoid:0",
+            "binary sigmoid:inf",
+            "binary sigmoid:1 sigmoid:2",
+        ] {
             assert!(
                 matches!(objective(bad), Err(ModelError::InvalidValue { at, .. }) if at.line == 7),
                 "{bad}"

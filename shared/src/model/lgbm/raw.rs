@@ -115,7 +115,10 @@ pub(crate) fn split(text: &str) -> Result<RawModel<'_>, ModelError> {
     // A model cut off anywhere (often mid-line) is reported as truncated, not as whatever its
     // last partial line happens to look like.
     if !text.lines().any(|l| l.trim() == "end of trees") {
-        let trees = text.lines().filter(|l| l.trim_start().starts_with("Tree=")).count();
+        let trees = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Tree="))
+            .count();
         return Err(ModelError::Truncated { trees });
     }
 

@@ -12,7 +12,7 @@ use super::raw::{Field, RawTree};
 /// Deepest tree accepted (edges from the root to the deepest leaf). LightGBM's default
 /// `num_leaves=31` gives depth ≤ 30; the limit bounds recursion (the browser's stack is small)
 /// and TreeSHAP's scratch buffer, `(d+1)(d+2)/2` path entries.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 /// LightGBM's own upper bound on `num_leaves`.
 const MAX_LEAVES: usize = 131_072;

@@ -1,0 +1,225 @@
+//! The model registry under `models/`: one directory per trained version, a `current` symlink
+//! the web server publishes (`/models/current/model.json`), and an append-only history of every
+//! move of that pointer with who, when and why.
+//!
+//! The pointer moves atomically (a new symlink is renamed over the old one), so a browser never
+//! fetches a half-switched model.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use dars_shared::artifact::ModelArtifact;
+use serde::{Deserialize, Serialize};
+
+/// Flags shared by the `dars model` subcommands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegistryArgs {
+    /// The registry directory.
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub who: String,
+    /// `promote` or `rollback`.
+    pub action: String,
+    pub version: String,
+    pub previous: Option<String>,
+    pub why: String,
+}
+
+pub struct Registry {
+    root: PathBuf,
+}
+
+impl Registry {
+    pub fn open(root: impl Into<PathBuf>) -> Registry {
+        Registry { root: root.into() }
+    }
+
+    pub fn version_dir(&self, version: &str) -> PathBuf {
+        self.root.join(version)
+    }
+
+    fn current_link(&self) -> PathBuf {
+        self.root.join("current")
+    }
+
+    fn history_path(&self) -> PathBuf {
+        self.root.join("history.jsonl")
+    }
+
+    /// Versions present, oldest first (names sort by time).
+    pub fn versions(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e).with_context(|| format!("listing {}", self.root.display())),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name != "current" && entry.file_type()?.is_dir() && entry.path().join("model.json").is_file() {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn current(&self) -> Result<Option<String>> {
+        match std::fs::read_link(self.current_link()) {
+            Ok(target) => Ok(target.file_name().map(|n| n.to_string_lossy().into_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).context("reading models/current"),
+        }
+    }
+
+    pub fn load(&self, version: &str) -> Result<ModelArtifact> {
+        let path = self.version_dir(version).join("model.json");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        ModelArtifact::from_json(&text).with_context(|| format!("loading {}", path.display()))
+    }
+
+    /// Writes a new version's files (artifact, metrics JSON and text report).
+    pub fn write_version(&self, artifact: &ModelArtifact, report_text: &str) -> Result<PathBuf> {
+        let dir = self.version_dir(&artifact.version);
+        if dir.exists() {
+            bail!("model version {} already exists in {}", artifact.version, self.root.display());
+        }
+        crate::lake::write_atomic(&dir.join("metrics.json"), serde_json::to_string_pretty(&artifact.metrics)?.as_bytes())?;
+        crate::lake::write_atomic(&dir.join("metrics.txt"), report_text.as_bytes())?;
+        // The artifact goes last: a directory without model.json is not a version.
+        crate::lake::write_atomic(&dir.join("model.json"), artifact.to_json().as_bytes())?;
+        Ok(dir)
+    }
+
+    pub fn history(&self) -> Result<Vec<HistoryEntry>> {
+        let text = match std::fs::read_to_string(self.history_path()) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).context("reading models/history.jsonl"),
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("models/history.jsonl line {}", i + 1)))
+            .collect()
+    }
+
+    /// Points `current` at `version` and records the move.
+    pub fn promote(&self, version: &str, action: &str, why: &str) -> Result<HistoryEntry> {
+        if !self.version_dir(version).join("model.json").is_file() {
+            bail!("no model version {version} in {} (see `dars model list`)", self.root.display());
+        }
+        // Refuse to publish an artifact that does not load.
+        self.load(version)?;
+        let previous = self.current()?;
+        let tmp = self.root.join(format!(".current-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        symlink(Path::new(version), &tmp)?;
+        std::fs::rename(&tmp, self.current_link()).context("moving models/current")?;
+        let entry = HistoryEntry {
+            at: Utc::now().to_rfc3339(),
+            who: std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()),
+            action: action.into(),
+            version: version.into(),
+            previous,
+            why: why.into(),
+        };
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.history_path())
+            .context("opening models/history.jsonl")?;
+        writeln!(f, "{}", serde_json::to_string(&entry)?)?;
+        f.sync_all()?;
+        Ok(entry)
+    }
+
+    /// Moves `current` back to the version it pointed at before the last move.
+    pub fn rollback(&self, why: &str) -> Result<HistoryEntry> {
+        let history = self.history()?;
+        let last = history.last().context("nothing to roll back: the registry has no history")?;
+        let Some(previous) = &last.previous else {
+            bail!("nothing to roll back to: {} was the first published model", last.version);
+        };
+        self.promote(previous, "rollback", why)
+    }
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, link).with_context(|| format!("creating {}", link.display()))
+}
+
+#[cfg(not(unix))]
+fn symlink(_target: &Path, _link: &Path) -> Result<()> {
+    bail!("the model registry needs symlinks (Unix)")
+}
+
+/// `dars model list`.
+pub fn list(args: &RegistryArgs) -> Result<()> {
+    let reg = Registry::open(&args.models);
+    let current = reg.current()?;
+    let versions = reg.versions()?;
+    if versions.is_empty() {
+        println!("no models in {} yet: run `dars train`", args.models.display());
+        return Ok(());
+    }
+    println!("{:<2} {:<26} {:<21} {:>8} {:>7} {:>9}", "", "version", "trained on", "rows", "AUC", "threshold");
+    for v in versions {
+        let a = reg.load(&v)?;
+        let mark = if current.as_deref() == Some(v.as_str()) { "*" } else { "" };
+        println!(
+            "{:<2} {:<26} {:<21} {:>8} {:>7} {:>9.3}",
+            mark,
+            v,
+            format!("{}..{}", a.training.from, a.training.to),
+            a.training.rows,
+            a.metrics.calibrated.roc_auc.map_or("-".into(), |x| format!("{x:.3}")),
+            a.threshold.value
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifact(version: &str) -> ModelArtifact {
+        let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/artifact/model-v1.json"))
+            .unwrap_or_default();
+        let mut a = ModelArtifact::from_json(&json).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
+        a.version = version.into();
+        a
+    }
+
+    #[test]
+    fn promote_and_rollback_move_current_and_record_history() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let reg = Registry::open(dir.path());
+        for v in ["20260101-0000-a", "20260102-0000-b"] {
+            reg.write_version(&artifact(v), "report").unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(reg.current().ok().flatten(), None);
+        reg.promote("20260101-0000-a", "promote", "first").unwrap_or_else(|e| panic!("{e}"));
+        reg.promote("20260102-0000-b", "promote", "better").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reg.current().ok().flatten().as_deref(), Some("20260102-0000-b"));
+        assert!(dir.path().join("current/model.json").is_file());
+        let back = reg.rollback("bad numbers").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.version, "20260101-0000-a");
+        assert_eq!(back.previous.as_deref(), Some("20260102-0000-b"));
+        let h = reg.history().unwrap_or_default();
+        assert_eq!(h.len(), 3);
+        assert_eq!(h[2].action, "rollback");
+        assert_eq!(h[2].why, "bad numbers");
+        assert!(reg.promote("nope", "promote", "").is_err());
+    }
+}

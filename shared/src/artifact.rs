@@ -1,0 +1,180 @@
+//! The trained model as one self-describing JSON document, loaded the same way by the backend's
+//! morning run and by the browser (`models/current/model.json`).
+//!
+//! The LightGBM model is embedded verbatim in LightGBM's own text format, so a data scientist
+//! can extract it and load it in Python's LightGBM; everything needed to use it correctly
+//! travels with it: the feature definitions in column order, the calibration map, the threshold
+//! and how it was chosen, what it was trained on, and how well it did out of sample. Fields added
+//! later carry `#[serde(default)]` so older artifacts keep loading.
+
+use serde::{Deserialize, Serialize};
+
+use crate::calibration::Calibration;
+use crate::metrics::ReliabilityBin;
+
+/// Version of this document's layout. Readers accept any version up to this one.
+pub const ARTIFACT_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelArtifact {
+    /// Layout version ([`ARTIFACT_FORMAT`] when written).
+    pub format: u32,
+    /// Registry version, e.g. `20261122-0650-3f9a1c2b`.
+    pub version: String,
+    /// RFC 3339 UTC time of training.
+    pub created_at: String,
+    /// `dars` version that trained it.
+    pub code_version: String,
+    /// Learner name (`lightgbm`).
+    pub learner: String,
+    /// LightGBM text model (`tree\nversion=v4 ...`), verbatim.
+    pub lightgbm_model: String,
+    /// Features in the model's column order.
+    pub features: Vec<FeatureSpec>,
+    /// Maps the model's probability to a calibrated one.
+    pub calibration: Calibration,
+    /// Calibrated probability at or above which a trader is high risk.
+    pub threshold: ThresholdChoice,
+    /// What it was trained on.
+    pub training: TrainingInfo,
+    /// Out-of-sample quality.
+    pub metrics: MetricsReport,
+    /// Reliability diagram of the calibrated out-of-fold predictions (10 bins).
+    #[serde(default)]
+    pub reliability: Vec<ReliabilityBin>,
+    /// Mean |SHAP| per feature over the training rows, largest first.
+    #[serde(default)]
+    pub feature_importance: Vec<FeatureImportance>,
+}
+
+/// A feature as the model knows it; the texts are what traders read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdChoice {
+    /// Calibrated probability cut-point.
+    pub value: f64,
+    /// `max_f1` or `min_cost`.
+    pub method: String,
+    /// Out-of-fold precision, recall and F1 at the cut-point.
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// First and last feature dates of the labelled rows.
+    pub from: String,
+    pub to: String,
+    pub rows: u64,
+    pub accounts: u64,
+    /// Share of labelled rows whose next day closed negative.
+    pub positive_rate: f64,
+    /// SHA-256 of the feature matrix and labels, to tie a model to its data.
+    pub data_hash: String,
+    /// Trading days left out between training and test blocks.
+    pub embargo_days: u32,
+    /// Boosting rounds of the final model (chosen by early stopping on the folds).
+    pub num_trees: u32,
+    /// LightGBM parameters used.
+    #[serde(default)]
+    pub params: serde_json::Value,
+}
+
+/// Scores of one set of predictions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Scores {
+    pub rows: u64,
+    pub positives: u64,
+    pub roc_auc: Option<f64>,
+    pub pr_auc: Option<f64>,
+    pub recall_at_70_precision: Option<f64>,
+    pub brier: Option<f64>,
+    pub ece: Option<f64>,
+    /// Dollars: losses avoided minus gains forgone if flagged days had been cut.
+    #[serde(default)]
+    pub ev_lift: Option<f64>,
+}
+
+/// One walk-forward fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldReport {
+    pub fold: u32,
+    pub train_from: String,
+    pub train_to: String,
+    pub test_from: String,
+    pub test_to: String,
+    pub train_rows: u64,
+    pub model: Scores,
+    pub logistic: Scores,
+    pub rules: Scores,
+    /// The simulator's own probabilities on the test rows, when known (demo data only).
+    #[serde(default)]
+    pub oracle_auc: Option<f64>,
+    pub num_trees: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MetricsReport {
+    pub folds: Vec<FoldReport>,
+    /// All out-of-fold predictions, raw model probabilities.
+    pub uncalibrated: Scores,
+    /// All out-of-fold predictions after calibration.
+    pub calibrated: Scores,
+    pub logistic: Scores,
+    pub rules: Scores,
+    #[serde(default)]
+    pub oracle_auc: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureImportance {
+    pub name: String,
+    pub mean_abs_shap: f64,
+}
+
+/// Why an artifact could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("the model file is not valid JSON for a DARS model: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error(
+        "the model file has layout version {found}, newer than this program understands ({supported}); update DARS"
+    )]
+    TooNew { found: u32, supported: u32 },
+    #[error("the model file lists no features")]
+    NoFeatures,
+}
+
+impl ModelArtifact {
+    /// Parses and checks the envelope; the embedded LightGBM model is validated by
+    /// [`crate::model`] when it is loaded for scoring.
+    pub fn from_json(text: &str) -> Result<ModelArtifact, ArtifactError> {
+        let a: ModelArtifact = serde_json::from_str(text)?;
+        if a.format > ARTIFACT_FORMAT {
+            return Err(ArtifactError::TooNew {
+                found: a.format,
+                supported: ARTIFACT_FORMAT,
+            });
+        }
+        if a.features.is_empty() {
+            return Err(ArtifactError::NoFeatures);
+        }
+        Ok(a)
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,54 @@
+//! Features and labels: from the daily table to one row per trader and trading day that predicts
+//! whether the trader's *next* trading day closes negative.
+//!
+//! The same code runs in the morning job and in the browser (which recomputes the features from a
+//! dropped file), so it is pure computation: no threads, no clock, no filesystem.
+//!
+//! Guarantees every caller can rely on:
+//! - **No look-ahead.** A row for trader t on day D reads only rows dated D or earlier — the
+//!   trader's own and, for the firm-wide columns, every trader's — plus market points dated D or
+//!   earlier. Changing, deleting or adding anything dated after D leaves every feature of D
+//!   bit-identical (`tests/features_lookahead.rs` checks this by property). Labels depend on the
+//!   next trading day by definition and are outside that guarantee.
+//! - **Missing is NaN.** Too little history, a totals-only day without behaviour columns, a ratio
+//!   to zero: the value is `f64::NAN`, never a 0 that looks like data.
+//! - **Windows count trading days.** The trader's own trading days ([`is_trading_day`]) for
+//!   trader features, the firm calendar (dates on which anyone traded) for firm features. A
+//!   window of `w` days needs max(2, ceil(w / 2)) of them ([`min_rows`]), then uses those it has.
+//!   Standard deviations are sample ones (n - 1).
+//! - **Stable columns.** The matrix has exactly the columns of [`FEATURES`], in order, whether or
+//!   not behaviour columns or a market series exist.
+//! - **Linear time.** One sort of the input, one forward pass per trader with at most a 60-day
+//!   backward scan per row, firm features once per date.
+//!
+//! Entry points: [`build`] → [`FeatureMatrix`] (features, labels, next-day totals);
+//! [`latest_per_account`] for the rows that get scored; [`what_if`] to recompute a trader's
+//! latest row after changing how that day was traded; [`describe`] to put a value into words;
+//! [`MarketSeries::parse`] for an optional `date,value` market file.
+
+mod firm;
+mod history;
+mod label;
+mod market;
+mod matrix;
+mod phrase;
+mod registry;
+mod trader;
+mod what_if;
+mod window;
+
+pub use firm::TREND_THRESHOLD;
+pub use history::is_trading_day;
+pub use label::closes_negative;
+pub use market::{MAX_STALE_DAYS, MarketError, MarketSeries};
+pub use matrix::{
+    FeatureContext, FeatureMatrix, FeatureRow, FeatureRowKey, build, latest_per_account,
+};
+pub use phrase::{describe, format_value};
+pub use registry::{
+    FEATURES, FeatureDef, Group, N_FEATURES, Phrase, Unit, def, features, index_of, max_window,
+    names,
+};
+pub use trader::{MIN_ROWS_EXPANDING, OVERTRADING_QUANTILE, REVENGE_MULTIPLE};
+pub use what_if::{Buckets, WhatIf, WhatIfError, what_if};
+pub use window::min_rows;

@@ -1,0 +1,224 @@
+//! Window statistics over a trader's (or the firm's) trading days: the minimum-history rule,
+//! running mean/variance, drawdown, percentiles and slope.
+//!
+//! Every window here ends at the scored day and holds at most 60 values for trader features
+//! (252 for the firm volatility rank, computed once per firm day), so each statistic is a single
+//! pass over a short contiguous slice, read backwards from the scored day so that the 3-, 5-,
+//! 10-, 20- and 60-day windows share one scan ([`NestedScan`]). That keeps the whole build linear
+//! in rows with a small constant. The usual add-the-new/subtract-the-old rolling sums were not
+//! used: they drift (the sum of squares cancels catastrophically at dollar scales), worst-day
+//! and drawdown cannot be "subtracted" anyway, and a 60-value scan costs about as much as the
+//! bookkeeping. A pass that only reads the past also makes "no look-ahead" true by construction.
+//!
+//! **Standard deviation** is always the sample one (divide by n - 1).
+//!
+//! **Minimum history**: a window of `w` days gives a value once at least [`min_rows`]`(w)` =
+//! max(2, ceil(w / 2)) days are available (e.g. a 20-day window needs 10 rows); with fewer the
+//! feature is missing (NaN), never a 0 that looks like data. Between that and a full window the
+//! statistic is over the days available.
+
+/// Rows a window of `w` days needs before it yields a value: half the window rounded up, and at
+/// least 2 so a standard deviation exists.
+pub const fn min_rows(w: usize) -> usize {
+    let half = w.div_ceil(2);
+    if half < 2 { 2 } else { half }
+}
+
+/// Welford's running mean and variance (numerically stable, one pass).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Moments {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Moments {
+    /// Adds one value.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Values added.
+    pub fn count(&self) -> usize {
+        self.n
+    }
+
+    /// Mean (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.mean }
+    }
+
+    /// Sample standard deviation (n - 1); NaN below 2 values.
+    pub fn std(&self) -> f64 {
+        if self.n < 2 {
+            f64::NAN
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0).sqrt()
+        }
+    }
+
+    /// `(x - mean) / std`, NaN when the std is missing or 0.
+    pub fn z(&self, x: f64) -> f64 {
+        ratio(x - self.mean(), self.std())
+    }
+}
+
+/// `num / den`, NaN when the denominator is 0 or missing (a ratio to nothing is unknown, not
+/// infinite).
+pub(crate) fn ratio(num: f64, den: f64) -> f64 {
+    if den == 0.0 || den.is_nan() {
+        f64::NAN
+    } else {
+        num / den
+    }
+}
+
+/// Statistics of one window ending at the scored day.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WindowStats {
+    pub mean: f64,
+    pub std: f64,
+    pub sum: f64,
+    pub worst: f64,
+    /// Deepest fall below the running high, starting from the level before the window (<= 0).
+    pub max_dd: f64,
+    /// Days with a value > 0, as a percentage of the window.
+    pub win_rate: f64,
+}
+
+impl WindowStats {
+    /// Every field missing.
+    pub const MISSING: WindowStats = WindowStats {
+        mean: f64::NAN,
+        std: f64::NAN,
+        sum: f64::NAN,
+        worst: f64::NAN,
+        max_dd: f64::NAN,
+        win_rate: f64::NAN,
+    };
+}
+
+/// One backward pass over `history` (oldest first, the scored day last) that snapshots the
+/// statistics of every window in `windows` (ascending) into `out`.
+///
+/// Drawdown without the forward equity curve: with `T_k` the sum of the last `k` values, the
+/// curve's level `k` days back is `E_now - T_k`, so the fall from an earlier point `p` to a later
+/// point `q` is `T_q - T_p`; scanning `p` backwards while keeping the largest `T` seen gives the
+/// deepest fall of each nested window in the same pass.
+pub(crate) struct NestedScan;
+
+impl NestedScan {
+    pub fn run(history: &[f64], windows: &[usize], out: &mut [WindowStats]) {
+        let n = history.len();
+        let longest = windows.last().copied().unwrap_or(0).min(n);
+        let mut m = Moments::default();
+        let mut sum = 0.0;
+        let mut worst = f64::INFINITY;
+        let mut wins = 0usize;
+        // T_0 = 0 is the level at the scored day's close.
+        let mut max_t = 0.0f64;
+        let mut depth = 0.0f64;
+        let mut next = 0;
+        for k in 1..=longest {
+            let x = history[n - k];
+            m.push(x);
+            sum += x;
+            worst = worst.min(x);
+            wins += usize::from(x > 0.0);
+            depth = depth.max(max_t - sum);
+            max_t = max_t.max(sum);
+            // Snapshot every window whose size (capped at the history) is now reached.
+            while let Some(&w) = windows.get(next) {
+                if k != w.min(n) {
+                    break;
+                }
+                out[next] = if k >= min_rows(w) {
+                    WindowStats {
+                        mean: m.mean(),
+                        std: m.std(),
+                        sum,
+                        worst,
+                        // `0.0 - depth` rather than `-depth`: a flat window is 0, not -0.
+                        max_dd: 0.0 - depth,
+                        win_rate: 100.0 * wins as f64 / k as f64,
+                    }
+                } else {
+                    WindowStats::MISSING
+                };
+                next += 1;
+            }
+        }
+        for slot in out.iter_mut().take(windows.len()).skip(next) {
+            *slot = WindowStats::MISSING;
+        }
+    }
+}
+
+/// Mean of up to `w` values of `values` ending just before index `end` (the scored day
+/// excluded), skipping missing ones; NaN with fewer than [`min_rows`]`(w)` present.
+pub(crate) fn prior_mean(values: &[f64], end: usize, w: usize) -> f64 {
+    let start = end.saturating_sub(w);
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for &v in &values[start..end] {
+        if !v.is_nan() {
+            sum += v;
+            n += 1;
+        }
+    }
+    if n >= min_rows(w) {
+        sum / n as f64
+    } else {
+        f64::NAN
+    }
+}
+
+/// Moments of up to `w` values ending just before index `end`, skipping missing ones.
+pub(crate) fn prior_moments(values: &[f64], end: usize, w: usize) -> Moments {
+    let mut m = Moments::default();
+    for &v in &values[end.saturating_sub(w)..end] {
+        if !v.is_nan() {
+            m.push(v);
+        }
+    }
+    m
+}
+
+/// The `q` quantile (0..=1) of `sorted` (ascending, no NaN) with linear interpolation between
+/// order statistics (numpy's default, "type 7"); NaN when empty.
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+        }
+    }
+}
+
+/// Least-squares slope of the cumulative sum of `values` against 0, 1, 2, …: the trend of an
+/// equity curve in value per step. NaN with fewer than 2 values.
+pub(crate) fn cumulative_slope(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let t_mean = (n - 1) as f64 / 2.0;
+    let mut y = 0.0;
+    let mut ty = 0.0;
+    let mut tt = 0.0;
+    for (t, &v) in values.iter().enumerate() {
+        y += v;
+        let dt = t as f64 - t_mean;
+        // Σ dt = 0, so Σ dt (y - ȳ) = Σ dt y: the mean of y is not needed.
+        ty += dt * y;
+        tt += dt * dt;
+    }
+    ty / tt
+}

@@ -1,0 +1,388 @@
+//! The rules engine: limit cuts from plain risk rules on a trader's daily P&L history.
+//!
+//! It needs no model, so it is the fallback whenever the model is missing, fails to load, or a
+//! trader has too little history (fewer than [`RulesConfig::min_history_days`] trading days),
+//! and it is the baseline every model is compared with. Each rule that fires gives a cut; the
+//! largest wins, capped at [`RulesConfig::max_cut`]. (The seed's Python tested the milder branch
+//! first, so its severe branches could never fire; here each rule picks its most severe tier.)
+
+use serde::{Deserialize, Serialize};
+
+/// Thresholds and cuts, from `config.yaml` (`rules.*`). Cuts are fractions of the limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Consecutive losing days for the first and the severe cut.
+    pub loss_streak_days: u32,
+    pub loss_streak_cut: f64,
+    pub loss_streak_severe_days: u32,
+    pub loss_streak_severe_cut: f64,
+    /// Drawdown from the running peak of cumulative P&L, as a share of that peak.
+    pub drawdown_pct: f64,
+    pub drawdown_cut: f64,
+    pub drawdown_severe_pct: f64,
+    pub drawdown_severe_cut: f64,
+    /// A peak below this (dollars) is not meaningful: a 50% drawdown from $200 says nothing.
+    pub drawdown_min_peak: f64,
+    /// Std of the last 5 days above this multiple of the prior 15 days' std.
+    pub vol_spike_ratio: f64,
+    pub vol_spike_cut: f64,
+    /// Yesterday's total below this percentile of the trader's earlier days.
+    pub tail_loss_percentile: f64,
+    pub tail_loss_cut: f64,
+    /// Earlier days needed before the percentile rule is trusted.
+    pub tail_loss_min_days: usize,
+    /// Upper bound of any cut.
+    pub max_cut: f64,
+    /// Below this many trading days the model is not trusted and rules decide.
+    pub min_history_days: usize,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            loss_streak_days: 3,
+            loss_streak_cut: 0.30,
+            loss_streak_severe_days: 5,
+            loss_streak_severe_cut: 0.50,
+            drawdown_pct: 0.15,
+            drawdown_cut: 0.40,
+            drawdown_severe_pct: 0.25,
+            drawdown_severe_cut: 0.60,
+            drawdown_min_peak: 2_000.0,
+            vol_spike_ratio: 2.0,
+            vol_spike_cut: 0.25,
+            tail_loss_percentile: 5.0,
+            tail_loss_cut: 0.20,
+            tail_loss_min_days: 20,
+            max_cut: 0.80,
+            min_history_days: 10,
+        }
+    }
+}
+
+/// How the model's calibrated probability maps to a risk tier and a cut (`risk.*` in config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TierConfig {
+    /// Probabilities within this distance below the model's threshold are moderate risk.
+    pub moderate_band: f64,
+    /// Cut for a high-risk trader (at or above the threshold).
+    pub high_cut: f64,
+    /// Cut for a moderate-risk trader.
+    pub moderate_cut: f64,
+}
+
+impl Default for TierConfig {
+    fn default() -> Self {
+        TierConfig {
+            moderate_band: 0.10,
+            high_cut: 0.40,
+            moderate_cut: 0.20,
+        }
+    }
+}
+
+/// Risk tier of a calibrated probability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Low,
+    Moderate,
+    High,
+}
+
+impl Tier {
+    pub fn of(p: f64, threshold: f64, cfg: &TierConfig) -> Tier {
+        if p >= threshold {
+            Tier::High
+        } else if p >= threshold - cfg.moderate_band {
+            Tier::Moderate
+        } else {
+            Tier::Low
+        }
+    }
+
+    pub fn cut(self, cfg: &TierConfig) -> f64 {
+        match self {
+            Tier::High => cfg.high_cut,
+            Tier::Moderate => cfg.moderate_cut,
+            Tier::Low => 0.0,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Low => "low",
+            Tier::Moderate => "moderate",
+            Tier::High => "high",
+        }
+    }
+}
+
+/// Which rule fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    LossStreak,
+    Drawdown,
+    VolatilitySpike,
+    TailLoss,
+}
+
+/// One rule that fired, with the figures behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleHit {
+    pub rule: Rule,
+    pub cut: f64,
+    /// Plain English: "5-day loss streak".
+    pub reason: String,
+}
+
+/// The rules' verdict for the next day.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RulesDecision {
+    /// The largest cut that fired, capped; 0 when none did.
+    pub cut: f64,
+    /// Every rule that fired, largest cut first.
+    pub hits: Vec<RuleHit>,
+}
+
+/// Applies every rule to a trader's daily totals in date order, the last being the most recent
+/// day (what "yesterday" means to the next session).
+pub fn evaluate(totals: &[f64], cfg: &RulesConfig) -> RulesDecision {
+    let mut hits = Vec::new();
+    let streak = totals.iter().rev().take_while(|&&t| t < 0.0).count() as u32;
+    if streak >= cfg.loss_streak_severe_days {
+        hits.push(hit(
+            Rule::LossStreak,
+            cfg.loss_streak_severe_cut,
+            format!("{streak}-day loss streak"),
+        ));
+    } else if streak >= cfg.loss_streak_days {
+        hits.push(hit(
+            Rule::LossStreak,
+            cfg.loss_streak_cut,
+            format!("{streak}-day loss streak"),
+        ));
+    }
+    if let Some((dd, peak)) = drawdown(totals) {
+        if peak >= cfg.drawdown_min_peak {
+            let share = dd / peak;
+            let text = format!(
+                "down {:.0}% from a peak of {}",
+                share * 100.0,
+                dollars(peak)
+            );
+            if share > cfg.drawdown_severe_pct {
+                hits.push(hit(Rule::Drawdown, cfg.drawdown_severe_cut, text));
+            } else if share > cfg.drawdown_pct {
+                hits.push(hit(Rule::Drawdown, cfg.drawdown_cut, text));
+            }
+        }
+    }
+    if totals.len() >= 20 {
+        let n = totals.len();
+        let recent = std_dev(&totals[n - 5..]);
+        let prior = std_dev(&totals[n - 20..n - 5]);
+        if prior > 0.0 && recent > cfg.vol_spike_ratio * prior {
+            let text = format!(
+                "volatility {:.1}x its usual level over the last 5 days",
+                recent / prior
+            );
+            hits.push(hit(Rule::VolatilitySpike, cfg.vol_spike_cut, text));
+        }
+    }
+    if let Some((&yesterday, earlier)) = totals.split_last() {
+        if earlier.len() >= cfg.tail_loss_min_days {
+            let cutoff = percentile(earlier, cfg.tail_loss_percentile);
+            if yesterday < cutoff {
+                let text = format!(
+                    "yesterday's {} was among your worst {:.0}% of days",
+                    dollars(yesterday),
+                    cfg.tail_loss_percentile
+                );
+                hits.push(hit(Rule::TailLoss, cfg.tail_loss_cut, text));
+            }
+        }
+    }
+    hits.sort_by(|a, b| b.cut.total_cmp(&a.cut));
+    let cut = hits.first().map_or(0.0, |h| h.cut.min(cfg.max_cut));
+    RulesDecision { cut, hits }
+}
+
+fn hit(rule: Rule, cut: f64, reason: String) -> RuleHit {
+    RuleHit { rule, cut, reason }
+}
+
+/// Current drawdown and the running peak of cumulative P&L; `None` before any positive peak.
+fn drawdown(totals: &[f64]) -> Option<(f64, f64)> {
+    let mut cum = 0.0;
+    let mut peak = 0.0f64;
+    for &t in totals {
+        cum += t;
+        peak = peak.max(cum);
+    }
+    (peak > 0.0).then_some((peak - cum, peak))
+}
+
+/// Sample standard deviation (n − 1).
+fn std_dev(xs: &[f64]) -> f64 {
+    if xs.len() < 2 {
+        return 0.0;
+    }
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
+}
+
+/// Linear-interpolated percentile (`pct` in 0..=100), as numpy's default.
+fn percentile(xs: &[f64], pct: f64) -> f64 {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let pos = (pct / 100.0).clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+}
+
+/// "$1,240" / "-$1,240".
+pub fn dollars(v: f64) -> String {
+    let sign = if v < 0.0 { "-" } else { "" };
+    let whole = v.abs().round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}${out}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> RulesConfig {
+        RulesConfig::default()
+    }
+
+    /// 25 quiet alternating days (+100/-50), so no rule fires on their own.
+    fn calm() -> Vec<f64> {
+        (0..25)
+            .map(|i| if i % 2 == 0 { 100.0 } else { -50.0 })
+            .collect()
+    }
+
+    #[test]
+    fn calm_history_fires_nothing() {
+        let d = evaluate(&calm(), &cfg());
+        assert_eq!(d.cut, 0.0, "{d:?}");
+        assert!(d.hits.is_empty());
+    }
+
+    #[test]
+    fn loss_streak_three_cuts_30_and_five_cuts_50() {
+        let mut h = calm();
+        h.extend([-10.0, -10.0, -10.0]);
+        let d = evaluate(&h, &cfg());
+        assert_eq!(d.hits[0].rule, Rule::LossStreak);
+        assert_eq!(d.cut, 0.30);
+        h.extend([-10.0, -10.0]);
+        let d = evaluate(&h, &cfg());
+        assert_eq!(d.cut, 0.50, "{d:?}");
+        assert_eq!(d.hits[0].reason, "5-day loss streak");
+    }
+
+    #[test]
+    fn drawdown_tiers_need_a_meaningful_peak() {
+        // Peak 10,000 then down 2,000 (20%): 40%.
+        let mut h = vec![5_000.0, 5_000.0, 1.0, -2_001.0];
+        let d = evaluate(&h, &cfg());
+        assert!(
+            d.hits
+                .iter()
+                .any(|x| x.rule == Rule::Drawdown && x.cut == 0.40),
+            "{d:?}"
+        );
+        // Down a further 1,000 (30%): 60%.
+        h.extend([1.0, -1_001.0]);
+        let d = evaluate(&h, &cfg());
+        assert!(
+            d.hits
+                .iter()
+                .any(|x| x.rule == Rule::Drawdown && x.cut == 0.60),
+            "{d:?}"
+        );
+        assert_eq!(d.cut, 0.60);
+        // The same shape at a $1,000 peak is ignored.
+        let small: Vec<f64> = h.iter().map(|v| v / 10.0).collect();
+        let d = evaluate(&small, &cfg());
+        assert!(!d.hits.iter().any(|x| x.rule == Rule::Drawdown), "{d:?}");
+    }
+
+    #[test]
+    fn volatility_spike_cuts_25() {
+        let mut h: Vec<f64> = (0..20)
+            .map(|i| if i % 2 == 0 { 100.0 } else { 50.0 })
+            .collect();
+        h.extend([900.0, 10.0, 800.0, 5.0, 700.0]);
+        let d = evaluate(&h, &cfg());
+        assert!(
+            d.hits
+                .iter()
+                .any(|x| x.rule == Rule::VolatilitySpike && x.cut == 0.25),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn tail_loss_cuts_20() {
+        let mut h = calm();
+        h.push(-5_000.0);
+        let d = evaluate(&h, &cfg());
+        assert!(
+            d.hits
+                .iter()
+                .any(|x| x.rule == Rule::TailLoss && x.cut == 0.20),
+            "{d:?}"
+        );
+        // Too little history: the percentile is not trusted.
+        let d = evaluate(&[100.0, -50.0, -5_000.0], &cfg());
+        assert!(!d.hits.iter().any(|x| x.rule == Rule::TailLoss));
+    }
+
+    #[test]
+    fn largest_cut_wins_and_is_capped() {
+        let c = RulesConfig {
+            loss_streak_severe_cut: 0.95,
+            ..cfg()
+        };
+        let mut h = calm();
+        h.extend([-10.0; 5]);
+        let d = evaluate(&h, &c);
+        assert_eq!(d.cut, 0.80);
+        assert!(d.hits.windows(2).all(|w| w[0].cut >= w[1].cut));
+    }
+
+    #[test]
+    fn tiers_follow_threshold_and_band() {
+        let t = TierConfig::default();
+        assert_eq!(Tier::of(0.60, 0.60, &t), Tier::High);
+        assert_eq!(Tier::of(0.55, 0.60, &t), Tier::Moderate);
+        assert_eq!(Tier::of(0.49, 0.60, &t), Tier::Low);
+        assert_eq!(Tier::High.cut(&t), 0.40);
+        assert_eq!(Tier::Moderate.cut(&t), 0.20);
+        assert_eq!(Tier::Low.cut(&t), 0.0);
+    }
+
+    #[test]
+    fn dollars_formats_thousands() {
+        assert_eq!(dollars(1240.4), "$1,240");
+        assert_eq!(dollars(-1234567.0), "-$1,234,567");
+        assert_eq!(dollars(0.0), "$0");
+    }
+}

@@ -1,0 +1,238 @@
+//! Property tests: invariants that must hold for any input, not just the hand-picked ones.
+#![cfg(not(target_arch = "wasm32"))]
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use dars_shared::ingest::{self, IngestOptions, read_any};
+use dars_shared::schema::{FillSet, Side};
+use dars_shared::{daily, pnl};
+use proptest::prelude::*;
+
+fn base() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2025, 9, 8)
+        .and_then(|d| d.and_hms_opt(9, 30, 0))
+        .expect("valid")
+}
+
+/// One generated fill: (account 0..2, symbol 0..3, buy?, qty, price in cents, fee in cents,
+/// minutes since the first day's 09:30, spread over three days).
+type RawFill = (u8, u8, bool, u32, u32, i32, u32);
+
+fn raw_fill() -> impl Strategy<Value = RawFill> {
+    (
+        0u8..2,
+        0u8..3,
+        any::<bool>(),
+        1u32..500,
+        100u32..100_000,
+        -50i32..300,
+        0u32..(3 * 24 * 60),
+    )
+}
+
+fn time_of(minutes: u32) -> NaiveDateTime {
+    base() + Duration::minutes(i64::from(minutes))
+}
+
+/// Builds a set from raw fills (time-sorted), then flattens every position at the very end so
+/// the cash-flow identity applies.
+fn flat_set(raw: &[RawFill]) -> (FillSet, f64, f64) {
+    let mut raw = raw.to_vec();
+    raw.sort_by_key(|r| r.6);
+    let mut set = FillSet::new();
+    let mut pos = std::collections::BTreeMap::<(u8, u8), i64>::new();
+    let mut cash = 0.0;
+    let mut fees = 0.0;
+    for &(a, s, buy, qty, cents, fee, min) in &raw {
+        let price = f64::from(cents) / 100.0;
+        let fee = f64::from(fee) / 100.0;
+        let side = if buy { Side::Buy } else { Side::Sell };
+        set.push(
+            time_of(min),
+            &format!("A{a}"),
+            &format!("S{s}"),
+            side,
+            qty,
+            price,
+            fee,
+            None,
+        );
+        *pos.entry((a, s)).or_default() += side.sign() * i64::from(qty);
+        cash -= side.sign() as f64 * f64::from(qty) * price;
+        fees += fee;
+    }
+    let last = raw.last().map_or(0, |r| r.6);
+    for ((a, s), q) in pos {
+        if q != 0 {
+            let side = if q > 0 { Side::Sell } else { Side::Buy };
+            let price = 12.34;
+            set.push(
+                time_of(last),
+                &format!("A{a}"),
+                &format!("S{s}"),
+                side,
+                q.unsigned_abs() as u32,
+                price,
+                0.0,
+                None,
+            );
+            cash += q as f64 * price;
+        }
+    }
+    (set, cash, fees)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// FIFO realized P&L of a sequence that ends flat equals sells − buys, and Total δ summed
+    /// over the days equals that minus fees (unrealized changes cancel out).
+    #[test]
+    fn fifo_matches_cash_flow_when_flat(raw in prop::collection::vec(raw_fill(), 1..60)) {
+        let (set, cash, fees) = flat_set(&raw);
+        let r = pnl::compute(&set, None);
+        let gross: f64 = r.days.iter().map(|d| d.gross).sum();
+        let total: f64 = r.days.iter().map(|d| d.total_delta).sum();
+        let trips: f64 = r.round_trips.iter().map(|t| t.gross).sum();
+        let tol = 1e-6 * (1.0 + cash.abs());
+        prop_assert!((gross - cash).abs() < tol, "gross {gross} vs cash {cash}");
+        prop_assert!((trips - cash).abs() < tol, "round trips {trips} vs cash {cash}");
+        prop_assert!((total - (cash - fees)).abs() < tol, "total {total} vs {}", cash - fees);
+        prop_assert!(r.open_positions.is_empty());
+    }
+
+    /// Splitting one fill into partial fills (same time and price, fee split) changes no daily
+    /// P&L figure.
+    #[test]
+    fn splitting_a_fill_changes_no_daily_total(
+        raw in prop::collection::vec(raw_fill(), 1..40),
+        pick in any::<prop::sample::Index>(),
+        parts in 2u32..5,
+    ) {
+        let (set, _, _) = flat_set(&raw);
+        let i = pick.index(set.fills.len());
+        let f = set.fills[i];
+        prop_assume!(f.qty >= parts);
+        let mut split = FillSet::new();
+        for (k, g) in set.fills.iter().enumerate() {
+            let (acc, sym) = (set.account_name(g.account), set.symbol_name(g.symbol));
+            if k == i {
+                let each = g.qty / parts;
+                let mut fee_left = g.fee;
+                for p in 0..parts {
+                    let qty = if p == parts - 1 { g.qty - each * (parts - 1) } else { each };
+                    let fee = if p == parts - 1 { fee_left } else { g.fee / f64::from(parts) };
+                    fee_left -= fee;
+                    split.push(g.time, acc, sym, g.side, qty, g.price, fee, None);
+                }
+            } else {
+                split.push(g.time, acc, sym, g.side, g.qty, g.price, g.fee, None);
+            }
+        }
+        let (_, a) = daily::from_fills(&set, None);
+        let (_, b) = daily::from_fills(&split, None);
+        prop_assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert_eq!((&x.account_id, x.date), (&y.account_id, y.date));
+            for (u, v) in [
+                (x.gross, y.gross),
+                (x.fees.unwrap_or(0.0), y.fees.unwrap_or(0.0)),
+                (x.net_pnl, y.net_pnl),
+                (x.unrealized_delta, y.unrealized_delta),
+                (x.total_delta, y.total_delta),
+            ] {
+                prop_assert!((u - v).abs() < 1e-6 * (1.0 + u.abs()), "{u} vs {v} on {} {}", x.account_id, x.date);
+            }
+            prop_assert_eq!(x.round_trips, y.round_trips);
+        }
+    }
+
+    /// No input makes the readers panic.
+    #[test]
+    fn parser_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        let _ = read_any("fuzz", &bytes, &IngestOptions::default());
+        let _ = read_any("fuzz", &bytes, &IngestOptions::strict());
+    }
+
+    /// Nor does anything after a valid header, where the row code actually runs.
+    #[test]
+    fn row_parsers_never_panic(
+        header in prop::sample::select(vec![
+            "Date/Time,Account,B/S,Qty,Symbol,Price,Comm,Ecn Fee,Order Id",
+            "datetime,account_id,trader_name,symbol,side,price,qty,order_id,total_fee",
+            "Date,Account,Orders,Fills,Qty,Gross,Comm,Net,Unrealized δ,Total δ",
+            "date,symbol,close",
+        ]),
+        body in "[0-9A-Za-z/:.,()$\"\\- \r\n]{0,400}",
+    ) {
+        let bytes = format!("{header}\n{body}");
+        if let Ok(ingest::AnyBatch::Fills(b)) = read_any("fuzz", bytes.as_bytes(), &IngestOptions::default()) {
+            let (_, rows) = daily::from_fills(&b.fills, None);
+            let _ = daily::to_csv(&rows);
+        }
+    }
+
+    /// Field parsers accept arbitrary bytes without panicking.
+    #[test]
+    fn field_parsers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+        let _ = ingest::parse_money(&bytes);
+        let _ = ingest::parse_qty(&bytes);
+        let _ = ingest::parse_datetime(&bytes);
+        let _ = ingest::parse_date(&bytes);
+        let _ = ingest::parse_side(&bytes);
+        let _ = ingest::parse_count(&bytes);
+        let _ = ingest::is_page_footer(&bytes);
+    }
+
+    /// Money written in any of the accepted styles reads back to the same cents, exactly.
+    #[test]
+    fn money_round_trips(cents in -100_000_000_000i64..100_000_000_000, style in 0usize..5) {
+        let v = cents as f64 / 100.0;
+        let sign = if v < 0.0 { "-" } else { "" };
+        let text = match style {
+            0 => ingest::format_money(v),                           // (1,234.50)
+            1 => format!("{v:.2}"),                                  // -1234.50
+            2 => format!("{sign}${:.2}", v.abs()),                   // -$1234.50
+            3 if v < 0.0 => format!("(${})", ingest::format_money(-v)), // ($1,234.50)
+            3 => format!("${}", ingest::format_money(v)),           // $1,234.50
+            _ => format!("{v}"),                                     // -1234.5
+        };
+        prop_assert_eq!(ingest::parse_money(text.as_bytes()), Some(v), "{}", text);
+    }
+
+    /// Timestamps written in each accepted layout read back unchanged.
+    #[test]
+    fn datetimes_round_trip(secs in 0i64..(40 * 365 * 86_400)) {
+        let t = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date").and_hms_opt(0, 0, 0).expect("t")
+            + Duration::seconds(secs);
+        for fmt in ["%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%-m/%-d/%Y %-I:%M:%S %p"] {
+            let text = t.format(fmt).to_string();
+            prop_assert_eq!(ingest::parse_datetime(text.as_bytes()), Some(t), "{}", text);
+        }
+    }
+
+    /// The record splitter agrees with the `csv` crate on any mix of delimiters, quotes and
+    /// line ends (records of one empty field aside: the crate drops blank lines, we count them).
+    #[test]
+    fn splitter_agrees_with_csv_crate(body in "[ab,\"\n]{0,80}(\r\n)?[ab,\"\n]{0,40}") {
+        let header = "h1,h2\n";
+        let bytes = format!("{header}{body}");
+        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes.as_bytes());
+        let theirs: Vec<Vec<String>> = rdr
+            .byte_records()
+            .filter_map(Result::ok)
+            .map(|r| r.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>())
+            .filter(|r| !(r.len() == 1 && r[0].is_empty()))
+            .collect();
+        let ours = dars_shared_split(&bytes);
+        prop_assert_eq!(ours, theirs);
+    }
+}
+
+/// Our records, in the same shape (header and blank lines dropped).
+fn dars_shared_split(bytes: &str) -> Vec<Vec<String>> {
+    ingest::split_records(bytes.as_bytes())
+        .into_iter()
+        .skip(1)
+        .filter(|r| !(r.len() == 1 && r[0].is_empty()))
+        .collect()
+}

@@ -1,0 +1,35 @@
+//! The golden PropReports fixture run through the whole pipeline (detect → parse → FIFO →
+//! daily table) inside wasm32, compared with the same checked-in JSON the native golden test
+//! uses — so the browser and the server are held to the same numbers, bit for bit.
+//!
+//! Run: `cargo test -p dars-shared --target wasm32-unknown-unknown --test wasm`
+#![cfg(target_arch = "wasm32")]
+
+#[path = "common/snapshot.rs"]
+mod snapshot;
+
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const FILLS: &str = include_str!("../../tests/fixtures/ingest/propreports_fills.csv");
+const EXPECTED: &str = include_str!("../../tests/fixtures/ingest/propreports_fills.expected.json");
+const DARS_FILLS: &str = include_str!("../../tests/fixtures/ingest/dars_fills.csv");
+const DARS_EXPECTED: &str = include_str!("../../tests/fixtures/ingest/dars_fills.expected.json");
+
+fn same(name: &str, csv: &str, expected: &str) {
+    let actual = snapshot::snapshot(name, csv.as_bytes(), None);
+    // Goldens end with a newline; the snapshot does not.
+    assert!(
+        expected.trim_end() == actual.trim_end(),
+        "wasm32 output of {name} differs from the native golden:\n{actual}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn propreports_golden_matches_native() {
+    same("propreports_fills.csv", FILLS, EXPECTED);
+}
+
+#[wasm_bindgen_test]
+fn dars_fills_golden_matches_native() {
+    same("dars_fills.csv", DARS_FILLS, DARS_EXPECTED);
+}
