@@ -12,6 +12,7 @@ use crate::lake::{self, IngestArgs};
 
 use crate::serve::{self, ServeArgs};
 use crate::simulate::{self, SimConfig};
+use crate::train::{self, TrainArgs};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -47,7 +48,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         oracle: true,
     };
     println!(
-        "[1/3] simulating a demo firm: {} traders x {} trading days (seed {})",
+        "[1/4] simulating a demo firm: {} traders x {} trading days (seed {})",
         cfg.traders, cfg.days, cfg.seed
     );
     let sim = simulate::simulate_to_dir(&cfg, &args.serve.demo_dir)?;
@@ -59,7 +60,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     );
     let (kept_days, rows) = recent_slice(&sim.fills_csv, &args.serve.demo_dir.join(RECENT_FILLS), args.web_days)?;
     println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
-    println!("[2/3] ingesting the demo exports into the lake at {}", args.data.display());
+    println!("[2/4] ingesting the demo exports into the lake at {}", args.data.display());
     let ingest = IngestArgs {
         files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
         closes: Vec::new(),
@@ -69,10 +70,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         include_legacy: false,
     };
     lake::ingest_files(&ingest)?;
+    println!("[3/4] training and publishing the risk model");
+    let train_args = TrainArgs {
+        data: args.data.clone(),
+        models: args.serve.models_dir.clone(),
+        folds: 4,
+        embargo: None,
+        min_train_days: 120,
+        oracle: sim.oracle_csv.clone(),
+        market: None,
+        cost: None,
+        promote: true,
+    };
+    train::train(&train_args)?;
     if args.no_serve {
         return Ok(());
     }
-    println!("[3/3] serving the web app");
+    println!("[4/4] serving the web app");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
     serve::run(&args.serve)
 }

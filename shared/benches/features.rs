@@ -36,7 +36,7 @@ mod bench {
         for t in 0..traders {
             let account = format!("TR{t:04}");
             for d in 0..days {
-                if next(&mut s) % 10 == 0 {
+                if next(&mut s).is_multiple_of(10) {
                     continue;
                 }
                 let total = (next(&mut s) % 4001) as f64 - 1900.0;

@@ -207,6 +207,12 @@ fn build_in_order(set: &FillSet, pnl: &PnlResult, order: Option<&[u32]>) -> Vec<
             }
         })
         .collect();
+    // A day on which the account neither traded nor saw its open positions change value (a
+    // position carried through a day off, marked at its previous price) carries no information,
+    // and back offices do not report it; keeping it would invent a flat "trading day".
+    rows.retain(|r| {
+        r.fills_cnt != Some(0) || r.total_delta.abs() >= 0.005 || r.unrealized_delta.abs() >= 0.005
+    });
     rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
     rows
 }

@@ -17,6 +17,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_arrow::schema::{SchemaLike, TracingOptions};
 
+use super::store::with_atomic_file;
+
 /// Arrow fields for `rows`; `dates` and `timestamps` name the fields stored as `Date32` and
 /// `Timestamp(Second)`. Traced from the rows themselves because `serde_arrow` cannot trace chrono
 /// types from the type alone; a column that is empty in every row becomes a `Null` column.
@@ -40,22 +42,17 @@ pub fn fields_of<T: Serialize>(
     Vec::<FieldRef>::from_samples(&rows, opts).context("deriving the parquet schema")
 }
 
-/// Writes `rows` to `path` atomically: a temp file in the same directory, synced, then renamed.
+/// Writes `rows` to `path` atomically (see [`with_atomic_file`]).
 pub fn write_rows<T: Serialize>(path: &Path, fields: &[FieldRef], rows: &[T]) -> Result<()> {
-    let dir = path.parent().context("partition path has no parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let batch = serde_arrow::to_record_batch(fields, &rows)
         .with_context(|| format!("converting rows for {}", path.display()))?;
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temp file in {}", dir.display()))?;
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-    let file = tmp.as_file().try_clone().context("cloning temp file handle")?;
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-    writer.write(&batch).with_context(|| format!("writing {}", path.display()))?;
-    writer.close().with_context(|| format!("finishing {}", path.display()))?;
-    tmp.as_file().sync_all().context("syncing temp file")?;
-    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
+    with_atomic_file(path, |file| {
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
+        writer.write(&batch)?;
+        writer.close()?;
+        Ok(())
+    })
 }
 
 /// Reads every row of a parquet file written by [`write_rows`].

@@ -236,11 +236,23 @@ fn read_or_empty<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> 
 /// Writes a whole file or nothing: temp file in the same directory, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    with_atomic_file(path, |f| f.write_all(bytes).map_err(Into::into))
+}
+
+/// Runs `write` on a temp file beside `path`, then syncs it and renames it over `path`, so
+/// readers see the old file or the new one, never a part. A failed write leaves no temp file.
+pub fn with_atomic_file(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     let dir = path.parent().context("path has no parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-    tmp.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    write(tmp.as_file_mut()).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        // tempfile creates 0600; published files (models, exports) must be readable as usual.
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())

@@ -19,7 +19,7 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Distribution, Exp, StandardNormal};
 
 use super::fees::{ROUTES, Schedule};
 use super::symbols::{LIQUID_CORE, UNIVERSE};
@@ -148,7 +148,10 @@ impl Profile {
         let base_shares = log_uniform(rng, 100.0, 2000.0);
         // Heavy-trader penalty: beyond ten round trips a day, every doubling of activity costs
         // about 0.08 daily sharpe (overtrading, Barber & Odean 2000).
-        let talent = Normal::new(0.24, 0.13).map_or(0.0, |n| n.sample(rng));
+        // Talent is left-skewed: a thin right tail of good traders, a long left tail of
+        // hopeless ones who lose most days.
+        let noise: f64 = StandardNormal.sample(rng);
+        let talent = 0.34 - Exp::new(1.0 / 0.22).map_or(0.22, |e| e.sample(rng)) + 0.06 * noise;
         let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
         let skill = talent - overtrading - if legacy { 0.15 } else { 0.0 };
         let tilt_sensitivity = if rng.random_bool(0.15) { 0.0 } else { rng.random_range(0.3..1.0) };
@@ -218,7 +221,7 @@ impl Mood {
             self.loss_streak += 1;
             // Only losses beyond an ordinary bad day sting; a streak stings on its own.
             let severity = (-total / p.day_scale.max(1.0)).min(4.0);
-            let sting = 0.8 * (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.15 } else { 0.0 };
+            let sting = 1.0 * (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.2 } else { 0.0 };
             // Saturating: a trader already deep in tilt has less room to get worse, which keeps
             // tilt episodic instead of an absorbing spiral.
             let room = (1.0 - self.tilt / TILT_CAP).max(0.0);

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use super::history::Trader;
 use super::market::MarketSeries;
 use super::registry::Col;
-use super::window::{Moments, min_rows, prior_moments, ratio};
+use super::window::{Moments, min_rows, prior_summary, ratio};
 
 /// Firm days before D the P&L z-score compares with.
 const Z_WINDOW: usize = 60;
@@ -116,8 +116,8 @@ impl Firm {
                     0.0
                 };
             }
-            let prior = prior_moments(&series, f, Z_WINDOW);
-            if prior.count() >= min_rows(Z_WINDOW) {
+            let prior = prior_summary(&series, f, Z_WINDOW);
+            if prior.n >= min_rows(Z_WINDOW) {
                 days[f].pnl_z = prior.z(series[f]);
             }
         }

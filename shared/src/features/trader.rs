@@ -13,8 +13,8 @@ use super::firm::Firm;
 use super::history::Trader;
 use super::registry::{Col, N_FEATURES};
 use super::window::{
-    Moments, NestedScan, WindowStats, cumulative_slope, min_rows, prior_mean, prior_moments,
-    quantile_sorted, ratio,
+    Moments, NestedScan, WindowStats, cumulative_slope, min_rows, prior_mean, prior_summary,
+    quantile, ratio,
 };
 
 /// The P&L block windows, in trading days, ascending.
@@ -129,8 +129,8 @@ pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usi
         if all_days.count() >= MIN_ROWS_EXPANDING {
             set(Col::PnlDrawdownStd, ratio(drawdown, all_days.std()));
         }
-        let prior = prior_moments(&totals, i, NORM_WINDOW);
-        if prior.count() >= min_rows(NORM_WINDOW) {
+        let prior = prior_summary(&totals, i, NORM_WINDOW);
+        if prior.n >= min_rows(NORM_WINDOW) {
             set(Col::PnlZ20, prior.z(x));
         }
         loss_streak = if x < 0.0 { loss_streak + 1 } else { 0 };
@@ -185,8 +185,7 @@ pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usi
                 .filter(|v| !v.is_nan()),
         );
         if !t.is_nan() && recent.len() >= min_rows(OVERTRADING_WINDOW) {
-            recent.sort_unstable_by(f64::total_cmp);
-            let p80 = quantile_sorted(&recent, OVERTRADING_QUANTILE);
+            let p80 = quantile(&mut recent, OVERTRADING_QUANTILE);
             set(Col::OvertradingFlag, f64::from(u8::from(t > p80)));
         }
         if let (Some(losers), Some(winners)) = (r.avg_hold_secs_losers, r.avg_hold_secs_winners) {

@@ -2,10 +2,10 @@
 //! running mean/variance, drawdown, percentiles and slope.
 //!
 //! Every window here ends at the scored day and holds at most 60 values for trader features
-//! (252 for the firm volatility rank, computed once per firm day), so each statistic is a single
-//! pass over a short contiguous slice, read backwards from the scored day so that the 3-, 5-,
-//! 10-, 20- and 60-day windows share one scan ([`NestedScan`]). That keeps the whole build linear
-//! in rows with a small constant. The usual add-the-new/subtract-the-old rolling sums were not
+//! (252 for the firm volatility rank, computed once per firm day), so each statistic is a pass
+//! over a short contiguous slice, read backwards from the scored day so that the 3-, 5-, 10-,
+//! 20- and 60-day windows share one scan ([`NestedScan`]). That keeps the whole build linear in
+//! rows with a small constant. The usual add-the-new/subtract-the-old rolling sums were not
 //! used: they drift (the sum of squares cancels catastrophically at dollar scales), worst-day
 //! and drawdown cannot be "subtracted" anyway, and a 60-value scan costs about as much as the
 //! bookkeeping. A pass that only reads the past also makes "no look-ahead" true by construction.
@@ -24,7 +24,9 @@ pub const fn min_rows(w: usize) -> usize {
     if half < 2 { 2 } else { half }
 }
 
-/// Welford's running mean and variance (numerically stable, one pass).
+/// Welford's running mean and variance (numerically stable, one pass): for quantities that
+/// grow with history (the whole-history std), where re-reading the past each day would be
+/// quadratic.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Moments {
     n: usize,
@@ -58,11 +60,6 @@ impl Moments {
         } else {
             (self.m2 / (self.n - 1) as f64).max(0.0).sqrt()
         }
-    }
-
-    /// `(x - mean) / std`, NaN when the std is missing or 0.
-    pub fn z(&self, x: f64) -> f64 {
-        ratio(x - self.mean(), self.std())
     }
 }
 
@@ -102,7 +99,9 @@ impl WindowStats {
 }
 
 /// One backward pass over `history` (oldest first, the scored day last) that snapshots the
-/// statistics of every window in `windows` (ascending) into `out`.
+/// statistics of every window in `windows` (ascending) into `out`. Sum, worst day, wins and
+/// drawdown accumulate in the pass; mean and std are taken two-pass over the window's slice at
+/// its snapshot.
 ///
 /// Drawdown without the forward equity curve: with `T_k` the sum of the last `k` values, the
 /// curve's level `k` days back is `E_now - T_k`, so the fall from an earlier point `p` to a later
@@ -114,7 +113,6 @@ impl NestedScan {
     pub fn run(history: &[f64], windows: &[usize], out: &mut [WindowStats]) {
         let n = history.len();
         let longest = windows.last().copied().unwrap_or(0).min(n);
-        let mut m = Moments::default();
         let mut sum = 0.0;
         let mut worst = f64::INFINITY;
         let mut wins = 0usize;
@@ -124,7 +122,6 @@ impl NestedScan {
         let mut next = 0;
         for k in 1..=longest {
             let x = history[n - k];
-            m.push(x);
             sum += x;
             worst = worst.min(x);
             wins += usize::from(x > 0.0);
@@ -136,9 +133,10 @@ impl NestedScan {
                     break;
                 }
                 out[next] = if k >= min_rows(w) {
+                    let summary = Summary::of(&history[n - k..]);
                     WindowStats {
-                        mean: m.mean(),
-                        std: m.std(),
+                        mean: summary.mean,
+                        std: summary.std,
                         sum,
                         worst,
                         // `0.0 - depth` rather than `-depth`: a flat window is 0, not -0.
@@ -176,30 +174,76 @@ pub(crate) fn prior_mean(values: &[f64], end: usize, w: usize) -> f64 {
     }
 }
 
-/// Moments of up to `w` values ending just before index `end`, skipping missing ones.
-pub(crate) fn prior_moments(values: &[f64], end: usize, w: usize) -> Moments {
-    let mut m = Moments::default();
-    for &v in &values[end.saturating_sub(w)..end] {
-        if !v.is_nan() {
-            m.push(v);
-        }
-    }
-    m
+/// Count, mean and sample std of a slice, skipping missing values, by the two-pass formula
+/// (mean first, then squared deviations from it): exact to rounding, and with no chain of
+/// divisions it is faster than [`Moments`] on the short windows here.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Summary {
+    pub n: usize,
+    pub mean: f64,
+    /// Sample std (n - 1); NaN below 2 values.
+    pub std: f64,
 }
 
-/// The `q` quantile (0..=1) of `sorted` (ascending, no NaN) with linear interpolation between
-/// order statistics (numpy's default, "type 7"); NaN when empty.
-pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        1 => sorted[0],
-        n => {
-            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
-            let lo = pos.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+impl Summary {
+    pub fn of(values: &[f64]) -> Summary {
+        let (mut n, mut sum) = (0usize, 0.0);
+        for &v in values {
+            if !v.is_nan() {
+                n += 1;
+                sum += v;
+            }
         }
+        if n == 0 {
+            return Summary {
+                n,
+                mean: f64::NAN,
+                std: f64::NAN,
+            };
+        }
+        let mean = sum / n as f64;
+        let std = if n < 2 {
+            f64::NAN
+        } else {
+            let ss: f64 = values
+                .iter()
+                .filter(|v| !v.is_nan())
+                .map(|&v| (v - mean) * (v - mean))
+                .sum();
+            (ss / (n - 1) as f64).sqrt()
+        };
+        Summary { n, mean, std }
     }
+
+    /// `(x - mean) / std`, NaN when the std is missing or 0.
+    pub fn z(&self, x: f64) -> f64 {
+        ratio(x - self.mean, self.std)
+    }
+}
+
+/// [`Summary`] of up to `w` values ending just before index `end` (the scored day excluded).
+pub(crate) fn prior_summary(values: &[f64], end: usize, w: usize) -> Summary {
+    Summary::of(&values[end.saturating_sub(w)..end])
+}
+
+/// The `q` quantile (0..=1) of `values` (no NaN; reordered in place) with linear interpolation
+/// between order statistics (numpy's default, "type 7"); NaN when empty. Selection, not a full
+/// sort: the two order statistics needed are found in linear time.
+pub(crate) fn quantile(values: &mut [f64], q: f64) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let (_, &mut low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let frac = pos - lo as f64;
+    if frac == 0.0 {
+        return low;
+    }
+    // The next order statistic is the smallest value above the selected one.
+    let high = above.iter().copied().fold(f64::INFINITY, f64::min);
+    low + (high - low) * frac
 }
 
 /// Least-squares slope of the cumulative sum of `values` against 0, 1, 2, …: the trend of an
@@ -221,4 +265,38 @@ pub(crate) fn cumulative_slope(values: &[f64]) -> f64 {
         tt += dt * dt;
     }
     ty / tt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_interpolates_like_numpy() {
+        // numpy.percentile([8, 8, 9, 9, 10, 10, 10, 10, 10, 10, 11, 11, 12, 12, 14], 80) == 11.2
+        let mut v = [
+            10.0, 12.0, 8.0, 10.0, 11.0, 9.0, 10.0, 10.0, 12.0, 8.0, 10.0, 14.0, 10.0, 9.0, 11.0,
+        ];
+        assert!((quantile(&mut v, 0.8) - 11.2).abs() < 1e-12);
+        assert_eq!(quantile(&mut [3.0, 1.0, 2.0], 0.5), 2.0);
+        assert_eq!(quantile(&mut [5.0], 0.8), 5.0);
+        assert_eq!(quantile(&mut [1.0, 2.0], 1.0), 2.0);
+        assert!(quantile(&mut [], 0.8).is_nan());
+    }
+
+    #[test]
+    fn summary_is_sample_std_and_skips_missing() {
+        let s = Summary::of(&[1.0, f64::NAN, 2.0, 3.0, 4.0]);
+        assert_eq!(s.n, 4);
+        assert_eq!(s.mean, 2.5);
+        assert!((s.std - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert!(Summary::of(&[1.0]).std.is_nan());
+        assert!(Summary::of(&[2.0, 2.0]).z(3.0).is_nan()); // std 0: no z-score
+    }
+
+    #[test]
+    fn slope_of_a_constant_daily_gain_is_that_gain() {
+        assert!((cumulative_slope(&[5.0; 12]) - 5.0).abs() < 1e-12);
+        assert!(cumulative_slope(&[5.0]).is_nan());
+    }
 }

@@ -306,10 +306,12 @@ impl DateTimeParser {
     pub fn parse(&mut self, raw: &[u8]) -> Option<NaiveDateTime> {
         let s = trim(raw);
         let n = self.date_len;
-        if let Some(date) = self.date {
-            if s.len() > n && s[..n] == self.date_text[..n] && matches!(s[n], b' ' | b'T') {
-                return parse_time_after(s, date, n);
-            }
+        if let Some(date) = self.date
+            && s.len() > n
+            && s[..n] == self.date_text[..n]
+            && matches!(s[n], b' ' | b'T')
+        {
+            return parse_time_after(s, date, n);
         }
         let (date, i) = date_prefix(s)?;
         if i <= self.date_text.len() {

@@ -202,10 +202,10 @@ pub struct ReliabilityBin {
     pub hi: f64,
     /// Predictions in the bin.
     pub count: u64,
-    /// Mean predicted probability (NaN when empty).
-    pub mean_predicted: f64,
-    /// Observed share of positives (NaN when empty).
-    pub observed: f64,
+    /// Mean predicted probability (`None` when empty).
+    pub mean_predicted: Option<f64>,
+    /// Observed share of positives (`None` when empty).
+    pub observed: Option<f64>,
 }
 
 /// Equal-width reliability bins over [0, 1].
@@ -230,8 +230,8 @@ pub fn reliability(p: &[f64], y: &[u8], bins: usize) -> Vec<ReliabilityBin> {
                 lo: b as f64 / bins as f64,
                 hi: (b + 1) as f64 / bins as f64,
                 count: count[b],
-                mean_predicted: sum_p[b] / c,
-                observed: sum_y[b] / c,
+                mean_predicted: (count[b] > 0).then(|| sum_p[b] / c),
+                observed: (count[b] > 0).then(|| sum_y[b] / c),
             }
         })
         .collect()
@@ -244,8 +244,7 @@ pub fn expected_calibration_error(p: &[f64], y: &[u8], bins: usize) -> Option<f6
     let total: u64 = rel.iter().map(|b| b.count).sum();
     (total > 0).then(|| {
         rel.iter()
-            .filter(|b| b.count > 0)
-            .map(|b| b.count as f64 * (b.observed - b.mean_predicted).abs())
+            .filter_map(|b| Some(b.count as f64 * (b.observed? - b.mean_predicted?).abs()))
             .sum::<f64>()
             / total as f64
     })
@@ -310,7 +309,7 @@ mod tests {
         let rel = reliability(&p, &y, 10);
         assert_eq!(rel[1].count, 2);
         assert_eq!(rel[8].count, 2);
-        assert!(rel[0].mean_predicted.is_nan());
+        assert_eq!(rel[0].mean_predicted, None);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! The layout mirrors LightGBM's `Tree` so that prediction and TreeSHAP can follow its code line
 //! by line: internal nodes `0..num_leaves-1` with node 0 the root, child `c >= 0` an internal
-//! node and `c < 0` the leaf `!c`. Each split also carries both children's data counts so
-//! TreeSHAP reads one cache line per node.
+//! node and `c < 0` the leaf `!c`. Each split also carries the share of its training rows that
+//! went each way, so TreeSHAP reads one cache line per node and divides nothing.
 
 use crate::model::error::{Location, ModelError, snippet};
 
@@ -36,12 +36,11 @@ pub(crate) enum MissingType {
 pub(crate) struct Split {
     /// `x <= threshold` goes left.
     pub threshold: f64,
-    /// Training rows that reached this node (`internal_count`), TreeSHAP's cover.
-    pub count: f64,
-    /// Cover of the left child.
-    pub left_count: f64,
-    /// Cover of the right child.
-    pub right_count: f64,
+    /// Share of this node's training rows (`internal_count`, TreeSHAP's cover) that went
+    /// left: `count(left) / count(node)`, the same division LightGBM's TreeSHAP does per visit.
+    pub left_fraction: f64,
+    /// Share that went right.
+    pub right_fraction: f64,
     /// Left child: `>= 0` internal node, `< 0` leaf `!left`.
     pub left: i32,
     /// Right child, same encoding.
@@ -234,9 +233,8 @@ impl Tree {
             let (missing, default_left) = rules[i];
             splits.push(Split {
                 threshold: threshold[i],
-                count: internal_count[i] as f64,
-                left_count: lc as f64,
-                right_count: rc as f64,
+                left_fraction: lc as f64 / internal_count[i] as f64,
+                right_fraction: rc as f64 / internal_count[i] as f64,
                 left: l as i32,
                 right: r as i32,
                 feature: split_feature[i] as u32,
@@ -449,9 +447,8 @@ mod tests {
     fn split(missing: MissingType, default_left: bool, threshold: f64) -> Split {
         Split {
             threshold,
-            count: 2.0,
-            left_count: 1.0,
-            right_count: 1.0,
+            left_fraction: 0.5,
+            right_fraction: 0.5,
             left: -1,
             right: -2,
             feature: 0,
