@@ -118,14 +118,29 @@ pub fn run() -> Result<()> {
         Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
         Command::Train(args) => train::train(&args).map(|_| ()),
         Command::Model(ModelCommand::List(args)) => registry::list(&args),
-        Command::Model(ModelCommand::Promote { version, why, registry: args }) => {
+        Command::Model(ModelCommand::Promote {
+            version,
+            why,
+            registry: args,
+        }) => {
             let e = registry::Registry::open(&args.models).promote(&version, "promote", &why)?;
-            println!("models/current -> {} (was {})", e.version, e.previous.as_deref().unwrap_or("none"));
+            println!(
+                "models/current -> {} (was {})",
+                e.version,
+                e.previous.as_deref().unwrap_or("none")
+            );
             Ok(())
         }
-        Command::Model(ModelCommand::Rollback { why, registry: args }) => {
+        Command::Model(ModelCommand::Rollback {
+            why,
+            registry: args,
+        }) => {
             let e = registry::Registry::open(&args.models).rollback(&why)?;
-            println!("rolled back: models/current -> {} (was {})", e.version, e.previous.as_deref().unwrap_or("none"));
+            println!(
+                "rolled back: models/current -> {} (was {})",
+                e.version,
+                e.previous.as_deref().unwrap_or("none")
+            );
             Ok(())
         }
         Command::Serve(args) => serve::run(&args),

@@ -58,9 +58,16 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         sim.account_days,
         args.serve.demo_dir.display()
     );
-    let (kept_days, rows) = recent_slice(&sim.fills_csv, &args.serve.demo_dir.join(RECENT_FILLS), args.web_days)?;
+    let (kept_days, rows) = recent_slice(
+        &sim.fills_csv,
+        &args.serve.demo_dir.join(RECENT_FILLS),
+        args.web_days,
+    )?;
     println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
-    println!("[2/4] ingesting the demo exports into the lake at {}", args.data.display());
+    println!(
+        "[2/4] ingesting the demo exports into the lake at {}",
+        args.data.display()
+    );
     let ingest = IngestArgs {
         files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
         closes: Vec::new(),
@@ -97,10 +104,14 @@ pub const RECENT_FILLS: &str = "recent-fills.csv";
 /// Copies the header and the rows of the last `days` trading days of a PropReports fills file
 /// (dates are the `MM/DD/YYYY` prefix of the first column). Returns (days kept, rows kept).
 fn recent_slice(src: &Path, dst: &Path, days: usize) -> Result<(usize, usize)> {
-    let text = std::fs::read_to_string(src).with_context(|| format!("reading {}", src.display()))?;
+    let text =
+        std::fs::read_to_string(src).with_context(|| format!("reading {}", src.display()))?;
     let mut lines = text.lines();
     let header = lines.next().context("the simulated fills file is empty")?;
-    let day_of = |line: &str| line.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%m/%d/%Y").ok());
+    let day_of = |line: &str| {
+        line.get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%m/%d/%Y").ok())
+    };
     let all_days: BTreeSet<NaiveDate> = lines.clone().filter_map(day_of).collect();
     let cutoff = all_days.iter().rev().take(days).last().copied();
     let mut out = String::with_capacity(text.len());

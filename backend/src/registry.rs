@@ -64,7 +64,10 @@ impl Registry {
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name != "current" && entry.file_type()?.is_dir() && entry.path().join("model.json").is_file() {
+            if name != "current"
+                && entry.file_type()?.is_dir()
+                && entry.path().join("model.json").is_file()
+            {
                 out.push(name);
             }
         }
@@ -82,7 +85,8 @@ impl Registry {
 
     pub fn load(&self, version: &str) -> Result<ModelArtifact> {
         let path = self.version_dir(version).join("model.json");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         ModelArtifact::from_json(&text).with_context(|| format!("loading {}", path.display()))
     }
 
@@ -90,9 +94,16 @@ impl Registry {
     pub fn write_version(&self, artifact: &ModelArtifact, report_text: &str) -> Result<PathBuf> {
         let dir = self.version_dir(&artifact.version);
         if dir.exists() {
-            bail!("model version {} already exists in {}", artifact.version, self.root.display());
+            bail!(
+                "model version {} already exists in {}",
+                artifact.version,
+                self.root.display()
+            );
         }
-        crate::lake::write_atomic(&dir.join("metrics.json"), serde_json::to_string_pretty(&artifact.metrics)?.as_bytes())?;
+        crate::lake::write_atomic(
+            &dir.join("metrics.json"),
+            serde_json::to_string_pretty(&artifact.metrics)?.as_bytes(),
+        )?;
         crate::lake::write_atomic(&dir.join("metrics.txt"), report_text.as_bytes())?;
         // The artifact goes last: a directory without model.json is not a version.
         crate::lake::write_atomic(&dir.join("model.json"), artifact.to_json().as_bytes())?;
@@ -108,14 +119,20 @@ impl Registry {
         text.lines()
             .filter(|l| !l.trim().is_empty())
             .enumerate()
-            .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("models/history.jsonl line {}", i + 1)))
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .with_context(|| format!("models/history.jsonl line {}", i + 1))
+            })
             .collect()
     }
 
     /// Points `current` at `version` and records the move.
     pub fn promote(&self, version: &str, action: &str, why: &str) -> Result<HistoryEntry> {
         if !self.version_dir(version).join("model.json").is_file() {
-            bail!("no model version {version} in {} (see `dars model list`)", self.root.display());
+            bail!(
+                "no model version {version} in {} (see `dars model list`)",
+                self.root.display()
+            );
         }
         // Refuse to publish an artifact that does not load.
         self.load(version)?;
@@ -126,7 +143,9 @@ impl Registry {
         std::fs::rename(&tmp, self.current_link()).context("moving models/current")?;
         let entry = HistoryEntry {
             at: Utc::now().to_rfc3339(),
-            who: std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()),
+            who: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "unknown".into()),
             action: action.into(),
             version: version.into(),
             previous,
@@ -145,9 +164,14 @@ impl Registry {
     /// Moves `current` back to the version it pointed at before the last move.
     pub fn rollback(&self, why: &str) -> Result<HistoryEntry> {
         let history = self.history()?;
-        let last = history.last().context("nothing to roll back: the registry has no history")?;
+        let last = history
+            .last()
+            .context("nothing to roll back: the registry has no history")?;
         let Some(previous) = &last.previous else {
-            bail!("nothing to roll back to: {} was the first published model", last.version);
+            bail!(
+                "nothing to roll back to: {} was the first published model",
+                last.version
+            );
         };
         self.promote(previous, "rollback", why)
     }
@@ -169,20 +193,33 @@ pub fn list(args: &RegistryArgs) -> Result<()> {
     let current = reg.current()?;
     let versions = reg.versions()?;
     if versions.is_empty() {
-        println!("no models in {} yet: run `dars train`", args.models.display());
+        println!(
+            "no models in {} yet: run `dars train`",
+            args.models.display()
+        );
         return Ok(());
     }
-    println!("{:<2} {:<26} {:<21} {:>8} {:>7} {:>9}", "", "version", "trained on", "rows", "AUC", "threshold");
+    println!(
+        "{:<2} {:<26} {:<21} {:>8} {:>7} {:>9}",
+        "", "version", "trained on", "rows", "AUC", "threshold"
+    );
     for v in versions {
         let a = reg.load(&v)?;
-        let mark = if current.as_deref() == Some(v.as_str()) { "*" } else { "" };
+        let mark = if current.as_deref() == Some(v.as_str()) {
+            "*"
+        } else {
+            ""
+        };
         println!(
             "{:<2} {:<26} {:<21} {:>8} {:>7} {:>9.3}",
             mark,
             v,
             format!("{}..{}", a.training.from, a.training.to),
             a.training.rows,
-            a.metrics.calibrated.roc_auc.map_or("-".into(), |x| format!("{x:.3}")),
+            a.metrics
+                .calibrated
+                .roc_auc
+                .map_or("-".into(), |x| format!("{x:.3}")),
             a.threshold.value
         );
     }
@@ -194,9 +231,13 @@ mod tests {
     use super::*;
 
     fn artifact(version: &str) -> ModelArtifact {
-        let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/artifact/model-v1.json"))
-            .unwrap_or_default();
-        let mut a = ModelArtifact::from_json(&json).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
+        let json = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/artifact/model-v1.json"
+        ))
+        .unwrap_or_default();
+        let mut a =
+            ModelArtifact::from_json(&json).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
         a.version = version.into();
         a
     }
@@ -206,14 +247,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let reg = Registry::open(dir.path());
         for v in ["20260101-0000-a", "20260102-0000-b"] {
-            reg.write_version(&artifact(v), "report").unwrap_or_else(|e| panic!("{e}"));
+            reg.write_version(&artifact(v), "report")
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(reg.current().ok().flatten(), None);
-        reg.promote("20260101-0000-a", "promote", "first").unwrap_or_else(|e| panic!("{e}"));
-        reg.promote("20260102-0000-b", "promote", "better").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(reg.current().ok().flatten().as_deref(), Some("20260102-0000-b"));
+        reg.promote("20260101-0000-a", "promote", "first")
+            .unwrap_or_else(|e| panic!("{e}"));
+        reg.promote("20260102-0000-b", "promote", "better")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            reg.current().ok().flatten().as_deref(),
+            Some("20260102-0000-b")
+        );
         assert!(dir.path().join("current/model.json").is_file());
-        let back = reg.rollback("bad numbers").unwrap_or_else(|e| panic!("{e}"));
+        let back = reg
+            .rollback("bad numbers")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back.version, "20260101-0000-a");
         assert_eq!(back.previous.as_deref(), Some("20260102-0000-b"));
         let h = reg.history().unwrap_or_default();

@@ -28,17 +28,38 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 fn simulate_ingest_export_train_promote_rollback() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    ok(dir, &["simulate", "--traders", "5", "--days", "160", "--seed", "7", "--out", "sim"]);
+    ok(
+        dir,
+        &[
+            "simulate",
+            "--traders",
+            "5",
+            "--days",
+            "160",
+            "--seed",
+            "7",
+            "--out",
+            "sim",
+        ],
+    );
 
     let first = ok(dir, &["ingest", "sim/fills.csv", "sim/totals.csv"]);
-    assert!(first.contains("Detected PropReports fills export"), "{first}");
+    assert!(
+        first.contains("Detected PropReports fills export"),
+        "{first}"
+    );
     assert!(first.contains("excluded legacy account"), "{first}");
     assert!(
         first.contains("match the computed totals to the cent"),
         "FIFO P&L must reconcile with the simulator's totals:\n{first}"
     );
     assert!(dir.join("data/lake/manifest.json").is_file());
-    assert!(std::fs::read_dir(dir.join("data/raw")).map(|d| d.count()).unwrap_or(0) == 2);
+    assert!(
+        std::fs::read_dir(dir.join("data/raw"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+            == 2
+    );
 
     let again = ok(dir, &["ingest", "sim/fills.csv"]);
     assert!(again.contains("nothing changed"), "{again}");
@@ -58,20 +79,51 @@ fn simulate_ingest_export_train_promote_rollback() {
 
     let trained = ok(
         dir,
-        &["train", "--folds", "2", "--embargo", "10", "--min-train-days", "40", "--oracle", "sim/oracle.csv", "--promote"],
+        &[
+            "train",
+            "--folds",
+            "2",
+            "--embargo",
+            "10",
+            "--min-train-days",
+            "40",
+            "--oracle",
+            "sim/oracle.csv",
+            "--promote",
+        ],
     );
     assert!(trained.contains("AUC gbm"), "{trained}");
     assert!(trained.contains("simulator oracle AUC"), "{trained}");
     let model = std::fs::read_to_string(dir.join("models/current/model.json")).unwrap_or_default();
-    let artifact = dars_shared::artifact::ModelArtifact::from_json(&model).unwrap_or_else(|e| panic!("{e}"));
+    let artifact =
+        dars_shared::artifact::ModelArtifact::from_json(&model).unwrap_or_else(|e| panic!("{e}"));
     assert!(artifact.lightgbm_model.starts_with("tree\n"));
-    assert_eq!(artifact.features.len(), dars_shared::features::FEATURES.len());
+    assert_eq!(
+        artifact.features.len(),
+        dars_shared::features::FEATURES.len()
+    );
 
     // A second version, then rollback to the first.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    ok(dir, &["train", "--folds", "2", "--embargo", "10", "--min-train-days", "40", "--promote"]);
+    ok(
+        dir,
+        &[
+            "train",
+            "--folds",
+            "2",
+            "--embargo",
+            "10",
+            "--min-train-days",
+            "40",
+            "--promote",
+        ],
+    );
     let list = ok(dir, &["model", "list"]);
-    assert_eq!(list.lines().filter(|l| l.contains("20")).count(), 2, "{list}");
+    assert_eq!(
+        list.lines().filter(|l| l.contains("20")).count(),
+        2,
+        "{list}"
+    );
     let rolled = ok(dir, &["model", "rollback", "--why", "test"]);
     assert!(rolled.contains(&artifact.version), "{rolled}");
 }
@@ -95,5 +147,8 @@ fn unknown_format_and_strict_mode_fail_with_file_and_line() {
     let out = dars(dir, &["ingest", "--data", "strict", "--strict", "bad.csv"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
-    assert!(!dir.join("strict/lake/manifest.json").exists(), "strict failure must not write the lake");
+    assert!(
+        !dir.join("strict/lake/manifest.json").exists(),
+        "strict failure must not write the lake"
+    );
 }

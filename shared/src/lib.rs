@@ -28,6 +28,7 @@ pub mod pnl;
 pub mod reconcile;
 pub mod rules;
 pub mod schema;
+pub mod score;
 pub mod version;
 
 pub use error::IngestError;

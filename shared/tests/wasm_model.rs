@@ -9,9 +9,9 @@
 
 use dars_shared::explain::{ShapExplainer, to_probability_space};
 use dars_shared::model::LgbmModel;
+use js_sys::wasm_bindgen::JsCast;
 use serde::Deserialize;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
-use js_sys::wasm_bindgen::JsCast;
 
 const TOL: f64 = 1e-9;
 

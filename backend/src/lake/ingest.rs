@@ -100,10 +100,14 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
             AnyBatch::Fills(b) => {
                 let replaced = merge_fills(&lake, &b.fills, &sha)?;
                 if replaced > 0 {
-                    println!("  replaced {replaced} account-day(s) already in the lake with this file's fills");
+                    println!(
+                        "  replaced {replaced} account-day(s) already in the lake with this file's fills"
+                    );
                 }
                 for (account, trader) in &b.fills.trader_names {
-                    manifest.trader_names.insert(account.clone(), trader.clone());
+                    manifest
+                        .trader_names
+                        .insert(account.clone(), trader.clone());
                 }
             }
             AnyBatch::Totals(b) => {
@@ -112,7 +116,11 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
                     println!("  replaced {replaced} reported account-day(s) already in the lake");
                 }
             }
-            AnyBatch::Closes(b) => println!("  {} closing prices over {} day(s)", b.closes.len(), b.closes.dates().count()),
+            AnyBatch::Closes(b) => println!(
+                "  {} closing prices over {} day(s)",
+                b.closes.len(),
+                b.closes.dates().count()
+            ),
         }
         manifest.files.push(ManifestEntry {
             sha256: sha,
@@ -187,7 +195,11 @@ fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
     for r in report.rejections.iter().take(REJECTIONS_SHOWN) {
         println!("    {r}");
     }
-    let path = lake.root().join("lake").join("rejections").join(format!("{sha}.txt"));
+    let path = lake
+        .root()
+        .join("lake")
+        .join("rejections")
+        .join(format!("{sha}.txt"));
     let mut text = String::new();
     for r in &report.rejections {
         let _ = writeln!(text, "{r}");
@@ -207,7 +219,10 @@ fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
 fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<usize> {
     let mut by_day: BTreeMap<NaiveDate, Vec<LakeFill>> = BTreeMap::new();
     for f in &set.fills {
-        by_day.entry(f.time.date()).or_default().push(LakeFill::from_fill(set, f, sha));
+        by_day
+            .entry(f.time.date())
+            .or_default()
+            .push(LakeFill::from_fill(set, f, sha));
     }
     let mut replaced = 0;
     for (date, new_rows) in by_day {
@@ -264,13 +279,16 @@ fn rebuild_daily(
     // Per account, days come from fills when the account has fills, else from reported totals.
     let mut fill_span: HashMap<String, (NaiveDate, NaiveDate)> = HashMap::new();
     for r in &rows {
-        let e = fill_span.entry(r.account_id.clone()).or_insert((r.date, r.date));
+        let e = fill_span
+            .entry(r.account_id.clone())
+            .or_insert((r.date, r.date));
         e.0 = e.0.min(r.date);
         e.1 = e.1.max(r.date);
     }
     let totals = lake.all_totals()?;
-    let (with_fills, totals_only): (Vec<DailyTotal>, Vec<DailyTotal>) =
-        totals.into_iter().partition(|t| fill_span.contains_key(&t.account_id));
+    let (with_fills, totals_only): (Vec<DailyTotal>, Vec<DailyTotal>) = totals
+        .into_iter()
+        .partition(|t| fill_span.contains_key(&t.account_id));
     let from_fills = rows.len();
     rows.extend(daily::from_totals(&totals_only));
     rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
@@ -288,12 +306,20 @@ fn rebuild_daily(
     // be compared with.
     let comparable: Vec<DailyTotal> = with_fills
         .into_iter()
-        .filter(|t| fill_span.get(&t.account_id).is_some_and(|(a, b)| *a <= t.date && t.date <= *b))
+        .filter(|t| {
+            fill_span
+                .get(&t.account_id)
+                .is_some_and(|(a, b)| *a <= t.date && t.date <= *b)
+        })
         .collect();
     if comparable.is_empty() {
         return Ok((rows.len(), 0));
     }
-    let computed: Vec<DailyRow> = rows.iter().filter(|r| r.fills_cnt.is_some()).cloned().collect();
+    let computed: Vec<DailyRow> = rows
+        .iter()
+        .filter(|r| r.fills_cnt.is_some())
+        .cloned()
+        .collect();
     let found = reconcile::reconcile(&computed, &comparable);
     write_reconciliation(lake, &found)?;
     if found.is_empty() {
@@ -317,7 +343,13 @@ fn rebuild_daily(
 
 fn write_reconciliation(lake: &Lake, found: &[reconcile::Discrepancy]) -> Result<()> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["date", "account_id", "kind", "computed_total", "reported_total"])?;
+    out.write_record([
+        "date",
+        "account_id",
+        "kind",
+        "computed_total",
+        "reported_total",
+    ])?;
     for d in found {
         let fmt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
         out.write_record([

@@ -31,7 +31,10 @@ pub fn fields_of<T: Serialize>(
         .allow_null_fields(true)
         .strings_as_large_utf8(false);
     for name in dates {
-        opts = opts.overwrite(*name, serde_json::json!({"name": name, "data_type": "Date32"}))?;
+        opts = opts.overwrite(
+            *name,
+            serde_json::json!({"name": name, "data_type": "Date32"}),
+        )?;
     }
     for name in timestamps {
         opts = opts.overwrite(
@@ -46,7 +49,9 @@ pub fn fields_of<T: Serialize>(
 pub fn write_rows<T: Serialize>(path: &Path, fields: &[FieldRef], rows: &[T]) -> Result<()> {
     let batch = serde_arrow::to_record_batch(fields, &rows)
         .with_context(|| format!("converting rows for {}", path.display()))?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
     with_atomic_file(path, |file| {
         let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
         writer.write(&batch)?;

@@ -45,7 +45,12 @@ impl LakeFill {
     /// never writes, i.e. a lake file edited by hand.
     pub fn push_into(&self, set: &mut FillSet) -> anyhow::Result<()> {
         let side = dars_shared::ingest::parse_side(self.side.as_bytes()).ok_or_else(|| {
-            anyhow::anyhow!("lake fill {} line {}: bad side {:?}", self.source, self.line, self.side)
+            anyhow::anyhow!(
+                "lake fill {} line {}: bad side {:?}",
+                self.source,
+                self.line,
+                self.side
+            )
         })?;
         set.fills.push(Fill {
             time: self.time,

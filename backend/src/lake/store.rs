@@ -230,7 +230,11 @@ impl Lake {
 }
 
 fn read_or_empty<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    if path.is_file() { read_rows(path) } else { Ok(Vec::new()) }
+    if path.is_file() {
+        read_rows(path)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Writes a whole file or nothing: temp file in the same directory, fsync, rename.
@@ -241,7 +245,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Runs `write` on a temp file beside `path`, then syncs it and renames it over `path`, so
 /// readers see the old file or the new one, never a part. A failed write leaves no temp file.
-pub fn with_atomic_file(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
+pub fn with_atomic_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
     let dir = path.parent().context("path has no parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
@@ -251,9 +258,11 @@ pub fn with_atomic_file(path: &Path, write: impl FnOnce(&mut std::fs::File) -> R
     {
         // tempfile creates 0600; published files (models, exports) must be readable as usual.
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }

@@ -56,9 +56,18 @@ fn account_id(index: usize, legacy: bool) -> String {
 /// leave part-way, plus two legacy accounts active only early on. Start and end dates are drawn
 /// from the market stream (`rng`), everything else from each account's own stream.
 pub fn roster(traders: usize, days: usize, seed: u64, rng: &mut ChaCha8Rng) -> Vec<AccountSim> {
-    let joiners = if traders >= 2 { (traders / 25).max(1) } else { 0 };
-    let leavers = if traders >= 3 { (traders / 12).max(1) } else { 0 };
-    let span = |lo: f64, hi: f64, rng: &mut ChaCha8Rng| (days as f64 * rng.random_range(lo..hi)) as usize;
+    let joiners = if traders >= 2 {
+        (traders / 25).max(1)
+    } else {
+        0
+    };
+    let leavers = if traders >= 3 {
+        (traders / 12).max(1)
+    } else {
+        0
+    };
+    let span =
+        |lo: f64, hi: f64, rng: &mut ChaCha8Rng| (days as f64 * rng.random_range(lo..hi)) as usize;
     let mut out = Vec::with_capacity(traders + 2);
     for index in 0..traders + 2 {
         let legacy = index >= traders;
@@ -74,7 +83,20 @@ pub fn roster(traders: usize, days: usize, seed: u64, rng: &mut ChaCha8Rng) -> V
         let mut own = ChaCha8Rng::seed_from_u64(seed);
         own.set_stream(1 + index as u64);
         let profile = Profile::draw(&mut own, legacy);
-        if std::env::var("SIMDBG").is_ok() { eprintln!("{index} {:?} act {:.1} skill {:.3} sens {:.2} decay {:.2} blow {:.4} shares {:.0} hold {:.0} scale {:.0}", profile.style, profile.activity, profile.skill, profile.tilt_sensitivity, profile.tilt_decay, profile.p_blowup*profile.activity, profile.base_shares, profile.hold_median, profile.day_scale); }
+        if std::env::var("SIMDBG").is_ok() {
+            eprintln!(
+                "{index} {:?} act {:.1} skill {:.3} sens {:.2} decay {:.2} blow {:.4} shares {:.0} hold {:.0} scale {:.0}",
+                profile.style,
+                profile.activity,
+                profile.skill,
+                profile.tilt_sensitivity,
+                profile.tilt_decay,
+                profile.p_blowup * profile.activity,
+                profile.base_shares,
+                profile.hold_median,
+                profile.day_scale
+            );
+        }
         // Export settings differ per account at real firms: every fourth account writes
         // negatives in parentheses, and about half leave `Status` blank.
         let export = Account {
@@ -123,12 +145,27 @@ impl AccountSim {
             oracle::p_negative(&evening, &mut oracle::Fork::new(ctx.seed, self.index, day))
         });
         let session = ctx.market.sessions[day];
-        session::play(&self.profile, &self.mood, &carried, session, anchors, closing_out, &mut self.rng, &mut self.raw);
+        session::play(
+            &self.profile,
+            &self.mood,
+            &carried,
+            session,
+            anchors,
+            closing_out,
+            &mut self.rng,
+            &mut self.raw,
+        );
         self.raw.sort_unstable_by_key(|f| (f.t, f.seq));
         let mut fills = Vec::with_capacity(self.raw.len());
         let totals = self.ledger.book_day(&self.profile, &self.raw, &mut fills);
-        self.mood.after_session(&self.profile, totals.total_cents() as f64 / 100.0);
-        Some(AccountDay { account: self.index, fills, totals, p_negative })
+        self.mood
+            .after_session(&self.profile, totals.total_cents() as f64 / 100.0);
+        Some(AccountDay {
+            account: self.index,
+            fills,
+            totals,
+            p_negative,
+        })
     }
 }
 
@@ -144,7 +181,10 @@ mod tests {
         assert_eq!(r[0].export.id, "NET001");
         assert_eq!(r[13].export.id, "NET014_OLD");
         assert!(r[12].end_day < 625 / 4 + 1 && r[13].export.id.ends_with("_OLD"));
-        assert!(r[11].first_day >= 562, "late joiner starts in the last tenth");
+        assert!(
+            r[11].first_day >= 562,
+            "late joiner starts in the last tenth"
+        );
         assert!(r[10].end_day < 625 * 3 / 4 + 1, "leaver stops part-way");
         assert!(r[..10].iter().all(|a| a.first_day == 0 && a.end_day == 625));
     }

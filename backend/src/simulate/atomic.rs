@@ -26,12 +26,17 @@ impl AtomicFile {
         let target = dir.join(name);
         let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let file = File::create(&temp).with_context(|| format!("creating {}", temp.display()))?;
-        Ok(AtomicFile { temp, target, out: Some(BufWriter::with_capacity(BUFFER, file)) })
+        Ok(AtomicFile {
+            temp,
+            target,
+            out: Some(BufWriter::with_capacity(BUFFER, file)),
+        })
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let out = self.out.as_mut().context("write after commit")?;
-        out.write_all(bytes).with_context(|| format!("writing {}", self.temp.display()))
+        out.write_all(bytes)
+            .with_context(|| format!("writing {}", self.temp.display()))
     }
 
     /// Flushes the temporary to disk and moves it into place; returns the final path. On failure
@@ -45,7 +50,11 @@ impl AtomicFile {
             .with_context(|| format!("flushing {}", self.temp.display()))
             .and_then(|()| {
                 fs::rename(&self.temp, &self.target).with_context(|| {
-                    format!("renaming {} to {}", self.temp.display(), self.target.display())
+                    format!(
+                        "renaming {} to {}",
+                        self.temp.display(),
+                        self.target.display()
+                    )
                 })
             });
         if let Err(e) = finished {

@@ -41,22 +41,27 @@ pub fn is_session(date: NaiveDate) -> bool {
 
 fn is_holiday(date: NaiveDate) -> bool {
     let y = date.year();
-    if SPECIAL_CLOSURES.iter().any(|&(sy, sm, sd)| (sy, sm, sd) == (y, date.month(), date.day())) {
+    if SPECIAL_CLOSURES
+        .iter()
+        .any(|&(sy, sm, sd)| (sy, sm, sd) == (y, date.month(), date.day()))
+    {
         return true;
     }
     let fixed = |m: u32, d: u32| ymd(y, m, d).and_then(observed);
     let candidates = [
         // New Year's Day: a Saturday 1 January is not moved back into the old year.
-        ymd(y, 1, 1).filter(|d| d.weekday() != Weekday::Sat).and_then(observed),
-        nth_weekday(y, 1, Weekday::Mon, 3),                            // Martin Luther King Jr. Day
-        nth_weekday(y, 2, Weekday::Mon, 3),                            // Washington's Birthday
+        ymd(y, 1, 1)
+            .filter(|d| d.weekday() != Weekday::Sat)
+            .and_then(observed),
+        nth_weekday(y, 1, Weekday::Mon, 3), // Martin Luther King Jr. Day
+        nth_weekday(y, 2, Weekday::Mon, 3), // Washington's Birthday
         easter_sunday(y).and_then(|e| e.checked_sub_days(Days::new(2))), // Good Friday
-        last_weekday(y, 5, Weekday::Mon),                              // Memorial Day
-        if y >= 2022 { fixed(6, 19) } else { None },                   // Juneteenth
-        fixed(7, 4),                                                   // Independence Day
-        nth_weekday(y, 9, Weekday::Mon, 1),                            // Labor Day
-        nth_weekday(y, 11, Weekday::Thu, 4),                           // Thanksgiving
-        fixed(12, 25),                                                 // Christmas
+        last_weekday(y, 5, Weekday::Mon),   // Memorial Day
+        if y >= 2022 { fixed(6, 19) } else { None }, // Juneteenth
+        fixed(7, 4),                        // Independence Day
+        nth_weekday(y, 9, Weekday::Mon, 1), // Labor Day
+        nth_weekday(y, 11, Weekday::Thu, 4), // Thanksgiving
+        fixed(12, 25),                      // Christmas
     ];
     candidates.contains(&Some(date))
 }
@@ -119,15 +124,25 @@ mod tests {
 
     #[test]
     fn nyse_full_day_holidays_match_the_published_schedule() {
-        let y2024 = ["01-01", "01-15", "02-19", "03-29", "05-27", "06-19", "07-04", "09-02", "11-28", "12-25"];
-        let y2025 =
-            ["01-01", "01-09", "01-20", "02-17", "04-18", "05-26", "06-19", "07-04", "09-01", "11-27", "12-25"];
-        let y2026 = ["01-01", "01-19", "02-16", "04-03", "05-25", "06-19", "07-03", "09-07", "11-26", "12-25"];
+        let y2024 = [
+            "01-01", "01-15", "02-19", "03-29", "05-27", "06-19", "07-04", "09-02", "11-28",
+            "12-25",
+        ];
+        let y2025 = [
+            "01-01", "01-09", "01-20", "02-17", "04-18", "05-26", "06-19", "07-04", "09-01",
+            "11-27", "12-25",
+        ];
+        let y2026 = [
+            "01-01", "01-19", "02-16", "04-03", "05-25", "06-19", "07-03", "09-07", "11-26",
+            "12-25",
+        ];
         assert_eq!(closed(2024), y2024);
         assert_eq!(closed(2025), y2025);
         assert_eq!(closed(2026), y2026);
         // 2022: New Year's Day fell on a Saturday and was not observed on Friday 2021-12-31.
-        assert!(is_session(NaiveDate::from_ymd_opt(2021, 12, 31).expect("valid date")));
+        assert!(is_session(
+            NaiveDate::from_ymd_opt(2021, 12, 31).expect("valid date")
+        ));
     }
 
     #[test]

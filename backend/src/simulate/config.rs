@@ -14,7 +14,12 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { traders: 12, days: 625, seed: 42, oracle: true }
+        Self {
+            traders: 12,
+            days: 625,
+            seed: 42,
+            oracle: true,
+        }
     }
 }
 

@@ -16,7 +16,9 @@ use rand_distr::{Distribution, Poisson, StandardNormal};
 
 use super::market::{SHOCK_LOADING, Session};
 use super::symbols::UNIVERSE;
-use super::trader::{HOLD_SPREAD, MORNING_SHARE, Mood, Profile, SESSION_SECONDS, SIZE_SPREAD, price_scale};
+use super::trader::{
+    HOLD_SPREAD, MORNING_SHARE, Mood, Profile, SESSION_SECONDS, SIZE_SPREAD, price_scale,
+};
 
 /// Tilt effects per unit of tilt: a worse edge (daily-sharpe units), more trades, bigger size.
 const TILT_EDGE: f64 = 0.9;
@@ -132,7 +134,12 @@ fn lot(raw: f64) -> u32 {
     }
 }
 
-pub fn draw_shape<R: Rng + ?Sized>(p: &Profile, d: &Drivers, anchors: &[f64], rng: &mut R) -> Shape {
+pub fn draw_shape<R: Rng + ?Sized>(
+    p: &Profile,
+    d: &Drivers,
+    anchors: &[f64],
+    rng: &mut R,
+) -> Shape {
     let slot = rng.random_range(0..p.watchlist.len());
     let sym = p.watchlist[slot];
     let anchor = anchors[usize::from(sym)];
@@ -148,7 +155,17 @@ pub fn draw_shape<R: Rng + ?Sized>(p: &Profile, d: &Drivers, anchors: &[f64], rn
         * d.vol
         * (hold / SESSION_SECONDS).sqrt();
     let mean = d.edge * sd - if blowup { BLOWUP_SIGMAS * sd } else { 0.0 };
-    Shape { slot, sym, long, shares, hold, blowup, anchor, mean, sd }
+    Shape {
+        slot,
+        sym,
+        long,
+        shares,
+        hold,
+        blowup,
+        anchor,
+        mean,
+        sd,
+    }
 }
 
 /// Session clock, seconds after midnight US Eastern.
@@ -174,12 +191,23 @@ pub struct Overnight {
 }
 
 impl Overnight {
-    pub fn draw<R: Rng + ?Sized>(p: &Profile, d: &Drivers, anchors: &[f64], rng: &mut R) -> Overnight {
+    pub fn draw<R: Rng + ?Sized>(
+        p: &Profile,
+        d: &Drivers,
+        anchors: &[f64],
+        rng: &mut R,
+    ) -> Overnight {
         let shape = draw_shape(p, d, anchors, rng);
         let add_qty = shape.shares / 3;
         let open_t = rng.random_range(OVERNIGHT_OPEN.0..OVERNIGHT_OPEN.1);
         let add_t = rng.random_range(OVERNIGHT_ADD.0..OVERNIGHT_ADD.1);
-        Overnight { shape, open_qty: shape.shares - add_qty, add_qty, open_t, add_t }
+        Overnight {
+            shape,
+            open_qty: shape.shares - add_qty,
+            add_qty,
+            open_t,
+            add_t,
+        }
     }
 
     /// Variance (dollars²) of today's Unrealized δ: the open part marked at the add's price.
@@ -188,14 +216,16 @@ impl Overnight {
         if self.add_qty == 0 {
             return 0.0;
         }
-        let sd_open = f64::from(self.open_qty) * s.anchor * UNIVERSE[usize::from(s.sym)].daily_vol * d.vol;
+        let sd_open =
+            f64::from(self.open_qty) * s.anchor * UNIVERSE[usize::from(s.sym)].daily_vol * d.vol;
         sd_open * sd_open * f64::from(self.add_t - self.open_t) / SESSION_SECONDS
     }
 }
 
 /// Mean and standard deviation (dollars) of closing a carried position the next morning.
 pub fn carry_moments(d: &Drivers, sym: u16, qty: i64, mark: f64) -> (f64, f64) {
-    let sd = qty.unsigned_abs() as f64 * mark * UNIVERSE[usize::from(sym)].daily_vol * d.vol * CARRY_VOL;
+    let sd =
+        qty.unsigned_abs() as f64 * mark * UNIVERSE[usize::from(sym)].daily_vol * d.vol * CARRY_VOL;
     (d.edge * sd, sd)
 }
 

@@ -9,8 +9,9 @@
 //! so the daily totals are exact sums of what the fills file shows.
 
 /// Fee columns in file order, after `Liq`.
-pub const FEE_COLUMNS: [&str; 11] =
-    ["Comm", "Ecn Fee", "SEC", "ORF", "CAT", "TAF", "FTT", "NSCC", "Acc", "Clr", "Misc"];
+pub const FEE_COLUMNS: [&str; 11] = [
+    "Comm", "Ecn Fee", "SEC", "ORF", "CAT", "TAF", "FTT", "NSCC", "Acc", "Clr", "Misc",
+];
 
 /// One fill's fees, in cents, in [`FEE_COLUMNS`] order.
 pub type FeeCents = [i64; 11];
@@ -33,11 +34,31 @@ pub struct Route {
 }
 
 pub const ROUTES: [Route; 5] = [
-    Route { name: "ARCA", add_per_share: -0.0021, remove_per_share: 0.0030 },
-    Route { name: "NSDQ", add_per_share: -0.0020, remove_per_share: 0.0030 },
-    Route { name: "EDGX", add_per_share: -0.0020, remove_per_share: 0.0029 },
-    Route { name: "BATS", add_per_share: -0.0019, remove_per_share: 0.0030 },
-    Route { name: "IEX", add_per_share: 0.0, remove_per_share: 0.0009 },
+    Route {
+        name: "ARCA",
+        add_per_share: -0.0021,
+        remove_per_share: 0.0030,
+    },
+    Route {
+        name: "NSDQ",
+        add_per_share: -0.0020,
+        remove_per_share: 0.0030,
+    },
+    Route {
+        name: "EDGX",
+        add_per_share: -0.0020,
+        remove_per_share: 0.0029,
+    },
+    Route {
+        name: "BATS",
+        add_per_share: -0.0019,
+        remove_per_share: 0.0030,
+    },
+    Route {
+        name: "IEX",
+        add_per_share: 0.0,
+        remove_per_share: 0.0009,
+    },
 ];
 
 /// Liquidity flag: did the fill add (rest on the book) or remove (take) liquidity.
@@ -108,8 +129,16 @@ pub fn fill_fees(
     } else {
         0
     };
-    let taf = if selling { cents((q * TAF_PER_SHARE).min(TAF_CAP)) } else { 0 };
-    let misc = if side == Side::Short && hard_to_borrow { cents(q * LOCATE_PER_SHARE) } else { 0 };
+    let taf = if selling {
+        cents((q * TAF_PER_SHARE).min(TAF_CAP))
+    } else {
+        0
+    };
+    let misc = if side == Side::Short && hard_to_borrow {
+        cents(q * LOCATE_PER_SHARE)
+    } else {
+        0
+    };
     [
         cents(q * schedule.comm_per_share),
         cents(q * ecn),
@@ -128,10 +157,17 @@ pub fn fill_fees(
 /// What a trader budgets for a round trip of `qty` shares at `price`: the gross target of a trade
 /// covers this so that the trader's edge is an edge after costs. Only an estimate (fill counts,
 /// routes and rounding are not known in advance); the difference is part of the day's noise.
-pub fn round_trip_estimate(schedule: &Schedule, qty: u32, price: f64, add_share: f64, short_htb: bool) -> f64 {
+pub fn round_trip_estimate(
+    schedule: &Schedule,
+    qty: u32,
+    price: f64,
+    add_share: f64,
+    short_htb: bool,
+) -> f64 {
     let q = f64::from(qty);
     let ecn = add_share * -0.002 + (1.0 - add_share) * 0.003;
-    let per_share = 2.0 * (schedule.comm_per_share + ecn + ORF_PER_SHARE + CAT_PER_SHARE + CLR_PER_SHARE)
+    let per_share = 2.0
+        * (schedule.comm_per_share + ecn + ORF_PER_SHARE + CAT_PER_SHARE + CLR_PER_SHARE)
         + TAF_PER_SHARE
         + if short_htb { LOCATE_PER_SHARE } else { 0.0 };
     let per_fill = NSCC_PER_FILL.max(0.01) + schedule.acc_per_fill;
@@ -142,7 +178,10 @@ pub fn round_trip_estimate(schedule: &Schedule, qty: u32, price: f64, add_share:
 mod tests {
     use super::*;
 
-    const SCHED: Schedule = Schedule { comm_per_share: 0.003, acc_per_fill: 0.0 };
+    const SCHED: Schedule = Schedule {
+        comm_per_share: 0.003,
+        acc_per_fill: 0.0,
+    };
 
     #[test]
     fn sells_pay_regulatory_fees_buys_do_not() {

@@ -38,7 +38,11 @@ pub struct DayTotals {
 
 /// Rounds 1/10,000 dollars to cents, half away from zero.
 pub fn e4_to_cents(x: i64) -> i64 {
-    if x >= 0 { (x + 50) / 100 } else { -((-x + 50) / 100) }
+    if x >= 0 {
+        (x + 50) / 100
+    } else {
+        -((-x + 50) / 100)
+    }
 }
 
 impl DayTotals {
@@ -72,7 +76,10 @@ pub struct Ledger {
 
 impl Default for Ledger {
     fn default() -> Self {
-        Ledger { lots: vec![VecDeque::new(); UNIVERSE.len()], marks: vec![0; UNIVERSE.len()] }
+        Ledger {
+            lots: vec![VecDeque::new(); UNIVERSE.len()],
+            marks: vec![0; UNIVERSE.len()],
+        }
     }
 }
 
@@ -86,7 +93,11 @@ impl Ledger {
         (0..UNIVERSE.len())
             .filter_map(|s| {
                 let qty = self.position(s);
-                (qty != 0).then(|| Carried { sym: s as u16, qty, mark_e4: self.marks[s] })
+                (qty != 0).then(|| Carried {
+                    sym: s as u16,
+                    qty,
+                    mark_e4: self.marks[s],
+                })
             })
             .collect()
     }
@@ -95,13 +106,22 @@ impl Ledger {
         self.lots
             .iter()
             .zip(&self.marks)
-            .map(|(lots, mark)| lots.iter().map(|l| (mark - l.price_e4) * l.qty).sum::<i64>())
+            .map(|(lots, mark)| {
+                lots.iter()
+                    .map(|l| (mark - l.price_e4) * l.qty)
+                    .sum::<i64>()
+            })
             .sum()
     }
 
     /// Books one day's fills (sorted by time) and returns them classified and charged, with the
     /// day's totals.
-    pub fn book_day(&mut self, p: &Profile, fills: &[RawFill], out: &mut Vec<BookedFill>) -> DayTotals {
+    pub fn book_day(
+        &mut self,
+        p: &Profile,
+        fills: &[RawFill],
+        out: &mut Vec<BookedFill>,
+    ) -> DayTotals {
         out.clear();
         let before = self.unrealized_e4();
         let mut totals = DayTotals::default();
@@ -119,8 +139,15 @@ impl Ledger {
             };
             let route = &ROUTES[usize::from(raw.route)];
             let price = raw.price_e4 as f64 / 1e4;
-            let fees =
-                fees::fill_fees(&p.schedule, side, raw.qty, price, route, raw.liq, UNIVERSE[sym].hard_to_borrow);
+            let fees = fees::fill_fees(
+                &p.schedule,
+                side,
+                raw.qty,
+                price,
+                route,
+                raw.liq,
+                UNIVERSE[sym].hard_to_borrow,
+            );
             totals.gross_e4 += self.fifo(sym, if raw.buy { qty } else { -qty }, raw.price_e4);
             self.marks[sym] = raw.price_e4;
             totals.fills += 1;
@@ -131,7 +158,11 @@ impl Ledger {
             for (t, f) in totals.fees.iter_mut().zip(fees) {
                 *t += f;
             }
-            out.push(BookedFill { raw: *raw, side, fees });
+            out.push(BookedFill {
+                raw: *raw,
+                side,
+                fees,
+            });
         }
         totals.orders = last_order.map_or(0, |o| o + 1);
         totals.unrealized_delta_e4 = self.unrealized_e4() - before;
@@ -159,7 +190,10 @@ impl Ledger {
             }
         }
         if signed != 0 {
-            lots.push_back(Lot { qty: signed, price_e4 });
+            lots.push_back(Lot {
+                qty: signed,
+                price_e4,
+            });
         }
         realized
     }
@@ -173,7 +207,17 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn fill(t: u32, buy: bool, qty: u32, price_e4: i64, order: u32) -> RawFill {
-        RawFill { t, seq: t, sym: 3, buy, qty, price_e4, route: 0, liq: Liq::Add, order }
+        RawFill {
+            t,
+            seq: t,
+            sym: 3,
+            buy,
+            qty,
+            price_e4,
+            route: 0,
+            liq: Liq::Add,
+            order,
+        }
     }
 
     #[test]
@@ -211,7 +255,14 @@ mod tests {
         let p = Profile::draw(&mut ChaCha8Rng::seed_from_u64(1), false);
         let mut ledger = Ledger::default();
         let mut out = Vec::new();
-        ledger.book_day(&p, &[fill(1, true, 100, 100_000, 0), fill(2, false, 100, 100_100, 1)], &mut out);
+        ledger.book_day(
+            &p,
+            &[
+                fill(1, true, 100, 100_000, 0),
+                fill(2, false, 100, 100_100, 1),
+            ],
+            &mut out,
+        );
         assert_eq!(out[1].side, Side::Sell);
     }
 }

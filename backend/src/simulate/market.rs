@@ -111,7 +111,11 @@ impl Market {
                 let z: f64 = StandardNormal.sample(rng);
                 let r = sym.daily_vol * regime.vol() * z;
                 let moved = *p * r.exp();
-                *p = if (PRICE_FLOOR..=PRICE_CAP).contains(&moved) { moved } else { *p * (-r).exp() };
+                *p = if (PRICE_FLOOR..=PRICE_CAP).contains(&moved) {
+                    moved
+                } else {
+                    *p * (-r).exp()
+                };
             }
         }
         Market { sessions, anchors }
@@ -145,10 +149,21 @@ mod tests {
         for r in Regime::ALL {
             assert!(count(r) > 200, "{r:?} too rare: {}", count(r));
         }
-        let switches = m.sessions.windows(2).filter(|w| w[0].regime != w[1].regime).count();
-        assert!(switches < 250, "regimes should persist, switched {switches} times");
+        let switches = m
+            .sessions
+            .windows(2)
+            .filter(|w| w[0].regime != w[1].regime)
+            .count();
+        assert!(
+            switches < 250,
+            "regimes should persist, switched {switches} times"
+        );
         for d in 0..2000 {
-            assert!(m.anchors(d).iter().all(|p| (PRICE_FLOOR..=PRICE_CAP).contains(p)));
+            assert!(
+                m.anchors(d)
+                    .iter()
+                    .all(|p| (PRICE_FLOOR..=PRICE_CAP).contains(p))
+            );
         }
     }
 }

@@ -50,9 +50,17 @@ pub struct Fork {
 
 impl Fork {
     pub fn new(seed: u64, account: usize, day: usize) -> Fork {
-        let mut x = seed ^ 0x6f72_6163_6c65_0000 ^ (account as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut x =
+            seed ^ 0x6f72_6163_6c65_0000 ^ (account as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         x = splitmix64(&mut x) ^ (day as u64);
-        Fork { s: [splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x)] }
+        Fork {
+            s: [
+                splitmix64(&mut x),
+                splitmix64(&mut x),
+                splitmix64(&mut x),
+                splitmix64(&mut x),
+            ],
+        }
     }
 }
 
@@ -94,7 +102,10 @@ pub fn p_negative(e: &Evening<'_>, rng: &mut Fork) -> f64 {
     let p = e.profile;
     let mut sum = 0.0;
     for _ in 0..DRAWS {
-        let session = Session { regime: e.regime.next(rng), shock: StandardNormal.sample(rng) };
+        let session = Session {
+            regime: e.regime.next(rng),
+            shock: StandardNormal.sample(rng),
+        };
         let open = Drivers::at_open(p, e.mood, session);
         let n_morning = day::trade_count(open.lam_morning, rng);
         let (mut mean, mut var) = (0.0, 0.0);
@@ -127,7 +138,8 @@ pub fn p_negative(e: &Evening<'_>, rng: &mut Fork) -> f64 {
             let o = Overnight::draw(p, &rest, e.anchors, rng);
             let s = &o.shape;
             let htb = !s.long && UNIVERSE[usize::from(s.sym)].hard_to_borrow;
-            mean -= fees::round_trip_estimate(&p.schedule, s.shares, s.anchor, p.add_share, htb) / 2.0;
+            mean -=
+                fees::round_trip_estimate(&p.schedule, s.shares, s.anchor, p.add_share, htb) / 2.0;
             var += o.mark_variance(&rest);
         }
         sum += if var > 0.0 {
@@ -156,7 +168,8 @@ fn erfc(x: f64) -> f64 {
                 + t * (0.096_784_18
                     + t * (-0.186_288_06
                         + t * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     let r = t * poly.exp();
     if x >= 0.0 { r } else { 2.0 - r }
 }
@@ -167,7 +180,12 @@ mod tests {
 
     #[test]
     fn normal_cdf_matches_known_values() {
-        for (x, want) in [(0.0, 0.5), (1.0, 0.841_344_746), (-1.96, 0.024_997_895), (3.0, 0.998_650_102)] {
+        for (x, want) in [
+            (0.0, 0.5),
+            (1.0, 0.841_344_746),
+            (-1.96, 0.024_997_895),
+            (3.0, 0.998_650_102),
+        ] {
             assert!((normal_cdf(x) - want).abs() < 1e-6, "cdf({x})");
         }
     }

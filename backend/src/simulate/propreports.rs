@@ -19,7 +19,10 @@ pub fn fills_header() -> String {
 }
 
 pub fn totals_header() -> String {
-    format!("Date,Account,Orders,Fills,Qty,Gross,{},Net,Unrealized δ,Total δ\n", FEE_COLUMNS.join(","))
+    format!(
+        "Date,Account,Orders,Fills,Qty,Gross,{},Net,Unrealized δ,Total δ\n",
+        FEE_COLUMNS.join(",")
+    )
 }
 
 pub const ORACLE_HEADER: &str = "date,account_id,p_negative\n";
@@ -50,7 +53,10 @@ pub struct DateText {
 
 impl DateText {
     pub fn new(d: chrono::NaiveDate) -> DateText {
-        DateText { us: d.format("%m/%d/%Y").to_string(), iso: d.format("%Y-%m-%d").to_string() }
+        DateText {
+            us: d.format("%m/%d/%Y").to_string(),
+            iso: d.format("%Y-%m-%d").to_string(),
+        }
     }
 }
 
@@ -113,7 +119,15 @@ fn push_time(buf: &mut Vec<u8>, t: u32) {
     push_2digits(buf, t % 60);
 }
 
-pub fn fill_row(buf: &mut Vec<u8>, date: &DateText, account: &Account, ticker: &str, route: &str, f: &BookedFill, ids: FillIds) {
+pub fn fill_row(
+    buf: &mut Vec<u8>,
+    date: &DateText,
+    account: &Account,
+    ticker: &str,
+    route: &str,
+    f: &BookedFill,
+    ids: FillIds,
+) {
     buf.extend_from_slice(date.us.as_bytes());
     buf.push(b' ');
     push_time(buf, f.raw.t);

@@ -41,13 +41,32 @@ pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
     let mut market_rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     market_rng.set_stream(0);
     let market = Market::simulate(cfg.days, &mut market_rng);
-    if std::env::var("SIMDBG").is_ok() { let c=|r| market.sessions.iter().filter(|s| s.regime==r).count(); eprintln!("calm {} normal {} vol {}", c(super::market::Regime::Calm), c(super::market::Regime::Normal), c(super::market::Regime::Volatile)); for s in &market.sessions { eprintln!("R {:?} {:.3}", s.regime, s.shock); } }
+    if std::env::var("SIMDBG").is_ok() {
+        let c = |r| market.sessions.iter().filter(|s| s.regime == r).count();
+        eprintln!(
+            "calm {} normal {} vol {}",
+            c(super::market::Regime::Calm),
+            c(super::market::Regime::Normal),
+            c(super::market::Regime::Volatile)
+        );
+        for s in &market.sessions {
+            eprintln!("R {:?} {:.3}", s.regime, s.shock);
+        }
+    }
     let accounts = account::roster(cfg.traders, cfg.days, cfg.seed, &mut market_rng);
     let exports: Vec<Account> = accounts.iter().map(|a| a.export.clone()).collect();
 
     let mut out = Exports::create(dir, cfg.oracle)?;
-    let ctx = RunContext { seed: cfg.seed, market: &market, days: cfg.days, oracle: cfg.oracle };
-    let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(accounts.len().max(1));
+    let ctx = RunContext {
+        seed: cfg.seed,
+        market: &market,
+        days: cfg.days,
+        oracle: cfg.oracle,
+    };
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(accounts.len().max(1));
     let mut shares: Vec<Vec<AccountSim>> = (0..workers).map(|_| Vec::new()).collect();
     for a in accounts {
         let w = a.index % workers;
@@ -62,7 +81,8 @@ pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
             let ctx = &ctx;
             scope.spawn(move || {
                 for day in 0..ctx.days {
-                    let batch: Vec<AccountDay> = share.iter_mut().filter_map(|a| a.step(day, ctx)).collect();
+                    let batch: Vec<AccountDay> =
+                        share.iter_mut().filter_map(|a| a.step(day, ctx)).collect();
                     if tx.send(batch).is_err() {
                         return; // The writer failed and has already reported why.
                     }
@@ -72,7 +92,10 @@ pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
         for date in &dates {
             let mut batch = Vec::new();
             for rx in &inboxes {
-                batch.extend(rx.recv().map_err(|_| anyhow!("a simulation worker stopped early"))?);
+                batch.extend(
+                    rx.recv()
+                        .map_err(|_| anyhow!("a simulation worker stopped early"))?,
+                );
             }
             out.write_session(&DateText::new(*date), &exports, &mut batch)?;
         }
@@ -120,19 +143,30 @@ impl Exports {
         })
     }
 
-    fn write_session(&mut self, date: &DateText, accounts: &[Account], batch: &mut [AccountDay]) -> Result<()> {
+    fn write_session(
+        &mut self,
+        date: &DateText,
+        accounts: &[Account],
+        batch: &mut [AccountDay],
+    ) -> Result<()> {
         batch.sort_unstable_by_key(|d| d.account);
         // (time, account, creation order) orders the file; the last two index into `batch`.
         let mut order: Vec<(u32, u32, u32, u32)> = batch
             .iter()
             .enumerate()
             .flat_map(|(di, d)| {
-                d.fills.iter().enumerate().map(move |(fi, f)| (f.raw.t, di as u32, f.raw.seq, fi as u32))
+                d.fills
+                    .iter()
+                    .enumerate()
+                    .map(move |(fi, f)| (f.raw.t, di as u32, f.raw.seq, fi as u32))
             })
             .collect();
         order.sort_unstable();
         // Order ids are handed out on an order's first fill in file order.
-        let mut order_ids: Vec<Vec<u64>> = batch.iter().map(|d| vec![0; d.totals.orders as usize]).collect();
+        let mut order_ids: Vec<Vec<u64>> = batch
+            .iter()
+            .map(|d| vec![0; d.totals.orders as usize])
+            .collect();
         for &(_, di, _, fi) in &order {
             let d = &batch[di as usize];
             let f = &d.fills[fi as usize];
@@ -141,12 +175,24 @@ impl Exports {
                 *slot = self.next_order;
                 self.next_order += 1;
             }
-            let ids = FillIds { order: *slot, fill: self.next_fill, propreports: self.next_propreports };
+            let ids = FillIds {
+                order: *slot,
+                fill: self.next_fill,
+                propreports: self.next_propreports,
+            };
             self.next_fill += 1;
             self.next_propreports += 1;
             let ticker = UNIVERSE[usize::from(f.raw.sym)].ticker;
             let route = ROUTES[usize::from(f.raw.route)].name;
-            pr::fill_row(&mut self.buf, date, &accounts[d.account], ticker, route, f, ids);
+            pr::fill_row(
+                &mut self.buf,
+                date,
+                &accounts[d.account],
+                ticker,
+                route,
+                f,
+                ids,
+            );
             if self.buf.len() >= FLUSH_AT {
                 self.fills.write(&self.buf)?;
                 self.buf.clear();
@@ -165,7 +211,9 @@ impl Exports {
 
         if let Some(oracle) = self.oracle.as_mut() {
             for d in batch.iter() {
-                let p = d.p_negative.context("oracle probability missing for an account-day")?;
+                let p = d
+                    .p_negative
+                    .context("oracle probability missing for an account-day")?;
                 pr::oracle_row(&mut self.buf, date, &accounts[d.account], p);
             }
             oracle.write(&self.buf)?;
@@ -184,11 +232,18 @@ impl Exports {
                 // An oracle left from an earlier run would silently describe different data.
                 let stale = dir.join("oracle.csv");
                 if stale.exists() {
-                    std::fs::remove_file(&stale).with_context(|| format!("removing stale {}", stale.display()))?;
+                    std::fs::remove_file(&stale)
+                        .with_context(|| format!("removing stale {}", stale.display()))?;
                 }
                 None
             }
         };
-        Ok(SimSummary { fills_csv, totals_csv, oracle_csv, fills: self.fill_count, account_days: self.account_days })
+        Ok(SimSummary {
+            fills_csv,
+            totals_csv,
+            oracle_csv,
+            fills: self.fill_count,
+            account_days: self.account_days,
+        })
     }
 }

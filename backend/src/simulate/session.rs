@@ -25,7 +25,9 @@ const HALF_HOUR: u32 = 1800;
 
 /// Relative entry intensity per half hour from the open: the U-shape of intraday activity.
 /// The first three buckets (to 11:00) hold 38% of it, matching `trader::MORNING_SHARE`.
-const ACTIVITY_PROFILE: [f64; 13] = [15.0, 12.5, 10.5, 7.5, 6.0, 5.0, 4.5, 4.5, 5.0, 5.5, 6.5, 8.0, 9.5];
+const ACTIVITY_PROFILE: [f64; 13] = [
+    15.0, 12.5, 10.5, 7.5, 6.0, 5.0, 4.5, 4.5, 5.0, 5.5, 6.5, 8.0, 9.5,
+];
 const MORNING_BUCKETS: usize = 3;
 
 /// A fill before the back office classifies its side and charges fees.
@@ -100,7 +102,11 @@ pub fn play(
     for ((shape, pnl), t) in morning.iter().zip(morning_times) {
         desk.round_trip(shape, *pnl, t);
     }
-    let rest_times = desk.entry_times(rest.len(), MORNING_BUCKETS..ACTIVITY_PROFILE.len(), rest_drivers.burst);
+    let rest_times = desk.entry_times(
+        rest.len(),
+        MORNING_BUCKETS..ACTIVITY_PROFILE.len(),
+        rest_drivers.burst,
+    );
     for ((shape, pnl), t) in rest.iter().zip(rest_times) {
         desk.round_trip(shape, *pnl, t);
     }
@@ -147,7 +153,14 @@ impl<'a> Desk<'a> {
                 path
             })
             .collect();
-        Desk { p, anchors, rng, fills, paths, orders: 0 }
+        Desk {
+            p,
+            anchors,
+            rng,
+            fills,
+            paths,
+            orders: 0,
+        }
     }
 
     /// The price a name trades at, at time `t`, on this trader's tape.
@@ -208,15 +221,30 @@ impl<'a> Desk<'a> {
     }
 
     fn pick_route(&mut self) -> (u8, Liq) {
-        let route = if self.rng.random_bool(0.7) { self.p.routes[0] } else { self.p.routes[1] };
-        let liq = if self.rng.random_bool(self.p.add_share) { Liq::Add } else { Liq::Remove };
+        let route = if self.rng.random_bool(0.7) {
+            self.p.routes[0]
+        } else {
+            self.p.routes[1]
+        };
+        let liq = if self.rng.random_bool(self.p.add_share) {
+            Liq::Add
+        } else {
+            Liq::Remove
+        };
         (route, liq)
     }
 
     /// Splits an order into 1-3 partial fills; round lots when the order is big enough.
     fn split(&mut self, qty: u32) -> Vec<u32> {
         let u: f64 = self.rng.random();
-        let parts = if u < 0.70 { 1 } else if u < 0.92 { 2 } else { 3 }.min(qty as usize);
+        let parts = if u < 0.70 {
+            1
+        } else if u < 0.92 {
+            2
+        } else {
+            3
+        }
+        .min(qty as usize);
         let mut out = Vec::with_capacity(parts);
         let mut left = qty;
         for i in (1..parts).rev() {
@@ -243,11 +271,25 @@ impl<'a> Desk<'a> {
         let jitter = parts.len() > 1;
         let (mut t, mut cost) = (t, 0.0);
         for q in parts {
-            let tick = if jitter { f64::from(self.rng.random_range(-1i8..=1)) * 0.01 } else { 0.0 };
+            let tick = if jitter {
+                f64::from(self.rng.random_range(-1i8..=1)) * 0.01
+            } else {
+                0.0
+            };
             let price_e4 = self.print((price + tick).max(0.01));
             cost += price_e4 as f64 / 1e4 * f64::from(q);
             let seq = self.fills.len() as u32;
-            self.fills.push(RawFill { t, seq, sym, buy, qty: q, price_e4, route, liq, order });
+            self.fills.push(RawFill {
+                t,
+                seq,
+                sym,
+                buy,
+                qty: q,
+                price_e4,
+                route,
+                liq,
+                order,
+            });
             t = (t + self.rng.random_range(0..=2)).min(CLOSE);
         }
         (t, cost / f64::from(qty))
@@ -277,7 +319,9 @@ impl<'a> Desk<'a> {
         if scale_out {
             let first = (s.shares / 200) * 100;
             let (t2, _) = self.execute(s.sym, !s.long, first, exit_price, exit_t);
-            let later = (t2 + self.rng.random_range(30..300)).min(LATEST_EXIT).max(t2);
+            let later = (t2 + self.rng.random_range(30..300))
+                .min(LATEST_EXIT)
+                .max(t2);
             self.execute(s.sym, !s.long, s.shares - first, exit_price, later);
         } else {
             self.execute(s.sym, !s.long, s.shares, exit_price, exit_t);
@@ -330,7 +374,10 @@ mod tests {
         let p = Profile::draw(&mut rng, false);
         let anchors: Vec<f64> = UNIVERSE.iter().map(|s| s.start_price).collect();
         let mut fills = Vec::new();
-        let session = Session { regime: crate::simulate::market::Regime::Normal, shock: 0.0 };
+        let session = Session {
+            regime: crate::simulate::market::Regime::Normal,
+            shock: 0.0,
+        };
         let mut desk = Desk::open(&p, session, &anchors, &mut rng, &mut fills);
         for qty in [1, 2, 3, 99, 100, 250, 1700] {
             let parts = desk.split(qty);

@@ -18,7 +18,12 @@ pub struct Symbol {
 }
 
 const fn s(ticker: &'static str, start_price: f64, daily_vol: f64, hard_to_borrow: bool) -> Symbol {
-    Symbol { ticker, start_price, daily_vol, hard_to_borrow }
+    Symbol {
+        ticker,
+        start_price,
+        daily_vol,
+        hard_to_borrow,
+    }
 }
 
 /// Liquid ETFs and megacaps first: scalpers draw their watchlists from the front of the list.
@@ -132,7 +137,11 @@ mod tests {
         assert!(UNIVERSE.iter().any(|s| s.ticker == "BRK.B"));
         assert!(UNIVERSE.len() <= u16::MAX as usize);
         for s in UNIVERSE {
-            assert!((PRICE_FLOOR..=PRICE_CAP).contains(&s.start_price), "{}", s.ticker);
+            assert!(
+                (PRICE_FLOOR..=PRICE_CAP).contains(&s.start_price),
+                "{}",
+                s.ticker
+            );
             assert!(s.daily_vol > 0.0 && s.daily_vol < 0.1, "{}", s.ticker);
         }
         let mut t: Vec<&str> = UNIVERSE.iter().map(|s| s.ticker).collect();

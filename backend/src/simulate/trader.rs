@@ -142,9 +142,15 @@ impl Profile {
                 rng.random_range(5..=12),
             ),
         };
-        let pool = if style == Style::Scalper { LIQUID_CORE } else { UNIVERSE.len() };
-        let watchlist: Vec<u16> =
-            rand::seq::index::sample(rng, pool, watch).into_iter().map(|i| i as u16).collect();
+        let pool = if style == Style::Scalper {
+            LIQUID_CORE
+        } else {
+            UNIVERSE.len()
+        };
+        let watchlist: Vec<u16> = rand::seq::index::sample(rng, pool, watch)
+            .into_iter()
+            .map(|i| i as u16)
+            .collect();
         let base_shares = log_uniform(rng, 100.0, 2000.0);
         // Heavy-trader penalty: beyond ten round trips a day, every doubling of activity costs
         // about 0.08 daily sharpe (overtrading, Barber & Odean 2000).
@@ -154,17 +160,29 @@ impl Profile {
         let talent = 0.34 - Exp::new(1.0 / 0.22).map_or(0.22, |e| e.sample(rng)) + 0.06 * noise;
         let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
         let skill = talent - overtrading - if legacy { 0.15 } else { 0.0 };
-        let tilt_sensitivity = if rng.random_bool(0.15) { 0.0 } else { rng.random_range(0.3..1.0) };
+        let tilt_sensitivity = if rng.random_bool(0.15) {
+            0.0
+        } else {
+            rng.random_range(0.3..1.0)
+        };
         let tilt_decay = rng.random_range(0.4..0.7);
         let disposition = rng.random_range(1.2..2.6);
         let p_blowup = rng.random_range(0.03..0.15) / activity;
         let comm_per_share = 0.002 + 0.0005 * f64::from(rng.random_range(0..=6u8));
-        let acc_per_fill = if rng.random_bool(0.6) { 0.0 } else { 0.01 * f64::from(rng.random_range(1..=3u8)) };
+        let acc_per_fill = if rng.random_bool(0.6) {
+            0.0
+        } else {
+            0.01 * f64::from(rng.random_range(1..=3u8))
+        };
         let first = pick_route(rng, None);
         let second = pick_route(rng, Some(first));
         let mut p = Profile {
             style,
-            activity: if legacy { (activity * 1.3).min(150.0) } else { activity },
+            activity: if legacy {
+                (activity * 1.3).min(150.0)
+            } else {
+                activity
+            },
             base_shares,
             skill,
             tilt_sensitivity,
@@ -178,7 +196,10 @@ impl Profile {
             add_share,
             routes: [first, second],
             watchlist,
-            schedule: Schedule { comm_per_share, acc_per_fill },
+            schedule: Schedule {
+                comm_per_share,
+                acc_per_fill,
+            },
             day_scale: 0.0,
             morning_pain: 0.0,
         };
@@ -221,7 +242,8 @@ impl Mood {
             self.loss_streak += 1;
             // Only losses beyond an ordinary bad day sting; a streak stings on its own.
             let severity = (-total / p.day_scale.max(1.0)).min(4.0);
-            let sting = 1.0 * (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.2 } else { 0.0 };
+            let sting =
+                1.0 * (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.2 } else { 0.0 };
             // Saturating: a trader already deep in tilt has less room to get worse, which keeps
             // tilt episodic instead of an absorbing spiral.
             let room = (1.0 - self.tilt / TILT_CAP).max(0.0);

@@ -77,7 +77,9 @@ mod tests {
 
     fn days(n: usize) -> Vec<NaiveDate> {
         let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
-        (0..n).map(|i| start + chrono::Days::new(i as u64)).collect()
+        (0..n)
+            .map(|i| start + chrono::Days::new(i as u64))
+            .collect()
     }
 
     #[test]
@@ -113,7 +115,10 @@ mod tests {
 
     #[test]
     fn too_little_history_is_a_clear_error() {
-        let err = walk_forward(&days(20), 4, 10, 30).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = walk_forward(&days(20), 4, 10, 30)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("not enough history"), "{err}");
     }
 }

@@ -81,8 +81,10 @@ pub fn fit(
     rounds: Option<u32>,
 ) -> Result<Booster> {
     let width = i32::try_from(train.width).context("too many features")?;
-    let mut ds = Dataset::from_slice(train.x, train.y, width, true).context("building the LightGBM training set")?;
-    ds.set_feature_names(names).context("naming LightGBM features")?;
+    let mut ds = Dataset::from_slice(train.x, train.y, width, true)
+        .context("building the LightGBM training set")?;
+    ds.set_feature_names(names)
+        .context("naming LightGBM features")?;
     let valid_ds = match valid {
         Some(v) => Some(
             Dataset::from_slice_with_reference(v.x, v.y, width, true, Some(&ds))
@@ -100,13 +102,17 @@ pub fn predict(model: &Booster, x: &[f64], width: usize) -> Result<Vec<f64>> {
         return Ok(Vec::new());
     }
     let w = i32::try_from(width).context("too many features")?;
-    model.predict_with_params(x, w, true, "num_threads=2").context("LightGBM prediction")
+    model
+        .predict_with_params(x, w, true, "num_threads=2")
+        .context("LightGBM prediction")
 }
 
 /// Mean |SHAP| per feature over `x`, from LightGBM's own `pred_contrib`.
 pub fn mean_abs_shap(model: &Booster, x: &[f64], width: usize) -> Result<Vec<f64>> {
     let w = i32::try_from(width).context("too many features")?;
-    let contrib = model.predict_contrib(x, w, true).context("LightGBM pred_contrib")?;
+    let contrib = model
+        .predict_contrib(x, w, true)
+        .context("LightGBM pred_contrib")?;
     let rows = x.len() / width.max(1);
     let mut out = vec![0.0; width];
     for r in 0..rows {

@@ -20,7 +20,11 @@ fn standardize(x: &[f64], width: usize, mean: &[f64], scale: &[f64]) -> Result<A
         .enumerate()
         .map(|(i, &v)| {
             let c = i % width;
-            if v.is_finite() { (v - mean[c]) / scale[c] } else { 0.0 }
+            if v.is_finite() {
+                (v - mean[c]) / scale[c]
+            } else {
+                0.0
+            }
         })
         .collect();
     Array2::from_shape_vec((rows, width), data).context("shaping the feature matrix")
@@ -31,7 +35,13 @@ impl Logistic {
         let mut mean = vec![0.0; width];
         let mut scale = vec![1.0; width];
         for c in 0..width {
-            let col: Vec<f64> = x.iter().skip(c).step_by(width).copied().filter(|v| v.is_finite()).collect();
+            let col: Vec<f64> = x
+                .iter()
+                .skip(c)
+                .step_by(width)
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
             if col.len() >= 2 {
                 let m = col.iter().sum::<f64>() / col.len() as f64;
                 let var = col.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (col.len() - 1) as f64;
@@ -58,6 +68,8 @@ impl Logistic {
         let xs = standardize(x, width, &self.mean, &self.scale)?;
         let p = self.model.predict_probabilities(&xs);
         let pos_is_true = self.model.labels().pos.class;
-        Ok(p.iter().map(|&v| if pos_is_true { v } else { 1.0 - v }).collect())
+        Ok(p.iter()
+            .map(|&v| if pos_is_true { v } else { 1.0 - v })
+            .collect())
     }
 }

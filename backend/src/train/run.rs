@@ -58,10 +58,22 @@ pub struct TrainArgs {
 }
 
 fn parse_cost(s: &str) -> Result<CostMatrix, String> {
-    let (fp, fn_) = s.split_once(',').ok_or("expected FP_COST,FN_COST, e.g. 1,3")?;
-    let fp: f64 = fp.trim().parse().map_err(|_| format!("bad false-positive cost {fp:?}"))?;
-    let fn_: f64 = fn_.trim().parse().map_err(|_| format!("bad false-negative cost {fn_:?}"))?;
-    Ok(CostMatrix { false_positive: fp, false_negative: fn_, ..CostMatrix::default() })
+    let (fp, fn_) = s
+        .split_once(',')
+        .ok_or("expected FP_COST,FN_COST, e.g. 1,3")?;
+    let fp: f64 = fp
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad false-positive cost {fp:?}"))?;
+    let fn_: f64 = fn_
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad false-negative cost {fn_:?}"))?;
+    Ok(CostMatrix {
+        false_positive: fp,
+        false_negative: fn_,
+        ..CostMatrix::default()
+    })
 }
 
 /// Out-of-fold predictions for the labelled rows that fell into a test block.
@@ -84,16 +96,25 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = std::time::Instant::now();
     let daily = Lake::open(&args.data).daily()?;
     if daily.is_empty() {
-        bail!("the lake at {} has no daily table: run `dars ingest FILE...` first", args.data.display());
+        bail!(
+            "the lake at {} has no daily table: run `dars ingest FILE...` first",
+            args.data.display()
+        );
     }
     let market = match &args.market {
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            Some(MarketSeries::parse(&bytes).with_context(|| format!("reading market series {}", p.display()))?)
+            Some(
+                MarketSeries::parse(&bytes)
+                    .with_context(|| format!("reading market series {}", p.display()))?,
+            )
         }
         None => None,
     };
-    let ctx = FeatureContext { market, ..FeatureContext::default() };
+    let ctx = FeatureContext {
+        market,
+        ..FeatureContext::default()
+    };
     let m = features::build(&daily, &ctx);
     let width = m.width();
     let names: Vec<String> = m.names.iter().map(|s| s.to_string()).collect();
@@ -135,7 +156,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
             .copied()
             .filter(|&i| fold.trains_on(m.rows[i].date, m.next_date[i]))
             .collect();
-        let test_rows: Vec<usize> = labelled.iter().copied().filter(|&i| fold.tests_on(m.rows[i].date)).collect();
+        let test_rows: Vec<usize> = labelled
+            .iter()
+            .copied()
+            .filter(|&i| fold.tests_on(m.rows[i].date))
+            .collect();
         let booster = fit_with_inner_validation(&m, &train_rows, &names, &params)?;
         let trees = u32::try_from(booster.num_iterations()).unwrap_or(0);
         let (x_test, _) = gather(&m, &test_rows);
@@ -148,7 +173,8 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
             oof.fold.push(fold.index);
             oof.p_raw.push(p[k]);
             oof.p_logistic.push(p_log[k]);
-            oof.rules_cut.push(rules_cut(&m, i, &totals_by_account, &rules_cfg));
+            oof.rules_cut
+                .push(rules_cut(&m, i, &totals_by_account, &rules_cfg));
             oof.oracle.push(oracle.as_ref().and_then(|o| {
                 m.next_date[i].and_then(|d| o.get(&(m.rows[i].account_id.clone(), d)).copied())
             }));
@@ -178,18 +204,31 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         f1: chosen.f1().unwrap_or(0.0),
     };
     let tiers = TierConfig::default();
-    let model_cuts: Vec<f64> = p_cal.iter().map(|&p| Tier::of(p, threshold.value, &tiers).cut(&tiers)).collect();
+    let model_cuts: Vec<f64> = p_cal
+        .iter()
+        .map(|&p| Tier::of(p, threshold.value, &tiers).cut(&tiers))
+        .collect();
 
     let subset = |fold: Option<usize>| -> Vec<usize> {
-        (0..oof.rows.len()).filter(|&k| fold.is_none_or(|f| oof.fold[k] == f)).collect()
+        (0..oof.rows.len())
+            .filter(|&k| fold.is_none_or(|f| oof.fold[k] == f))
+            .collect()
     };
     let pick = |v: &[f64], ks: &[usize]| -> Vec<f64> { ks.iter().map(|&k| v[k]).collect() };
     let pick_y = |ks: &[usize]| -> Vec<u8> { ks.iter().map(|&k| y_oof[k]).collect() };
-    let pick_next = |ks: &[usize]| -> Vec<Option<f64>> { ks.iter().map(|&k| next_oof[k]).collect() };
+    let pick_next =
+        |ks: &[usize]| -> Vec<Option<f64>> { ks.iter().map(|&k| next_oof[k]).collect() };
     let oracle_auc = |ks: &[usize]| -> Option<f64> {
-        let with: Vec<usize> = ks.iter().copied().filter(|&k| oof.oracle[k].is_some()).collect();
+        let with: Vec<usize> = ks
+            .iter()
+            .copied()
+            .filter(|&k| oof.oracle[k].is_some())
+            .collect();
         (with.len() * 2 >= ks.len()).then(|| {
-            let p: Vec<f64> = with.iter().map(|&k| oof.oracle[k].unwrap_or(f64::NAN)).collect();
+            let p: Vec<f64> = with
+                .iter()
+                .map(|&k| oof.oracle[k].unwrap_or(f64::NAN))
+                .collect();
             metrics::roc_auc(&p, &pick_y(&with))
         })?
     };
@@ -204,7 +243,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
             test_from: fold.test_from.to_string(),
             test_to: fold.test_to.to_string(),
             train_rows: fold_train_rows[fi] as u64,
-            model: scores(&pick(&p_cal, &ks), &y, Some((&pick(&model_cuts, &ks), &next))),
+            model: scores(
+                &pick(&p_cal, &ks),
+                &y,
+                Some((&pick(&model_cuts, &ks), &next)),
+            ),
             logistic: scores(&pick(&oof.p_logistic, &ks), &y, None),
             rules: rule_scores(&pick(&oof.rules_cut, &ks), &y, &next),
             oracle_auc: oracle_auc(&ks),
@@ -226,15 +269,30 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     trees.sort_unstable();
     let num_trees = trees[trees.len() / 2].max(1);
     let (x_all, y_all) = gather(&m, &labelled);
-    let final_model = gbm::fit(&Xy { x: &x_all, y: &y_all, width }, None, &names, &params, Some(num_trees))?;
-    let model_text = final_model.save_string().context("saving the LightGBM model")?;
+    let final_model = gbm::fit(
+        &Xy {
+            x: &x_all,
+            y: &y_all,
+            width,
+        },
+        None,
+        &names,
+        &params,
+        Some(num_trees),
+    )?;
+    let model_text = final_model
+        .save_string()
+        .context("saving the LightGBM model")?;
     let sample: Vec<usize> = labelled.iter().copied().rev().take(5000).collect();
     let (x_sample, _) = gather(&m, &sample);
     let importance = gbm::mean_abs_shap(&final_model, &x_sample, width)?;
     let mut feature_importance: Vec<FeatureImportance> = names
         .iter()
         .zip(&importance)
-        .map(|(n, &v)| FeatureImportance { name: n.clone(), mean_abs_shap: v })
+        .map(|(n, &v)| FeatureImportance {
+            name: n.clone(),
+            mean_abs_shap: v,
+        })
         .collect();
     feature_importance.sort_by(|a, b| b.mean_abs_shap.total_cmp(&a.mean_abs_shap));
 
@@ -283,12 +341,19 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let dir = registry.write_version(&artifact, &text)?;
     println!("model {version} written to {}", dir.display());
     if args.promote {
-        registry.promote(&version, "promote", "trained and promoted by `dars train --promote`")?;
+        registry.promote(
+            &version,
+            "promote",
+            "trained and promoted by `dars train --promote`",
+        )?;
         println!("promoted: models/current -> {version} (the web app now scores with it)");
     } else {
         println!("not promoted; publish it with `dars model promote {version}`");
     }
-    Ok(TrainOutcome { version, promoted: args.promote })
+    Ok(TrainOutcome {
+        version,
+        promoted: args.promote,
+    })
 }
 
 /// Trains a fold's model, early-stopping on the last sixth of its training dates (rows whose
@@ -308,11 +373,29 @@ fn fit_with_inner_validation(
         .copied()
         .filter(|&i| m.rows[i].date < split && m.next_date[i].is_some_and(|d| d < split))
         .collect();
-    let valid: Vec<usize> = train_rows.iter().copied().filter(|&i| m.rows[i].date >= split).collect();
+    let valid: Vec<usize> = train_rows
+        .iter()
+        .copied()
+        .filter(|&i| m.rows[i].date >= split)
+        .collect();
     let (xi, yi) = gather(m, &inner);
     let (xv, yv) = gather(m, &valid);
     let width = m.width();
-    gbm::fit(&Xy { x: &xi, y: &yi, width }, Some(&Xy { x: &xv, y: &yv, width }), names, params, None)
+    gbm::fit(
+        &Xy {
+            x: &xi,
+            y: &yi,
+            width,
+        },
+        Some(&Xy {
+            x: &xv,
+            y: &yv,
+            width,
+        }),
+        names,
+        params,
+        None,
+    )
 }
 
 fn gather(m: &FeatureMatrix, rows: &[usize]) -> (Vec<f64>, Vec<f32>) {
@@ -340,14 +423,20 @@ fn scores(p: &[f64], y: &[u8], cuts: Option<(&[f64], &[Option<f64>])>) -> Scores
 
 /// The rules give cuts, not probabilities: rank metrics use the cut as the score.
 fn rule_scores(cuts: &[f64], y: &[u8], next: &[Option<f64>]) -> Scores {
-    Scores { brier: None, ece: None, ..scores(cuts, y, Some((cuts, next))) }
+    Scores {
+        brier: None,
+        ece: None,
+        ..scores(cuts, y, Some((cuts, next)))
+    }
 }
 
 /// Each account's (date, total) history in date order.
 fn totals_by_account(daily: &[dars_shared::DailyRow]) -> HashMap<String, Vec<(NaiveDate, f64)>> {
     let mut out: HashMap<String, Vec<(NaiveDate, f64)>> = HashMap::new();
     for r in daily {
-        out.entry(r.account_id.clone()).or_default().push((r.date, r.total_delta));
+        out.entry(r.account_id.clone())
+            .or_default()
+            .push((r.date, r.total_delta));
     }
     for v in out.values_mut() {
         v.sort_by_key(|x| x.0);
@@ -362,18 +451,27 @@ fn rules_cut(
     cfg: &RulesConfig,
 ) -> f64 {
     let key = &m.rows[i];
-    let Some(hist) = totals.get(&key.account_id) else { return 0.0 };
+    let Some(hist) = totals.get(&key.account_id) else {
+        return 0.0;
+    };
     let upto = hist.partition_point(|x| x.0 <= key.date);
     let series: Vec<f64> = hist[..upto].iter().map(|x| x.1).collect();
     rules::evaluate(&series, cfg).cut
 }
 
 fn load_oracle(path: &std::path::Path) -> Result<HashMap<(String, NaiveDate), f64>> {
-    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut rdr =
+        csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
     let mut out = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("{} line {}", path.display(), i + 2))?;
-        let bad = || format!("{} line {}: expected date,account_id,p_negative", path.display(), i + 2);
+        let bad = || {
+            format!(
+                "{} line {}: expected date,account_id,p_negative",
+                path.display(),
+                i + 2
+            )
+        };
         let date: NaiveDate = rec.get(0).and_then(|d| d.parse().ok()).with_context(bad)?;
         let account = rec.get(1).with_context(bad)?.to_owned();
         let p: f64 = rec.get(2).and_then(|p| p.parse().ok()).with_context(bad)?;
@@ -407,7 +505,10 @@ fn money(v: Option<f64>) -> String {
 fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
     let r = &a.metrics;
     let mut s = String::new();
-    let _ = writeln!(s, "\nfold  test dates               train  test  trees  AUC gbm  AUC logit  AUC rules  AUC oracle  Brier");
+    let _ = writeln!(
+        s,
+        "\nfold  test dates               train  test  trees  AUC gbm  AUC logit  AUC rules  AUC oracle  Brier"
+    );
     for f in &r.folds {
         let _ = writeln!(
             s,
@@ -425,8 +526,17 @@ fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
             f3(f.model.brier)
         );
     }
-    let _ = writeln!(s, "\nout of fold ({} trader-days, {:.1}% closed negative):", r.calibrated.rows, 100.0 * r.calibrated.positives as f64 / r.calibrated.rows.max(1) as f64);
-    let _ = writeln!(s, "  {:<24} {:>7} {:>7} {:>9} {:>7} {:>7} {:>12}", "", "ROC AUC", "PR AUC", "R@70%P", "Brier", "ECE", "EV lift");
+    let _ = writeln!(
+        s,
+        "\nout of fold ({} trader-days, {:.1}% closed negative):",
+        r.calibrated.rows,
+        100.0 * r.calibrated.positives as f64 / r.calibrated.rows.max(1) as f64
+    );
+    let _ = writeln!(
+        s,
+        "  {:<24} {:>7} {:>7} {:>9} {:>7} {:>7} {:>12}",
+        "", "ROC AUC", "PR AUC", "R@70%P", "Brier", "ECE", "EV lift"
+    );
     for (name, sc) in [
         ("LightGBM (raw)", &r.uncalibrated),
         ("LightGBM (calibrated)", &r.calibrated),
@@ -446,7 +556,10 @@ fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
         );
     }
     if let Some(o) = r.oracle_auc {
-        let _ = writeln!(s, "  simulator oracle AUC (best achievable on this data): {o:.3}");
+        let _ = writeln!(
+            s,
+            "  simulator oracle AUC (best achievable on this data): {o:.3}"
+        );
     }
     let _ = writeln!(
         s,
@@ -460,8 +573,20 @@ fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
         a.threshold.recall,
         a.threshold.f1
     );
-    let top: Vec<String> = a.feature_importance.iter().take(5).map(|f| format!("{} {:.3}", f.name, f.mean_abs_shap)).collect();
+    let top: Vec<String> = a
+        .feature_importance
+        .iter()
+        .take(5)
+        .map(|f| format!("{} {:.3}", f.name, f.mean_abs_shap))
+        .collect();
     let _ = writeln!(s, "top features (mean |SHAP|): {}", top.join(", "));
-    let _ = writeln!(s, "final model: {} trees on {} trader-days; CV + fit took {:.1} s ({} folds)", a.training.num_trees, a.training.rows, secs, folds.len());
+    let _ = writeln!(
+        s,
+        "final model: {} trees on {} trader-days; CV + fit took {:.1} s ({} folds)",
+        a.training.num_trees,
+        a.training.rows,
+        secs,
+        folds.len()
+    );
     s
 }

@@ -262,9 +262,19 @@ impl Walk<'_> {
         let split: &Split = &self.tree.splits[node as usize];
         let (hot, cold, hot_zero_fraction, cold_zero_fraction) =
             if split.goes_left(self.x[split.feature as usize]) {
-                (split.left, split.right, split.left_fraction, split.right_fraction)
+                (
+                    split.left,
+                    split.right,
+                    split.left_fraction,
+                    split.right_fraction,
+                )
             } else {
-                (split.right, split.left, split.right_fraction, split.left_fraction)
+                (
+                    split.right,
+                    split.left,
+                    split.right_fraction,
+                    split.left_fraction,
+                )
             };
         let mut incoming_zero_fraction = 1.0;
         let mut incoming_one_fraction = 1.0;
@@ -286,7 +296,11 @@ impl Walk<'_> {
                 start,
                 unique_depth,
                 feature,
-                (hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, hot_value),
+                (
+                    hot_zero_fraction * incoming_zero_fraction,
+                    incoming_one_fraction,
+                    hot_value,
+                ),
                 (cold_zero_fraction * incoming_zero_fraction, cold_value),
             );
             return;
@@ -335,7 +349,7 @@ impl Walk<'_> {
         extend(
             self.tables,
             up,
-            unique_depth,
+            unique_depth + 1,
             v_h * z_h + v_c * z_c,
             v_h * o_h,
             feature,

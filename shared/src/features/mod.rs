@@ -46,8 +46,7 @@ pub use matrix::{
 };
 pub use phrase::{describe, format_value};
 pub use registry::{
-    FEATURES, FeatureDef, Group, N_FEATURES, Phrase, Unit, def, features, index_of, max_window,
-    names,
+    FEATURES, FeatureDef, Group, N_FEATURES, Phrase, Unit, def, index_of, max_window, names,
 };
 pub use trader::{MIN_ROWS_EXPANDING, OVERTRADING_QUANTILE, REVENGE_MULTIPLE};
 pub use what_if::{Buckets, WhatIf, WhatIfError, what_if};

@@ -368,11 +368,6 @@ registry! {
         Text("last session was a {}");
 }
 
-/// The definitions, in model column order.
-pub fn features() -> &'static [FeatureDef] {
-    FEATURES
-}
-
 /// Column names, in model column order.
 pub fn names() -> Vec<&'static str> {
     FEATURES.iter().map(|d| d.name).collect()

@@ -63,11 +63,14 @@ const W20: usize = 3;
 pub const MIN_ROWS_EXPANDING: usize = 10;
 /// Days before the scored one that "your usual" (the behaviour norm and the P&L z-score) uses.
 const NORM_WINDOW: usize = 20;
-/// Days before the scored one the revenge-trading baseline uses, and the multiple that trips it.
+/// Days before the scored one the revenge-trading baseline uses.
 const REVENGE_WINDOW: usize = 7;
+/// Revenge trading: after a losing day, executions above this multiple of their 7-day mean.
 pub const REVENGE_MULTIPLE: f64 = 1.5;
-/// Days before the scored one the overtrading percentile uses, and the percentile.
+/// Days before the scored one the overtrading percentile uses.
 const OVERTRADING_WINDOW: usize = 30;
+/// Overtrading: executions above this quantile (interpolated, as numpy's default) of the 30
+/// days before.
 pub const OVERTRADING_QUANTILE: f64 = 0.8;
 /// Days in the equity-slope and risk-adjusted P&L windows.
 const SLOPE_WINDOW: usize = 20;

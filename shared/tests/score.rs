@@ -1,0 +1,144 @@
+//! `score` end to end with the checked-in model artifact (trained by `dars train` on the demo
+//! firm): every trader gets a calibrated probability whose explanation adds up, traders with
+//! too little history fall back to the rules, and what-if changes move the probability.
+
+use chrono::{Days, NaiveDate};
+use dars_shared::DailyRow;
+use dars_shared::features::{FeatureContext, WhatIf};
+use dars_shared::score::{Scorer, ScoringConfig, System, score, what_if};
+
+const ARTIFACT: &str = include_str!("../../tests/fixtures/artifact/model-v1.json");
+
+fn row(account: &str, date: NaiveDate, total: f64, fills: u64) -> DailyRow {
+    let json = serde_json::json!({
+        "date": date, "account_id": account, "orders_cnt": fills / 2, "fills_cnt": fills,
+        "qty_cnt": fills * 100, "gross": total + 20.0, "fees": 20.0, "net_pnl": total,
+        "unrealized_delta": 0.0, "total_delta": total, "round_trips": fills / 2,
+        "winning_round_trips": fills / 4, "avg_position_notional": 50_000.0,
+        "max_position_notional": 120_000.0, "avg_hold_secs_winners": 300.0,
+        "avg_hold_secs_losers": 900.0, "max_fills_10min": fills / 5,
+        "pnl_open": total / 2.0, "pnl_midday": total / 4.0, "pnl_close": total / 4.0,
+        "pnl_extended_hours": 0.0, "first_fill_time": "09:31:00", "last_fill_time": "15:55:00"
+    });
+    serde_json::from_value(json).unwrap_or_else(|e| panic!("test row: {e}"))
+}
+
+/// Four traders over 80 weekdays with deterministic pseudo-random P&L, and a newcomer with 5.
+fn firm() -> Vec<DailyRow> {
+    let start = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut state = 99u64;
+    let mut day = 0;
+    let mut d = start;
+    while day < 80 {
+        if chrono::Datelike::weekday(&d).number_from_monday() <= 5 {
+            for (k, acc) in ["A1", "B2", "C3", "D4"].iter().enumerate() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+                let total = (u - 0.55) * 2000.0 * (k as f64 + 1.0);
+                out.push(row(acc, d, total.round(), 20 + (state % 60)));
+            }
+            if day >= 75 {
+                out.push(row("NEW9", d, -300.0, 30));
+            }
+            day += 1;
+        }
+        d = d.checked_add_days(Days::new(1)).unwrap_or(d);
+    }
+    out
+}
+
+#[test]
+fn every_trader_is_scored_and_explanations_add_up() {
+    let scorer = Scorer::from_json(ARTIFACT).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
+    let daily = firm();
+    let risks = score(
+        Some(&scorer),
+        &daily,
+        &FeatureContext::default(),
+        &ScoringConfig::default(),
+    );
+    assert_eq!(risks.len(), 5);
+    for r in &risks {
+        if r.account_id == "NEW9" {
+            assert!(matches!(r.system, System::Rules { .. }), "{r:?}");
+            assert!(r.probability.is_none());
+            continue;
+        }
+        let p = r
+            .probability
+            .unwrap_or_else(|| panic!("{} not scored: {:?}", r.account_id, r.system));
+        assert!((0.0..=1.0).contains(&p));
+        let e = r
+            .explanation
+            .as_ref()
+            .unwrap_or_else(|| panic!("no explanation"));
+        let margin_sum = e.margin_base + e.margin_contributions.iter().sum::<f64>();
+        assert!(
+            (margin_sum - e.margin).abs() < 1e-9,
+            "margin {margin_sum} vs {}",
+            e.margin
+        );
+        let p_sum = e.base_probability + e.probability_contributions.iter().sum::<f64>();
+        assert!((p_sum - p).abs() < 1e-9, "probability {p_sum} vs {p}");
+        assert!(r.recommendation.cut >= r.rules.cut);
+        assert!(r.recommendation.text.contains('$'));
+        for f in r.risk_factors.iter().chain(&r.going_well) {
+            assert!(f.sentence.contains("pts)"), "{}", f.sentence);
+        }
+    }
+}
+
+#[test]
+fn what_if_rescoring_moves_the_probability() {
+    let scorer = Scorer::from_json(ARTIFACT).unwrap_or_else(|e| panic!("{e}"));
+    let daily = firm();
+    let cfg = ScoringConfig::default();
+    let ctx = FeatureContext::default();
+    let base = what_if(Some(&scorer), &daily, &ctx, "B2", &WhatIf::default(), &cfg)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = score(Some(&scorer), &daily, &ctx, &cfg);
+    let b2 = listed
+        .iter()
+        .find(|r| r.account_id == "B2")
+        .and_then(|r| r.probability);
+    assert_eq!(
+        base.probability, b2,
+        "an unchanged what-if equals the plain score"
+    );
+    let busier = WhatIf {
+        trades_mult: 3.0,
+        size_mult: 2.5,
+        ..WhatIf::default()
+    };
+    let changed =
+        what_if(Some(&scorer), &daily, &ctx, "B2", &busier, &cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(changed.probability, base.probability);
+}
+
+#[test]
+fn without_a_model_the_rules_decide() {
+    let risks = score(
+        None,
+        &firm(),
+        &FeatureContext::default(),
+        &ScoringConfig::default(),
+    );
+    assert!(
+        risks
+            .iter()
+            .all(|r| matches!(r.system, System::Rules { .. }))
+    );
+}
+
+#[test]
+fn a_broken_model_is_an_error_not_a_panic() {
+    let mut a: serde_json::Value = serde_json::from_str(ARTIFACT).unwrap_or_default();
+    a["lightgbm_model"] = serde_json::Value::String("tree\nversion=v4\nnum_class=1\n".into());
+    assert!(Scorer::from_json(&a.to_string()).is_err());
+    a["features"][0]["name"] = "no_such_feature".into();
+    assert!(Scorer::from_json(&a.to_string()).is_err());
+    assert!(Scorer::from_json("{").is_err());
+}
