@@ -35,6 +35,13 @@ pub struct DemoArgs {
     /// fills, the size a manager would drop in practice.
     #[arg(long, default_value_t = 250)]
     pub web_days: usize,
+    /// Training embargo in trading days [default: the longest feature window]; shorten it
+    /// only for small demo firms.
+    #[arg(long)]
+    pub embargo: Option<usize>,
+    /// Trading days the first validation fold trains on.
+    #[arg(long, default_value_t = 120)]
+    pub min_train_days: usize,
     /// Stop after preparing everything instead of serving (used by tests and scripts).
     #[arg(long)]
     pub no_serve: bool,
@@ -82,14 +89,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         data: args.data.clone(),
         models: args.serve.models_dir.clone(),
         folds: 4,
-        embargo: None,
-        min_train_days: 120,
+        embargo: args.embargo,
+        min_train_days: args.min_train_days,
         oracle: sim.oracle_csv.clone(),
         market: None,
         cost: None,
         promote: true,
     };
-    train::train(&train_args)?;
+    let trained = train::train(&train_args)?;
+    println!("      published model {}", trained.version);
     if args.no_serve {
         return Ok(());
     }

@@ -1,54 +1,123 @@
-//! View-model state of the page, kept free of DOM types so its logic is tested natively.
+//! View-model state and the in-browser pipeline, kept free of DOM types so the logic is tested
+//! natively. Files never leave the tab: they are parsed here by `dars-shared`, exactly as the
+//! server parses them, and scored with the published model.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use dars_shared::features::FeatureContext;
+use dars_shared::ingest::{AnyBatch, Detection, IngestReport};
+use dars_shared::score::{Scorer, ScoringConfig, TraderRisk};
+use dars_shared::{Closes, DailyRow, FillSet, daily};
 use leptos::prelude::*;
 
-/// One file the user dropped (or the demo button fetched), as the page holds it. The text never
-/// leaves the browser: nothing here is sent anywhere.
+/// What happened to one file the user brought.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LoadedFile {
+pub struct FileOutcome {
     pub name: String,
-    pub text: String,
+    pub bytes: usize,
+    pub detection: Option<Detection>,
+    pub report: Option<IngestReport>,
+    /// Why the whole file was refused (unknown format, strict failure, not CSV).
+    pub error: Option<String>,
 }
 
-impl LoadedFile {
-    /// Data rows: non-blank lines after the header.
-    pub fn data_rows(&self) -> usize {
-        self.text
-            .lines()
-            .skip(1)
-            .filter(|l| !l.trim().is_empty())
-            .count()
-    }
-
-    /// The header line as the file has it (BOM removed), for the "detected" message.
-    pub fn header(&self) -> &str {
-        self.text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim_start_matches('\u{feff}')
-            .trim_end()
-    }
+/// Everything computed from the files in the tab.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Analysis {
+    pub daily: Vec<DailyRow>,
+    pub from_fills: usize,
+    pub discrepancies: usize,
+    pub risks: Vec<TraderRisk>,
+    /// Each account's (date, total) in date order, for charts.
+    pub history: BTreeMap<String, Vec<(NaiveDate, f64)>>,
 }
 
-/// Shared store for the pages: the files in this tab.
-#[derive(Debug, Clone, Copy)]
-pub struct Workspace {
-    pub files: RwSignal<Vec<LoadedFile>>,
-}
-
-impl Workspace {
-    pub fn new() -> Self {
-        Self {
-            files: RwSignal::new(Vec::new()),
+/// Builds the daily table from every parsed file and scores each trader.
+pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfig) -> Analysis {
+    let mut fills = FillSet::new();
+    let mut totals = Vec::new();
+    let mut closes: Option<Closes> = None;
+    for b in batches {
+        match b {
+            AnyBatch::Fills(f) => fills.merge(f.fills.clone()),
+            AnyBatch::Totals(t) => totals.extend(t.totals.iter().cloned()),
+            AnyBatch::Closes(c) => match &mut closes {
+                Some(all) => all.extend_from(&c.closes),
+                None => closes = Some(c.closes.clone()),
+            },
         }
     }
+    fills.sort_by_time();
+    let combined = daily::combine(&fills, closes.as_ref(), &totals);
+    let risks = dars_shared::score::score(scorer, &combined.rows, &FeatureContext::default(), cfg);
+    let mut history: BTreeMap<String, Vec<(NaiveDate, f64)>> = BTreeMap::new();
+    for r in &combined.rows {
+        if dars_shared::features::is_trading_day(r) {
+            history
+                .entry(r.account_id.clone())
+                .or_default()
+                .push((r.date, r.total_delta));
+        }
+    }
+    Analysis {
+        from_fills: combined.from_fills,
+        discrepancies: combined.discrepancies.len(),
+        daily: combined.rows,
+        risks,
+        history,
+    }
 }
 
-impl Default for Workspace {
-    fn default() -> Self {
-        Self::new()
+/// Dashboard columns that sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Probability,
+    Account,
+    Cut,
+}
+
+/// Risks matching `filter` (case-insensitive account substring), sorted: highest probability
+/// or cut first, accounts alphabetically. Rules-only traders sort by cut among themselves.
+pub fn sorted<'a>(risks: &'a [TraderRisk], key: SortKey, filter: &str) -> Vec<&'a TraderRisk> {
+    let needle = filter.trim().to_lowercase();
+    let mut out: Vec<&TraderRisk> = risks
+        .iter()
+        .filter(|r| needle.is_empty() || r.account_id.to_lowercase().contains(&needle))
+        .collect();
+    match key {
+        SortKey::Account => out.sort_by(|a, b| a.account_id.cmp(&b.account_id)),
+        SortKey::Probability => out.sort_by(|a, b| {
+            let pa = a.probability.unwrap_or(-1.0);
+            let pb = b.probability.unwrap_or(-1.0);
+            pb.total_cmp(&pa)
+                .then(b.recommendation.cut.total_cmp(&a.recommendation.cut))
+                .then(a.account_id.cmp(&b.account_id))
+        }),
+        SortKey::Cut => out.sort_by(|a, b| {
+            b.recommendation
+                .cut
+                .total_cmp(&a.recommendation.cut)
+                .then(a.account_id.cmp(&b.account_id))
+        }),
     }
+    out
+}
+
+/// "5 of 12 traders restricted".
+pub fn restricted_summary(risks: &[TraderRisk]) -> String {
+    let n = risks.iter().filter(|r| r.recommendation.cut > 0.0).count();
+    format!(
+        "{n} of {} trader{} restricted",
+        risks.len(),
+        if risks.len() == 1 { "" } else { "s" }
+    )
+}
+
+/// "62%".
+pub fn pct(p: f64) -> String {
+    format!("{:.0}%", p * 100.0)
 }
 
 /// Human-readable byte size: "1.4 MB".
@@ -67,23 +136,103 @@ pub fn human_bytes(n: usize) -> String {
     }
 }
 
+/// The published model as the page knows it.
+#[derive(Debug, Clone)]
+pub enum ModelState {
+    Loading,
+    Ready(Arc<Scorer>),
+    /// No model published, or it failed to load: the rules decide.
+    Unavailable(String),
+}
+
+impl ModelState {
+    pub fn scorer(&self) -> Option<Arc<Scorer>> {
+        match self {
+            ModelState::Ready(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Shared store of the pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Workspace {
+    pub files: RwSignal<Vec<FileOutcome>>,
+    pub batches: StoredValue<Vec<AnyBatch>>,
+    pub analysis: RwSignal<Option<Arc<Analysis>>>,
+    pub model: RwSignal<ModelState>,
+    /// "Parsing fills.csv: 120,000 rows (45%)" while work is under way.
+    pub progress: RwSignal<Option<String>>,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self {
+            files: RwSignal::new(Vec::new()),
+            batches: StoredValue::new(Vec::new()),
+            analysis: RwSignal::new(None),
+            model: RwSignal::new(ModelState::Loading),
+            progress: RwSignal::new(None),
+        }
+    }
+
+    /// Recomputes the analysis from every batch with the current model.
+    pub fn reanalyse(&self) {
+        let scorer = self.model.with_untracked(ModelState::scorer);
+        let analysis = self.batches.with_value(|b| {
+            (!b.is_empty()).then(|| analyse(b, scorer.as_deref(), &ScoringConfig::default()))
+        });
+        self.analysis.set(analysis.map(Arc::new));
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dars_shared::ingest::{IngestOptions, read_any};
+
+    const FILLS: &str = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n\
+        01/02/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00\n\
+        01/02/2025 09:40:00,NET001,S,100,AAPL,10.50,1.00\n\
+        01/02/2025 09:45:00,NET002,T,100,MSFT,20.00,1.00\n\
+        01/02/2025 10:45:00,NET002,B,100,MSFT,20.40,1.00\n";
 
     #[test]
-    fn counts_data_rows_without_header_or_blank_lines() {
-        let f = LoadedFile {
-            name: "a.csv".into(),
-            text: "\u{feff}Date,Account\r\n1,2\r\n\r\n3,4\n".into(),
-        };
-        assert_eq!(f.data_rows(), 2);
-        assert_eq!(f.header(), "Date,Account");
+    fn analyse_builds_daily_rows_and_scores_with_rules_without_model() {
+        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = analyse(&[batch], None, &ScoringConfig::default());
+        assert_eq!(a.daily.len(), 2);
+        assert_eq!(a.from_fills, 2);
+        assert_eq!(a.risks.len(), 2);
+        // NET001 made 50 - 2 fees, NET002 lost 40 + 2.
+        let h = &a.history["NET002"];
+        assert!((h[0].1 + 42.0).abs() < 1e-9, "{h:?}");
+        assert!(a.risks.iter().all(|r| r.probability.is_none()));
+        assert_eq!(restricted_summary(&a.risks), "0 of 2 traders restricted");
     }
 
     #[test]
-    fn human_bytes_uses_decimal_units() {
+    fn sorting_and_filtering() {
+        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = analyse(&[batch], None, &ScoringConfig::default());
+        let by_name = sorted(&a.risks, SortKey::Account, "");
+        assert_eq!(by_name[0].account_id, "NET001");
+        assert_eq!(sorted(&a.risks, SortKey::Account, "002").len(), 1);
+        assert_eq!(sorted(&a.risks, SortKey::Probability, "net").len(), 2);
+    }
+
+    #[test]
+    fn human_units() {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(1_400_000), "1.4 MB");
+        assert_eq!(pct(0.623), "62%");
     }
 }

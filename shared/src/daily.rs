@@ -225,6 +225,62 @@ pub fn from_fills(set: &FillSet, closes: Option<&Closes>) -> (PnlResult, Vec<Dai
     (pnl, rows)
 }
 
+/// The daily table from everything a user gave, plus its reconciliation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Combined {
+    /// Sorted by account then date.
+    pub rows: Vec<DailyRow>,
+    /// Rows computed from fills (the rest came from reported totals).
+    pub from_fills: usize,
+    /// Reported account-days that could be compared with computed ones.
+    pub compared: usize,
+    /// Computed and reported totals that disagree by more than a cent.
+    pub discrepancies: Vec<crate::reconcile::Discrepancy>,
+}
+
+/// Builds the daily table from fills and reported totals together: an account with fills gets
+/// its days from the fills (true FIFO P&L), an account with only totals gets the reported days.
+/// Reported days inside an account's span of fills are reconciled against the computed ones;
+/// reported days outside it have nothing to be compared with and are not listed.
+pub fn combine(fills: &FillSet, closes: Option<&Closes>, totals: &[DailyTotal]) -> Combined {
+    let (_, mut rows) = from_fills(fills, closes);
+    let mut span: FxHashMap<&str, (NaiveDate, NaiveDate)> = FxHashMap::default();
+    for r in &rows {
+        let e = span
+            .entry(r.account_id.as_str())
+            .or_insert((r.date, r.date));
+        e.0 = e.0.min(r.date);
+        e.1 = e.1.max(r.date);
+    }
+    let comparable: Vec<DailyTotal> = totals
+        .iter()
+        .filter(|t| {
+            span.get(t.account_id.as_str())
+                .is_some_and(|(a, b)| *a <= t.date && t.date <= *b)
+        })
+        .cloned()
+        .collect();
+    let discrepancies = if comparable.is_empty() {
+        Vec::new()
+    } else {
+        crate::reconcile::reconcile(&rows, &comparable)
+    };
+    let totals_only: Vec<DailyTotal> = totals
+        .iter()
+        .filter(|t| !span.contains_key(t.account_id.as_str()))
+        .cloned()
+        .collect();
+    let from_fills_count = rows.len();
+    rows.extend(from_totals(&totals_only));
+    rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+    Combined {
+        rows,
+        from_fills: from_fills_count,
+        compared: comparable.len(),
+        discrepancies,
+    }
+}
+
 /// The daily table from a totals file when no fills are given: P&L columns only, behaviour
 /// columns `None`. Sorted by account then date.
 pub fn from_totals(totals: &[DailyTotal]) -> Vec<DailyRow> {

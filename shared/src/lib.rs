@@ -17,6 +17,7 @@
 
 pub mod artifact;
 pub mod calibration;
+pub mod charts;
 pub mod daily;
 pub mod error;
 pub mod explain;

@@ -13,19 +13,23 @@ export const shotDir = path.join(root, 'target/e2e');
 mkdirSync(shotDir, { recursive: true });
 
 /** Runs a `dars` subcommand to completion and returns its stdout. */
-export function dars(...args) {
-  return execFileSync(bin, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+export function dars(cwd, ...args) {
+  return execFileSync(bin, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
-/** A small simulated firm in a fresh directory, for the page's "load demo data" button. */
-export function simulateFirm({ traders = 4, days = 40 } = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dars-e2e-demo-'));
-  dars('simulate', '--traders', String(traders), '--days', String(days), '--out', dir);
-  return dir;
+/**
+ * A small demo firm prepared by the real `dars demo` pipeline (simulate, ingest, train, publish)
+ * in a fresh directory; returns the directories `dars serve` needs.
+ */
+export function prepareDemo({ traders = 6, days = 230 } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dars-e2e-'));
+  dars(dir, 'demo', '--no-serve', '--traders', String(traders), '--days', String(days),
+    '--embargo', '20', '--min-train-days', '60', '--web-days', '120');
+  return { dir, demoDir: path.join(dir, 'data/demo'), modelsDir: path.join(dir, 'models') };
 }
 
 /** Starts `dars serve` on a free loopback port; resolves once it printed its URL. */
-export async function startServer({ demoDir, modelsDir = mkdtempSync(path.join(tmpdir(), 'dars-e2e-models-')) }) {
+export async function startServer({ demoDir, modelsDir }) {
   const proc = spawn(
     bin,
     ['serve', '--addr', '127.0.0.1:0', '--web-dir', webDir, '--demo-dir', demoDir, '--models-dir', modelsDir],
@@ -56,7 +60,7 @@ export async function launchBrowser() {
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    viewport: { width: 1280, height: 800 },
+    viewport: { width: 1366, height: 900 },
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run',

@@ -7,14 +7,14 @@
 //! from all fills (FIFO carries positions across days, so a day's P&L can depend on earlier files)
 //! and, where back-office totals exist, reconciled against them to the cent.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use dars_shared::ingest::{AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport};
-use dars_shared::{Closes, DailyRow, DailyTotal, FillSet, daily, reconcile};
+use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 use sha2::{Digest, Sha256};
 
 use super::records::LakeFill;
@@ -275,63 +275,34 @@ fn rebuild_daily(
 ) -> Result<(usize, usize)> {
     let closes = load_closes(lake, manifest, opts)?;
     let fills = lake.all_fills()?;
-    let (_, mut rows) = daily::from_fills(&fills, closes.as_ref());
-    // Per account, days come from fills when the account has fills, else from reported totals.
-    let mut fill_span: HashMap<String, (NaiveDate, NaiveDate)> = HashMap::new();
-    for r in &rows {
-        let e = fill_span
-            .entry(r.account_id.clone())
-            .or_insert((r.date, r.date));
-        e.0 = e.0.min(r.date);
-        e.1 = e.1.max(r.date);
-    }
     let totals = lake.all_totals()?;
-    let (with_fills, totals_only): (Vec<DailyTotal>, Vec<DailyTotal>) = totals
-        .into_iter()
-        .partition(|t| fill_span.contains_key(&t.account_id));
-    let from_fills = rows.len();
-    rows.extend(daily::from_totals(&totals_only));
-    rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+    let combined = daily::combine(&fills, closes.as_ref(), &totals);
+    let rows = combined.rows;
     let days = lake.write_daily(&rows)?;
     let accounts: BTreeSet<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
     println!(
         "daily table: {} account-days ({} from fills, {} from reported totals), {} accounts, {} trading days",
         rows.len(),
-        from_fills,
-        rows.len() - from_fills,
+        combined.from_fills,
+        rows.len() - combined.from_fills,
         accounts.len(),
         days
     );
-    // Reconcile only inside each account's span of fills: totals outside it have nothing to
-    // be compared with.
-    let comparable: Vec<DailyTotal> = with_fills
-        .into_iter()
-        .filter(|t| {
-            fill_span
-                .get(&t.account_id)
-                .is_some_and(|(a, b)| *a <= t.date && t.date <= *b)
-        })
-        .collect();
-    if comparable.is_empty() {
+    if combined.compared == 0 {
         return Ok((rows.len(), 0));
     }
-    let computed: Vec<DailyRow> = rows
-        .iter()
-        .filter(|r| r.fills_cnt.is_some())
-        .cloned()
-        .collect();
-    let found = reconcile::reconcile(&computed, &comparable);
+    let found = combined.discrepancies;
     write_reconciliation(lake, &found)?;
     if found.is_empty() {
         println!(
             "reconciliation: all {} reported account-days match the computed totals to the cent",
-            comparable.len()
+            combined.compared
         );
     } else {
         println!(
             "reconciliation: {} of {} reported account-days differ by more than one cent (all listed in {}):",
             found.len(),
-            comparable.len(),
+            combined.compared,
             lake.reconciliation_path().display()
         );
         for d in found.iter().take(REJECTIONS_SHOWN) {

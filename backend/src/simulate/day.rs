@@ -30,10 +30,10 @@ const BAD_MORNING_EDGE: f64 = 0.30;
 const BAD_MORNING_ACTIVITY: f64 = 0.5;
 const BAD_MORNING_SIZE: f64 = 0.7;
 /// After a good morning the afternoon is traded lighter.
-const GOOD_MORNING_ACTIVITY: f64 = 0.6;
-const GOOD_MORNING_SIZE: f64 = 0.7;
+const GOOD_MORNING_ACTIVITY: f64 = 0.4;
+const GOOD_MORNING_SIZE: f64 = 0.5;
 /// A blow-up trade loses this many of its standard deviations on average.
-pub const BLOWUP_SIGMAS: f64 = 3.0;
+pub const BLOWUP_SIGMAS: f64 = 4.0;
 /// Standard deviation of a carried position's P&L to its close the next morning, in units of the
 /// name's daily volatility (the overnight gap plus the first hour).
 pub const CARRY_VOL: f64 = 0.8;
@@ -75,7 +75,7 @@ impl Drivers {
     /// morning makes traders protect the green (fewer, smaller afternoon trades), a bad one makes
     /// tilt-prone traders press; both make days lopsided: frequent small wins, rarer big losses.
     pub fn after_morning(self, p: &Profile, morning_pnl: f64) -> Drivers {
-        if morning_pnl > p.morning_pain {
+        if morning_pnl > 0.5 * p.morning_pain {
             return Drivers {
                 lam_rest: self.lam_rest * GOOD_MORNING_ACTIVITY,
                 size_mult: self.size_mult * GOOD_MORNING_SIZE,

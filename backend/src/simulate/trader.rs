@@ -157,13 +157,14 @@ impl Profile {
         // Talent is left-skewed: a thin right tail of good traders, a long left tail of
         // hopeless ones who lose most days.
         let noise: f64 = StandardNormal.sample(rng);
-        let talent = 0.34 - Exp::new(1.0 / 0.22).map_or(0.22, |e| e.sample(rng)) + 0.06 * noise;
+        let talent = 0.50 - Exp::new(1.0 / 0.22).map_or(0.22, |e| e.sample(rng)) + 0.06 * noise;
         let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
         let skill = talent - overtrading - if legacy { 0.15 } else { 0.0 };
-        let tilt_sensitivity = if rng.random_bool(0.15) {
+        // The disciplined few are who the reliably profitable traders turn out to be.
+        let tilt_sensitivity = if rng.random_bool(0.05) {
             0.0
         } else {
-            rng.random_range(0.3..1.0)
+            rng.random_range(0.2..1.0)
         };
         let tilt_decay = rng.random_range(0.4..0.7);
         let disposition = rng.random_range(1.2..2.6);

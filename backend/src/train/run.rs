@@ -89,7 +89,6 @@ struct Oof {
 
 pub struct TrainOutcome {
     pub version: String,
-    pub promoted: bool,
 }
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
@@ -350,10 +349,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     } else {
         println!("not promoted; publish it with `dars model promote {version}`");
     }
-    Ok(TrainOutcome {
-        version,
-        promoted: args.promote,
-    })
+    Ok(TrainOutcome { version })
 }
 
 /// Trains a fold's model, early-stopping on the last sixth of its training dates (rows whose

@@ -1,11 +1,105 @@
-//! Where users bring their exports: drag-and-drop, a file picker, or the demo firm.
-//! Files are read into the tab with the File API; nothing is posted to the server.
+//! Where users bring their exports: drag-and-drop, a file picker, or the demo firm. Files are
+//! read into the tab with the File API and parsed here; nothing is posted to the server.
 
+use std::sync::Arc;
+
+use dars_shared::ingest::{self, AnyBatch, FileKind, FillsReader, IngestOptions};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::state::{LoadedFile, Workspace};
+use crate::state::{FileOutcome, Workspace, human_bytes};
+
+/// Rows parsed between yields to the browser, so the page stays responsive and the progress
+/// line moves on large files.
+const CHUNK_ROWS: u64 = 50_000;
+
+/// Parses one file in chunks, updating the progress line, and adds it to the workspace.
+pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
+    let opts = IngestOptions {
+        max_rejections_listed: Some(200),
+        ..IngestOptions::default()
+    };
+    let outcome = parse(&ws, &name, &bytes, &opts).await;
+    let (file, batch) = match outcome {
+        Ok(batch) => (
+            FileOutcome {
+                name: name.clone(),
+                bytes: bytes.len(),
+                detection: Some(batch.detection().clone()),
+                report: Some(batch.report().clone()),
+                error: None,
+            },
+            Some(batch),
+        ),
+        Err(e) => (
+            FileOutcome {
+                name: name.clone(),
+                bytes: bytes.len(),
+                detection: None,
+                report: None,
+                error: Some(e),
+            },
+            None,
+        ),
+    };
+    ws.files.update(|f| f.push(file));
+    if let Some(batch) = batch {
+        ws.progress
+            .set(Some(format!("Scoring traders with {name} added…")));
+        yield_now().await;
+        ws.batches.update_value(|b| b.push(batch));
+        ws.reanalyse();
+    }
+    ws.progress.set(None);
+}
+
+async fn parse(
+    ws: &Workspace,
+    name: &str,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> Result<AnyBatch, String> {
+    let detection = ingest::detect_file(name, bytes).map_err(|e| e.to_string())?;
+    if detection.kind != FileKind::Fills {
+        return ingest::read_any(name, bytes, opts).map_err(|e| e.to_string());
+    }
+    let mut reader = FillsReader::new(name, bytes, opts).map_err(|e| e.to_string())?;
+    loop {
+        let p = reader.read(CHUNK_ROWS).map_err(|e| e.to_string())?;
+        ws.progress.set(Some(format!(
+            "Parsing {name}: {} rows read ({:.0}% of {})",
+            group_digits(p.rows_read),
+            p.fraction() * 100.0,
+            human_bytes(bytes.len())
+        )));
+        yield_now().await;
+        if p.done {
+            break;
+        }
+    }
+    reader
+        .finish()
+        .map(AnyBatch::Fills)
+        .map_err(|e| e.to_string())
+}
+
+/// Lets the browser paint before the next chunk of work.
+async fn yield_now() {
+    gloo::timers::future::TimeoutFuture::new(0).await;
+}
+
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 #[component]
 pub fn DropZone() -> impl IntoView {
@@ -14,29 +108,31 @@ pub fn DropZone() -> impl IntoView {
     let (dragging, set_dragging) = signal(false);
 
     let add_files = move |list: web_sys::FileList| {
-        for i in 0..list.length() {
-            let Some(file) = list.item(i) else { continue };
-            let file = gloo::file::File::from(file);
-            spawn_local(async move {
-                match gloo::file::futures::read_as_text(&file).await {
-                    Ok(text) => ws.files.update(|f| {
-                        f.push(LoadedFile {
-                            name: file.name(),
-                            text,
-                        })
-                    }),
+        let files: Vec<gloo::file::File> = (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(gloo::file::File::from)
+            .collect();
+        spawn_local(async move {
+            for file in files {
+                ws.progress.set(Some(format!("Reading {}…", file.name())));
+                match gloo::file::futures::read_as_bytes(&file).await {
+                    Ok(bytes) => ingest_bytes(ws, file.name(), bytes).await,
                     Err(e) => set_error.set(Some(format!("could not read {}: {e}", file.name()))),
                 }
-            });
-        }
+            }
+            ws.progress.set(None);
+        });
     };
 
     let on_change = move |ev: leptos::ev::Event| {
         let input = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
-        if let Some(list) = input.and_then(|i| i.files()) {
+        if let Some(list) = input.as_ref().and_then(|i| i.files()) {
             add_files(list);
+        }
+        if let Some(i) = input {
+            i.set_value("");
         }
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
@@ -49,16 +145,21 @@ pub fn DropZone() -> impl IntoView {
     let load_demo = move |_| {
         spawn_local(async move {
             set_error.set(None);
-            match fetch_text("/demo/totals.csv").await {
-                Ok(text) => ws.files.update(|f| {
-                    f.push(LoadedFile {
-                        name: "demo totals.csv".into(),
-                        text,
-                    })
-                }),
-                Err(e) => set_error.set(Some(e)),
+            ws.progress
+                .set(Some("Downloading the demo firm's fills…".into()));
+            match fetch_bytes("/demo/recent-fills.csv").await {
+                Ok(bytes) => ingest_bytes(ws, "demo-fills.csv".into(), bytes).await,
+                Err(e) => {
+                    ws.progress.set(None);
+                    set_error.set(Some(e));
+                }
             }
         });
+    };
+    let clear = move |_| {
+        ws.batches.set_value(Vec::new());
+        ws.files.set(Vec::new());
+        ws.analysis.set(None::<Arc<_>>);
     };
 
     view! {
@@ -72,23 +173,28 @@ pub fn DropZone() -> impl IntoView {
             on:dragleave=move |_| set_dragging.set(false)
             on:drop=on_drop
         >
-            <p class="drop-title">"Drop PropReports fills or daily totals CSV files here"</p>
-            <p class="muted">"They are read by this page only; nothing is sent to the server."</p>
+            <p class="drop-title">"Drop fills or daily-totals CSV exports here"</p>
+            <p class="muted">
+                "PropReports fills and totals, generic execution uploads and DARS's own formats. "
+                "Files are parsed and scored in this browser tab; nothing is sent to the server."
+            </p>
             <div class="actions">
                 <label class="button">
                     "Choose files…"
                     <input type="file" accept=".csv,text/csv" multiple on:change=on_change hidden />
                 </label>
-                <button class="button secondary" on:click=load_demo>
-                    "Load demo data"
-                </button>
+                <button class="button secondary" on:click=load_demo>"Load demo data"</button>
+                <Show when=move || !ws.files.with(Vec::is_empty)>
+                    <button class="button secondary" on:click=clear>"Clear"</button>
+                </Show>
             </div>
+            {move || ws.progress.get().map(|p| view! { <p class="progress" role="status">{p}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
     }
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let res = gloo::net::http::Request::get(url)
         .send()
         .await
@@ -99,7 +205,7 @@ async fn fetch_text(url: &str) -> Result<String, String> {
             res.status()
         ));
     }
-    res.text()
+    res.binary()
         .await
         .map_err(|e| format!("could not read {url}: {e}"))
 }

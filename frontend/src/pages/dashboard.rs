@@ -1,46 +1,29 @@
-//! Manager dashboard: the files in this tab and, as the pipeline lands, every trader's risk.
+//! Manager dashboard: bring files, see every trader's risk for the next session.
 
 use leptos::prelude::*;
 
 use crate::components::drop_zone::DropZone;
-use crate::state::{Workspace, human_bytes};
+use crate::components::ingest_summary::IngestSummary;
+use crate::components::risk_table::RiskTable;
+use crate::state::{ModelState, Workspace};
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let ws = expect_context::<Workspace>();
+    let model_line = move || match ws.model.get() {
+        ModelState::Loading => "Loading the published model…".to_string(),
+        ModelState::Ready(s) => format!("Scoring with model {}", s.artifact().version),
+        ModelState::Unavailable(why) => format!("Rules only: {why}"),
+    };
     view! {
         <h1>"Risk dashboard"</h1>
+        <p class="muted model-line">{model_line}</p>
         <DropZone />
-        <Show
-            when=move || !ws.files.with(Vec::is_empty)
-            fallback=|| view! { <p class="empty">"No data loaded yet."</p> }
-        >
-            <table class="files">
-                <thead>
-                    <tr>
-                        <th>"File"</th>
-                        <th class="num">"Size"</th>
-                        <th class="num">"Data rows"</th>
-                        <th>"Header"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For
-                        each=move || ws.files.get().into_iter().enumerate()
-                        key=|(i, f)| (*i, f.name.clone())
-                        children=|(_, f)| {
-                            view! {
-                                <tr>
-                                    <td>{f.name.clone()}</td>
-                                    <td class="num">{human_bytes(f.text.len())}</td>
-                                    <td class="num">{f.data_rows()}</td>
-                                    <td class="mono">{f.header().to_string()}</td>
-                                </tr>
-                            }
-                        }
-                    />
-                </tbody>
-            </table>
-        </Show>
+        <IngestSummary />
+        {move || {
+            ws.analysis
+                .get()
+                .map(|a| view! { <RiskTable analysis=a /> })
+        }}
     }
 }

@@ -1,14 +1,253 @@
-//! A trader's risk page, addressed by account id (`/trader/NET001`) so it survives reloads.
+//! A trader's risk page, addressed by account id (`/trader/NET001`) so it can be bookmarked:
+//! the probability with its confidence, the reasons in words, the SHAP waterfall, the equity
+//! curve and daily P&L, and what-if sliders for coaching.
 
+use std::sync::Arc;
+
+use dars_shared::charts;
+use dars_shared::features::{FeatureContext, WhatIf};
+use dars_shared::score::{self, Explanation, ScoringConfig, System, TraderRisk};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::svg::Svg;
+use crate::components::tier::TierBadge;
+use crate::state::{Analysis, Workspace, pct};
+
 #[component]
 pub fn TraderPage() -> impl IntoView {
+    let ws = expect_context::<Workspace>();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     view! {
         <h1>"Trader " {id}</h1>
-        <p class="empty">"Load this trader's fills on the dashboard to see their risk."</p>
+        {move || {
+            let account = id();
+            let found = ws
+                .analysis
+                .get()
+                .and_then(|a| a.risks.iter().find(|r| r.account_id == account).cloned().map(|r| (a, r)));
+            match found {
+                Some((a, r)) => view! { <TraderRiskView analysis=a risk=r /> }.into_any(),
+                None => view! {
+                    <p class="empty">
+                        "No data for this trader in this tab. Load their fills on the "
+                        <a href="/">"dashboard"</a> " (files stay in your browser, so a reload starts empty)."
+                    </p>
+                }
+                .into_any(),
+            }
+        }}
+    }
+}
+
+#[component]
+fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
+    let history: Vec<f64> = analysis
+        .history
+        .get(&risk.account_id)
+        .map(|h| h.iter().map(|x| x.1).collect())
+        .unwrap_or_default();
+    let system = match &risk.system {
+        System::Model { version } => format!("model {version}"),
+        System::Rules { reason } => format!("rules engine — {reason}"),
+    };
+    let prob = risk.probability.map(pct).unwrap_or_else(|| "—".into());
+    let confidence = risk
+        .confidence
+        .map(|c| format!("{} confidence", c.label()))
+        .unwrap_or_default();
+    let rules: Vec<String> = risk
+        .rules
+        .hits
+        .iter()
+        .map(|h| format!("{} (cut {:.0}%)", h.reason, h.cut * 100.0))
+        .collect();
+    let factors = risk
+        .risk_factors
+        .iter()
+        .map(|f| f.sentence.clone())
+        .collect::<Vec<_>>();
+    let good = risk
+        .going_well
+        .iter()
+        .map(|f| f.sentence.clone())
+        .collect::<Vec<_>>();
+    view! {
+        <section class="panel headline">
+            <div class="big-prob">
+                <span class="label">"P(next day closes negative)"</span>
+                <span class="value" data-testid="probability">{prob}</span>
+                <span class="muted">{confidence}</span>
+            </div>
+            <div>
+                <TierBadge tier=risk.tier />
+                <p class="recommendation">{risk.recommendation.text.clone()}</p>
+                <p class="muted">{format!("as of {} · {} trading days · decided by {}", risk.as_of, risk.trading_days, risk.recommendation.decided_by)}</p>
+                <p class="muted">{system}</p>
+            </div>
+        </section>
+        <div class="grid2">
+            <section class="panel">
+                <h2>"Top risk factors"</h2>
+                <ul class="factors risk">{factors.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                {(!rules.is_empty()).then(|| view! {
+                    <h3>"Rules that fired"</h3>
+                    <ul class="factors">{rules.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                })}
+            </section>
+            <section class="panel">
+                <h2>"What is going well"</h2>
+                <ul class="factors good">{good.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+            </section>
+        </div>
+        {risk.explanation.clone().map(|e| view! { <Waterfall explanation=e /> })}
+        <WhatIfPanel analysis=analysis.clone() risk=risk.clone() />
+        <section class="panel">
+            <h2>"Equity curve and drawdowns"</h2>
+            <Svg svg=charts::equity_curve(&history, 900, 220) />
+            <h2>"Daily P&L"</h2>
+            <Svg svg=charts::daily_bars(&history, 900, 160) />
+        </section>
+    }
+}
+
+/// Feature rows shown individually in the waterfall; the rest are summed into one.
+const WATERFALL_ROWS: usize = 10;
+
+#[component]
+fn Waterfall(explanation: Explanation) -> impl IntoView {
+    let (margin_scale, set_margin_scale) = signal(false);
+    let e = explanation;
+    let body = move || {
+        let (base, contrib, end, unit) = if margin_scale.get() {
+            (
+                e.margin_base,
+                e.margin_contributions.clone(),
+                e.margin,
+                "log-odds",
+            )
+        } else {
+            (
+                e.base_probability,
+                e.probability_contributions.clone(),
+                e.probability,
+                "probability",
+            )
+        };
+        let mut order: Vec<usize> = (0..contrib.len()).collect();
+        order.sort_by(|&a, &b| contrib[b].abs().total_cmp(&contrib[a].abs()));
+        let mut labels = Vec::new();
+        let mut steps = Vec::new();
+        for &i in order.iter().take(WATERFALL_ROWS) {
+            let def = dars_shared::features::def(&e.features[i]);
+            let value = e.values[i];
+            let text = def.map_or_else(
+                || e.features[i].clone(),
+                |d| dars_shared::features::describe(d, value),
+            );
+            labels.push((text, contrib[i]));
+            steps.push(contrib[i]);
+        }
+        let rest: f64 = order.iter().skip(WATERFALL_ROWS).map(|&i| contrib[i]).sum();
+        labels.push((
+            format!(
+                "{} other features",
+                order.len().saturating_sub(WATERFALL_ROWS)
+            ),
+            rest,
+        ));
+        steps.push(rest);
+        let fmt = move |v: f64| {
+            if margin_scale.get_untracked() {
+                format!("{v:+.3}")
+            } else {
+                format!("{:+.1} pts", v * 100.0)
+            }
+        };
+        let start = if unit == "probability" {
+            pct(base)
+        } else {
+            format!("{base:.3}")
+        };
+        let finish = if unit == "probability" {
+            pct(end)
+        } else {
+            format!("{end:.3}")
+        };
+        view! {
+            <p class="muted">{format!("Starts at the model's average ({start}) and ends at this prediction ({finish}); red pushes towards a losing day, green away from it.")}</p>
+            <div class="waterfall">
+                <ul class="wf-labels">
+                    {labels.into_iter().map(|(t, v)| view! { <li><span>{t}</span><b>{fmt(v)}</b></li> }).collect_view()}
+                </ul>
+                <Svg svg=charts::waterfall(base, &steps, 420, 28) class="wf-bars" />
+            </div>
+        }
+    };
+    view! {
+        <section class="panel">
+            <div class="table-head">
+                <h2>"Why: SHAP waterfall"</h2>
+                <label class="toggle">
+                    <input type="checkbox" on:change=move |ev| set_margin_scale.set(event_target_checked(&ev)) />
+                    " margin (log-odds) scale"
+                </label>
+            </div>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
+    let ws = expect_context::<Workspace>();
+    let (trades, set_trades) = signal(1.0f64);
+    let (size, set_size) = signal(1.0f64);
+    let account = risk.account_id.clone();
+    let result = move || {
+        let change = WhatIf {
+            trades_mult: trades.get(),
+            size_mult: size.get(),
+            ..WhatIf::default()
+        };
+        let scorer = ws.model.with(|m| m.scorer());
+        score::what_if(
+            scorer.as_deref(),
+            &analysis.daily,
+            &FeatureContext::default(),
+            &account,
+            &change,
+            &ScoringConfig::default(),
+        )
+        .map(|r| {
+            format!(
+                "{} · {} · {}",
+                r.probability
+                    .map(pct)
+                    .unwrap_or_else(|| "rules only".into()),
+                r.tier.label(),
+                r.recommendation.text
+            )
+        })
+        .unwrap_or_else(|e| format!("cannot re-score: {e}"))
+    };
+    view! {
+        <section class="panel">
+            <h2>"What if the last session had been traded differently?"</h2>
+            <div class="sliders">
+                <label>
+                    {move || format!("Trades x{:.2}", trades.get())}
+                    <input type="range" min="0.25" max="3" step="0.05" value="1" aria-label="trades multiplier"
+                        on:input=move |ev| set_trades.set(event_target_value(&ev).parse().unwrap_or(1.0)) />
+                </label>
+                <label>
+                    {move || format!("Size x{:.2}", size.get())}
+                    <input type="range" min="0.25" max="3" step="0.05" value="1" aria-label="size multiplier"
+                        on:input=move |ev| set_size.set(event_target_value(&ev).parse().unwrap_or(1.0)) />
+                </label>
+            </div>
+            <p class="what-if-result" data-testid="what-if">{result}</p>
+        </section>
     }
 }

@@ -104,7 +104,7 @@ mod tests {
             assert!((p.probability - 1.0 / (1.0 + (-k * s.margin()).exp())).abs() < 1e-15);
             assert!((p.expected_value - 1.0 / (1.0 + (k * 0.4f64).exp())).abs() < 1e-15);
             for (v, vp) in s.values.iter().zip(&p.values) {
-                assert_eq!(v.signum() * vp.signum() >= 0.0, true);
+                assert!(v.signum() * vp.signum() >= 0.0);
             }
             // One common factor: ratios are preserved.
             assert!((p.values[0] / p.values[1] - 0.8 / -0.3).abs() < 1e-12);

@@ -1,19 +1,26 @@
 //! Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, Algorithm 2) for [`LgbmModel`].
 //!
-//! This is LightGBM's own `Tree::TreeSHAP` (src/io/tree.cpp) carried over expression by
-//! expression, cover = `internal_count` / `leaf_count`, so that the contributions equal
-//! `predict(X, pred_contrib=True)` to the last bits rather than merely to a tolerance: the same
-//! traversal order (hot child first), the same floating-point operation order in
-//! EXTEND / UNWIND / UNWOUND-SUM, the same per-tree accumulation into one output row.
+//! This follows LightGBM's own `Tree::TreeSHAP` (src/io/tree.cpp): cover = `internal_count` /
+//! `leaf_count`, the same traversal (hot child first), the same EXTEND / UNWIND bookkeeping, the
+//! same per-tree accumulation into one output row, so the result is what
+//! `predict(X, pred_contrib=True)` returns: on the golden vectors the largest difference is
+//! 6e-15, against a 1e-9 requirement.
+//!
+//! It computes the same numbers with less work, which is what brings a 200-tree, 31-leaf model
+//! under a millisecond in the browser (LightGBM itself takes about 2 ms a row on it):
+//! - divisions by small integers come from per-depth tables; LightGBM divides in every step;
+//! - at a leaf, entries whose edge `x` did not take (`o = 0`) all contribute the same closed
+//!   form, and the others' O(d) unwinding chains run interleaved ([`Walk::leaf`]);
+//! - EXTEND is written so its steps do not wait on each other ([`extend`]);
+//! - a node whose children are both leaves is one leaf step, not two ([`Walk::leaf_pair`]).
 //!
 //! Local accuracy holds by construction: each tree's contributions sum to its leaf value minus
 //! its cover-weighted mean (given `internal_count` = sum of the children's counts, which
-//! [`LgbmModel::parse`] checks), so `expected_value + Σ values` equals the margin up to
-//! rounding (about 1e-15 here).
+//! [`LgbmModel::parse`] checks), so `expected_value + Σ values` equals the margin up to rounding.
+//! The bias is LightGBM's, bit for bit.
 //!
-//! The one departure from LightGBM is memory: LightGBM allocates a path buffer per tree per row;
-//! [`ShapExplainer`] allocates one `(D+1)(D+2)/2`-entry buffer for the deepest tree once and
-//! reuses it, so batch explanation does no allocation per row.
+//! Memory: LightGBM allocates a path buffer per tree per row; [`ShapExplainer`] allocates its
+//! scratch once for the model's deepest tree and reuses it, so batches do not allocate per row.
 
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +121,7 @@ impl<'m> ShapExplainer<'m> {
     /// in LightGBM's `pred_contrib` layout: each row's contributions, then the expected value.
     pub fn explain_batch(&mut self, rows: &[f64], out: &mut [f64]) -> Result<(), InputError> {
         let nf = self.model.num_features();
-        if nf == 0 || rows.len() % nf != 0 {
+        if nf == 0 || !rows.len().is_multiple_of(nf) {
             return Err(InputError::RowLength {
                 expected: nf,
                 found: rows.len(),
@@ -508,9 +515,9 @@ mod tests {
     /// ```
     /// (counts in parentheses; all splits `decision_type=2`: missing type None, so NaN reads 0).
     const TINY: &str = include_str!("../../../tests/fixtures/lgbm/tiny.txt");
-    const L0: f64 = -0.808_081_558_046_260_47;
-    const L1: f64 = 0.911_831_520_242_987_19;
-    const L2: f64 = -0.070_127_484_562_895_401;
+    const L0: f64 = -0.808_081_558_046_260_5;
+    const L1: f64 = 0.911_831_520_242_987_2;
+    const L2: f64 = -0.070_127_484_562_895_4;
 
     /// Exact Shapley values of a 2-feature game, from its four coalition values.
     fn shapley(v_none: f64, v_a: f64, v_b: f64, v_ab: f64) -> (f64, f64) {
@@ -553,7 +560,8 @@ mod tests {
         assert_eq!(nan, tree_shap(&model, &[0.0, 0.0]).expect("row"));
         // Row (3, 1): tree 0 → leaf1 (x1 unused on that path), tree 1 → leaf2.
         let shap = tree_shap(&model, &[3.0, 1.0]).expect("row");
-        let (a0, b0) = shapley(e0, 2.0 / 3.0, 0.5 * -1.0 + 0.5 * (2.0 / 3.0), 2.0 / 3.0);
+        // v({x1}) = ½·(−1) + ½·(2/3): x0 unknown, x1 = 1 goes right in node 1.
+        let (a0, b0) = shapley(e0, 2.0 / 3.0, -0.5 + 0.5 * (2.0 / 3.0), 2.0 / 3.0);
         let (a1, b1) = shapley(e1, (L1 + 2.0 * L2) / 3.0, 0.25 * L0 + 0.75 * L2, L2);
         assert!((shap.values[0] - (a0 + a1)).abs() < 1e-15, "{shap:?}");
         assert!((shap.values[1] - (b0 + b1)).abs() < 1e-15, "{shap:?}");

@@ -79,6 +79,14 @@ pub enum ModelError {
         /// The key (shortened).
         field: String,
     },
+    /// A header or tree block with far more `key=value` lines than LightGBM writes.
+    #[error("{at}: more than {max} fields in one block; this is not a LightGBM model")]
+    TooManyFields {
+        /// Where the limit was reached.
+        at: Location,
+        /// The limit.
+        max: usize,
+    },
     /// A required field is absent.
     #[error("{at}: missing required field `{field}`")]
     MissingField {

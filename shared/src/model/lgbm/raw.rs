@@ -40,8 +40,18 @@ pub(crate) struct Fields<'a> {
     entries: Vec<(&'a str, Field<'a>)>,
 }
 
+/// LightGBM writes about 20 keys per block; a cap keeps the duplicate check linear-time in
+/// practice, so a hostile text cannot stall the browser.
+const MAX_FIELDS: usize = 256;
+
 impl<'a> Fields<'a> {
     fn insert(&mut self, key: &'a str, field: Field<'a>, at: Location) -> Result<(), ModelError> {
+        if self.entries.len() >= MAX_FIELDS {
+            return Err(ModelError::TooManyFields {
+                at,
+                max: MAX_FIELDS,
+            });
+        }
         if self.entries.iter().any(|(k, _)| *k == key) {
             return Err(ModelError::DuplicateField {
                 at,

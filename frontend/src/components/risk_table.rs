@@ -1,0 +1,111 @@
+//! The manager's table: every trader's risk, sortable and filterable, each row linking to the
+//! trader's page.
+
+use std::sync::Arc;
+
+use dars_shared::charts;
+use dars_shared::score::System;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::svg::Svg;
+use crate::components::tier::TierBadge;
+use crate::state::{Analysis, SortKey, pct, restricted_summary, sorted};
+
+#[component]
+pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
+    let (filter, set_filter) = signal(String::new());
+    let (key, set_key) = signal(SortKey::Probability);
+    let summary = restricted_summary(&analysis.risks);
+    let a = analysis.clone();
+    let rows = move || {
+        let f = filter.get();
+        let k = key.get();
+        sorted(&a.risks, k, &f)
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|r| {
+                let spark: Vec<f64> = a
+                    .history
+                    .get(&r.account_id)
+                    .map(|h| h.iter().rev().take(20).rev().map(|x| x.1).collect())
+                    .unwrap_or_default();
+                let reasons: Vec<String> = if r.risk_factors.is_empty() {
+                    r.rules
+                        .hits
+                        .iter()
+                        .take(2)
+                        .map(|h| h.reason.clone())
+                        .collect()
+                } else {
+                    r.risk_factors
+                        .iter()
+                        .take(2)
+                        .map(|f| f.sentence.clone())
+                        .collect()
+                };
+                let system = match &r.system {
+                    System::Model { .. } => "model".to_string(),
+                    System::Rules { reason } => format!("rules ({reason})"),
+                };
+                let href = format!("/trader/{}", r.account_id);
+                let account = r.account_id.clone();
+                let prob = r.probability.map(pct).unwrap_or_else(|| "—".into());
+                let tier = r.tier;
+                let text = r.recommendation.text.clone();
+                view! {
+                    <tr data-account=r.account_id.clone()>
+                        <td><A href=href>{account}</A></td>
+                        <td class="num prob">{prob}</td>
+                        <td><TierBadge tier=tier /></td>
+                        <td>{text}</td>
+                        <td class="reasons">{reasons.join("; ")}</td>
+                        <td class="system">{system}</td>
+                        <td><Svg svg=charts::sparkline(&spark, 120, 28) class="spark" /></td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let header = move |label: &'static str, k: SortKey, class: &'static str| {
+        view! {
+            <th class=class>
+                <button class="sort" class:active=move || key.get() == k on:click=move |_| set_key.set(k)>
+                    {label}
+                </button>
+            </th>
+        }
+    };
+    view! {
+        <section class="panel">
+            <div class="table-head">
+                <h2>"Next session"</h2>
+                <p class="summary-line">{summary}</p>
+                <input
+                    type="search"
+                    placeholder="Filter accounts"
+                    aria-label="Filter accounts"
+                    on:input=move |ev| set_filter.set(event_target_value(&ev))
+                />
+            </div>
+            <div class="scroll">
+                <table class="risks">
+                    <thead>
+                        <tr>
+                            {header("Trader", SortKey::Account, "")}
+                            {header("P(loss tomorrow)", SortKey::Probability, "num")}
+                            <th>"Tier"</th>
+                            {header("Recommendation", SortKey::Cut, "")}
+                            <th>"Top reasons"</th>
+                            <th>"Decided by"</th>
+                            <th>"Last 20 days"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}

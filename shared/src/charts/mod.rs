@@ -1,0 +1,37 @@
+//! SVG charts drawn with `plotters`, as strings, so the web app, the weekly report and emails
+//! show the same pictures. Charts carry no text: labels, axes and legends are HTML around them,
+//! which keeps them crisp at any width and lets them render natively without a font backend
+//! (plotters measures text with a DOM canvas on wasm32).
+
+mod bars;
+mod line;
+
+pub use bars::{daily_bars, waterfall};
+pub use line::{equity_curve, sparkline};
+
+/// Colours shared with `public/style.css`.
+pub mod palette {
+    use plotters::style::RGBColor;
+    pub const GAIN: RGBColor = RGBColor(46, 125, 50);
+    pub const LOSS: RGBColor = RGBColor(198, 40, 40);
+    pub const LINE: RGBColor = RGBColor(31, 95, 191);
+    pub const DRAWDOWN: RGBColor = RGBColor(198, 40, 40);
+    pub const MUTED: RGBColor = RGBColor(150, 158, 170);
+}
+
+/// (min, max) of finite values, widened so a flat series still has a visible range.
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (-1.0, 1.0);
+    }
+    if hi - lo < 1e-9 {
+        return (lo - 1.0, hi + 1.0);
+    }
+    let pad = (hi - lo) * 0.05;
+    (lo - pad, hi + pad)
+}
