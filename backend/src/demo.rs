@@ -121,7 +121,7 @@ fn recent_slice(src: &Path, dst: &Path, days: usize) -> Result<(usize, usize)> {
             .and_then(|d| NaiveDate::parse_from_str(d, "%m/%d/%Y").ok())
     };
     let all_days: BTreeSet<NaiveDate> = lines.clone().filter_map(day_of).collect();
-    let cutoff = all_days.iter().rev().take(days).last().copied();
+    let cutoff = all_days.iter().rev().take(days).min().copied();
     let mut out = String::with_capacity(text.len());
     out.push_str(header);
     out.push('\n');

@@ -5,12 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn dars(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_dars"))
+    Command::new(env!("CARGO_BIN_EXE_dars"))
         .args(args)
         .current_dir(dir)
         .output()
-        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"));
-    out
+        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"))
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {

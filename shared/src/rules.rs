@@ -166,8 +166,10 @@ pub fn evaluate(totals: &[f64], cfg: &RulesConfig) -> RulesDecision {
             format!("{streak}-day loss streak"),
         ));
     }
-    if let Some((dd, peak)) = drawdown(totals) {
-        if peak >= cfg.drawdown_min_peak {
+    if let Some((dd, peak)) = drawdown(totals)
+        && peak >= cfg.drawdown_min_peak
+    {
+        {
             let share = dd / peak;
             let text = format!(
                 "down {:.0}% from a peak of {}",
@@ -193,8 +195,10 @@ pub fn evaluate(totals: &[f64], cfg: &RulesConfig) -> RulesDecision {
             hits.push(hit(Rule::VolatilitySpike, cfg.vol_spike_cut, text));
         }
     }
-    if let Some((&yesterday, earlier)) = totals.split_last() {
-        if earlier.len() >= cfg.tail_loss_min_days {
+    if let Some((&yesterday, earlier)) = totals.split_last()
+        && earlier.len() >= cfg.tail_loss_min_days
+    {
+        {
             let cutoff = percentile(earlier, cfg.tail_loss_percentile);
             if yesterday < cutoff {
                 let text = format!(
@@ -247,19 +251,9 @@ fn percentile(xs: &[f64], pct: f64) -> f64 {
     v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
 }
 
-/// "$1,240" / "-$1,240".
+/// "$1,240" / "-$1,240": the features' dollar format, so rules and SHAP reasons read alike.
 pub fn dollars(v: f64) -> String {
-    let sign = if v < 0.0 { "-" } else { "" };
-    let whole = v.abs().round() as u64;
-    let digits = whole.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}${out}")
+    crate::features::format_value(crate::features::Unit::Dollars, v)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn fields_of<T: Serialize>(
             serde_json::json!({"name": name, "data_type": "Timestamp(Second, None)"}),
         )?;
     }
-    Vec::<FieldRef>::from_samples(&rows, opts).context("deriving the parquet schema")
+    Vec::<FieldRef>::from_samples(rows, opts).context("deriving the parquet schema")
 }
 
 /// Writes `rows` to `path` atomically (see [`with_atomic_file`]).

@@ -262,13 +262,16 @@ impl<'a> Desk<'a> {
         out
     }
 
-    /// One order executed in partial fills at `price` (± a penny), from time `t`.
-    fn execute(&mut self, sym: u16, buy: bool, qty: u32, price: f64, t: u32) -> (u32, f64) {
+    /// One order executed in partial fills at `price`, from time `t`; returns the time after its
+    /// last fill and its average price. A marketable entry (`walk`, removing liquidity) walks
+    /// the book a penny either way; exits and resting orders fill at their limit, so the P&L a
+    /// trade realises stays the one drawn for it, up to tick rounding.
+    fn execute(&mut self, sym: u16, buy: bool, qty: u32, price: f64, t: u32, walk: bool) -> (u32, f64) {
         let (route, liq) = self.pick_route();
         let order = self.orders;
         self.orders += 1;
         let parts = self.split(qty);
-        let jitter = parts.len() > 1;
+        let jitter = walk && liq == Liq::Remove && parts.len() > 1;
         let (mut t, mut cost) = (t, 0.0);
         for q in parts {
             let tick = if jitter {
@@ -304,7 +307,7 @@ impl<'a> Desk<'a> {
     fn round_trip(&mut self, s: &Shape, pnl: f64, t: u32) {
         let dir = if s.long { 1.0 } else { -1.0 };
         let entry_price = self.mid(s.slot, s.sym, t);
-        let (entered, avg) = self.execute(s.sym, s.long, s.shares, entry_price, t);
+        let (entered, avg) = self.execute(s.sym, s.long, s.shares, entry_price, t, true);
         let held = s.hold
             * if pnl < 0.0 { self.p.disposition } else { 1.0 }
             * if s.blowup { 1.5 } else { 1.0 };
@@ -318,13 +321,13 @@ impl<'a> Desk<'a> {
         let scale_out = s.shares >= 200 && self.rng.random_bool(0.15);
         if scale_out {
             let first = (s.shares / 200) * 100;
-            let (t2, _) = self.execute(s.sym, !s.long, first, exit_price, exit_t);
+            let (t2, _) = self.execute(s.sym, !s.long, first, exit_price, exit_t, false);
             let later = (t2 + self.rng.random_range(30..300))
                 .min(LATEST_EXIT)
                 .max(t2);
-            self.execute(s.sym, !s.long, s.shares - first, exit_price, later);
+            self.execute(s.sym, !s.long, s.shares - first, exit_price, later, false);
         } else {
-            self.execute(s.sym, !s.long, s.shares, exit_price, exit_t);
+            self.execute(s.sym, !s.long, s.shares, exit_price, exit_t, false);
         }
     }
 
@@ -340,7 +343,7 @@ impl<'a> Desk<'a> {
         let dir = if long { 1.0 } else { -1.0 };
         let price = (mark + dir * (pnl + exit_budget) / f64::from(qty)).max(0.01);
         let t = OPEN + self.rng.random_range(0..3600);
-        self.execute(c.sym, !long, qty, price, t);
+        self.execute(c.sym, !long, qty, price, t, false);
     }
 
     /// Opens a position to hold overnight: an afternoon entry, then an add in the closing seconds
@@ -348,10 +351,10 @@ impl<'a> Desk<'a> {
     fn open_overnight(&mut self, o: &Overnight) {
         let s = &o.shape;
         let price = self.mid(s.slot, s.sym, o.open_t);
-        self.execute(s.sym, s.long, o.open_qty, price, o.open_t);
+        self.execute(s.sym, s.long, o.open_qty, price, o.open_t, true);
         if o.add_qty > 0 {
             let price = self.mid(s.slot, s.sym, o.add_t);
-            self.execute(s.sym, s.long, o.add_qty, price, o.add_t);
+            self.execute(s.sym, s.long, o.add_qty, price, o.add_t, false);
         }
     }
 }

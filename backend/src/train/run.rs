@@ -110,10 +110,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         }
         None => None,
     };
-    let ctx = FeatureContext {
-        market,
-        ..FeatureContext::default()
-    };
+    let ctx = FeatureContext { market };
     let m = features::build(&daily, &ctx);
     let width = m.width();
     let names: Vec<String> = m.names.iter().map(|s| s.to_string()).collect();

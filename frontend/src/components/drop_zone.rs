@@ -90,15 +90,7 @@ async fn yield_now() {
 }
 
 fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    dars_shared::features::format_value(dars_shared::features::Unit::Count, n as f64)
 }
 
 #[component]

@@ -403,20 +403,46 @@ impl Walk<'_> {
                 });
             }
         }
-        if self.hot.is_empty() {
-            return;
+        let path = &up[..d];
+        let mut rest = &mut self.hot[..];
+        while rest.len() >= 4 {
+            let (chunk, tail) = rest.split_at_mut(4);
+            unwind_hot::<4>(chunk, a, b, path);
+            rest = tail;
         }
-        for ((ai, bi), el) in a.iter().zip(b).zip(&up[..d]).rev() {
-            let pw = el.pweight;
-            for h in self.hot.iter_mut() {
-                let tmp = h.next_one_portion * ai;
-                h.total += tmp;
-                h.next_one_portion = pw - tmp * h.zero_fraction * bi;
-            }
+        match rest.len() {
+            3 => unwind_hot::<3>(rest, a, b, path),
+            2 => unwind_hot::<2>(rest, a, b, path),
+            1 => unwind_hot::<1>(rest, a, b, path),
+            _ => {}
         }
         for h in self.hot.iter() {
             self.phi[h.feature as usize] += h.total * (1.0 - h.zero_fraction) * leaf_value;
         }
+    }
+}
+
+/// LightGBM's `UnwoundPathSum` for `N` entries with `o = 1` at once: their recurrences are
+/// independent, so running them side by side in locals (registers) overlaps their latency.
+#[inline]
+fn unwind_hot<const N: usize>(hot: &mut [HotEntry], a: &[f64], b: &[f64], path: &[PathElement]) {
+    let mut z = [0.0; N];
+    let mut next_one_portion = [0.0; N];
+    let mut total = [0.0; N];
+    for (k, h) in hot.iter().take(N).enumerate() {
+        z[k] = h.zero_fraction;
+        next_one_portion[k] = h.next_one_portion;
+    }
+    for ((ai, bi), el) in a.iter().zip(b).zip(path).rev() {
+        let pw = el.pweight;
+        for k in 0..N {
+            let tmp = next_one_portion[k] * ai;
+            total[k] += tmp;
+            next_one_portion[k] = pw - tmp * z[k] * bi;
+        }
+    }
+    for (k, h) in hot.iter_mut().take(N).enumerate() {
+        h.total = total[k];
     }
 }
 
