@@ -10,6 +10,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::day;
 use super::ledger::{BookedFill, DayTotals, Ledger};
 use super::market::Market;
 use super::oracle::{self, Evening};
@@ -83,20 +84,6 @@ pub fn roster(traders: usize, days: usize, seed: u64, rng: &mut ChaCha8Rng) -> V
         let mut own = ChaCha8Rng::seed_from_u64(seed);
         own.set_stream(1 + index as u64);
         let profile = Profile::draw(&mut own, legacy);
-        if std::env::var("SIMDBG").is_ok() {
-            eprintln!(
-                "{index} {:?} act {:.1} skill {:.3} sens {:.2} decay {:.2} blow {:.4} shares {:.0} hold {:.0} scale {:.0}",
-                profile.style,
-                profile.activity,
-                profile.skill,
-                profile.tilt_sensitivity,
-                profile.tilt_decay,
-                profile.p_blowup * profile.activity,
-                profile.base_shares,
-                profile.hold_median,
-                profile.day_scale
-            );
-        }
         // Export settings differ per account at real firms: every fourth account writes
         // negatives in parentheses, and about half leave `Status` blank.
         let export = Account {
@@ -132,14 +119,14 @@ impl AccountSim {
             return None;
         }
         let carried = self.ledger.carried();
-        let anchors = ctx.market.anchors(day);
+        let quotes = day::quotes(&self.profile, ctx.market.anchors(day));
         let p_negative = ctx.oracle.then(|| {
             let evening = Evening {
                 profile: &self.profile,
                 mood: &self.mood,
                 carried: &carried,
                 regime: ctx.market.prior_regime(day),
-                anchors,
+                quotes: &quotes,
                 closing_out,
             };
             oracle::p_negative(&evening, &mut oracle::Fork::new(ctx.seed, self.index, day))
@@ -150,7 +137,7 @@ impl AccountSim {
             &self.mood,
             &carried,
             session,
-            anchors,
+            &quotes,
             closing_out,
             &mut self.rng,
             &mut self.raw,

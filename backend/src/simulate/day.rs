@@ -104,6 +104,35 @@ pub fn trade_count<R: Rng + ?Sized>(lam: f64, rng: &mut R) -> usize {
     }
 }
 
+/// What a trader knows about one watchlist name before the open. Computed once per trader-day:
+/// the oracle draws thousands of shapes from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Quote {
+    pub sym: u16,
+    /// Yesterday's close.
+    pub anchor: f64,
+    /// Share-count multiplier for this price level.
+    pub size_scale: f64,
+    /// Dollar move of one share over a whole normal session (price × daily volatility).
+    pub risk: f64,
+}
+
+/// The trader's watchlist quoted at the evening's reference prices.
+pub fn quotes(p: &Profile, anchors: &[f64]) -> Vec<Quote> {
+    p.watchlist
+        .iter()
+        .map(|&sym| {
+            let anchor = anchors[usize::from(sym)];
+            Quote {
+                sym,
+                anchor,
+                size_scale: price_scale(anchor),
+                risk: anchor * UNIVERSE[usize::from(sym)].daily_vol,
+            }
+        })
+        .collect()
+}
+
 /// One planned round trip: everything about it except its outcome and timing.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {
@@ -123,49 +152,31 @@ pub struct Shape {
     pub sd: f64,
 }
 
-/// Rounds a share count the way traders type it: round lots, tens for expensive names.
+/// Rounds a (positive) share count the way traders type it: round lots, tens for expensive
+/// names. `+ 0.5` then truncation is rounding for positive values without a libm call, which
+/// matters in the oracle's inner loop.
 fn lot(raw: f64) -> u32 {
     if raw >= 150.0 {
-        ((raw / 100.0).round() * 100.0) as u32
+        (raw / 100.0 + 0.5) as u32 * 100
     } else if raw >= 15.0 {
-        ((raw / 10.0).round() * 10.0) as u32
+        (raw / 10.0 + 0.5) as u32 * 10
     } else {
-        raw.round().max(1.0) as u32
+        ((raw + 0.5) as u32).max(1)
     }
 }
 
-pub fn draw_shape<R: Rng + ?Sized>(
-    p: &Profile,
-    d: &Drivers,
-    anchors: &[f64],
-    rng: &mut R,
-) -> Shape {
-    let slot = rng.random_range(0..p.watchlist.len());
-    let sym = p.watchlist[slot];
-    let anchor = anchors[usize::from(sym)];
+pub fn draw_shape<R: Rng + ?Sized>(p: &Profile, d: &Drivers, quotes: &[Quote], rng: &mut R) -> Shape {
+    let slot = rng.random_range(0..quotes.len());
+    let q = &quotes[slot];
     let long = rng.random_bool(p.p_long);
     let zs: f64 = StandardNormal.sample(rng);
     let zh: f64 = StandardNormal.sample(rng);
     let blowup = rng.random_bool(p.p_blowup);
-    let shares = lot(p.base_shares * d.size_mult * (SIZE_SPREAD * zs).exp() * price_scale(anchor));
+    let shares = lot(p.base_shares * d.size_mult * (SIZE_SPREAD * zs).exp() * q.size_scale);
     let hold = (p.hold_median * (HOLD_SPREAD * zh).exp()).clamp(HOLD_RANGE.0, HOLD_RANGE.1);
-    let sd = f64::from(shares)
-        * anchor
-        * UNIVERSE[usize::from(sym)].daily_vol
-        * d.vol
-        * (hold / SESSION_SECONDS).sqrt();
+    let sd = f64::from(shares) * q.risk * d.vol * (hold / SESSION_SECONDS).sqrt();
     let mean = d.edge * sd - if blowup { BLOWUP_SIGMAS * sd } else { 0.0 };
-    Shape {
-        slot,
-        sym,
-        long,
-        shares,
-        hold,
-        blowup,
-        anchor,
-        mean,
-        sd,
-    }
+    Shape { slot, sym: q.sym, long, shares, hold, blowup, anchor: q.anchor, mean, sd }
 }
 
 /// Session clock, seconds after midnight US Eastern.
@@ -191,13 +202,8 @@ pub struct Overnight {
 }
 
 impl Overnight {
-    pub fn draw<R: Rng + ?Sized>(
-        p: &Profile,
-        d: &Drivers,
-        anchors: &[f64],
-        rng: &mut R,
-    ) -> Overnight {
-        let shape = draw_shape(p, d, anchors, rng);
+    pub fn draw<R: Rng + ?Sized>(p: &Profile, d: &Drivers, quotes: &[Quote], rng: &mut R) -> Overnight {
+        let shape = draw_shape(p, d, quotes, rng);
         let add_qty = shape.shares / 3;
         let open_t = rng.random_range(OVERNIGHT_OPEN.0..OVERNIGHT_OPEN.1);
         let add_t = rng.random_range(OVERNIGHT_ADD.0..OVERNIGHT_ADD.1);

@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use super::account::{self, AccountDay, AccountSim, RunContext};
 use super::atomic::AtomicFile;
 use super::calendar;
-use super::config::{SimConfig, SimSummary};
+use super::{SimConfig, SimSummary};
 use super::fees::ROUTES;
 use super::market::Market;
 use super::propreports::{self as pr, Account, DateText, FillIds};
@@ -36,23 +36,17 @@ const FIRST_FILL_ID: u64 = 5_210_000_001;
 const FIRST_PROPREPORTS_ID: u64 = 300_000_001;
 
 pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
+    // Two cores are the target machine; more workers help up to the writer's pace.
+    let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    simulate_with_workers(cfg, dir, workers)
+}
+
+fn simulate_with_workers(cfg: &SimConfig, dir: &Path, workers: usize) -> Result<SimSummary> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let dates = calendar::trading_days(cfg.days)?;
     let mut market_rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     market_rng.set_stream(0);
     let market = Market::simulate(cfg.days, &mut market_rng);
-    if std::env::var("SIMDBG").is_ok() {
-        let c = |r| market.sessions.iter().filter(|s| s.regime == r).count();
-        eprintln!(
-            "calm {} normal {} vol {}",
-            c(super::market::Regime::Calm),
-            c(super::market::Regime::Normal),
-            c(super::market::Regime::Volatile)
-        );
-        for s in &market.sessions {
-            eprintln!("R {:?} {:.3}", s.regime, s.shock);
-        }
-    }
     let accounts = account::roster(cfg.traders, cfg.days, cfg.seed, &mut market_rng);
     let exports: Vec<Account> = accounts.iter().map(|a| a.export.clone()).collect();
 
@@ -63,10 +57,7 @@ pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
         days: cfg.days,
         oracle: cfg.oracle,
     };
-    let workers = thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(accounts.len().max(1));
+    let workers = workers.clamp(1, accounts.len().max(1));
     let mut shares: Vec<Vec<AccountSim>> = (0..workers).map(|_| Vec::new()).collect();
     for a in accounts {
         let w = a.index % workers;
@@ -245,5 +236,57 @@ impl Exports {
             fills: self.fill_count,
             account_days: self.account_days,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .expect("ls")
+            .map(|e| {
+                let e = e.expect("entry");
+                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read"))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn output_does_not_depend_on_the_number_of_workers() {
+        let cfg = SimConfig { traders: 7, days: 30, seed: 5, oracle: true };
+        let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+        let one = simulate_with_workers(&cfg, a.path(), 1).expect("1 worker");
+        let three = simulate_with_workers(&cfg, b.path(), 3).expect("3 workers");
+        assert_eq!(one.fills, three.fills);
+        assert_eq!(files(a.path()), files(b.path()));
+        assert_eq!(files(a.path()).len(), 3, "no temporaries left behind");
+    }
+
+    #[test]
+    fn the_oracle_never_touches_the_simulation_streams() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let with = SimConfig { traders: 4, days: 25, seed: 9, oracle: true };
+        simulate_to_dir(&with, dir.path()).expect("with oracle");
+        let before = files(dir.path());
+        let summary = simulate_to_dir(&SimConfig { oracle: false, ..with }, dir.path()).expect("without");
+        assert!(summary.oracle_csv.is_none());
+        let after = files(dir.path());
+        let names: Vec<&str> = after.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["fills.csv", "totals.csv"], "a stale oracle.csv is removed");
+        assert!(before.iter().filter(|(n, _)| n != "oracle.csv").eq(after.iter()));
+    }
+
+    #[test]
+    fn an_empty_run_writes_headers_only() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let s = simulate_to_dir(&SimConfig { traders: 3, days: 0, seed: 1, oracle: true }, dir.path())
+            .expect("empty run");
+        assert_eq!((s.fills, s.account_days), (0, 0));
+        let totals = std::fs::read_to_string(&s.totals_csv).expect("totals");
+        assert_eq!(totals, pr::totals_header());
     }
 }

@@ -12,7 +12,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, StandardNormal};
 
-use super::day::{self, CLOSE, Drivers, LAST_DAY_TRADE_FILL, OPEN, Overnight, Shape};
+use super::day::{self, Quote, CLOSE, Drivers, LAST_DAY_TRADE_FILL, OPEN, Overnight, Shape};
 use super::fees::{self, Liq};
 use super::market::Session;
 use super::symbols::UNIVERSE;
@@ -63,19 +63,19 @@ pub fn play(
     mood: &Mood,
     carried: &[Carried],
     session: Session,
-    anchors: &[f64],
+    quotes: &[Quote],
     closing_out: bool,
     rng: &mut ChaCha8Rng,
     fills: &mut Vec<RawFill>,
 ) {
     fills.clear();
-    let mut desk = Desk::open(p, session, anchors, rng, fills);
+    let mut desk = Desk::open(p, session, quotes, rng, fills);
 
     let open = Drivers::at_open(p, mood, session);
     let n_morning = day::trade_count(open.lam_morning, desk.rng);
     let morning: Vec<(Shape, f64)> = (0..n_morning)
         .map(|_| {
-            let s = day::draw_shape(p, &open, anchors, desk.rng);
+            let s = day::draw_shape(p, &open, quotes, desk.rng);
             let z: f64 = StandardNormal.sample(desk.rng);
             (s, s.mean + s.sd * z)
         })
@@ -87,7 +87,7 @@ pub fn play(
     }
     let rest: Vec<(Shape, f64)> = (0..n_rest)
         .map(|_| {
-            let s = day::draw_shape(p, &rest_drivers, anchors, desk.rng);
+            let s = day::draw_shape(p, &rest_drivers, quotes, desk.rng);
             let z: f64 = StandardNormal.sample(desk.rng);
             (s, s.mean + s.sd * z)
         })
@@ -111,7 +111,7 @@ pub fn play(
         desk.round_trip(shape, *pnl, t);
     }
     if !closing_out && desk.rng.random_bool(p.p_carry) {
-        let overnight = Overnight::draw(p, &rest_drivers, anchors, desk.rng);
+        let overnight = Overnight::draw(p, &rest_drivers, quotes, desk.rng);
         desk.open_overnight(&overnight);
     }
 }
@@ -122,7 +122,7 @@ type Path = [f64; ACTIVITY_PROFILE.len() + 1];
 /// The trader's desk for one session: turns planned trades into fills.
 struct Desk<'a> {
     p: &'a Profile,
-    anchors: &'a [f64],
+    quotes: &'a [Quote],
     rng: &'a mut ChaCha8Rng,
     fills: &'a mut Vec<RawFill>,
     paths: Vec<Path>,
@@ -133,16 +133,15 @@ impl<'a> Desk<'a> {
     fn open(
         p: &'a Profile,
         session: Session,
-        anchors: &'a [f64],
+        quotes: &'a [Quote],
         rng: &'a mut ChaCha8Rng,
         fills: &'a mut Vec<RawFill>,
     ) -> Desk<'a> {
         let steps = ACTIVITY_PROFILE.len() as f64;
-        let paths = p
-            .watchlist
+        let paths = quotes
             .iter()
-            .map(|&sym| {
-                let sigma = UNIVERSE[usize::from(sym)].daily_vol * session.regime.vol();
+            .map(|q| {
+                let sigma = UNIVERSE[usize::from(q.sym)].daily_vol * session.regime.vol();
                 let mut path = [0.0; ACTIVITY_PROFILE.len() + 1];
                 let gap: f64 = StandardNormal.sample(rng);
                 path[0] = 0.35 * sigma * gap;
@@ -155,7 +154,7 @@ impl<'a> Desk<'a> {
             .collect();
         Desk {
             p,
-            anchors,
+            quotes,
             rng,
             fills,
             paths,
@@ -164,12 +163,12 @@ impl<'a> Desk<'a> {
     }
 
     /// The price a name trades at, at time `t`, on this trader's tape.
-    fn mid(&self, slot: usize, sym: u16, t: u32) -> f64 {
+    fn mid(&self, slot: usize, t: u32) -> f64 {
         let x = f64::from(t.saturating_sub(OPEN)) / f64::from(HALF_HOUR);
         let k = (x.floor() as usize).min(ACTIVITY_PROFILE.len() - 1);
         let w = (x - k as f64).clamp(0.0, 1.0);
         let path = &self.paths[slot];
-        self.anchors[usize::from(sym)] * (path[k] * (1.0 - w) + path[k + 1] * w).exp()
+        self.quotes[slot].anchor * (path[k] * (1.0 - w) + path[k + 1] * w).exp()
     }
 
     /// Sorted-by-draw entry times of `n` trades within the given half-hour buckets.
@@ -206,16 +205,16 @@ impl<'a> Desk<'a> {
         times
     }
 
-    /// Writes a price the way venues print it: mostly pennies, some half-penny midpoint fills,
-    /// a few sub-penny prints.
+    /// Writes a (positive) price the way venues print it: mostly pennies, some half-penny
+    /// midpoint fills, a few sub-penny prints.
     fn print(&mut self, price: f64) -> i64 {
         let u: f64 = self.rng.random();
         let e4 = if u < 0.90 {
-            (price * 100.0).round() as i64 * 100
+            (price * 100.0 + 0.5) as i64 * 100
         } else if u < 0.97 {
-            (price * 200.0).round() as i64 * 50
+            (price * 200.0 + 0.5) as i64 * 50
         } else {
-            (price * 1e4).round() as i64
+            (price * 1e4 + 0.5) as i64
         };
         e4.max(100)
     }
@@ -306,7 +305,7 @@ impl<'a> Desk<'a> {
     /// A day trade: entry at `t`, exit after the holding time, realising `pnl` net of budgeted fees.
     fn round_trip(&mut self, s: &Shape, pnl: f64, t: u32) {
         let dir = if s.long { 1.0 } else { -1.0 };
-        let entry_price = self.mid(s.slot, s.sym, t);
+        let entry_price = self.mid(s.slot, t);
         let (entered, avg) = self.execute(s.sym, s.long, s.shares, entry_price, t, true);
         let held = s.hold
             * if pnl < 0.0 { self.p.disposition } else { 1.0 }
@@ -350,10 +349,10 @@ impl<'a> Desk<'a> {
     /// (after every day-trade fill), which makes the add the name's closing mark.
     fn open_overnight(&mut self, o: &Overnight) {
         let s = &o.shape;
-        let price = self.mid(s.slot, s.sym, o.open_t);
+        let price = self.mid(s.slot, o.open_t);
         self.execute(s.sym, s.long, o.open_qty, price, o.open_t, true);
         if o.add_qty > 0 {
-            let price = self.mid(s.slot, s.sym, o.add_t);
+            let price = self.mid(s.slot, o.add_t);
             self.execute(s.sym, s.long, o.add_qty, price, o.add_t, false);
         }
     }
@@ -381,7 +380,8 @@ mod tests {
             regime: crate::simulate::market::Regime::Normal,
             shock: 0.0,
         };
-        let mut desk = Desk::open(&p, session, &anchors, &mut rng, &mut fills);
+        let quotes = day::quotes(&p, &anchors);
+        let mut desk = Desk::open(&p, session, &quotes, &mut rng, &mut fills);
         for qty in [1, 2, 3, 99, 100, 250, 1700] {
             let parts = desk.split(qty);
             assert_eq!(parts.iter().sum::<u32>(), qty);

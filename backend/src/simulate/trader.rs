@@ -26,7 +26,7 @@ use super::symbols::{LIQUID_CORE, UNIVERSE};
 
 /// Trading style; fixes the ranges of activity, holding time and overnight risk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+enum Style {
     Scalper,
     Momentum,
     Swing,
@@ -35,7 +35,6 @@ pub enum Style {
 /// The fixed traits of one account.
 #[derive(Debug, Clone)]
 pub struct Profile {
-    pub style: Style,
     /// Expected round trips on an ordinary day.
     pub activity: f64,
     /// Typical shares per trade on a $40 stock.
@@ -178,7 +177,6 @@ impl Profile {
         let first = pick_route(rng, None);
         let second = pick_route(rng, Some(first));
         let mut p = Profile {
-            style,
             activity: if legacy {
                 (activity * 1.3).min(150.0)
             } else {
