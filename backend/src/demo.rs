@@ -13,6 +13,7 @@ use crate::lake::{self, IngestArgs};
 use crate::serve::{self, ServeArgs};
 use crate::simulate::{self, SimConfig};
 use crate::train::{self, TrainArgs};
+use dars_shared::metrics::CostMatrix;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -93,7 +94,10 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         min_train_days: args.min_train_days,
         oracle: sim.oracle_csv.clone(),
         market: None,
-        cost: None,
+        // Equal costs for a missed loss and a needless cut: flag a trader when a losing day is
+        // more likely than not. (Maximal F1, the default of `dars train`, flags nearly everyone
+        // when most trader-days lose, as they do in the demo firm and in real prop firms.)
+        cost: Some(CostMatrix { false_positive: 1.0, false_negative: 1.0, ..CostMatrix::default() }),
         promote: true,
     };
     let trained = train::train(&train_args)?;

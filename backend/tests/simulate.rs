@@ -21,7 +21,11 @@ fn simulate(dir: &Path, args: &[&str]) {
         .arg(dir)
         .output()
         .expect("run dars");
-    assert!(out.status.success(), "dars simulate failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "dars simulate failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn read(path: &Path) -> String {
@@ -39,7 +43,10 @@ fn e4(s: &str) -> i64 {
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     assert!(frac.len() <= 4 && !int.is_empty(), "bad number {s:?}");
-    assert!(int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()), "bad number {s:?}");
+    assert!(
+        int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()),
+        "bad number {s:?}"
+    );
     let frac_e4: i64 = format!("{frac:0<4}").parse().expect("digits");
     let v = int.parse::<i64>().expect("digits") * 10_000 + frac_e4;
     if neg { -v } else { v }
@@ -54,14 +61,20 @@ fn cents(s: &str) -> i64 {
 
 /// `MM/DD/YYYY` as a sortable `(y, m, d)`.
 fn date(s: &str) -> (u32, u32, u32) {
-    let p: Vec<u32> = s.split('/').map(|x| x.parse().expect("date digits")).collect();
+    let p: Vec<u32> = s
+        .split('/')
+        .map(|x| x.parse().expect("date digits"))
+        .collect();
     assert!(p.len() == 3 && s.len() == 10, "bad date {s:?}");
     (p[2], p[0], p[1])
 }
 
 /// `HH:MM:SS` in seconds.
 fn time(s: &str) -> u32 {
-    let p: Vec<u32> = s.split(':').map(|x| x.parse().expect("time digits")).collect();
+    let p: Vec<u32> = s
+        .split(':')
+        .map(|x| x.parse().expect("time digits"))
+        .collect();
     assert!(p.len() == 3 && s.len() == 8, "bad time {s:?}");
     p[0] * 3600 + p[1] * 60 + p[2]
 }
@@ -88,13 +101,19 @@ fn parse_fills(text: &str) -> Vec<Fill> {
             assert_eq!(f.len(), 26, "{line}");
             let (d, t) = f[0].split_once(' ').expect("date and time");
             let t = time(t);
-            assert!((9 * 3600 + 1800..=16 * 3600).contains(&t), "outside the session: {line}");
+            assert!(
+                (9 * 3600 + 1800..=16 * 3600).contains(&t),
+                "outside the session: {line}"
+            );
             assert!(["B", "S", "T"].contains(&f[2]), "{line}");
             let qty: i64 = f[3].parse().expect("qty");
             assert!(qty > 0, "{line}");
             let decimals = f[5].split_once('.').map_or(0, |(_, d)| d.len());
             assert!((2..=4).contains(&decimals), "price decimals: {line}");
-            assert!(["ARCA", "NSDQ", "EDGX", "BATS", "IEX"].contains(&f[6]), "{line}");
+            assert!(
+                ["ARCA", "NSDQ", "EDGX", "BATS", "IEX"].contains(&f[6]),
+                "{line}"
+            );
             assert!(["A", "R"].contains(&f[7]), "{line}");
             let mut fees = [0; FEES];
             for (i, fee) in fees.iter_mut().enumerate() {
@@ -239,7 +258,9 @@ fn replay(fills: &[Fill]) -> Replay {
                 .map(|(k, book)| book.iter().map(|l| (marks[k] - l.1) * l.0).sum::<i64>())
                 .sum();
             let previous = open_value.insert(account, value).unwrap_or(0);
-            let entry = days.get_mut(&(day, account.to_string())).expect("traded today");
+            let entry = days
+                .get_mut(&(day, account.to_string()))
+                .expect("traded today");
             entry.2 = value - previous;
         }
     }
@@ -286,12 +307,25 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
     assert!(fills.len() > 100_000 && totals.len() > 5_000);
 
     // Sorted by time, ids unique, each order in one account and one side.
-    assert!(fills.windows(2).all(|w| (w[0].day, w[0].t) <= (w[1].day, w[1].t)), "rows out of time order");
-    assert_eq!(fills.iter().map(|f| f.fill).collect::<HashSet<_>>().len(), fills.len(), "Fill Id reused");
+    assert!(
+        fills
+            .windows(2)
+            .all(|w| (w[0].day, w[0].t) <= (w[1].day, w[1].t)),
+        "rows out of time order"
+    );
+    assert_eq!(
+        fills.iter().map(|f| f.fill).collect::<HashSet<_>>().len(),
+        fills.len(),
+        "Fill Id reused"
+    );
     let mut orders: HashMap<u64, (&str, &str)> = HashMap::new();
     for f in &fills {
         let owner = orders.entry(f.order).or_insert((&f.account, &f.side));
-        assert_eq!(owner.0, f.account, "Order Id {} shared across accounts", f.order);
+        assert_eq!(
+            owner.0, f.account,
+            "Order Id {} shared across accounts",
+            f.order
+        );
     }
     assert!(fills.iter().any(|f| f.symbol == "BRK.B"));
     for side in ["B", "S", "T"] {
@@ -301,36 +335,87 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
 
     // Totals reconcile with an independent FIFO replay of the fills, to the cent.
     let replay = replay(&fills);
-    assert_eq!(replay.days.len(), totals.len(), "account-days in fills and totals differ");
+    assert_eq!(
+        replay.days.len(),
+        totals.len(),
+        "account-days in fills and totals differ"
+    );
     let mut unrealized_days = 0;
     for (day, account, t) in &totals {
-        let mine = replay.days.get(&(*day, account.clone())).unwrap_or_else(|| panic!("{day:?} {account} has no fills"));
+        let mine = replay
+            .days
+            .get(&(*day, account.clone()))
+            .unwrap_or_else(|| panic!("{day:?} {account} has no fills"));
         assert_eq!(t.fees, mine.fees, "{day:?} {account} fees");
-        assert_eq!((t.orders, t.fills, t.qty), (mine.orders, mine.fills, mine.qty), "{day:?} {account} counts");
-        assert!((t.gross - mine.gross).abs() <= 1, "{day:?} {account} Gross {} vs FIFO {}", t.gross, mine.gross);
-        assert!((t.unrealized - mine.unrealized).abs() <= 1, "{day:?} {account} Unrealized δ");
-        assert_eq!(t.net, t.gross - t.fees.iter().sum::<i64>(), "{day:?} {account} Net = Gross - fees");
-        assert_eq!(t.total, t.net + t.unrealized, "{day:?} {account} Total δ = Net + Unrealized δ");
+        assert_eq!(
+            (t.orders, t.fills, t.qty),
+            (mine.orders, mine.fills, mine.qty),
+            "{day:?} {account} counts"
+        );
+        assert!(
+            (t.gross - mine.gross).abs() <= 1,
+            "{day:?} {account} Gross {} vs FIFO {}",
+            t.gross,
+            mine.gross
+        );
+        assert!(
+            (t.unrealized - mine.unrealized).abs() <= 1,
+            "{day:?} {account} Unrealized δ"
+        );
+        assert_eq!(
+            t.net,
+            t.gross - t.fees.iter().sum::<i64>(),
+            "{day:?} {account} Net = Gross - fees"
+        );
+        assert_eq!(
+            t.total,
+            t.net + t.unrealized,
+            "{day:?} {account} Total δ = Net + Unrealized δ"
+        );
         unrealized_days += usize::from(t.unrealized != 0);
     }
     assert!(replay.flips > 0, "no position ever flipped through zero");
-    assert!(unrealized_days > 50, "overnight positions should move Unrealized δ");
+    assert!(
+        unrealized_days > 50,
+        "overnight positions should move Unrealized δ"
+    );
 
     // Disposition effect: losing pieces were held longer than winning ones.
     let mean_hold = |won: bool| {
-        let h: Vec<f64> = replay.holds.iter().filter(|h| h.1 == won).map(|h| f64::from(h.0)).collect();
+        let h: Vec<f64> = replay
+            .holds
+            .iter()
+            .filter(|h| h.1 == won)
+            .map(|h| f64::from(h.0))
+            .collect();
         h.iter().sum::<f64>() / h.len() as f64
     };
-    assert!(mean_hold(false) > 1.2 * mean_hold(true), "losers {} s vs winners {} s", mean_hold(false), mean_hold(true));
+    assert!(
+        mean_hold(false) > 1.2 * mean_hold(true),
+        "losers {} s vs winners {} s",
+        mean_hold(false),
+        mean_hold(true)
+    );
 
     // Some accounts write negatives in parentheses, most do not.
     let text = read(&dir.path().join("totals.csv"));
-    let parenthesised = text.lines().filter(|l| l.contains('(')).count() as f64 / totals.len() as f64;
-    assert!((0.02..0.5).contains(&parenthesised), "parenthesised share {parenthesised}");
+    let parenthesised =
+        text.lines().filter(|l| l.contains('(')).count() as f64 / totals.len() as f64;
+    assert!(
+        (0.02..0.5).contains(&parenthesised),
+        "parenthesised share {parenthesised}"
+    );
 
     // The firm's history is ragged: legacy accounts early only, a late joiner, a leaver.
-    let sessions: Vec<(u32, u32, u32)> = totals.iter().map(|t| t.0).collect::<BTreeSet<_>>().into_iter().collect();
-    let position = |d: &(u32, u32, u32)| sessions.binary_search(d).expect("known day") as f64 / sessions.len() as f64;
+    let sessions: Vec<(u32, u32, u32)> = totals
+        .iter()
+        .map(|t| t.0)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let position = |d: &(u32, u32, u32)| {
+        sessions.binary_search(d).expect("known day") as f64 / sessions.len() as f64
+    };
     let mut span: HashMap<&str, (f64, f64)> = HashMap::new();
     for (day, account, _) in &totals {
         let p = position(day);
@@ -340,9 +425,16 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
     }
     let legacy: Vec<_> = span.iter().filter(|(a, _)| a.ends_with("_OLD")).collect();
     assert_eq!(legacy.len(), 2);
-    assert!(legacy.iter().all(|(_, s)| s.1 < 0.3), "legacy accounts trade only early");
+    assert!(
+        legacy.iter().all(|(_, s)| s.1 < 0.3),
+        "legacy accounts trade only early"
+    );
     assert!(span.values().any(|s| s.0 > 0.85), "no late joiner");
-    assert!(span.iter().any(|(a, s)| !a.ends_with("_OLD") && s.0 < 0.05 && s.1 < 0.8), "no leaver");
+    assert!(
+        span.iter()
+            .any(|(a, s)| !a.ends_with("_OLD") && s.0 < 0.05 && s.1 < 0.8),
+        "no leaver"
+    );
 
     // Loss days are common but not the rule, and the oracle knows which ones are coming.
     let negative = |t: &Totals| t.total < 0;
@@ -355,7 +447,10 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
     for ((day, account, t), line) in totals.iter().zip(lines.by_ref()) {
         let f: Vec<&str> = line.split(',').collect();
         let (y, m, d) = day;
-        assert_eq!((f[0], f[1]), (format!("{y:04}-{m:02}-{d:02}").as_str(), account.as_str()));
+        assert_eq!(
+            (f[0], f[1]),
+            (format!("{y:04}-{m:02}-{d:02}").as_str(), account.as_str())
+        );
         let p: f64 = f[2].parse().expect("probability");
         assert!((0.0..=1.0).contains(&p));
         scored.push((p, negative(t)));
@@ -363,20 +458,33 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
     assert_eq!(lines.next(), None, "oracle rows beyond the totals");
     assert_eq!(scored.len(), totals.len());
     let mean_p = scored.iter().map(|s| s.0).sum::<f64>() / scored.len() as f64;
-    assert!((mean_p - base_rate).abs() < 0.03, "oracle mean {mean_p} vs base rate {base_rate}");
+    assert!(
+        (mean_p - base_rate).abs() < 0.03,
+        "oracle mean {mean_p} vs base rate {base_rate}"
+    );
     let auc = auc(&scored);
     assert!(auc > 0.6, "oracle AUC {auc}");
 }
 
 #[test]
 fn the_same_seed_gives_byte_identical_files() {
-    let (a, b, c) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (a, b, c) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
     let args = ["--traders", "5", "--days", "40", "--seed", "3"];
     simulate(a.path(), &args);
     simulate(b.path(), &args);
     simulate(c.path(), &["--traders", "5", "--days", "40", "--seed", "4"]);
     for name in ["fills.csv", "totals.csv", "oracle.csv"] {
-        assert!(read(&a.path().join(name)) == read(&b.path().join(name)), "{name} differs between runs");
+        assert!(
+            read(&a.path().join(name)) == read(&b.path().join(name)),
+            "{name} differs between runs"
+        );
     }
-    assert!(read(&a.path().join("fills.csv")) != read(&c.path().join("fills.csv")), "the seed is ignored");
+    assert!(
+        read(&a.path().join("fills.csv")) != read(&c.path().join("fills.csv")),
+        "the seed is ignored"
+    );
 }

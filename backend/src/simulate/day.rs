@@ -165,7 +165,12 @@ fn lot(raw: f64) -> u32 {
     }
 }
 
-pub fn draw_shape<R: Rng + ?Sized>(p: &Profile, d: &Drivers, quotes: &[Quote], rng: &mut R) -> Shape {
+pub fn draw_shape<R: Rng + ?Sized>(
+    p: &Profile,
+    d: &Drivers,
+    quotes: &[Quote],
+    rng: &mut R,
+) -> Shape {
     let slot = rng.random_range(0..quotes.len());
     let q = &quotes[slot];
     let long = rng.random_bool(p.p_long);
@@ -176,7 +181,17 @@ pub fn draw_shape<R: Rng + ?Sized>(p: &Profile, d: &Drivers, quotes: &[Quote], r
     let hold = (p.hold_median * (HOLD_SPREAD * zh).exp()).clamp(HOLD_RANGE.0, HOLD_RANGE.1);
     let sd = f64::from(shares) * q.risk * d.vol * (hold / SESSION_SECONDS).sqrt();
     let mean = d.edge * sd - if blowup { BLOWUP_SIGMAS * sd } else { 0.0 };
-    Shape { slot, sym: q.sym, long, shares, hold, blowup, anchor: q.anchor, mean, sd }
+    Shape {
+        slot,
+        sym: q.sym,
+        long,
+        shares,
+        hold,
+        blowup,
+        anchor: q.anchor,
+        mean,
+        sd,
+    }
 }
 
 /// Session clock, seconds after midnight US Eastern.
@@ -202,7 +217,12 @@ pub struct Overnight {
 }
 
 impl Overnight {
-    pub fn draw<R: Rng + ?Sized>(p: &Profile, d: &Drivers, quotes: &[Quote], rng: &mut R) -> Overnight {
+    pub fn draw<R: Rng + ?Sized>(
+        p: &Profile,
+        d: &Drivers,
+        quotes: &[Quote],
+        rng: &mut R,
+    ) -> Overnight {
         let shape = draw_shape(p, d, quotes, rng);
         let add_qty = shape.shares / 3;
         let open_t = rng.random_range(OVERNIGHT_OPEN.0..OVERNIGHT_OPEN.1);

@@ -272,9 +272,22 @@ mod tests {
 
     #[test]
     fn inverse_normal_cdf_inverts_the_cdf() {
-        for u in [1e-9, 0.001, 0.02425, 0.1, 0.5, 0.77, 0.975_75, 0.999, 1.0 - 1e-9] {
+        for u in [
+            1e-9,
+            0.001,
+            0.02425,
+            0.1,
+            0.5,
+            0.77,
+            0.975_75,
+            0.999,
+            1.0 - 1e-9,
+        ] {
             let x = inverse_normal_cdf(u);
-            assert!((normal_cdf(x) - u).abs() < 1e-6 * u.max(1e-3), "u = {u}, x = {x}");
+            assert!(
+                (normal_cdf(x) - u).abs() < 1e-6 * u.max(1e-3),
+                "u = {u}, x = {x}"
+            );
         }
         assert_eq!(inverse_normal_cdf(0.5), 0.0);
     }

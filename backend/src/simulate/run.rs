@@ -19,11 +19,11 @@ use rand_chacha::ChaCha8Rng;
 use super::account::{self, AccountDay, AccountSim, RunContext};
 use super::atomic::AtomicFile;
 use super::calendar;
-use super::{SimConfig, SimSummary};
 use super::fees::ROUTES;
 use super::market::Market;
 use super::propreports::{self as pr, Account, DateText, FillIds};
 use super::symbols::UNIVERSE;
+use super::{SimConfig, SimSummary};
 
 /// Sessions a worker may run ahead of the writer.
 const LOOKAHEAD: usize = 4;
@@ -37,7 +37,9 @@ const FIRST_PROPREPORTS_ID: u64 = 300_000_001;
 
 pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
     // Two cores are the target machine; more workers help up to the writer's pace.
-    let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     simulate_with_workers(cfg, dir, workers)
 }
 
@@ -248,7 +250,10 @@ mod tests {
             .expect("ls")
             .map(|e| {
                 let e = e.expect("entry");
-                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read"))
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).expect("read"),
+                )
             })
             .collect();
         out.sort();
@@ -257,8 +262,16 @@ mod tests {
 
     #[test]
     fn output_does_not_depend_on_the_number_of_workers() {
-        let cfg = SimConfig { traders: 7, days: 30, seed: 5, oracle: true };
-        let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+        let cfg = SimConfig {
+            traders: 7,
+            days: 30,
+            seed: 5,
+            oracle: true,
+        };
+        let (a, b) = (
+            tempfile::tempdir().expect("tmp"),
+            tempfile::tempdir().expect("tmp"),
+        );
         let one = simulate_with_workers(&cfg, a.path(), 1).expect("1 worker");
         let three = simulate_with_workers(&cfg, b.path(), 3).expect("3 workers");
         assert_eq!(one.fills, three.fills);
@@ -269,22 +282,51 @@ mod tests {
     #[test]
     fn the_oracle_never_touches_the_simulation_streams() {
         let dir = tempfile::tempdir().expect("tmp");
-        let with = SimConfig { traders: 4, days: 25, seed: 9, oracle: true };
+        let with = SimConfig {
+            traders: 4,
+            days: 25,
+            seed: 9,
+            oracle: true,
+        };
         simulate_to_dir(&with, dir.path()).expect("with oracle");
         let before = files(dir.path());
-        let summary = simulate_to_dir(&SimConfig { oracle: false, ..with }, dir.path()).expect("without");
+        let summary = simulate_to_dir(
+            &SimConfig {
+                oracle: false,
+                ..with
+            },
+            dir.path(),
+        )
+        .expect("without");
         assert!(summary.oracle_csv.is_none());
         let after = files(dir.path());
         let names: Vec<&str> = after.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["fills.csv", "totals.csv"], "a stale oracle.csv is removed");
-        assert!(before.iter().filter(|(n, _)| n != "oracle.csv").eq(after.iter()));
+        assert_eq!(
+            names,
+            ["fills.csv", "totals.csv"],
+            "a stale oracle.csv is removed"
+        );
+        assert!(
+            before
+                .iter()
+                .filter(|(n, _)| n != "oracle.csv")
+                .eq(after.iter())
+        );
     }
 
     #[test]
     fn an_empty_run_writes_headers_only() {
         let dir = tempfile::tempdir().expect("tmp");
-        let s = simulate_to_dir(&SimConfig { traders: 3, days: 0, seed: 1, oracle: true }, dir.path())
-            .expect("empty run");
+        let s = simulate_to_dir(
+            &SimConfig {
+                traders: 3,
+                days: 0,
+                seed: 1,
+                oracle: true,
+            },
+            dir.path(),
+        )
+        .expect("empty run");
         assert_eq!((s.fills, s.account_days), (0, 0));
         let totals = std::fs::read_to_string(&s.totals_csv).expect("totals");
         assert_eq!(totals, pr::totals_header());

@@ -12,7 +12,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, StandardNormal};
 
-use super::day::{self, Quote, CLOSE, Drivers, LAST_DAY_TRADE_FILL, OPEN, Overnight, Shape};
+use super::day::{self, CLOSE, Drivers, LAST_DAY_TRADE_FILL, OPEN, Overnight, Quote, Shape};
 use super::fees::{self, Liq};
 use super::market::Session;
 use super::symbols::UNIVERSE;
@@ -265,7 +265,15 @@ impl<'a> Desk<'a> {
     /// last fill and its average price. A marketable entry (`walk`, removing liquidity) walks
     /// the book a penny either way; exits and resting orders fill at their limit, so the P&L a
     /// trade realises stays the one drawn for it, up to tick rounding.
-    fn execute(&mut self, sym: u16, buy: bool, qty: u32, price: f64, t: u32, walk: bool) -> (u32, f64) {
+    fn execute(
+        &mut self,
+        sym: u16,
+        buy: bool,
+        qty: u32,
+        price: f64,
+        t: u32,
+        walk: bool,
+    ) -> (u32, f64) {
         let (route, liq) = self.pick_route();
         let order = self.orders;
         self.orders += 1;

@@ -156,7 +156,8 @@ impl Profile {
         // Talent is left-skewed: a thin right tail of good traders, a long left tail of
         // hopeless ones who lose most days.
         let noise: f64 = StandardNormal.sample(rng);
-        let talent = (0.47 - Exp::new(1.0 / 0.18).map_or(0.18, |e| e.sample(rng)) + 0.06 * noise).max(-0.3);
+        let talent =
+            (0.47 - Exp::new(1.0 / 0.18).map_or(0.18, |e| e.sample(rng)) + 0.06 * noise).max(-0.3);
         let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
         let skill = talent - overtrading - if legacy { 0.15 } else { 0.0 };
         // The disciplined few are who the reliably profitable traders turn out to be.
