@@ -195,7 +195,9 @@ fn replay(fills: &[Fill]) -> Replay {
     let mut lots: HashMap<(&str, &str), VecDeque<Lot>> = HashMap::new();
     let mut marks: HashMap<(&str, &str), i64> = HashMap::new();
     let mut open_value: HashMap<&str, i64> = HashMap::new(); // unrealized at the last close
-    let mut days: HashMap<((u32, u32, u32), String), (Totals, HashSet<u64>, i64)> = HashMap::new();
+    // Per account-day: totals so far, distinct orders, Unrealized δ in 1/10,000 dollars.
+    type Accumulated = (Totals, HashSet<u64>, i64);
+    let mut days: HashMap<((u32, u32, u32), String), Accumulated> = HashMap::new();
     let (mut flips, mut holds) = (0, Vec::new());
     let mut i = 0;
     while i < fills.len() {

@@ -4,16 +4,16 @@
 //! A real firm's history is ragged, and the ML product must cope: legacy `_OLD` accounts that only
 //! appear early (retired after a reorganisation), late joiners with almost no history, traders who
 //! leave and never come back, and ordinary days off. Each account owns its own random stream
-//! (ChaCha8 stream `1 + index` of the run's seed), so an account's history does not depend on how
-//! many other accounts there are or which thread simulates it.
+//! (ChaCha8 stream `1 + index` of the run's seed), so no account's draws depend on another's or
+//! on which thread simulates it.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::day;
+use super::day::{self, Evening};
 use super::ledger::{BookedFill, DayTotals, Ledger};
 use super::market::Market;
-use super::oracle::{self, Evening};
+use super::oracle;
 use super::propreports::Account;
 use super::session::{self, RawFill};
 use super::trader::{Mood, Profile};
@@ -34,6 +34,7 @@ pub struct RunContext<'a> {
     pub oracle: bool,
 }
 
+/// One account across the run: traits, tilt, open lots and its own random stream.
 pub struct AccountSim {
     pub index: usize,
     pub export: Account,
@@ -120,25 +121,20 @@ impl AccountSim {
         }
         let carried = self.ledger.carried();
         let quotes = day::quotes(&self.profile, ctx.market.anchors(day));
+        let evening = Evening {
+            profile: &self.profile,
+            mood: &self.mood,
+            carried: &carried,
+            regime: ctx.market.prior_regime(day),
+            quotes: &quotes,
+            closing_out,
+        };
         let p_negative = ctx.oracle.then(|| {
-            let evening = Evening {
-                profile: &self.profile,
-                mood: &self.mood,
-                carried: &carried,
-                regime: ctx.market.prior_regime(day),
-                quotes: &quotes,
-                closing_out,
-            };
             oracle::p_negative(&evening, &mut oracle::Fork::new(ctx.seed, self.index, day))
         });
-        let session = ctx.market.sessions[day];
         session::play(
-            &self.profile,
-            &self.mood,
-            &carried,
-            session,
-            &quotes,
-            closing_out,
+            &evening,
+            ctx.market.sessions[day],
             &mut self.rng,
             &mut self.raw,
         );

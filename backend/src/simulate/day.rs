@@ -14,7 +14,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
-use super::market::{SHOCK_LOADING, Session};
+use super::market::{Regime, SHOCK_LOADING, Session};
 use super::symbols::UNIVERSE;
 use super::trader::{
     HOLD_SPREAD, MORNING_SHARE, Mood, Profile, SESSION_SECONDS, SIZE_SPREAD, price_scale,
@@ -39,6 +39,29 @@ pub const BLOWUP_SIGMAS: f64 = 4.0;
 pub const CARRY_VOL: f64 = 0.8;
 /// Planned holding times are kept between these bounds, seconds.
 const HOLD_RANGE: (f64, f64) = (5.0, 5.5 * 3600.0);
+
+/// A position held from the previous session, valued at its mark.
+#[derive(Debug, Clone, Copy)]
+pub struct Carried {
+    pub sym: u16,
+    /// Signed: negative for a short.
+    pub qty: i64,
+    pub mark_e4: i64,
+}
+
+/// Everything known on the evening before a session that the day is drawn from. The session and
+/// the oracle both start from this one value, which is what makes the oracle's probability
+/// conditional on exactly the right information.
+pub struct Evening<'a> {
+    pub profile: &'a Profile,
+    pub mood: &'a Mood,
+    pub carried: &'a [Carried],
+    /// The regime of the session just ended; the coming one is drawn from it.
+    pub regime: Regime,
+    pub quotes: &'a [Quote],
+    /// The account's last session: it flattens and opens nothing overnight.
+    pub closing_out: bool,
+}
 
 /// What drives the trades of one part of the day.
 #[derive(Debug, Clone, Copy)]
@@ -165,6 +188,8 @@ fn lot(raw: f64) -> u32 {
     }
 }
 
+/// Draws one round trip's shape. Both the session and the oracle get their trades only from
+/// here, so they cannot drift apart.
 pub fn draw_shape<R: Rng + ?Sized>(
     p: &Profile,
     d: &Drivers,

@@ -10,8 +10,9 @@
 
 use std::collections::VecDeque;
 
+use super::day::Carried;
 use super::fees::{self, FeeCents, ROUTES, Side};
-use super::session::{Carried, RawFill};
+use super::session::RawFill;
 use super::symbols::UNIVERSE;
 use super::trader::Profile;
 

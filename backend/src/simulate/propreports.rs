@@ -104,7 +104,7 @@ fn push_price(buf: &mut Vec<u8>, e4: i64) {
     let sub = frac % 100;
     if sub != 0 {
         buf.push(b'0' + (sub / 10) as u8);
-        if sub % 10 != 0 {
+        if !sub.is_multiple_of(10) {
             buf.push(b'0' + (sub % 10) as u8);
         }
     }

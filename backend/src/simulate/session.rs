@@ -12,12 +12,15 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, StandardNormal};
 
-use super::day::{self, CLOSE, Drivers, LAST_DAY_TRADE_FILL, OPEN, Overnight, Quote, Shape};
+use super::day::{
+    self, CLOSE, Carried, Drivers, Evening, LAST_DAY_TRADE_FILL, OPEN, Overnight, Quote, Shape,
+};
 use super::fees::{self, Liq};
 use super::market::Session;
 use super::symbols::UNIVERSE;
-use super::trader::{Mood, Profile};
+use super::trader::Profile;
 
+/// Latest entry of a day trade.
 const LAST_ENTRY: u32 = CLOSE - 60;
 /// Latest start of a day trade's exit order; its partial fills take at most a few seconds more.
 const LATEST_EXIT: u32 = LAST_DAY_TRADE_FILL - 6;
@@ -48,30 +51,13 @@ pub struct RawFill {
     pub order: u32,
 }
 
-/// A position held from the previous session, valued at its mark.
-#[derive(Debug, Clone, Copy)]
-pub struct Carried {
-    pub sym: u16,
-    /// Signed: negative for a short.
-    pub qty: i64,
-    pub mark_e4: i64,
-}
-
-/// Plays one session. `closing_out` is set on an account's last day: no new overnight position.
-pub fn play(
-    p: &Profile,
-    mood: &Mood,
-    carried: &[Carried],
-    session: Session,
-    quotes: &[Quote],
-    closing_out: bool,
-    rng: &mut ChaCha8Rng,
-    fills: &mut Vec<RawFill>,
-) {
+/// Plays one session from the evening before, writing its fills (in creation order) to `fills`.
+pub fn play(e: &Evening<'_>, session: Session, rng: &mut ChaCha8Rng, fills: &mut Vec<RawFill>) {
+    let (p, quotes, carried) = (e.profile, e.quotes, e.carried);
     fills.clear();
     let mut desk = Desk::open(p, session, quotes, rng, fills);
 
-    let open = Drivers::at_open(p, mood, session);
+    let open = Drivers::at_open(p, e.mood, session);
     let n_morning = day::trade_count(open.lam_morning, desk.rng);
     let morning: Vec<(Shape, f64)> = (0..n_morning)
         .map(|_| {
@@ -110,7 +96,7 @@ pub fn play(
     for ((shape, pnl), t) in rest.iter().zip(rest_times) {
         desk.round_trip(shape, *pnl, t);
     }
-    if !closing_out && desk.rng.random_bool(p.p_carry) {
+    if !e.closing_out && desk.rng.random_bool(p.p_carry) {
         let overnight = Overnight::draw(p, &rest_drivers, quotes, desk.rng);
         desk.open_overnight(&overnight);
     }

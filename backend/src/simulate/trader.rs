@@ -3,9 +3,10 @@
 //!
 //! The product predicts tomorrow from today, so the simulator must contain the mechanisms that
 //! make tomorrow predictable in real desks' data, and only those:
-//! - *Skill* differs and persists, but is small: most traders have a slightly negative edge after
-//!   costs, and heavier traders a worse one (Barber & Odean 2000); only a few are reliably
-//!   profitable (Barber, Lee, Liu & Odean 2014).
+//! - *Skill* differs and persists, but is small, and heavier traders have less of it (Barber &
+//!   Odean 2000). Most traders still lose money over time, because tilt makes their losing days
+//!   bigger than their winning ones; only the disciplined few are reliably profitable (Barber,
+//!   Lee, Liu & Odean 2014).
 //! - *Tilt*: after a losing day, and more after a big one or a streak, tilt-prone traders size up,
 //!   trade more and worse, and the effect decays over a few sessions; a green day calms them
 //!   faster. This is the state the oracle conditions on and the model must learn from history.
@@ -151,13 +152,13 @@ impl Profile {
             .map(|i| i as u16)
             .collect();
         let base_shares = log_uniform(rng, 100.0, 2000.0);
-        // Heavy-trader penalty: beyond ten round trips a day, every doubling of activity costs
-        // about 0.08 daily sharpe (overtrading, Barber & Odean 2000).
         // Talent is left-skewed: a thin right tail of good traders, a long left tail of
-        // hopeless ones who lose most days.
+        // hopeless ones who lose most days (floored: such traders do not last at a firm).
         let noise: f64 = StandardNormal.sample(rng);
         let talent =
             (0.47 - Exp::new(1.0 / 0.18).map_or(0.18, |e| e.sample(rng)) + 0.06 * noise).max(-0.3);
+        // Heavy-trader penalty: beyond ten round trips a day, every doubling of activity costs
+        // about 0.08 daily sharpe (overtrading, Barber & Odean 2000).
         let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
         let skill = talent - overtrading - if legacy { 0.15 } else { 0.0 };
         // The disciplined few are who the reliably profitable traders turn out to be.
@@ -242,12 +243,12 @@ impl Mood {
             self.loss_streak += 1;
             // Only losses beyond an ordinary bad day sting; a streak stings on its own.
             let severity = (-total / p.day_scale.max(1.0)).min(4.0);
-            let sting =
-                1.0 * (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.2 } else { 0.0 };
+            let sting = (severity - 0.75).max(0.0) + if self.loss_streak >= 2 { 0.2 } else { 0.0 };
             // Saturating: a trader already deep in tilt has less room to get worse, which keeps
             // tilt episodic instead of an absorbing spiral.
             let room = (1.0 - self.tilt / TILT_CAP).max(0.0);
-            self.tilt = self.tilt * p.tilt_decay + p.tilt_sensitivity * sting * room;
+            self.tilt =
+                (self.tilt * p.tilt_decay + p.tilt_sensitivity * sting * room).min(TILT_CAP);
         } else {
             self.loss_streak = 0;
             self.tilt *= p.tilt_decay * p.tilt_decay;

@@ -45,31 +45,12 @@ pub fn roc_auc(p: &[f64], y: &[u8]) -> Option<f64> {
 /// Area under the precision-recall curve as average precision (step-wise, no interpolation;
 /// scikit-learn's `average_precision_score`). Tied scores are treated as one threshold.
 pub fn pr_auc(p: &[f64], y: &[u8]) -> Option<f64> {
-    let n = p.len().min(y.len());
-    let pos = y[..n].iter().filter(|&&v| v == 1).count();
-    if pos == 0 {
-        return None;
-    }
-    let idx = order_desc(&p[..n]);
-    let (mut tp, mut fp) = (0usize, 0usize);
-    let mut ap = 0.0;
     let mut prev_recall = 0.0;
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j < n && p[idx[j]].total_cmp(&p[idx[i]]).is_eq() {
-            if y[idx[j]] == 1 {
-                tp += 1;
-            } else {
-                fp += 1;
-            }
-            j += 1;
-        }
-        let recall = tp as f64 / pos as f64;
-        let precision = tp as f64 / (tp + fp) as f64;
-        ap += (recall - prev_recall) * precision;
+    let mut ap = 0.0;
+    for c in sweep(p, y) {
+        let recall = c.recall()?;
+        ap += (recall - prev_recall) * c.precision().unwrap_or(0.0);
         prev_recall = recall;
-        i = j;
     }
     Some(ap)
 }
