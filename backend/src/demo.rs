@@ -97,7 +97,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         // Equal costs for a missed loss and a needless cut: flag a trader when a losing day is
         // more likely than not. (Maximal F1, the default of `dars train`, flags nearly everyone
         // when most trader-days lose, as they do in the demo firm and in real prop firms.)
-        cost: Some(CostMatrix { false_positive: 1.0, false_negative: 1.0, ..CostMatrix::default() }),
+        cost: Some(CostMatrix {
+            false_positive: 1.0,
+            false_negative: 1.0,
+            ..CostMatrix::default()
+        }),
         promote: true,
     };
     let trained = train::train(&train_args)?;

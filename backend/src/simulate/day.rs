@@ -21,7 +21,7 @@ use super::trader::{
 };
 
 /// Tilt effects per unit of tilt: a worse edge (daily-sharpe units), more trades, bigger size.
-const TILT_EDGE: f64 = 0.85;
+const TILT_EDGE: f64 = 1.0;
 const TILT_ACTIVITY: f64 = 0.35;
 const TILT_SIZE: f64 = 0.5;
 /// Effects of a bad morning on the rest of the day, per unit of tilt sensitivity (Coval &

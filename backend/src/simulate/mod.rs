@@ -3,8 +3,8 @@
 //!
 //! DARS cannot ship real traders' fills, yet its model, its demo and its tests all need data with
 //! the structure real desks show: small persistent skill differences, tilt after losses that
-//! decays over days, more risk after bad mornings, losers held longer than winners, heavy traders
-//! doing worse after fees, and a shared market regime with persistence. Noise would teach the
+//! decays over days, more risk after bad mornings and less after good ones, losers held longer
+//! than winners, heavy traders doing worse, and a shared market regime with persistence. Noise would teach the
 //! model nothing, so every one of those mechanisms is generated explicitly, and the oracle
 //! (`oracle.csv`) reports how predictable each trader-day was from the evening before, which is
 //! the benchmark the trained model is judged against.
@@ -13,12 +13,13 @@
 //! exact PropReports headers, US Eastern timestamps, B/S/T sides, partial fills, per-share and
 //! per-notional fees with rebates, negatives sometimes in parentheses, totals that reconcile to
 //! the cent with a FIFO match over the fills. Runs are reproducible: one ChaCha stream for the
-//! market and one per account, all derived from the seed, so the same configuration gives
-//! byte-identical files whatever the thread count.
+//! market, one per account and a separate one per account-day for the oracle, all derived from
+//! the seed, so the same configuration gives byte-identical files whatever the thread count.
 //!
-//! Data flow: `calendar` and `market` (shared) → `account` (roster, per-account day) → `day`
-//! (structure shared with `oracle`) → `session` (fills) → `ledger` (sides, fees, FIFO totals) →
-//! `run` (threads, ordering, ids) → `propreports` + `atomic` (files).
+//! Data flow: `calendar`, `symbols` and `market` (shared by all) → `account` (roster, one
+//! account-day) with `trader` (traits, tilt) → `day` (the day's structure, shared with `oracle`)
+//! → `session` (fills) → `ledger` (sides, `fees`, FIFO totals) → `run` (threads, ordering, ids)
+//! → `propreports` + `atomic` (files).
 
 mod account;
 mod atomic;

@@ -156,7 +156,7 @@ impl Profile {
         // hopeless ones who lose most days (floored: such traders do not last at a firm).
         let noise: f64 = StandardNormal.sample(rng);
         let talent =
-            (0.47 - Exp::new(1.0 / 0.18).map_or(0.18, |e| e.sample(rng)) + 0.06 * noise).max(-0.3);
+            (0.46 - Exp::new(1.0 / 0.18).map_or(0.18, |e| e.sample(rng)) + 0.06 * noise).max(-0.3);
         // Heavy-trader penalty: beyond ten round trips a day, every doubling of activity costs
         // about 0.08 daily sharpe (overtrading, Barber & Odean 2000).
         let overtrading = 0.12 * (activity / 10.0).ln().max(0.0);
