@@ -239,16 +239,10 @@ fn std_dev(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
 }
 
-/// Linear-interpolated percentile (`pct` in 0..=100), as numpy's default.
+/// Linear-interpolated percentile (`pct` in 0..=100), as numpy's default, of the finite values.
 fn percentile(xs: &[f64], pct: f64) -> f64 {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let pos = (pct / 100.0).clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    crate::features::window::quantile(&mut v, pct / 100.0)
 }
 
 /// "$1,240" / "-$1,240": the features' dollar format, so rules and SHAP reasons read alike.

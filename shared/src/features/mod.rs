@@ -35,7 +35,7 @@ mod phrase;
 mod registry;
 mod trader;
 mod what_if;
-mod window;
+pub(crate) mod window;
 
 pub use firm::TREND_THRESHOLD;
 pub use history::is_trading_day;
