@@ -14,31 +14,9 @@ use dars_shared::model::{InputError, LgbmModel, ModelError};
 use proptest::prelude::*;
 use serde::Deserialize;
 
-const TOL: f64 = 1e-9;
+mod lgbm_fixtures;
 
-/// `(name, model text, golden JSON)`, embedded as the wasm test embeds them.
-const FIXTURES: [(&str, &str, &str); 4] = [
-    (
-        "tiny",
-        include_str!("../../tests/fixtures/lgbm/tiny.txt"),
-        include_str!("../../tests/fixtures/lgbm/tiny.golden.json"),
-    ),
-    (
-        "realistic",
-        include_str!("../../tests/fixtures/lgbm/realistic.txt"),
-        include_str!("../../tests/fixtures/lgbm/realistic.golden.json"),
-    ),
-    (
-        "zero",
-        include_str!("../../tests/fixtures/lgbm/zero.txt"),
-        include_str!("../../tests/fixtures/lgbm/zero.golden.json"),
-    ),
-    (
-        "nomissing",
-        include_str!("../../tests/fixtures/lgbm/nomissing.txt"),
-        include_str!("../../tests/fixtures/lgbm/nomissing.golden.json"),
-    ),
-];
+use lgbm_fixtures::{FIXTURES, TOL};
 
 #[derive(Deserialize)]
 struct Golden {
