@@ -16,6 +16,7 @@
 //! - [`reconcile`]: computed days vs a back office's totals.
 
 pub mod artifact;
+pub mod backtest;
 pub mod calibration;
 pub mod charts;
 pub mod daily;
