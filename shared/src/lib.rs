@@ -15,6 +15,7 @@
 //! - [`daily`]: fills + P&L (or a totals file) → the daily table, as CSV or JSON.
 //! - [`reconcile`]: computed days vs a back office's totals.
 
+pub mod analytics;
 pub mod artifact;
 pub mod backtest;
 pub mod calibration;

@@ -1,4 +1,4 @@
-//! Bar charts: daily P&L and the SHAP waterfall.
+//! Bar charts: daily P&L, P&L by time of day and the SHAP waterfall.
 
 use plotters::prelude::*;
 
@@ -6,6 +6,12 @@ use super::{palette, range};
 
 /// One bar per day, green for gains and red for losses, from a zero line.
 pub fn daily_bars(daily_totals: &[f64], width: u32, height: u32) -> String {
+    signed_bars(daily_totals, width, height)
+}
+
+/// One bar per value in equal slots left to right, green above zero and red below, so an HTML
+/// row of as many equal cells lines up with the bars (P&L by time of day).
+pub fn signed_bars(daily_totals: &[f64], width: u32, height: u32) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();

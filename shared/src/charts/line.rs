@@ -1,4 +1,5 @@
-//! Line charts: the dashboard's 20-day sparkline and the trader page's equity curve.
+//! Line charts: the dashboard's 20-day sparkline, the trader page's equity curve and its win
+//! rates.
 
 use plotters::prelude::*;
 
@@ -82,6 +83,51 @@ pub fn equity_curve(daily_totals: &[f64], width: u32, height: u32) -> String {
     svg
 }
 
+/// Runs of consecutive finite values as (index, value) polylines: a missing day breaks the line
+/// instead of being drawn as 0.
+fn finite_runs(values: &[f64]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = Vec::new();
+    let mut run = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        if v.is_finite() {
+            run.push((i as f64, *v));
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+/// Two win-rate series in percent (0–100) over the same days: `short` in the accent colour on top
+/// of `long` in ink, with a 50% guide. Missing values leave gaps.
+pub fn win_rates(short: &[f64], long: &[f64], width: u32, height: u32) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let n = short.len().max(long.len()).max(2) as f64 - 1.0;
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(0.0..n, 0.0..100.0)
+        {
+            let _ = chart.draw_series(LineSeries::new(
+                [(0.0, 50.0), (n, 50.0)],
+                palette::QUIET.stroke_width(1),
+            ));
+            for run in finite_runs(long) {
+                let _ = chart.draw_series(LineSeries::new(run, palette::INK.stroke_width(2)));
+            }
+            for run in finite_runs(short) {
+                let _ = chart.draw_series(LineSeries::new(run, palette::LINE.stroke_width(2)));
+            }
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +153,19 @@ mod tests {
         assert!(!rising.contains("polygon"), "{rising}");
         let dipping = equity_curve(&[100.0, -50.0, -20.0, 200.0], 400, 160);
         assert!(dipping.contains("polygon"), "{dipping}");
+    }
+
+    #[test]
+    fn win_rates_break_at_missing_days() {
+        assert_eq!(finite_runs(&[f64::NAN, 1.0, 2.0, f64::NAN, 3.0]).len(), 2);
+        let svg = win_rates(
+            &[f64::NAN, 40.0, 60.0],
+            &[f64::NAN, f64::NAN, 50.0],
+            400,
+            120,
+        );
+        // The 50% guide, the 5-day line and the lone 20-day point.
+        assert_eq!(svg.matches("<polyline").count(), 3, "{svg}");
+        assert!(win_rates(&[], &[], 400, 120).starts_with("<svg"));
     }
 }

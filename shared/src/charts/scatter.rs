@@ -1,0 +1,233 @@
+//! Dot charts: the SHAP beeswarm and dependence scatter, past predictions against outcomes, and
+//! the model's reliability diagram.
+
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+use super::{palette, range};
+use crate::analytics::Beeswarm;
+use crate::metrics::ReliabilityBin;
+
+/// One lane per feature of `swarm` (top lane first, `lane_height` pixels each, to line up with an
+/// HTML list of labels), x from `-swarm.extent()` to `+swarm.extent()` with a zero line; each dot
+/// coloured by its feature value's rank (blue low, red high, grey missing).
+pub fn beeswarm(swarm: &Beeswarm, width: u32, lane_height: u32) -> String {
+    let rows = swarm.lanes.len().max(1);
+    let height = lane_height * rows as u32;
+    let x = swarm.extent() * 1.05;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(0)
+            .build_cartesian_2d(-x..x, 0.0..rows as f64)
+        {
+            let _ = chart.draw_series((0..rows).map(|k| {
+                let y = k as f64 + 0.5;
+                PathElement::new(vec![(-x, y), (x, y)], palette::QUIET.stroke_width(1))
+            }));
+            let _ = chart.draw_series([PathElement::new(
+                vec![(0.0, 0.0), (0.0, rows as f64)],
+                palette::MUTED.stroke_width(1),
+            )]);
+            let _ = chart.draw_series(swarm.points.iter().map(|p| {
+                let y = (rows - 1 - p.lane) as f64 + 0.5 + p.offset;
+                Circle::new((p.shap, y), 3, palette::shade(p.shade).mix(0.8).filled())
+            }));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// A feature's value (x) against its contribution (y), with a zero line: where the dots cross
+/// zero is the value at which the feature turns from helping to hurting.
+pub fn dependence(points: &[(f64, f64)], width: u32, height: u32) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let (x0, x1) = range(points.iter().map(|p| p.0));
+        let (y0, y1) = range(points.iter().map(|p| p.1).chain([0.0]));
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(x0..x1, y0..y1)
+        {
+            let _ = chart.draw_series([PathElement::new(
+                vec![(x0, 0.0), (x1, 0.0)],
+                palette::MUTED.stroke_width(1),
+            )]);
+            let _ = chart.draw_series(points.iter().map(|&(v, c)| {
+                let colour = if c >= 0.0 {
+                    palette::LOSS
+                } else {
+                    palette::GAIN
+                };
+                Circle::new((v, c), 3, colour.mix(0.75).filled())
+            }));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// One column per day: the predicted probability as a dot (y from 0 to 1) coloured by what
+/// happened (red the day lost, green it did not, grey not yet known), the threshold as a dashed
+/// line, and beneath, an outcome tick for every day — including days the rules decided alone,
+/// which have no dot.
+pub fn predictions(
+    points: &[(Option<f64>, Option<bool>)],
+    threshold: Option<f64>,
+    width: u32,
+    height: u32,
+) -> String {
+    let n = points.len().max(1) as f64;
+    let outcome_colour = |lost: Option<bool>| match lost {
+        Some(true) => palette::LOSS,
+        Some(false) => palette::GAIN,
+        None => palette::MUTED,
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(6)
+            .build_cartesian_2d(0.0..n, -0.08..1.0)
+        {
+            if let Some(t) = threshold.filter(|t| t.is_finite()) {
+                let _ = chart.draw_series([DashedPathElement::new(
+                    [(0.0, t), (n, t)],
+                    5,
+                    4,
+                    palette::INK.stroke_width(1),
+                )]);
+            }
+            let _ = chart.draw_series(points.iter().enumerate().map(|(i, &(_, lost))| {
+                Rectangle::new(
+                    [(i as f64 + 0.1, -0.075), (i as f64 + 0.9, -0.03)],
+                    outcome_colour(lost).filled(),
+                )
+            }));
+            let _ = chart.draw_series(points.iter().enumerate().filter_map(|(i, &(p, lost))| {
+                let p = p.filter(|p| p.is_finite())?;
+                Some(Circle::new(
+                    (i as f64 + 0.5, p),
+                    3,
+                    outcome_colour(lost).mix(0.85).filled(),
+                ))
+            }));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// Observed share of losing days (y) against the mean predicted probability (x) per bin, both
+/// 0–1, over the diagonal a perfectly calibrated model would follow; dot area grows with the
+/// bin's count so sparse bins do not look as certain as full ones.
+pub fn reliability(bins: &[ReliabilityBin], width: u32, height: u32) -> String {
+    let known: Vec<(f64, f64, u64)> = bins
+        .iter()
+        .filter(|b| b.count > 0)
+        .filter_map(|b| Some((b.mean_predicted?, b.observed?, b.count)))
+        .collect();
+    let most = known.iter().map(|k| k.2).max().unwrap_or(1).max(1) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(8)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+        {
+            let _ = chart.draw_series([DashedPathElement::new(
+                [(0.0, 0.0), (1.0, 1.0)],
+                5,
+                4,
+                palette::MUTED.stroke_width(1),
+            )]);
+            let _ = chart.draw_series(LineSeries::new(
+                known.iter().map(|k| (k.0, k.1)),
+                palette::LINE.stroke_width(2),
+            ));
+            let _ = chart.draw_series(known.iter().map(|&(p, o, c)| {
+                let r = 3.0 + 6.0 * (c as f64 / most).sqrt();
+                Circle::new((p, o), r.round() as i32, palette::LINE.filled())
+            }));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::SwarmPoint;
+
+    #[test]
+    fn beeswarm_draws_a_dot_per_point_coloured_by_rank() {
+        let swarm = Beeswarm {
+            lanes: vec![3, 7],
+            points: vec![
+                SwarmPoint {
+                    lane: 0,
+                    shap: 0.05,
+                    offset: 0.0,
+                    shade: Some(1.0),
+                },
+                SwarmPoint {
+                    lane: 1,
+                    shap: -0.02,
+                    offset: 0.1,
+                    shade: Some(0.0),
+                },
+                SwarmPoint {
+                    lane: 1,
+                    shap: 0.0,
+                    offset: 0.0,
+                    shade: None,
+                },
+            ],
+        };
+        let svg = beeswarm(&swarm, 400, 24).to_lowercase();
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        // High values red, low blue, missing grey.
+        for c in ["#c62828", "#1f5fbf", "#969eaa"] {
+            assert!(svg.contains(c), "{c} in {svg}");
+        }
+    }
+
+    #[test]
+    fn dependence_and_predictions_draw_their_dots() {
+        let d = dependence(&[(1.0, 0.02), (2.0, -0.01)], 300, 200);
+        assert_eq!(d.matches("<circle").count(), 2, "{d}");
+        assert!(dependence(&[], 300, 200).starts_with("<svg"));
+        let pts = [
+            (Some(0.7), Some(true)),
+            (None, Some(false)),
+            (Some(0.2), None),
+        ];
+        let p = predictions(&pts, Some(0.5), 600, 160);
+        // Two probability dots, three outcome ticks.
+        assert_eq!(p.matches("<circle").count(), 2, "{p}");
+        assert_eq!(p.matches("<rect").count(), 3, "{p}");
+    }
+
+    #[test]
+    fn reliability_skips_empty_bins() {
+        let bin = |lo: f64, count: u64, p: Option<f64>| ReliabilityBin {
+            lo,
+            hi: lo + 0.1,
+            count,
+            mean_predicted: p,
+            observed: p.map(|p| p * 0.9),
+        };
+        let bins = [
+            bin(0.0, 40, Some(0.05)),
+            bin(0.1, 0, None),
+            bin(0.2, 10, Some(0.25)),
+        ];
+        let svg = reliability(&bins, 300, 300);
+        assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
+        assert!(reliability(&[], 300, 300).starts_with("<svg"));
+    }
+}
