@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::{demo, export, lake, registry, serve, simulate, train};
+use crate::{config, demo, export, lake, predict, registry, serve, simulate, train};
 
 #[derive(Debug, Parser)]
 #[command(name = "dars", version = dars_shared::VERSION, about = "Day-Ahead Risk Scout")]
@@ -42,6 +42,13 @@ enum Command {
     Export(ExportCommand),
     /// Train and validate a model on the lake; writes a new version to the registry.
     Train(train::TrainArgs),
+    /// Replay history with out-of-sample predictions, retraining on a cadence.
+    Backtest(train::BacktestArgs),
+    /// The morning run: score every active trader, write the run to the lake, print JSON.
+    Predict(predict::PredictArgs),
+    /// Validate configuration files.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Inspect and move the published model.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -74,6 +81,15 @@ enum ModelCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check a config file: unknown keys and invalid values are errors naming the key.
+    Check {
+        #[arg(default_value = "config.yaml")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ExportCommand {
     /// The daily table (one row per account and trading day).
     Daily(export::ExportDailyArgs),
@@ -81,6 +97,7 @@ enum ExportCommand {
 
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
+    config::load_dotenv()?;
     match cli.command {
         Command::Simulate {
             traders,
@@ -117,6 +134,7 @@ pub fn run() -> Result<()> {
         }
         Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
         Command::Train(args) => train::train(&args).map(|_| ()),
+        Command::Backtest(args) => train::backtest(&args).map(|_| ()),
         Command::Model(ModelCommand::List(args)) => registry::list(&args),
         Command::Model(ModelCommand::Promote {
             version,
@@ -144,6 +162,8 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve::run(&args),
+        Command::Config(ConfigCommand::Check { file }) => config::check(&file),
+        Command::Predict(args) => predict::run(&args),
         Command::Demo(args) => demo::run(&args),
     }
 }

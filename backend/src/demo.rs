@@ -12,7 +12,7 @@ use crate::lake::{self, IngestArgs};
 
 use crate::serve::{self, ServeArgs};
 use crate::simulate::{self, SimConfig};
-use crate::train::{self, TrainArgs};
+use crate::train::{self, BacktestArgs, ModelArgs, Retrain, TrainArgs};
 use dars_shared::metrics::CostMatrix;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -43,6 +43,10 @@ pub struct DemoArgs {
     /// Trading days the first validation fold trains on.
     #[arg(long, default_value_t = 120)]
     pub min_train_days: usize,
+    /// Trading days the demo backtest replays (monthly retraining), shown on the trader
+    /// pages as past predictions against what happened.
+    #[arg(long, default_value_t = 120)]
+    pub backtest_days: usize,
     /// Stop after preparing everything instead of serving (used by tests and scripts).
     #[arg(long)]
     pub no_serve: bool,
@@ -56,7 +60,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         oracle: true,
     };
     println!(
-        "[1/4] simulating a demo firm: {} traders x {} trading days (seed {})",
+        "[1/5] simulating a demo firm: {} traders x {} trading days (seed {})",
         cfg.traders, cfg.days, cfg.seed
     );
     let sim = simulate::simulate_to_dir(&cfg, &args.serve.demo_dir)?;
@@ -73,7 +77,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     )?;
     println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
     println!(
-        "[2/4] ingesting the demo exports into the lake at {}",
+        "[2/5] ingesting the demo exports into the lake at {}",
         args.data.display()
     );
     let ingest = IngestArgs {
@@ -85,10 +89,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         include_legacy: false,
     };
     lake::ingest_files(&ingest)?;
-    println!("[3/4] training and publishing the risk model");
-    let train_args = TrainArgs {
+    println!("[3/5] training and publishing the risk model");
+    let model = ModelArgs {
         data: args.data.clone(),
-        models: args.serve.models_dir.clone(),
         folds: 4,
         embargo: args.embargo,
         min_train_days: args.min_train_days,
@@ -102,20 +105,41 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             false_negative: 1.0,
             ..CostMatrix::default()
         }),
+    };
+    let train_args = TrainArgs {
+        model: model.clone(),
+        models: args.serve.models_dir.clone(),
         promote: true,
     };
     let trained = train::train(&train_args)?;
     println!("      published model {}", trained.version);
+    println!(
+        "[4/5] backtest: the last {} trading days, each month's model trained only on what \
+         was known before it",
+        args.backtest_days
+    );
+    let bt = train::backtest(&BacktestArgs {
+        model,
+        from: None,
+        last_days: Some(args.backtest_days),
+        to: None,
+        retrain: Retrain::Monthly,
+        out: None,
+    })?;
+    std::fs::copy(&bt.csv, args.serve.demo_dir.join(BACKTEST))
+        .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
     if args.no_serve {
         return Ok(());
     }
-    println!("[4/4] serving the web app");
+    println!("[5/5] serving the web app");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
     serve::run(&args.serve)
 }
 
 /// The demo fills file the web page's "Load demo data" button fetches from `/demo/`.
 pub const RECENT_FILLS: &str = "recent-fills.csv";
+/// The demo backtest the same button fetches for the trader pages' past predictions.
+pub const BACKTEST: &str = "backtest.csv";
 
 /// Copies the header and the rows of the last `days` trading days of a PropReports fills file
 /// (dates are the `MM/DD/YYYY` prefix of the first column). Returns (days kept, rows kept).

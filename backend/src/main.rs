@@ -2,9 +2,11 @@
 //! to an exit code so that every command stays testable as library code.
 
 mod cli;
+mod config;
 mod demo;
 mod export;
 mod lake;
+mod predict;
 mod registry;
 mod serve;
 mod simulate;

@@ -151,8 +151,71 @@ pub struct RulesDecision {
 /// Applies every rule to a trader's daily totals in date order, the last being the most recent
 /// day (what "yesterday" means to the next session).
 pub fn evaluate(totals: &[f64], cfg: &RulesConfig) -> RulesDecision {
-    let mut hits = Vec::new();
     let streak = totals.iter().rev().take_while(|&&t| t < 0.0).count() as u32;
+    let tail = totals
+        .split_last()
+        .filter(|(_, earlier)| earlier.len() >= cfg.tail_loss_min_days)
+        .map(|(&yesterday, earlier)| (yesterday, percentile(earlier, cfg.tail_loss_percentile)));
+    decide(
+        &Signals {
+            streak,
+            drawdown: drawdown(totals),
+            volatility: volatility(totals),
+            tail,
+        },
+        cfg,
+    )
+}
+
+/// The rules' verdict after each day of `totals`: element k equals `evaluate(&totals[..=k])`,
+/// computed in one pass (running peak, running loss streak, an ordered list of earlier days
+/// for the percentile) instead of re-reading the whole history for every day, which made
+/// backtests and the training baseline quadratic in history length.
+pub fn evaluate_history(totals: &[f64], cfg: &RulesConfig) -> Vec<RulesDecision> {
+    let mut out = Vec::with_capacity(totals.len());
+    let (mut cum, mut peak, mut streak) = (0.0, 0.0f64, 0u32);
+    // Finite earlier days in ascending order (what `percentile` filters and sorts each time).
+    let mut earlier: Vec<f64> = Vec::with_capacity(totals.len());
+    for (k, &t) in totals.iter().enumerate() {
+        cum += t;
+        peak = peak.max(cum);
+        streak = if t < 0.0 { streak + 1 } else { 0 };
+        let tail = (k >= cfg.tail_loss_min_days).then(|| {
+            let q = cfg.tail_loss_percentile / 100.0;
+            (t, crate::features::window::quantile_sorted(&earlier, q))
+        });
+        out.push(decide(
+            &Signals {
+                streak,
+                drawdown: (peak > 0.0).then_some((peak - cum, peak)),
+                volatility: volatility(&totals[..=k]),
+                tail,
+            },
+            cfg,
+        ));
+        if t.is_finite() {
+            let at = earlier.partition_point(|&x| x < t);
+            earlier.insert(at, t);
+        }
+    }
+    out
+}
+
+/// What the rules look at, however it was computed.
+struct Signals {
+    /// Consecutive losing days up to the last.
+    streak: u32,
+    /// (Drawdown, running peak) of cumulative P&L; `None` before any positive peak.
+    drawdown: Option<(f64, f64)>,
+    /// (Std of the last 5 days, std of the 15 before), with 20 days of history.
+    volatility: Option<(f64, f64)>,
+    /// (Yesterday's total, the tail percentile of the days before it), with enough history.
+    tail: Option<(f64, f64)>,
+}
+
+fn decide(s: &Signals, cfg: &RulesConfig) -> RulesDecision {
+    let mut hits = Vec::new();
+    let streak = s.streak;
     if streak >= cfg.loss_streak_severe_days {
         hits.push(hit(
             Rule::LossStreak,
@@ -166,53 +229,59 @@ pub fn evaluate(totals: &[f64], cfg: &RulesConfig) -> RulesDecision {
             format!("{streak}-day loss streak"),
         ));
     }
-    if let Some((dd, peak)) = drawdown(totals)
+    if let Some((dd, peak)) = s.drawdown
         && peak >= cfg.drawdown_min_peak
     {
-        {
-            let share = dd / peak;
-            let text = format!(
+        let share = dd / peak;
+        // Past 100% the share stops meaning anything to a reader: say it in dollars.
+        let text = if share <= 1.0 {
+            format!(
                 "down {:.0}% from a peak of {}",
                 share * 100.0,
                 dollars(peak)
-            );
-            if share > cfg.drawdown_severe_pct {
-                hits.push(hit(Rule::Drawdown, cfg.drawdown_severe_cut, text));
-            } else if share > cfg.drawdown_pct {
-                hits.push(hit(Rule::Drawdown, cfg.drawdown_cut, text));
-            }
+            )
+        } else {
+            format!(
+                "down {} from a peak of {}: the whole peak and more",
+                dollars(dd),
+                dollars(peak)
+            )
+        };
+        if share > cfg.drawdown_severe_pct {
+            hits.push(hit(Rule::Drawdown, cfg.drawdown_severe_cut, text));
+        } else if share > cfg.drawdown_pct {
+            hits.push(hit(Rule::Drawdown, cfg.drawdown_cut, text));
         }
     }
-    if totals.len() >= 20 {
-        let n = totals.len();
-        let recent = std_dev(&totals[n - 5..]);
-        let prior = std_dev(&totals[n - 20..n - 5]);
-        if prior > 0.0 && recent > cfg.vol_spike_ratio * prior {
-            let text = format!(
-                "volatility {:.1}x its usual level over the last 5 days",
-                recent / prior
-            );
-            hits.push(hit(Rule::VolatilitySpike, cfg.vol_spike_cut, text));
-        }
-    }
-    if let Some((&yesterday, earlier)) = totals.split_last()
-        && earlier.len() >= cfg.tail_loss_min_days
+    if let Some((recent, prior)) = s.volatility
+        && prior > 0.0
+        && recent > cfg.vol_spike_ratio * prior
     {
-        {
-            let cutoff = percentile(earlier, cfg.tail_loss_percentile);
-            if yesterday < cutoff {
-                let text = format!(
-                    "yesterday's {} was among your worst {:.0}% of days",
-                    dollars(yesterday),
-                    cfg.tail_loss_percentile
-                );
-                hits.push(hit(Rule::TailLoss, cfg.tail_loss_cut, text));
-            }
-        }
+        let text = format!(
+            "volatility {:.1}x its usual level over the last 5 days",
+            recent / prior
+        );
+        hits.push(hit(Rule::VolatilitySpike, cfg.vol_spike_cut, text));
+    }
+    if let Some((yesterday, cutoff)) = s.tail
+        && yesterday < cutoff
+    {
+        let text = format!(
+            "yesterday's {} was among your worst {:.0}% of days",
+            dollars(yesterday),
+            cfg.tail_loss_percentile
+        );
+        hits.push(hit(Rule::TailLoss, cfg.tail_loss_cut, text));
     }
     hits.sort_by(|a, b| b.cut.total_cmp(&a.cut));
     let cut = hits.first().map_or(0.0, |h| h.cut.min(cfg.max_cut));
     RulesDecision { cut, hits }
+}
+
+/// (Std of the last 5 days, std of the 15 days before them); `None` under 20 days.
+fn volatility(totals: &[f64]) -> Option<(f64, f64)> {
+    let n = totals.len();
+    (n >= 20).then(|| (std_dev(&totals[n - 5..]), std_dev(&totals[n - 20..n - 5])))
 }
 
 fn hit(rule: Rule, cut: f64, reason: String) -> RuleHit {
@@ -263,6 +332,35 @@ mod tests {
         (0..25)
             .map(|i| if i % 2 == 0 { 100.0 } else { -50.0 })
             .collect()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// The one-pass history gives exactly what evaluating every prefix gives.
+        #[test]
+        fn history_equals_evaluating_each_prefix(
+            totals in proptest::collection::vec(
+                proptest::prop_oneof![-3_000.0..3_000.0f64, proptest::strategy::Just(0.0)],
+                0..90,
+            )
+        ) {
+            let cfg = RulesConfig { tail_loss_min_days: 5, drawdown_min_peak: 500.0, ..cfg() };
+            let all = evaluate_history(&totals, &cfg);
+            proptest::prop_assert_eq!(all.len(), totals.len());
+            for (k, d) in all.iter().enumerate() {
+                proptest::prop_assert_eq!(d, &evaluate(&totals[..=k], &cfg), "day {}", k);
+            }
+        }
+    }
+
+    #[test]
+    fn drawdown_beyond_the_peak_is_said_in_dollars() {
+        let d = evaluate(&[3_000.0, -9_000.0], &cfg());
+        let hit = d.hits.iter().find(|h| h.rule == Rule::Drawdown);
+        assert_eq!(
+            hit.map(|h| h.reason.as_str()),
+            Some("down $9,000 from a peak of $3,000: the whole peak and more")
+        );
     }
 
     #[test]

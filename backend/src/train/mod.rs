@@ -1,9 +1,12 @@
 //! Training: purged walk-forward validation, LightGBM with a logistic baseline, calibration,
 //! threshold, and the versioned artifact the shared crate scores with.
 
+mod backtest;
 mod folds;
 mod gbm;
 mod logistic;
+mod pipeline;
 mod run;
 
-pub use run::{TrainArgs, train};
+pub use backtest::{BacktestArgs, Retrain, backtest};
+pub use run::{ModelArgs, TrainArgs, train};

@@ -246,6 +246,22 @@ pub(crate) fn quantile(values: &mut [f64], q: f64) -> f64 {
     low + (high - low) * frac
 }
 
+/// [`quantile`] of values already in ascending order, read in place: running computations
+/// keep an ordered list and must not pay for a copy per step.
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let frac = pos - lo as f64;
+    if frac == 0.0 {
+        return sorted[lo];
+    }
+    sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac
+}
+
 /// Least-squares slope of the cumulative sum of `values` against 0, 1, 2, …: the trend of an
 /// equity curve in value per step. NaN with fewer than 2 values.
 pub(crate) fn cumulative_slope(values: &[f64]) -> f64 {

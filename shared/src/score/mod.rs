@@ -13,6 +13,6 @@ mod words;
 
 pub use config::ScoringConfig;
 pub use scorer::{
-    Explanation, Recommendation, ScoreError, Scorer, System, TraderRisk, score, what_if,
+    Explanation, Recommendation, ScoreError, Scorer, System, TraderRisk, decide, score, what_if,
 };
 pub use words::{Factor, factors};

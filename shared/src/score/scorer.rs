@@ -101,6 +101,14 @@ impl Scorer {
             .collect()
     }
 
+    /// Calibrated probability for one feature-matrix row, without its explanation: a backtest
+    /// scores every past day, and SHAP would be nearly all of its cost.
+    pub fn probability(&self, matrix_row: &[f64]) -> Result<f64, ScoreError> {
+        let row = self.model_row(matrix_row);
+        let p = self.model.predict_proba(&row)?;
+        Ok(self.artifact.calibration.apply(p))
+    }
+
     /// Calibrated probability and its explanation for one feature-matrix row.
     pub fn explain(&self, matrix_row: &[f64]) -> Result<Explanation, ScoreError> {
         let row = self.model_row(matrix_row);
@@ -313,8 +321,8 @@ fn risk_for_row(
     match model {
         Ok((s, e)) => {
             let threshold = s.artifact.threshold.value;
-            let tier = Tier::of(e.probability, threshold, &cfg.tiers);
-            let model_cut = tier.cut(&cfg.tiers);
+            let (tier, recommendation) =
+                decide(Some((e.probability, threshold)), rules.cut, base_limit, cfg);
             let points: Vec<f64> = e
                 .probability_contributions
                 .iter()
@@ -338,7 +346,7 @@ fn risk_for_row(
                 tier,
                 confidence: Some(s.artifact.calibration.confidence_at(e.raw_probability)),
                 threshold: Some(threshold),
-                recommendation: recommend(base_limit, Some(model_cut), rules.cut, cfg.max_cut),
+                recommendation,
                 risk_factors,
                 going_well,
                 rules,
@@ -346,14 +354,7 @@ fn risk_for_row(
             }
         }
         Err(reason) => {
-            // Without a probability the tier follows the rules' cut.
-            let tier = if rules.cut >= cfg.tiers.high_cut {
-                Tier::High
-            } else if rules.cut > 0.0 {
-                Tier::Moderate
-            } else {
-                Tier::Low
-            };
+            let (tier, recommendation) = decide(None, rules.cut, base_limit, cfg);
             TraderRisk {
                 account_id: key.account_id.clone(),
                 as_of: key.date,
@@ -363,12 +364,43 @@ fn risk_for_row(
                 tier,
                 confidence: None,
                 threshold: None,
-                recommendation: recommend(base_limit, None, rules.cut, cfg.max_cut),
+                recommendation,
                 risk_factors: Vec::new(),
                 going_well: Vec::new(),
                 rules,
                 explanation: None,
             }
+        }
+    }
+}
+
+/// Tier and recommendation from the model's (probability, threshold), when it scored, and the
+/// rules' verdict: the one decision the morning run, the web app and backtests share.
+pub fn decide(
+    model: Option<(f64, f64)>,
+    rules_cut: f64,
+    base_limit: f64,
+    cfg: &ScoringConfig,
+) -> (Tier, Recommendation) {
+    match model {
+        Some((p, threshold)) => {
+            let tier = Tier::of(p, threshold, &cfg.tiers);
+            let model_cut = tier.cut(&cfg.tiers);
+            (
+                tier,
+                recommend(base_limit, Some(model_cut), rules_cut, cfg.max_cut),
+            )
+        }
+        None => {
+            // Without a probability the tier follows the rules' cut.
+            let tier = if rules_cut >= cfg.tiers.high_cut {
+                Tier::High
+            } else if rules_cut > 0.0 {
+                Tier::Moderate
+            } else {
+                Tier::Low
+            };
+            (tier, recommend(base_limit, None, rules_cut, cfg.max_cut))
         }
     }
 }

@@ -1,0 +1,535 @@
+//! `config.yaml`: what a risk desk tunes, with the key names users of the original design know
+//! (`risk.prob_threshold`, `risk.lookback_days`, `risk.loss_cap`, `alerts.channels`,
+//! `alerts.email_recipients`, `training.retrain_freq`, `training.model_type`) plus this
+//! product's own. Secrets never live here: SMTP credentials and the Slack webhook come from the
+//! environment or a `.env` file (see `.env.example`). Unknown keys and invalid values are errors
+//! that name the key, so a typo cannot silently fall back to a default.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{NaiveTime, Weekday};
+use chrono_tz::Tz;
+use dars_shared::rules::{RulesConfig, Tier, TierConfig};
+use dars_shared::score::ScoringConfig;
+use serde::{Deserialize, Serialize};
+
+/// The whole file. Every section and key is optional; what is left out takes the default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub paths: Paths,
+    pub risk: Risk,
+    pub rules: RulesConfig,
+    pub alerts: Alerts,
+    pub email: Email,
+    pub training: Training,
+    pub schedule: Schedule,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Paths {
+    /// The lake, predictions and the audit database.
+    pub data: PathBuf,
+    /// The model registry.
+    pub models: PathBuf,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            data: "data".into(),
+            models: "models".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Risk {
+    /// Overrides the model's own validated threshold when set (a probability).
+    pub prob_threshold: Option<f64>,
+    /// Calendar days without a trade after which a trader no longer counts as active.
+    pub lookback_days: u32,
+    /// Business days without a trade after which a trader is reported stale, not scored.
+    pub stale_after_days: u32,
+    /// Largest cut of any limit, as a fraction (0.8 = never cut more than 80%).
+    pub loss_cap: f64,
+    /// Daily loss limit, in dollars, of a trader without an entry in `loss_limits`.
+    pub base_loss_limit: f64,
+    pub loss_limits: BTreeMap<String, f64>,
+    /// Tier band and cuts.
+    pub tiers: TierConfig,
+    /// Threshold by cost instead of maximal F1 when training.
+    pub cost_matrix: Option<CostConfig>,
+    /// Risk factors and "going well" items put into words per trader.
+    pub top_factors: usize,
+    /// Warn when the active-trader count moves by more than this share between runs.
+    pub active_change_warn: f64,
+}
+
+impl Default for Risk {
+    fn default() -> Self {
+        let s = ScoringConfig::default();
+        Risk {
+            prob_threshold: None,
+            lookback_days: 30,
+            stale_after_days: 5,
+            loss_cap: s.max_cut,
+            base_loss_limit: s.base_loss_limit,
+            loss_limits: BTreeMap::new(),
+            tiers: s.tiers,
+            cost_matrix: None,
+            top_factors: s.top_factors,
+            active_change_warn: 0.2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostConfig {
+    pub false_positive: f64,
+    pub false_negative: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Slack,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Alerts {
+    pub channels: Vec<Channel>,
+    /// The risk desk: receives the firm-wide alert.
+    pub email_recipients: Vec<String>,
+    /// Receives an error alert when a run itself fails.
+    pub ops_recipients: Vec<String>,
+    /// Traders who opted in to their own daily email (account id → address). Each gets only
+    /// their own accounts.
+    pub trader_emails: BTreeMap<String, String>,
+    /// Lowest tier that appears in an alert.
+    pub min_tier: Tier,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            channels: vec![Channel::Email],
+            email_recipients: Vec::new(),
+            ops_recipients: Vec::new(),
+            trader_emails: BTreeMap::new(),
+            min_tier: Tier::Moderate,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tls {
+    /// Plain SMTP (loopback relays and tests only).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    Starttls,
+    /// Implicit TLS (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Email {
+    /// SMTP relay; when unset, alerts are written to `data/outbox/` instead of sent.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub tls: Tls,
+    pub from: String,
+}
+
+impl Default for Email {
+    fn default() -> Self {
+        Email {
+            smtp_host: None,
+            smtp_port: 587,
+            tls: Tls::Starttls,
+            from: "DARS Risk <risk@localhost>".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetrainFreq {
+    Daily,
+    Weekly,
+    Monthly,
+    Never,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Training {
+    pub retrain_freq: RetrainFreq,
+    /// `lightgbm` (the only learner that publishes; logistic regression is its baseline).
+    pub model_type: String,
+    pub folds: usize,
+    /// Trading days between training and test dates; unset = the longest feature window.
+    pub embargo_days: Option<usize>,
+    pub min_train_days: usize,
+    /// Publish a scheduled retrain when its out-of-fold AUC is at least the current model's.
+    pub auto_promote: bool,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training {
+            retrain_freq: RetrainFreq::Weekly,
+            model_type: "lightgbm".into(),
+            folds: 4,
+            embargo_days: None,
+            min_train_days: 120,
+            auto_promote: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Schedule {
+    /// Daily prediction and alerts, `HH:MM`, every weekday.
+    pub daily: String,
+    /// Weekly retrain, `Sun 20:00`.
+    pub weekly: String,
+    /// IANA time zone of both, e.g. `America/New_York`.
+    pub timezone: String,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            daily: "06:30".into(),
+            weekly: "Sun 20:00".into(),
+            timezone: "America/New_York".into(),
+        }
+    }
+}
+
+/// A parsed schedule entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Daily(pub NaiveTime);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weekly(pub Weekday, pub NaiveTime);
+
+impl Schedule {
+    pub fn daily_time(&self) -> Result<Daily> {
+        parse_time(&self.daily)
+            .map(Daily)
+            .with_context(|| format!("schedule.daily: expected HH:MM, found {:?}", self.daily))
+    }
+
+    pub fn weekly_time(&self) -> Result<Weekly> {
+        let bad = || {
+            format!(
+                "schedule.weekly: expected a weekday and HH:MM like \"Sun 20:00\", found {:?}",
+                self.weekly
+            )
+        };
+        let (day, time) = self.weekly.trim().split_once(' ').with_context(bad)?;
+        let day: Weekday = day.parse().ok().with_context(bad)?;
+        Ok(Weekly(day, parse_time(time).with_context(bad)?))
+    }
+
+    pub fn tz(&self) -> Result<Tz> {
+        self.timezone.parse().ok().with_context(|| {
+            format!(
+                "schedule.timezone: expected an IANA time zone like \"America/New_York\", found {:?}",
+                self.timezone
+            )
+        })
+    }
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+impl Config {
+    /// Reads and validates a file; a missing file is an error only when `required`.
+    pub fn load(path: &Path, required: bool) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Config::default());
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Config::parse(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Config> {
+        let cfg: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            // serde_yaml_ng names the key path and position: "risk: unknown field `los_cap`,
+            // expected one of … at line 3 column 3".
+            serde_yaml_ng::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Range and consistency checks serde cannot express; each error names its key.
+    pub fn validate(&self) -> Result<()> {
+        let frac = |key: &str, v: f64| -> Result<()> {
+            if !(0.0..=1.0).contains(&v) {
+                bail!("{key}: expected a fraction between 0 and 1, found {v}");
+            }
+            Ok(())
+        };
+        if let Some(p) = self.risk.prob_threshold {
+            if !(p > 0.0 && p < 1.0) {
+                bail!("risk.prob_threshold: expected a probability between 0 and 1, found {p}");
+            }
+        }
+        frac("risk.loss_cap", self.risk.loss_cap)?;
+        frac("risk.tiers.high_cut", self.risk.tiers.high_cut)?;
+        frac("risk.tiers.moderate_cut", self.risk.tiers.moderate_cut)?;
+        frac("risk.tiers.moderate_band", self.risk.tiers.moderate_band)?;
+        frac("risk.active_change_warn", self.risk.active_change_warn)?;
+        if self.risk.lookback_days == 0 {
+            bail!("risk.lookback_days: expected at least 1 day");
+        }
+        if self.risk.stale_after_days == 0 {
+            bail!("risk.stale_after_days: expected at least 1 day");
+        }
+        if !(self.risk.base_loss_limit > 0.0) {
+            bail!(
+                "risk.base_loss_limit: expected a positive dollar amount, found {}",
+                self.risk.base_loss_limit
+            );
+        }
+        for (account, limit) in &self.risk.loss_limits {
+            if !(*limit > 0.0) {
+                bail!(
+                    "risk.loss_limits.{account}: expected a positive dollar amount, found {limit}"
+                );
+            }
+        }
+        if let Some(c) = &self.risk.cost_matrix
+            && !(c.false_positive > 0.0 && c.false_negative > 0.0)
+        {
+            bail!("risk.cost_matrix: both costs must be positive");
+        }
+        for (key, v) in [
+            ("rules.loss_streak_cut", self.rules.loss_streak_cut),
+            (
+                "rules.loss_streak_severe_cut",
+                self.rules.loss_streak_severe_cut,
+            ),
+            ("rules.drawdown_cut", self.rules.drawdown_cut),
+            ("rules.drawdown_severe_cut", self.rules.drawdown_severe_cut),
+            ("rules.vol_spike_cut", self.rules.vol_spike_cut),
+            ("rules.tail_loss_cut", self.rules.tail_loss_cut),
+            ("rules.max_cut", self.rules.max_cut),
+            ("rules.drawdown_pct", self.rules.drawdown_pct),
+            ("rules.drawdown_severe_pct", self.rules.drawdown_severe_pct),
+        ] {
+            frac(key, v)?;
+        }
+        if !(0.0..=100.0).contains(&self.rules.tail_loss_percentile) {
+            bail!(
+                "rules.tail_loss_percentile: expected a percentile between 0 and 100, found {}",
+                self.rules.tail_loss_percentile
+            );
+        }
+        let email = |key: &str, v: &str| -> Result<()> {
+            let ok = v.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty() && host.contains('.') || host == "localhost"
+            });
+            if !ok {
+                bail!("{key}: expected an email address, found {v:?}");
+            }
+            Ok(())
+        };
+        for (i, r) in self.alerts.email_recipients.iter().enumerate() {
+            email(&format!("alerts.email_recipients[{i}]"), r)?;
+        }
+        for (i, r) in self.alerts.ops_recipients.iter().enumerate() {
+            email(&format!("alerts.ops_recipients[{i}]"), r)?;
+        }
+        for (account, r) in &self.alerts.trader_emails {
+            email(&format!("alerts.trader_emails.{account}"), r)?;
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!(
+                "email.from: expected an address like \"DARS Risk <risk@firm.com>\", found {:?}",
+                self.email.from
+            );
+        }
+        if self.training.model_type != "lightgbm" {
+            bail!(
+                "training.model_type: only \"lightgbm\" is supported (logistic regression is \
+                 its baseline, reported beside it), found {:?}",
+                self.training.model_type
+            );
+        }
+        if self.training.folds == 0 {
+            bail!("training.folds: expected at least 1");
+        }
+        self.schedule.daily_time()?;
+        self.schedule.weekly_time()?;
+        self.schedule.tz()?;
+        Ok(())
+    }
+
+    /// The scoring settings the shared crate uses.
+    pub fn scoring(&self) -> ScoringConfig {
+        ScoringConfig {
+            tiers: self.risk.tiers.clone(),
+            rules: self.rules.clone(),
+            base_loss_limit: self.risk.base_loss_limit,
+            loss_limits: self.risk.loss_limits.clone(),
+            max_cut: self.risk.loss_cap,
+            top_factors: self.risk.top_factors,
+            ..ScoringConfig::default()
+        }
+    }
+}
+
+/// Secrets, from the environment (a `.env` file in the working directory is read first and
+/// never overrides variables already set).
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub slack_webhook_url: Option<String>,
+}
+
+impl Secrets {
+    pub fn from_env() -> Secrets {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Secrets {
+            smtp_username: get("DARS_SMTP_USERNAME"),
+            smtp_password: get("DARS_SMTP_PASSWORD"),
+            slack_webhook_url: get("DARS_SLACK_WEBHOOK_URL"),
+        }
+    }
+}
+
+/// Loads `.env` from the working directory, if there is one.
+pub fn load_dotenv() -> Result<()> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(e).context("reading .env"),
+    }
+}
+
+/// `dars config check`: a one-screen summary of what the file sets.
+pub fn check(path: &Path) -> Result<()> {
+    let cfg = Config::load(path, true)?;
+    let secrets = Secrets::from_env();
+    println!("{}: valid", path.display());
+    println!(
+        "  risk: base limit {}, loss cap {:.0}%, tiers high {:.0}% / moderate {:.0}%, threshold {}",
+        dars_shared::rules::dollars(cfg.risk.base_loss_limit),
+        cfg.risk.loss_cap * 100.0,
+        cfg.risk.tiers.high_cut * 100.0,
+        cfg.risk.tiers.moderate_cut * 100.0,
+        cfg.risk
+            .prob_threshold
+            .map_or("from the model".into(), |p| format!("{p:.3} (override)"))
+    );
+    println!(
+        "  alerts: {:?} to {} desk recipient(s), {} opted-in trader(s); SMTP {}; Slack webhook {}",
+        cfg.alerts.channels,
+        cfg.alerts.email_recipients.len(),
+        cfg.alerts.trader_emails.len(),
+        cfg.email.smtp_host.as_deref().map_or(
+            "not set (emails go to data/outbox/)".into(),
+            |h| format!("{h}:{}", cfg.email.smtp_port)
+        ),
+        if secrets.slack_webhook_url.is_some() {
+            "set"
+        } else {
+            "not set (DARS_SLACK_WEBHOOK_URL)"
+        }
+    );
+    println!(
+        "  schedule: daily {} and weekly retrain {} ({}); retrain {:?}",
+        cfg.schedule.daily, cfg.schedule.weekly, cfg.schedule.timezone, cfg.training.retrain_freq
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        format!(
+            "{:#}",
+            Config::parse(text)
+                .err()
+                .map_or(anyhow::anyhow!("no error"), |e| e)
+        )
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        assert_eq!(Config::parse("").ok(), Some(Config::default()));
+        assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn the_repository_config_is_valid() {
+        let text = include_str!("../../config.yaml");
+        let cfg = Config::parse(text).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(cfg.alerts.channels.contains(&Channel::Email));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = err("risk:\n  los_cap: 0.5\n");
+        assert!(e.contains("los_cap"), "{e}");
+        assert!(e.contains("risk"), "{e}");
+        let e = err("riks: {}\n");
+        assert!(e.contains("riks"), "{e}");
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        assert!(err("risk:\n  loss_cap: 1.5\n").contains("risk.loss_cap"));
+        assert!(err("risk:\n  prob_threshold: 0\n").contains("risk.prob_threshold"));
+        assert!(err("schedule:\n  daily: '6.30'\n").contains("schedule.daily"));
+        assert!(err("schedule:\n  weekly: 'Sunday'\n").contains("schedule.weekly"));
+        assert!(err("schedule:\n  timezone: Mars/Base\n").contains("schedule.timezone"));
+        assert!(err("training:\n  model_type: xgboost\n").contains("training.model_type"));
+        assert!(
+            err("alerts:\n  email_recipients: [risk-desk]\n")
+                .contains("alerts.email_recipients[0]")
+        );
+        let e = err("alerts:\n  channels: [pager]\n");
+        assert!(e.contains("pager") && e.contains("channels"), "{e}");
+        let e = err("risk:\n  loss_cap: lots\n");
+        assert!(e.contains("loss_cap") && e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn schedule_parses() {
+        let s = Schedule::default();
+        assert_eq!(
+            s.weekly_time().ok(),
+            Some(Weekly(
+                Weekday::Sun,
+                NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default()
+            ))
+        );
+        assert_eq!(s.tz().ok(), Some(chrono_tz::America::New_York));
+    }
+}

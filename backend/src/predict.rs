@@ -1,0 +1,410 @@
+//! `dars predict`: the morning run. Scores every active trader as of a date with the published
+//! model (the rules decide per trader where the model cannot), reports stale traders instead of
+//! scoring them as if nothing had happened, checks the data's freshness and the active-trader
+//! count against the previous run, and writes the run to `data/predictions/<date>.json`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{Datelike, NaiveDate, Weekday};
+use dars_shared::DailyRow;
+use dars_shared::features::FeatureContext;
+use dars_shared::rules::Tier;
+use dars_shared::score::{self, Explanation, Factor, Recommendation, Scorer, System, TraderRisk};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::lake::{Lake, write_atomic};
+use crate::registry::Registry;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PredictArgs {
+    /// Score as of this trading day's close [default: the latest day in the lake].
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Configuration file.
+    #[arg(long, default_value = "config.yaml")]
+    pub config: PathBuf,
+    /// Also send the alerts configured in `alerts.*`.
+    #[arg(long)]
+    pub alert: bool,
+}
+
+/// Whether a trader was scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Scored,
+    /// No trade for more than `risk.stale_after_days` business days: not scored.
+    Stale,
+}
+
+/// One trader in a morning run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraderPrediction {
+    pub account_id: String,
+    pub status: Status,
+    pub last_trading_day: NaiveDate,
+    /// Business days between the last trade and the run's date.
+    pub business_days_since_trade: u32,
+    /// The model version that scored, or `None` when the rules decided.
+    pub model_version: Option<String>,
+    /// `model`, `rules` or `stale`.
+    pub system: String,
+    /// Why the rules decided alone (no model, too little history…).
+    pub rules_reason: Option<String>,
+    pub probability: Option<f64>,
+    pub tier: Option<Tier>,
+    pub threshold: Option<f64>,
+    pub recommendation: Option<Recommendation>,
+    /// Risk factors in words, then the rules that fired.
+    pub reasons: Vec<String>,
+    pub going_well: Vec<String>,
+    /// The largest SHAP contributions towards a loss.
+    pub top_factors: Vec<Factor>,
+    /// The full SHAP explanation (kept in the lake; left out of the printed JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// A whole morning run, as written to the lake.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionRun {
+    pub run_at: String,
+    /// The trading day whose close the predictions start from.
+    pub as_of: NaiveDate,
+    pub model_version: Option<String>,
+    pub active_traders: usize,
+    pub stale_traders: usize,
+    pub warnings: Vec<String>,
+    pub traders: Vec<TraderPrediction>,
+}
+
+impl PredictionRun {
+    /// Scored traders at or above `min` tier, highest risk first.
+    pub fn at_risk(&self, min: Tier) -> Vec<&TraderPrediction> {
+        let mut v: Vec<&TraderPrediction> = self
+            .traders
+            .iter()
+            .filter(|t| t.status == Status::Scored && t.tier.is_some_and(|x| x >= min))
+            .collect();
+        v.sort_by(|a, b| {
+            b.tier
+                .cmp(&a.tier)
+                .then(
+                    b.probability
+                        .unwrap_or(0.0)
+                        .total_cmp(&a.probability.unwrap_or(0.0)),
+                )
+                .then(a.account_id.cmp(&b.account_id))
+        });
+        v
+    }
+
+    /// The run without explanations: what `dars predict` prints.
+    pub fn compact(&self) -> PredictionRun {
+        let mut c = self.clone();
+        for t in &mut c.traders {
+            t.explanation = None;
+        }
+        c
+    }
+}
+
+/// Where the run for `as_of` lives.
+pub fn run_path(data: &Path, as_of: NaiveDate) -> PathBuf {
+    data.join("predictions").join(format!("{as_of}.json"))
+}
+
+/// The latest run written before `as_of`, if any.
+pub fn previous_run(data: &Path, as_of: NaiveDate) -> Result<Option<PredictionRun>> {
+    latest_run_where(data, |d| d < as_of)
+}
+
+/// The newest run in the lake.
+pub fn latest_run(data: &Path) -> Result<Option<PredictionRun>> {
+    latest_run_where(data, |_| true)
+}
+
+fn latest_run_where(
+    data: &Path,
+    keep: impl Fn(NaiveDate) -> bool,
+) -> Result<Option<PredictionRun>> {
+    let dir = data.join("predictions");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let best = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let date: NaiveDate = name.strip_suffix(".json")?.parse().ok()?;
+            keep(date).then_some(date)
+        })
+        .max();
+    match best {
+        None => Ok(None),
+        Some(d) => {
+            let path = run_path(data, d);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Ok(Some(serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a prediction run", path.display())
+            })?))
+        }
+    }
+}
+
+/// Business days (Monday to Friday) after `from` up to and including `to`.
+pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .count() as u32
+}
+
+/// Scores the lake as of `date` (default: its latest day). `today` is the run's calendar date,
+/// for the freshness check.
+pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Result<PredictionRun> {
+    let data = &cfg.paths.data;
+    let daily = Lake::open(data).daily()?;
+    let latest = daily.iter().map(|r| r.date).max().with_context(|| {
+        format!(
+            "the lake at {} is empty: ingest the latest exports first (`dars ingest FILE...`)",
+            data.display()
+        )
+    })?;
+    let as_of = date.unwrap_or(latest);
+    if as_of > latest {
+        bail!("--date {as_of} is after the newest data in the lake ({latest})");
+    }
+    let mut warnings = Vec::new();
+    if date.is_none() {
+        let age = business_days_between(latest, today);
+        if age > 1 {
+            warnings.push(format!(
+                "the newest data is from {latest}, {age} business days before {today}: has the \
+                 latest export been ingested?"
+            ));
+        }
+    }
+    let known: Vec<DailyRow> = daily.into_iter().filter(|r| r.date <= as_of).collect();
+    let registry = Registry::open(&cfg.paths.models);
+    let scorer = match registry.current()? {
+        Some(version) => match registry
+            .load(&version)
+            .and_then(|a| Scorer::new(a).map_err(anyhow::Error::from))
+        {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warnings.push(format!(
+                    "the published model {version} cannot be used ({e:#}); the rules decide for \
+                     everyone"
+                ));
+                None
+            }
+        },
+        None => {
+            warnings.push("no model is published; the rules decide for everyone".into());
+            None
+        }
+    };
+    let scoring = cfg.scoring();
+    let risks = score::score(
+        scorer.as_ref(),
+        &known,
+        &FeatureContext::default(),
+        &scoring,
+    );
+    let mut traders = Vec::new();
+    for risk in risks {
+        let last = risk.as_of;
+        if (as_of - last).num_days() > i64::from(cfg.risk.lookback_days) {
+            continue; // not active any more
+        }
+        let idle = business_days_between(last, as_of);
+        traders.push(if idle > cfg.risk.stale_after_days {
+            stale(risk, idle)
+        } else {
+            scored(risk, idle, cfg.risk.prob_threshold, &scoring)
+        });
+    }
+    let stale_traders = traders.iter().filter(|t| t.status == Status::Stale).count();
+    if let Some(prev) = previous_run(data, as_of)? {
+        let (before, now) = (prev.active_traders as f64, traders.len() as f64);
+        if before > 0.0 && ((now - before) / before).abs() > cfg.risk.active_change_warn {
+            warnings.push(format!(
+                "{} active traders, against {} in the run for {}: check that every account's \
+                 export arrived",
+                traders.len(),
+                prev.active_traders,
+                prev.as_of
+            ));
+        }
+    }
+    if stale_traders > 0 {
+        warnings.push(format!(
+            "{stale_traders} trader(s) have not traded for more than {} business days and were \
+             not scored",
+            cfg.risk.stale_after_days
+        ));
+    }
+    Ok(PredictionRun {
+        run_at: chrono::Utc::now().to_rfc3339(),
+        as_of,
+        model_version: scorer.map(|s| s.artifact().version.clone()),
+        active_traders: traders.len(),
+        stale_traders,
+        warnings,
+        traders,
+    })
+}
+
+fn stale(risk: TraderRisk, idle: u32) -> TraderPrediction {
+    TraderPrediction {
+        account_id: risk.account_id,
+        status: Status::Stale,
+        last_trading_day: risk.as_of,
+        business_days_since_trade: idle,
+        model_version: None,
+        system: "stale".into(),
+        rules_reason: None,
+        probability: None,
+        tier: None,
+        threshold: None,
+        recommendation: None,
+        reasons: vec![format!(
+            "no trades for {idle} business days (last on {}): not scored",
+            risk.as_of
+        )],
+        going_well: Vec::new(),
+        top_factors: Vec::new(),
+        explanation: None,
+    }
+}
+
+fn scored(
+    risk: TraderRisk,
+    idle: u32,
+    threshold_override: Option<f64>,
+    cfg: &dars_shared::score::ScoringConfig,
+) -> TraderPrediction {
+    let (model_version, rules_reason) = match &risk.system {
+        System::Model { version } => (Some(version.clone()), None),
+        System::Rules { reason } => (None, Some(reason.clone())),
+    };
+    // A configured threshold replaces the model's: re-decide tier and cut with it.
+    let (tier, recommendation, threshold) = match (threshold_override, risk.probability) {
+        (Some(t), Some(p)) => {
+            let (tier, rec) = score::decide(
+                Some((p, t)),
+                risk.rules.cut,
+                risk.recommendation.base_limit,
+                cfg,
+            );
+            (tier, rec, Some(t))
+        }
+        _ => (risk.tier, risk.recommendation.clone(), risk.threshold),
+    };
+    let mut reasons: Vec<String> = risk
+        .risk_factors
+        .iter()
+        .map(|f| f.sentence.clone())
+        .collect();
+    reasons.extend(risk.rules.hits.iter().map(|h| h.reason.clone()));
+    TraderPrediction {
+        account_id: risk.account_id,
+        status: Status::Scored,
+        last_trading_day: risk.as_of,
+        business_days_since_trade: idle,
+        system: if model_version.is_some() {
+            "model"
+        } else {
+            "rules"
+        }
+        .into(),
+        model_version,
+        rules_reason,
+        probability: risk.probability,
+        tier: Some(tier),
+        threshold,
+        recommendation: Some(recommendation),
+        reasons,
+        going_well: risk.going_well.iter().map(|f| f.sentence.clone()).collect(),
+        top_factors: risk.risk_factors,
+        explanation: risk.explanation,
+    }
+}
+
+/// `dars predict`: run, save, print the JSON; warnings and a summary go to stderr.
+pub fn run(args: &PredictArgs) -> Result<()> {
+    let cfg = Config::load(&args.config, false)?;
+    let today = chrono::Utc::now()
+        .with_timezone(&cfg.schedule.tz()?)
+        .date_naive();
+    let run = predict(&cfg, args.date, today)?;
+    let path = save(&cfg.paths.data, &run)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&run.compact()).context("serialising the run")?
+    );
+    eprint!("{}", summary(&run));
+    eprintln!("written to {}", path.display());
+    Ok(())
+}
+
+/// Writes the run to the lake (atomically) and returns where.
+pub fn save(data: &Path, run: &PredictionRun) -> Result<PathBuf> {
+    let path = run_path(data, run.as_of);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let json = serde_json::to_string(run).context("serialising the run")?;
+    write_atomic(&path, json.as_bytes())?;
+    Ok(path)
+}
+
+/// A few lines for a person reading the terminal (stderr; stdout is the JSON).
+pub fn summary(run: &PredictionRun) -> String {
+    let count = |t: Tier| {
+        run.traders
+            .iter()
+            .filter(|x| x.status == Status::Scored && x.tier == Some(t))
+            .count()
+    };
+    let mut s = format!(
+        "predictions as of {} with {}: {} active trader(s): {} high, {} moderate, {} low risk, {} stale\n",
+        run.as_of,
+        run.model_version
+            .as_deref()
+            .map_or("the rules only".into(), |v| format!("model {v}")),
+        run.active_traders,
+        count(Tier::High),
+        count(Tier::Moderate),
+        count(Tier::Low),
+        run.stale_traders
+    );
+    for w in &run.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn business_days_skip_weekends() {
+        // Friday to Monday is one business day; Friday to Friday is five.
+        assert_eq!(business_days_between(d(2025, 8, 29), d(2025, 9, 1)), 1);
+        assert_eq!(business_days_between(d(2025, 8, 29), d(2025, 9, 5)), 5);
+        assert_eq!(business_days_between(d(2025, 8, 29), d(2025, 8, 29)), 0);
+        assert_eq!(business_days_between(d(2025, 8, 30), d(2025, 8, 31)), 0);
+    }
+}

@@ -1,0 +1,397 @@
+//! `dars backtest`: the honest record. Replays history block by block (a week, a month, or the
+//! whole range); before each block it runs the full training pipeline — purged walk-forward CV,
+//! calibration, threshold, final fit — on the trader-days whose outcome was already known on
+//! the evening of the block's first prediction, then scores the block's trader-days with that
+//! model through the same shared decision the morning run and the web app use.
+//!
+//! Blocks that come before enough history exists to validate a model are decided by the rules
+//! alone, as they would be in production, and the report says so.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use chrono::{Datelike, NaiveDate};
+use dars_shared::artifact::Scores;
+use dars_shared::backtest::{self, BacktestRow, HitRate};
+use dars_shared::metrics;
+use dars_shared::score::{self, Scorer, ScoringConfig};
+use serde::Serialize;
+
+use super::pipeline::{self, TrainData, rule_scores, scores};
+use super::run::ModelArgs;
+use crate::lake::write_atomic;
+
+/// How often the backtest retrains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retrain {
+    Weekly,
+    Monthly,
+    /// One model, trained on what was known before `--from`.
+    Never,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// First predicted trading day [default: the first day with a known outcome].
+    #[arg(long, conflicts_with = "last_days")]
+    pub from: Option<NaiveDate>,
+    /// Instead of `--from`: the last N trading days with a known outcome.
+    #[arg(long)]
+    pub last_days: Option<usize>,
+    /// Last predicted trading day [default: the last day with a known outcome].
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value_t = Retrain::Monthly)]
+    pub retrain: Retrain,
+    /// Where to write the predictions CSV; the metrics go beside it as `.json` and `.txt`
+    /// [default: DATA/backtests/backtest_FROM_TO_RETRAIN.csv].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// One retrain block.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Outcomes known before the block's first prediction.
+    pub known_before: NaiveDate,
+    pub train_rows: usize,
+    /// Model version, or `None` when the rules decided.
+    pub model: Option<String>,
+    /// Why no model was used.
+    pub rules_reason: Option<String>,
+    pub predictions: usize,
+}
+
+/// The metrics of a backtest range (written as JSON beside the CSV).
+#[derive(Debug, Clone, Serialize)]
+pub struct BacktestReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub retrain: Retrain,
+    pub predictions: usize,
+    /// Predictions the model made (the rest were the rules').
+    pub model_scored: usize,
+    /// The model's calibrated probabilities, on the days it scored.
+    pub model: Option<Scores>,
+    /// The rules baseline on every predicted day.
+    pub rules: Scores,
+    /// Dollars: losses avoided minus gains forgone by the cuts actually recommended
+    /// (the larger of model and rules), against the rules' cuts alone.
+    pub issued_ev_lift: f64,
+    pub rules_ev_lift: f64,
+    pub hit_rate: HitRate,
+    pub blocks: Vec<BlockReport>,
+    pub seconds: f64,
+}
+
+pub struct BacktestOutcome {
+    /// The predictions CSV (metrics beside it as `.json` and `.txt`).
+    pub csv: PathBuf,
+}
+
+pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
+    let started = std::time::Instant::now();
+    let (_, data) = args.model.load()?;
+    let m = &data.m;
+    let opts = args.model.fit_options();
+    let cfg = ScoringConfig::default();
+
+    // Predictions are for a trader's next trading day: the rows whose outcome lies in range.
+    let mut targets: Vec<(NaiveDate, usize)> = (0..m.len())
+        .filter_map(|i| m.next_date[i].map(|t| (t, i)))
+        .collect();
+    targets.sort();
+    let (Some(&first), Some(&last)) = (targets.first(), targets.last()) else {
+        bail!("the lake has no trader-day with a known next-day outcome to backtest");
+    };
+    let from = match (args.from, args.last_days) {
+        (Some(d), _) => d,
+        (None, Some(n)) => {
+            let mut days: Vec<NaiveDate> = targets.iter().map(|t| t.0).collect();
+            days.dedup();
+            days[days.len().saturating_sub(n.max(1))]
+        }
+        (None, None) => first.0,
+    };
+    let to = args.to.unwrap_or(last.0);
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    targets.retain(|(t, _)| from <= *t && *t <= to);
+    if targets.is_empty() {
+        bail!(
+            "no trader-day with a known outcome between {from} and {to} (the lake's outcomes run \
+             from {} to {})",
+            first.0,
+            last.0
+        );
+    }
+    let mut blocks: BTreeMap<(i32, u32), Vec<usize>> = BTreeMap::new();
+    for &(t, i) in &targets {
+        let key = match args.retrain {
+            Retrain::Weekly => (t.iso_week().year(), t.iso_week().week()),
+            Retrain::Monthly => (t.year(), t.month()),
+            Retrain::Never => (0, 0),
+        };
+        blocks.entry(key).or_default().push(i);
+    }
+    let trading_days = trading_days_so_far(&data);
+    let labelled = data.labelled();
+    println!(
+        "backtest {from} .. {to}: {} trader-days in {} block(s), retrain {:?}, embargo {} days",
+        targets.len(),
+        blocks.len(),
+        args.retrain,
+        opts.embargo
+    );
+
+    let mut rows = Vec::with_capacity(targets.len());
+    let mut reports = Vec::new();
+    let n_blocks = blocks.len();
+    for (b, block) in blocks.values().enumerate() {
+        // Everything known on the evening of the block's earliest as-of day.
+        let known_before = block
+            .iter()
+            .map(|&i| m.rows[i].date)
+            .min()
+            .context("empty block")?;
+        let train_rows: Vec<usize> = labelled
+            .iter()
+            .copied()
+            .filter(|&i| m.next_date[i].is_some_and(|d| d <= known_before))
+            .collect();
+        let fitted = pipeline::fit(&data, &train_rows, &opts)
+            .and_then(|f| Scorer::new(f.artifact).map_err(anyhow::Error::from));
+        let (scorer, reason) = match fitted {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
+        let block_from = block.iter().filter_map(|&i| m.next_date[i]).min();
+        let block_to = block.iter().filter_map(|&i| m.next_date[i]).max();
+        for &i in block {
+            rows.push(predict(&data, i, scorer.as_ref(), trading_days[i], &cfg)?);
+        }
+        let report = BlockReport {
+            from: block_from.unwrap_or(from),
+            to: block_to.unwrap_or(to),
+            known_before,
+            train_rows: train_rows.len(),
+            model: scorer.as_ref().map(|s| s.artifact().version.clone()),
+            rules_reason: reason,
+            predictions: block.len(),
+        };
+        println!(
+            "  [{}/{}] {} .. {}: {}",
+            b + 1,
+            n_blocks,
+            report.from,
+            report.to,
+            match (&report.model, &report.rules_reason) {
+                (Some(v), _) => format!(
+                    "model {v} trained on {} trader-days, {} predictions",
+                    report.train_rows, report.predictions
+                ),
+                (None, r) => format!(
+                    "rules only ({}), {} predictions",
+                    r.as_deref().unwrap_or("no model"),
+                    report.predictions
+                ),
+            }
+        );
+        reports.push(report);
+    }
+    rows.sort_by(|a, b| (a.date, &a.account_id).cmp(&(b.date, &b.account_id)));
+    let report = summarize(&data, &targets, &rows, args, from, to, reports, started);
+
+    let csv = args.out.clone().unwrap_or_else(|| {
+        args.model.data.join("backtests").join(format!(
+            "backtest_{from}_{to}_{}.csv",
+            format!("{:?}", args.retrain).to_lowercase()
+        ))
+    });
+    if let Some(dir) = csv.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    write_atomic(&csv, backtest::to_csv(&rows).as_bytes())?;
+    let json = serde_json::to_string_pretty(&report).context("serialising the report")?;
+    write_atomic(&csv.with_extension("json"), json.as_bytes())?;
+    let text = report_text(&report);
+    write_atomic(&csv.with_extension("txt"), text.as_bytes())?;
+    print!("{text}");
+    println!("predictions: {}", csv.display());
+    Ok(BacktestOutcome { csv })
+}
+
+/// One trader-day's out-of-sample prediction, decided as the morning run decides.
+fn predict(
+    data: &TrainData,
+    i: usize,
+    scorer: Option<&Scorer>,
+    trading_days: usize,
+    cfg: &ScoringConfig,
+) -> Result<BacktestRow> {
+    let m = &data.m;
+    let key = &m.rows[i];
+    let model = match scorer {
+        Some(s) if trading_days >= cfg.rules.min_history_days => Some((
+            s.probability(m.row(i))
+                .with_context(|| format!("scoring {} on {}", key.account_id, key.date))?,
+            s.artifact().threshold.value,
+        )),
+        _ => None,
+    };
+    let (tier, rec) = score::decide(
+        model,
+        data.rules_cut[i],
+        cfg.loss_limit(&key.account_id),
+        cfg,
+    );
+    Ok(BacktestRow {
+        account_id: key.account_id.clone(),
+        date: m.next_date[i].context("a backtest row without a next day")?,
+        probability: model.map(|(p, _)| p),
+        tier,
+        cut_pct: rec.cut * 100.0,
+        system: if model.is_some() { "model" } else { "rules" }.into(),
+        outcome_total: m.next_total[i],
+    })
+}
+
+/// For each feature-matrix row, how many trading days its account has up to and including it.
+fn trading_days_so_far(data: &TrainData) -> Vec<usize> {
+    let m = &data.m;
+    let mut order: Vec<usize> = (0..m.len()).collect();
+    order.sort_by_key(|&i| m.rows[i].date);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut out = vec![0; m.len()];
+    for i in order {
+        let n = seen.entry(m.rows[i].account_id.as_str()).or_default();
+        *n += 1;
+        out[i] = *n;
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summarize(
+    data: &TrainData,
+    targets: &[(NaiveDate, usize)],
+    rows: &[BacktestRow],
+    args: &BacktestArgs,
+    from: NaiveDate,
+    to: NaiveDate,
+    blocks: Vec<BlockReport>,
+    started: std::time::Instant,
+) -> BacktestReport {
+    let m = &data.m;
+    let y: Vec<u8> = rows
+        .iter()
+        .map(|r| u8::from(r.lost() == Some(true)))
+        .collect();
+    let next: Vec<Option<f64>> = rows.iter().map(|r| r.outcome_total).collect();
+    let scored: Vec<usize> = (0..rows.len())
+        .filter(|&k| rows[k].probability.is_some())
+        .collect();
+    let model = (!scored.is_empty()).then(|| {
+        let p: Vec<f64> = scored
+            .iter()
+            .map(|&k| rows[k].probability.unwrap_or(f64::NAN))
+            .collect();
+        let cuts: Vec<f64> = scored.iter().map(|&k| rows[k].cut_pct / 100.0).collect();
+        let y: Vec<u8> = scored.iter().map(|&k| y[k]).collect();
+        let next: Vec<Option<f64>> = scored.iter().map(|&k| next[k]).collect();
+        scores(&p, &y, Some((&cuts, &next)))
+    });
+    // Rules cuts in the rows' order: look each row's matrix index up by (account, date).
+    let by_key: HashMap<(&str, NaiveDate), usize> = targets
+        .iter()
+        .map(|&(t, i)| ((m.rows[i].account_id.as_str(), t), i))
+        .collect();
+    let rules_cuts: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            by_key
+                .get(&(r.account_id.as_str(), r.date))
+                .map_or(0.0, |&i| data.rules_cut[i])
+        })
+        .collect();
+    let issued: Vec<f64> = rows.iter().map(|r| r.cut_pct / 100.0).collect();
+    BacktestReport {
+        from,
+        to,
+        retrain: args.retrain,
+        predictions: rows.len(),
+        model_scored: scored.len(),
+        model,
+        rules: rule_scores(&rules_cuts, &y, &next),
+        issued_ev_lift: metrics::ev_lift(&issued, &next),
+        rules_ev_lift: metrics::ev_lift(&rules_cuts, &next),
+        hit_rate: HitRate::of(rows),
+        blocks,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+fn report_text(r: &BacktestReport) -> String {
+    let f3 = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3}"));
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nbacktest {} .. {} (retrain {:?}): {} predictions, {} by the model, {} by the rules",
+        r.from,
+        r.to,
+        r.retrain,
+        r.predictions,
+        r.model_scored,
+        r.predictions - r.model_scored
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>6} {:>7} {:>7} {:>9} {:>7} {:>7}",
+        "", "rows", "ROC AUC", "PR AUC", "R@70%P", "Brier", "ECE"
+    );
+    let line = |name: &str, sc: &Scores| {
+        format!(
+            "  {:<22} {:>6} {:>7} {:>7} {:>9} {:>7} {:>7}\n",
+            name,
+            sc.rows,
+            f3(sc.roc_auc),
+            f3(sc.pr_auc),
+            f3(sc.recall_at_70_precision),
+            f3(sc.brier),
+            f3(sc.ece)
+        )
+    };
+    if let Some(m) = &r.model {
+        s.push_str(&line("model (out of sample)", m));
+    }
+    s.push_str(&line("rules baseline", &r.rules));
+    let h = &r.hit_rate;
+    let _ = writeln!(
+        s,
+        "  limits cut on {} of {} days; {} of those closed negative (precision {}), {} of {} \
+         losing days were cut (recall {})",
+        h.flagged,
+        h.predictions,
+        h.flagged_and_lost,
+        f3(h.precision()),
+        h.flagged_and_lost,
+        h.losing_days,
+        f3(h.recall())
+    );
+    let _ = writeln!(
+        s,
+        "  EV lift of the cuts issued: {} (rules alone: {}); took {:.1} s",
+        dars_shared::rules::dollars(r.issued_ev_lift),
+        dars_shared::rules::dollars(r.rules_ev_lift),
+        r.seconds
+    );
+    s
+}

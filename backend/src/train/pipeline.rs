@@ -1,0 +1,410 @@
+//! The model pipeline shared by `dars train` and `dars backtest`: purged walk-forward CV of
+//! LightGBM beside the logistic baseline and the rules, calibration and threshold on the
+//! out-of-fold predictions, a final fit, and the self-describing artifact. A backtest runs it
+//! on the rows known before each retrain date, so its predictions come from exactly the
+//! procedure that produces the published model.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use dars_shared::DailyRow;
+use dars_shared::artifact::{
+    ARTIFACT_FORMAT, FeatureImportance, FeatureSpec, FoldReport, MetricsReport, ModelArtifact,
+    Scores, ThresholdChoice, TrainingInfo,
+};
+use dars_shared::calibration::Calibration;
+use dars_shared::features::{self, FeatureMatrix};
+use dars_shared::metrics::{self, CostMatrix};
+use dars_shared::rules::{self, RulesConfig, Tier, TierConfig};
+use sha2::{Digest, Sha256};
+
+use super::folds::{Fold, walk_forward};
+use super::gbm::{self, GbmParams, Xy};
+use super::logistic::Logistic;
+
+/// Everything computed once from the daily table, whatever subset of it a fit uses.
+pub struct TrainData {
+    pub m: FeatureMatrix,
+    /// The rules' cut for each feature-matrix row, from that account's history up to the row.
+    pub rules_cut: Vec<f64>,
+    /// Simulator oracle probabilities by (account, label date), when known.
+    pub oracle: Option<HashMap<(String, NaiveDate), f64>>,
+}
+
+impl TrainData {
+    pub fn new(
+        daily: &[DailyRow],
+        m: FeatureMatrix,
+        oracle: Option<HashMap<(String, NaiveDate), f64>>,
+    ) -> TrainData {
+        let rules_cut = rules_cuts(daily, &m, &RulesConfig::default());
+        TrainData {
+            m,
+            rules_cut,
+            oracle,
+        }
+    }
+
+    /// Feature-matrix rows with a label, in matrix order.
+    pub fn labelled(&self) -> Vec<usize> {
+        (0..self.m.len())
+            .filter(|&i| self.m.labels[i].is_some())
+            .collect()
+    }
+}
+
+/// How to validate and fit.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    pub folds: usize,
+    pub embargo: usize,
+    pub min_train_days: usize,
+    pub cost: Option<CostMatrix>,
+    pub params: GbmParams,
+}
+
+/// A validated, fitted model and the folds it was validated on.
+pub struct Fitted {
+    pub artifact: ModelArtifact,
+    pub folds: Vec<Fold>,
+}
+
+/// Out-of-fold predictions for the labelled rows that fell into a test block.
+#[derive(Default)]
+struct Oof {
+    rows: Vec<usize>,
+    fold: Vec<usize>,
+    p_raw: Vec<f64>,
+    p_logistic: Vec<f64>,
+    rules_cut: Vec<f64>,
+    oracle: Vec<Option<f64>>,
+}
+
+/// Validates and fits on `rows` (labelled feature-matrix rows); the artifact is complete
+/// except that nobody has published it.
+pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted> {
+    let m = &data.m;
+    let width = m.width();
+    let names: Vec<String> = m.names.iter().map(|s| s.to_string()).collect();
+    let mut dates: Vec<NaiveDate> = rows.iter().map(|&i| m.rows[i].date).collect();
+    dates.sort();
+    dates.dedup();
+    let folds = walk_forward(&dates, opts.folds, opts.embargo, opts.min_train_days)?;
+    let params = &opts.params;
+    let mut oof = Oof::default();
+    let mut fold_trees = Vec::new();
+    let mut fold_train_rows = Vec::new();
+    for fold in &folds {
+        let train_rows: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&i| fold.trains_on(m.rows[i].date, m.next_date[i]))
+            .collect();
+        let test_rows: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&i| fold.tests_on(m.rows[i].date))
+            .collect();
+        let booster = fit_with_inner_validation(m, &train_rows, &names, params)?;
+        let trees = u32::try_from(booster.num_iterations()).unwrap_or(0);
+        let (x_test, _) = gather(m, &test_rows);
+        let p = gbm::predict(&booster, &x_test, width)?;
+        let (x_train, y_train) = gather(m, &train_rows);
+        let logit = Logistic::fit(&x_train, &y_train, width)?;
+        let p_log = logit.predict(&x_test, width)?;
+        for (k, &i) in test_rows.iter().enumerate() {
+            oof.rows.push(i);
+            oof.fold.push(fold.index);
+            oof.p_raw.push(p[k]);
+            oof.p_logistic.push(p_log[k]);
+            oof.rules_cut.push(data.rules_cut[i]);
+            oof.oracle.push(data.oracle.as_ref().and_then(|o| {
+                m.next_date[i].and_then(|d| o.get(&(m.rows[i].account_id.clone(), d)).copied())
+            }));
+        }
+        fold_trees.push(trees);
+        fold_train_rows.push(train_rows.len());
+    }
+    if oof.rows.is_empty() {
+        bail!("the folds produced no out-of-fold predictions");
+    }
+
+    // Calibration and threshold from out-of-fold predictions only.
+    let y_oof: Vec<u8> = oof.rows.iter().map(|&i| m.labels[i].unwrap_or(0)).collect();
+    let next_oof: Vec<Option<f64>> = oof.rows.iter().map(|&i| m.next_total[i]).collect();
+    let calibration = Calibration::fit(&oof.p_raw, &y_oof);
+    let p_cal: Vec<f64> = oof.p_raw.iter().map(|&p| calibration.apply(p)).collect();
+    let (chosen, method) = match &opts.cost {
+        Some(c) => (metrics::threshold_min_cost(&p_cal, &y_oof, c), "min_cost"),
+        None => (metrics::threshold_max_f1(&p_cal, &y_oof), "max_f1"),
+    };
+    let chosen = chosen.context("no threshold could be chosen (no out-of-fold positives?)")?;
+    let threshold = ThresholdChoice {
+        value: chosen.threshold,
+        method: method.into(),
+        precision: chosen.precision().unwrap_or(0.0),
+        recall: chosen.recall().unwrap_or(0.0),
+        f1: chosen.f1().unwrap_or(0.0),
+    };
+    let tiers = TierConfig::default();
+    let model_cuts: Vec<f64> = p_cal
+        .iter()
+        .map(|&p| Tier::of(p, threshold.value, &tiers).cut(&tiers))
+        .collect();
+
+    let subset = |fold: Option<usize>| -> Vec<usize> {
+        (0..oof.rows.len())
+            .filter(|&k| fold.is_none_or(|f| oof.fold[k] == f))
+            .collect()
+    };
+    let pick = |v: &[f64], ks: &[usize]| -> Vec<f64> { ks.iter().map(|&k| v[k]).collect() };
+    let pick_y = |ks: &[usize]| -> Vec<u8> { ks.iter().map(|&k| y_oof[k]).collect() };
+    let pick_next =
+        |ks: &[usize]| -> Vec<Option<f64>> { ks.iter().map(|&k| next_oof[k]).collect() };
+    let oracle_auc = |ks: &[usize]| -> Option<f64> {
+        let with: Vec<usize> = ks
+            .iter()
+            .copied()
+            .filter(|&k| oof.oracle[k].is_some())
+            .collect();
+        (with.len() * 2 >= ks.len()).then(|| {
+            let p: Vec<f64> = with
+                .iter()
+                .map(|&k| oof.oracle[k].unwrap_or(f64::NAN))
+                .collect();
+            metrics::roc_auc(&p, &pick_y(&with))
+        })?
+    };
+    let mut fold_reports = Vec::new();
+    for (fi, fold) in folds.iter().enumerate() {
+        let ks = subset(Some(fold.index));
+        let (y, next) = (pick_y(&ks), pick_next(&ks));
+        fold_reports.push(FoldReport {
+            fold: fold.index as u32,
+            train_from: fold.train_from.to_string(),
+            train_to: fold.train_to.to_string(),
+            test_from: fold.test_from.to_string(),
+            test_to: fold.test_to.to_string(),
+            train_rows: fold_train_rows[fi] as u64,
+            model: scores(
+                &pick(&p_cal, &ks),
+                &y,
+                Some((&pick(&model_cuts, &ks), &next)),
+            ),
+            logistic: scores(&pick(&oof.p_logistic, &ks), &y, None),
+            rules: rule_scores(&pick(&oof.rules_cut, &ks), &y, &next),
+            oracle_auc: oracle_auc(&ks),
+            num_trees: fold_trees[fi],
+        });
+    }
+    let all = subset(None);
+    let report = MetricsReport {
+        folds: fold_reports,
+        uncalibrated: scores(&oof.p_raw, &y_oof, None),
+        calibrated: scores(&p_cal, &y_oof, Some((&model_cuts, &next_oof))),
+        logistic: scores(&oof.p_logistic, &y_oof, None),
+        rules: rule_scores(&oof.rules_cut, &y_oof, &next_oof),
+        oracle_auc: oracle_auc(&all),
+    };
+
+    // Final model on every row, with the median fold's number of trees.
+    let mut trees = fold_trees.clone();
+    trees.sort_unstable();
+    let num_trees = trees[trees.len() / 2].max(1);
+    let (x_all, y_all) = gather(m, rows);
+    let final_model = gbm::fit(
+        &Xy {
+            x: &x_all,
+            y: &y_all,
+            width,
+        },
+        None,
+        &names,
+        params,
+        Some(num_trees),
+    )?;
+    let model_text = final_model
+        .save_string()
+        .context("saving the LightGBM model")?;
+    let sample: Vec<usize> = rows.iter().copied().rev().take(5000).collect();
+    let (x_sample, _) = gather(m, &sample);
+    let importance = gbm::mean_abs_shap(&final_model, &x_sample, width)?;
+    let mut feature_importance: Vec<FeatureImportance> = names
+        .iter()
+        .zip(&importance)
+        .map(|(n, &v)| FeatureImportance {
+            name: n.clone(),
+            mean_abs_shap: v,
+        })
+        .collect();
+    feature_importance.sort_by(|a, b| b.mean_abs_shap.total_cmp(&a.mean_abs_shap));
+
+    let created = chrono::Utc::now();
+    let data_hash = hash_matrix(m, rows);
+    let version = format!("{}-{}", created.format("%Y%m%d-%H%M%S"), &data_hash[..8]);
+    let first = dates.first().map(ToString::to_string).unwrap_or_default();
+    let last = dates.last().map(ToString::to_string).unwrap_or_default();
+    let positives = y_all.iter().filter(|&&v| v > 0.5).count();
+    let mut accounts: Vec<&str> = rows
+        .iter()
+        .map(|&i| m.rows[i].account_id.as_str())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let artifact = ModelArtifact {
+        format: ARTIFACT_FORMAT,
+        version,
+        created_at: created.to_rfc3339(),
+        code_version: dars_shared::VERSION.into(),
+        learner: "lightgbm".into(),
+        lightgbm_model: model_text,
+        features: features::FEATURES
+            .iter()
+            .map(|d| FeatureSpec {
+                name: d.name.into(),
+                label: d.label.into(),
+                description: d.description.into(),
+                unit: format!("{:?}", d.unit).to_lowercase(),
+            })
+            .collect(),
+        calibration,
+        threshold,
+        training: TrainingInfo {
+            from: first,
+            to: last,
+            rows: rows.len() as u64,
+            accounts: accounts.len() as u64,
+            positive_rate: positives as f64 / rows.len().max(1) as f64,
+            data_hash,
+            embargo_days: opts.embargo as u32,
+            num_trees,
+            params: params.to_json(num_trees, false),
+        },
+        metrics: report,
+        reliability: metrics::reliability(&p_cal, &y_oof, 10),
+        feature_importance,
+    };
+    Ok(Fitted { artifact, folds })
+}
+
+/// Trains a fold's model, early-stopping on the last sixth of its training dates (rows whose
+/// label lands in that slice are purged from the inner training set).
+fn fit_with_inner_validation(
+    m: &FeatureMatrix,
+    train_rows: &[usize],
+    names: &[String],
+    params: &GbmParams,
+) -> Result<lightgbm3::Booster> {
+    let mut dates: Vec<NaiveDate> = train_rows.iter().map(|&i| m.rows[i].date).collect();
+    dates.sort();
+    dates.dedup();
+    let split = dates[dates.len() * 5 / 6];
+    let inner: Vec<usize> = train_rows
+        .iter()
+        .copied()
+        .filter(|&i| m.rows[i].date < split && m.next_date[i].is_some_and(|d| d < split))
+        .collect();
+    let valid: Vec<usize> = train_rows
+        .iter()
+        .copied()
+        .filter(|&i| m.rows[i].date >= split)
+        .collect();
+    let (xi, yi) = gather(m, &inner);
+    let (xv, yv) = gather(m, &valid);
+    let width = m.width();
+    gbm::fit(
+        &Xy {
+            x: &xi,
+            y: &yi,
+            width,
+        },
+        Some(&Xy {
+            x: &xv,
+            y: &yv,
+            width,
+        }),
+        names,
+        params,
+        None,
+    )
+}
+
+/// Row-major features and labels of `rows`.
+pub fn gather(m: &FeatureMatrix, rows: &[usize]) -> (Vec<f64>, Vec<f32>) {
+    let mut x = Vec::with_capacity(rows.len() * m.width());
+    let mut y = Vec::with_capacity(rows.len());
+    for &i in rows {
+        x.extend_from_slice(m.row(i));
+        y.push(f32::from(m.labels[i].unwrap_or(0)));
+    }
+    (x, y)
+}
+
+/// The report's metrics of probabilities `p` against labels `y`; with cuts and next-day totals,
+/// also the expected-value lift.
+pub fn scores(p: &[f64], y: &[u8], cuts: Option<(&[f64], &[Option<f64>])>) -> Scores {
+    Scores {
+        rows: y.len() as u64,
+        positives: y.iter().filter(|&&v| v == 1).count() as u64,
+        roc_auc: metrics::roc_auc(p, y),
+        pr_auc: metrics::pr_auc(p, y),
+        recall_at_70_precision: metrics::recall_at_precision(p, y, 0.7),
+        brier: metrics::brier(p, y),
+        ece: metrics::expected_calibration_error(p, y, 10),
+        ev_lift: cuts.map(|(c, n)| metrics::ev_lift(c, n)),
+    }
+}
+
+/// The rules give cuts, not probabilities: rank metrics use the cut as the score.
+pub fn rule_scores(cuts: &[f64], y: &[u8], next: &[Option<f64>]) -> Scores {
+    Scores {
+        brier: None,
+        ece: None,
+        ..scores(cuts, y, Some((cuts, next)))
+    }
+}
+
+/// The rules' cut for every feature-matrix row, one pass per account over its daily totals.
+fn rules_cuts(daily: &[DailyRow], m: &FeatureMatrix, cfg: &RulesConfig) -> Vec<f64> {
+    let mut by_account: HashMap<&str, Vec<(NaiveDate, f64)>> = HashMap::new();
+    for r in daily {
+        by_account
+            .entry(r.account_id.as_str())
+            .or_default()
+            .push((r.date, r.total_delta));
+    }
+    let mut cut_on: HashMap<(&str, NaiveDate), f64> = HashMap::new();
+    for (account, hist) in &mut by_account {
+        hist.sort_by_key(|x| x.0);
+        let totals: Vec<f64> = hist.iter().map(|x| x.1).collect();
+        for (d, (date, _)) in rules::evaluate_history(&totals, cfg)
+            .iter()
+            .zip(hist.iter())
+        {
+            cut_on.insert((account, *date), d.cut);
+        }
+    }
+    m.rows
+        .iter()
+        .map(|k| {
+            cut_on
+                .get(&(k.account_id.as_str(), k.date))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect()
+}
+
+fn hash_matrix(m: &FeatureMatrix, rows: &[usize]) -> String {
+    let mut h = Sha256::new();
+    for &i in rows {
+        h.update(m.rows[i].account_id.as_bytes());
+        h.update(m.rows[i].date.to_string().as_bytes());
+        for v in m.row(i) {
+            h.update(v.to_bits().to_le_bytes());
+        }
+        h.update([m.labels[i].unwrap_or(2)]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
