@@ -5,6 +5,7 @@
 pub mod components;
 pub mod pages;
 pub mod state;
+pub mod summary;
 
 use std::sync::Arc;
 

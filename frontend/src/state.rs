@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use dars_shared::features::FeatureContext;
+use dars_shared::backtest::{self, BacktestRow};
+use dars_shared::features::{FeatureContext, FeatureMatrix};
 use dars_shared::ingest::{AnyBatch, Detection, IngestReport};
 use dars_shared::score::{Scorer, ScoringConfig, TraderRisk};
 use dars_shared::{Closes, DailyRow, FillSet, daily};
@@ -21,15 +22,19 @@ pub struct FileOutcome {
     pub report: Option<IngestReport>,
     /// Why the whole file was refused (unknown format, strict failure, not CSV).
     pub error: Option<String>,
+    /// What a file that is not a fills/totals export turned out to be ("Backtest: …").
+    pub note: Option<String>,
 }
 
 /// Everything computed from the files in the tab.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
     pub daily: Vec<DailyRow>,
     pub from_fills: usize,
     pub discrepancies: usize,
     pub risks: Vec<TraderRisk>,
+    /// Every trader's feature rows: the history views read the columns the model was fed.
+    pub matrix: FeatureMatrix,
     /// Each account's (date, total) in date order, for charts.
     pub history: BTreeMap<String, Vec<(NaiveDate, f64)>>,
 }
@@ -51,7 +56,9 @@ pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfi
     }
     fills.sort_by_time();
     let combined = daily::combine(&fills, closes.as_ref(), &totals);
-    let risks = dars_shared::score::score(scorer, &combined.rows, &FeatureContext::default(), cfg);
+    let ctx = FeatureContext::default();
+    let risks = dars_shared::score::score(scorer, &combined.rows, &ctx, cfg);
+    let matrix = dars_shared::features::build(&combined.rows, &ctx);
     let mut history: BTreeMap<String, Vec<(NaiveDate, f64)>> = BTreeMap::new();
     for r in &combined.rows {
         if dars_shared::features::is_trading_day(r) {
@@ -66,7 +73,54 @@ pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfi
         discrepancies: combined.discrepancies.len(),
         daily: combined.rows,
         risks,
+        matrix,
         history,
+    }
+}
+
+/// Whether `bytes` start with a backtest file's header (`dars backtest`'s output), which the
+/// ingest detector does not know: it is predictions, not trading data.
+pub fn is_backtest_file(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let Ok(line) = std::str::from_utf8(&bytes[..end]) else {
+        return false;
+    };
+    backtest::is_backtest_header(line.trim_end_matches('\r').split(','))
+}
+
+/// A backtest file read into rows, or the refusal naming line and column, as the file list
+/// shows it.
+pub fn read_backtest(name: &str, bytes: &[u8]) -> (FileOutcome, Option<Vec<BacktestRow>>) {
+    let mut file = FileOutcome {
+        name: name.to_owned(),
+        bytes: bytes.len(),
+        detection: None,
+        report: None,
+        error: None,
+        note: None,
+    };
+    match backtest::parse(name, bytes) {
+        Ok(rows) => {
+            let accounts: std::collections::BTreeSet<&str> =
+                rows.iter().map(|r| r.account_id.as_str()).collect();
+            let span = match (rows.iter().map(|r| r.date).min(), rows.iter().map(|r| r.date).max()) {
+                (Some(a), Some(b)) => format!(", {a} .. {b}"),
+                _ => String::new(),
+            };
+            file.note = Some(format!(
+                "Backtest (past predictions): {} row{} for {} trader{}{span}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                accounts.len(),
+                if accounts.len() == 1 { "" } else { "s" },
+            ));
+            (file, Some(rows))
+        }
+        Err(e) => {
+            file.error = Some(e.to_string());
+            (file, None)
+        }
     }
 }
 
@@ -163,6 +217,8 @@ pub struct Workspace {
     pub model: RwSignal<ModelState>,
     /// "Parsing fills.csv: 120,000 rows (45%)" while work is under way.
     pub progress: RwSignal<Option<String>>,
+    /// Past predictions from backtest files, every trader's; empty until one is loaded.
+    pub backtest: RwSignal<Arc<Vec<BacktestRow>>>,
 }
 
 impl Workspace {
@@ -173,6 +229,7 @@ impl Workspace {
             analysis: RwSignal::new(None),
             model: RwSignal::new(ModelState::Loading),
             progress: RwSignal::new(None),
+            backtest: RwSignal::new(Arc::new(Vec::new())),
         }
     }
 
@@ -227,6 +284,38 @@ mod tests {
         assert_eq!(by_name[0].account_id, "NET001");
         assert_eq!(sorted(&a.risks, SortKey::Account, "002").len(), 1);
         assert_eq!(sorted(&a.risks, SortKey::Probability, "net").len(), 2);
+    }
+
+    #[test]
+    fn backtest_files_are_recognised_by_header_and_errors_name_line_and_column() {
+        let good = "account_id,date,probability,tier,cut_pct,system,outcome_total\r\n\
+                    NET001,2025-03-04,0.61,high,40,model,-120.5\r\n\
+                    NET002,2025-03-04,,low,0,rules,80\r\n";
+        assert!(is_backtest_file(good.as_bytes()));
+        assert!(is_backtest_file(format!("\u{feff}{good}").as_bytes()));
+        assert!(!is_backtest_file(FILLS.as_bytes()));
+        assert!(!is_backtest_file(b""));
+        let (file, rows) = read_backtest("bt.csv", good.as_bytes());
+        assert_eq!(rows.map(|r| r.len()), Some(2));
+        assert_eq!(
+            file.note.as_deref(),
+            Some("Backtest (past predictions): 2 rows for 2 traders, 2025-03-04 .. 2025-03-04")
+        );
+        let bad = "account_id,date,probability,tier,cut_pct,system,outcome_total\n\
+                   NET001,2025-03-04,0.61,high,40,model,-120.5\n\
+                   NET001,2025-03-05,0.5,extreme,40,model,1\n";
+        let (file, rows) = read_backtest("bt.csv", bad.as_bytes());
+        assert!(rows.is_none());
+        let err = file.error.unwrap_or_default();
+        assert!(err.starts_with("bt.csv line 3, column tier:"), "{err}");
+    }
+
+    #[test]
+    fn analysis_keeps_the_feature_matrix_for_the_history_views() {
+        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = analyse(&[batch], None, &ScoringConfig::default());
+        assert_eq!(a.matrix.len(), 2);
     }
 
     #[test]

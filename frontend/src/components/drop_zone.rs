@@ -8,14 +8,27 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::state::{FileOutcome, Workspace, human_bytes};
+use crate::state::{FileOutcome, Workspace, human_bytes, is_backtest_file, read_backtest};
 
 /// Rows parsed between yields to the browser, so the page stays responsive and the progress
 /// line moves on large files.
 const CHUNK_ROWS: u64 = 50_000;
 
-/// Parses one file in chunks, updating the progress line, and adds it to the workspace.
+/// Parses one file in chunks, updating the progress line, and adds it to the workspace. A
+/// backtest file (past predictions) is told apart by its header and kept beside the trading data.
 pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
+    if is_backtest_file(&bytes) {
+        let (file, rows) = read_backtest(&name, &bytes);
+        ws.files.update(|f| f.push(file));
+        if let Some(rows) = rows {
+            ws.backtest.update(|all| {
+                let mut merged = all.as_ref().clone();
+                merged.extend(rows);
+                *all = Arc::new(merged);
+            });
+        }
+        return;
+    }
     let opts = IngestOptions {
         max_rejections_listed: Some(200),
         ..IngestOptions::default()
@@ -29,6 +42,7 @@ pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
                 detection: Some(batch.detection().clone()),
                 report: Some(batch.report().clone()),
                 error: None,
+                note: None,
             },
             Some(batch),
         ),
@@ -39,6 +53,7 @@ pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
                 detection: None,
                 report: None,
                 error: Some(e),
+                note: None,
             },
             None,
         ),
@@ -144,7 +159,13 @@ pub fn DropZone() -> impl IntoView {
                 Err(e) => {
                     ws.progress.set(None);
                     set_error.set(Some(e));
+                    return;
                 }
+            }
+            // The demo's backtest is optional: without one the trader page explains how to make
+            // it, so a missing file is not an error here.
+            if let Ok(Some(bytes)) = fetch_optional("/demo/backtest.csv").await {
+                ingest_bytes(ws, "demo-backtest.csv".into(), bytes).await;
             }
         });
     };
@@ -152,6 +173,7 @@ pub fn DropZone() -> impl IntoView {
         ws.batches.set_value(Vec::new());
         ws.files.set(Vec::new());
         ws.analysis.set(None::<Arc<_>>);
+        ws.backtest.set(Arc::new(Vec::new()));
     };
 
     view! {
@@ -165,7 +187,7 @@ pub fn DropZone() -> impl IntoView {
             on:dragleave=move |_| set_dragging.set(false)
             on:drop=on_drop
         >
-            <p class="drop-title">"Drop fills or daily-totals CSV exports here"</p>
+            <p class="drop-title">"Drop fills or daily-totals CSV exports here (and a backtest, if you have one)"</p>
             <p class="muted">
                 "PropReports fills and totals, generic execution uploads and DARS's own formats. "
                 "Files are parsed and scored in this browser tab; nothing is sent to the server."
@@ -200,4 +222,21 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     res.binary()
         .await
         .map_err(|e| format!("could not read {url}: {e}"))
+}
+
+/// Like [`fetch_bytes`], but a 404 is `Ok(None)`: the file is optional.
+async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, String> {
+    let res = gloo::net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| format!("could not reach the server for {url}: {e}"))?;
+    match res.status() {
+        404 => Ok(None),
+        _ if !res.ok() => Err(format!("{url} answered {}", res.status())),
+        _ => res
+            .binary()
+            .await
+            .map(Some)
+            .map_err(|e| format!("could not read {url}: {e}")),
+    }
 }

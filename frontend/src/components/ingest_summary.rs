@@ -52,6 +52,15 @@ pub fn IngestSummary() -> impl IntoView {
 #[component]
 fn FileItem(file: FileOutcome) -> impl IntoView {
     let title = format!("{} ({})", file.name, human_bytes(file.bytes));
+    if let (None, Some(note)) = (&file.error, &file.note) {
+        return view! {
+            <li class="file">
+                <b>{title}</b>
+                <p class="muted">{note.clone()}</p>
+            </li>
+        }
+        .into_any();
+    }
     match (file.error, file.detection, file.report) {
         (Some(err), _, _) => view! {
             <li class="file error-file">

@@ -1,10 +1,71 @@
-//! Model page: which model the browser scores with, how it was validated, how well calibrated
-//! it is and which features matter — all read from the published artifact.
+//! Model page: which model the browser scores with and where it came from (version, lineage,
+//! the registry's promotion history), how it was validated, how well calibrated it is and which
+//! features matter — read from the published artifact and `models/history.jsonl`.
 
+use dars_shared::analytics::{PromotionEntry, parse_history};
 use dars_shared::artifact::Scores;
+use dars_shared::charts;
 use leptos::prelude::*;
 
+use crate::components::axis::{Axis, Key};
+use crate::components::svg::Svg;
 use crate::state::{ModelState, Workspace};
+
+/// Where the registry's append-only history of `current` moves is published.
+pub const HISTORY_URL: &str = "/models/history.jsonl";
+
+/// The promotion history, or why it is not shown. A registry without history (a model copied in
+/// by hand) is normal, so a 404 is a sentence, not an error.
+async fn load_history() -> Result<(Vec<PromotionEntry>, Vec<usize>), String> {
+    let res = gloo::net::http::Request::get(HISTORY_URL)
+        .send()
+        .await
+        .map_err(|e| format!("could not reach the server: {e}"))?;
+    if res.status() == 404 {
+        return Err("the registry has no promotion history".into());
+    }
+    if !res.ok() {
+        return Err(format!("the server answered {}", res.status()));
+    }
+    let text = res
+        .text()
+        .await
+        .map_err(|e| format!("could not read it: {e}"))?;
+    Ok(parse_history(&text))
+}
+
+#[component]
+fn PromotionHistory() -> impl IntoView {
+    let history = LocalResource::new(load_history);
+    view! {
+        <h3>"Promotion history"</h3>
+        {move || match history.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(Err(why)) => view! { <p class="muted">{format!("Not available: {why}.")}</p> }.into_any(),
+            Some(Ok((entries, bad))) => view! {
+                <table class="compact" data-testid="promotions">
+                    <thead><tr><th>"When (UTC)"</th><th>"Action"</th><th>"Version"</th><th>"Previous"</th><th>"By"</th><th>"Why"</th></tr></thead>
+                    <tbody>
+                        {entries.into_iter().map(|e| view! {
+                            <tr>
+                                <td>{e.at.get(..19).unwrap_or(&e.at).replace('T', " ")}</td>
+                                <td>{e.action}</td>
+                                <td class="mono">{e.version}</td>
+                                <td class="mono">{e.previous.unwrap_or_else(|| "—".into())}</td>
+                                <td>{e.who}</td>
+                                <td>{e.why}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {(!bad.is_empty()).then(|| view! {
+                    <p class="error">{format!("history.jsonl line(s) {bad:?} could not be read")}</p>
+                })}
+            }
+            .into_any(),
+        }}
+    }
+}
 
 fn f3(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.3}"))
@@ -35,11 +96,31 @@ pub fn ModelPage() -> impl IntoView {
                         <td class="num">{sc.ev_lift.map(dars_shared::rules::dollars).unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 };
+                let t = a.training.clone();
+                let lineage = [
+                    ("Version", a.version.clone()),
+                    ("Trained at", a.created_at.clone()),
+                    ("Code version", format!("dars {}", a.code_version)),
+                    ("Learner", a.learner.clone()),
+                    ("Training window", format!("{} .. {}", t.from, t.to)),
+                    ("Rows", format!("{} trader-days, {} accounts ({:.1}% losing next days)", t.rows, t.accounts, t.positive_rate * 100.0)),
+                    ("Data hash", t.data_hash.clone()),
+                    ("Embargo", format!("{} trading days between training and test blocks", t.embargo_days)),
+                    ("Trees", t.num_trees.to_string()),
+                    ("Calibration", a.calibration.method().to_string()),
+                ];
                 view! {
                     <section class="panel">
                         <p>"Published model version " <b>{a.version.clone()}</b> {format!(" · trained {} · {} on {} trader-days ({} .. {}), {} accounts", a.created_at, a.learner, a.training.rows, a.training.from, a.training.to, a.training.accounts)}</p>
                         <p class="muted">{format!("Threshold {:.3} ({}): precision {:.3}, recall {:.3}, F1 {:.3}. Calibration: {}. Embargo {} trading days, {} trees.", a.threshold.value, a.threshold.method, a.threshold.precision, a.threshold.recall, a.threshold.f1, a.calibration.method(), a.training.embargo_days, a.training.num_trees)}</p>
                         {m.oracle_auc.map(|o| view! { <p class="muted">{format!("Simulator oracle AUC (best achievable on the demo data): {o:.3}")}</p> })}
+                    </section>
+                    <section class="panel" data-testid="lineage">
+                        <h2>"Version and lineage"</h2>
+                        <dl class="lineage">
+                            {lineage.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd class:mono=k == "Data hash">{v}</dd> }).collect_view()}
+                        </dl>
+                        <PromotionHistory />
                     </section>
                     <section class="panel">
                         <h2>"Out-of-fold quality vs baselines"</h2>
@@ -63,8 +144,18 @@ pub fn ModelPage() -> impl IntoView {
                         </table>
                     </section>
                     <div class="grid2">
-                        <section class="panel">
+                        <section class="panel" data-testid="reliability">
                             <h2>"Calibration (reliability)"</h2>
+                            <p class="muted">"Out-of-fold days grouped by predicted probability: how often they really closed negative. On the dashed diagonal, a predicted 30% loses 30% of the time; larger dots hold more days."</p>
+                            <div class="legend">
+                                <Key class="dot-accent" text="observed share of losing days" />
+                                <Key class="line-dashed" text="perfect calibration" />
+                            </div>
+                            <div class="prob-chart square">
+                                <div class="y-axis" aria-hidden="true"><span>"100%"</span><span>"observed"</span><span>"0%"</span></div>
+                                <Svg svg=charts::reliability(&a.reliability, 320, 320) />
+                            </div>
+                            <Axis labels=vec!["0%".into(), "predicted".into(), "100%".into()] />
                             <table>
                                 <thead><tr><th>"Predicted"</th><th class="num">"Mean predicted"</th><th class="num">"Observed"</th><th class="num">"Days"</th></tr></thead>
                                 <tbody>

@@ -1,18 +1,25 @@
 //! A trader's risk page, addressed by account id (`/trader/NET001`) so it can be bookmarked:
-//! the probability with its confidence, the reasons in words, the SHAP waterfall, the equity
-//! curve and daily P&L, and what-if sliders for coaching.
+//! the probability with its confidence, the reasons in words, the SHAP waterfall, what-if
+//! sliders and hour toggles for coaching, SHAP over the trader's history, the equity curve and
+//! daily P&L, win-rate drift, behavioural flags, P&L by time of day, and past predictions
+//! against what happened.
 
 use std::sync::Arc;
 
+use dars_shared::analytics::Bucket;
 use dars_shared::charts;
 use dars_shared::features::{FeatureContext, WhatIf};
 use dars_shared::score::{self, Explanation, ScoringConfig, System, TraderRisk};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::coaching::ShapCoaching;
+use crate::components::habits::{BehaviourPanel, TimeOfDayPanel, WinRateDriftPanel};
+use crate::components::past_predictions::PastPredictions;
 use crate::components::svg::Svg;
 use crate::components::tier::TierBadge;
 use crate::state::{Analysis, Workspace, pct};
+use crate::summary;
 
 #[component]
 pub fn TraderPage() -> impl IntoView {
@@ -43,6 +50,9 @@ pub fn TraderPage() -> impl IntoView {
 
 #[component]
 fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
+    let ws = expect_context::<Workspace>();
+    let coaching = analysis.clone();
+    let account = risk.account_id.clone();
     let history: Vec<f64> = analysis
         .history
         .get(&risk.account_id)
@@ -103,12 +113,22 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         </div>
         {risk.explanation.clone().map(|e| view! { <Waterfall explanation=e /> })}
         <WhatIfPanel analysis=analysis.clone() risk=risk.clone() />
+        {move || {
+            let scorer = ws.model.with(|m| m.scorer());
+            scorer.map(|s| view! { <ShapCoaching analysis=coaching.clone() scorer=s account=account.clone() /> })
+        }}
         <section class="panel">
             <h2>"Equity curve and drawdowns"</h2>
             <Svg svg=charts::equity_curve(&history, 900, 220) />
             <h2>"Daily P&L"</h2>
             <Svg svg=charts::daily_bars(&history, 900, 160) />
         </section>
+        <div class="grid2">
+            <WinRateDriftPanel analysis=analysis.clone() account=risk.account_id.clone() />
+            <TimeOfDayPanel analysis=analysis.clone() account=risk.account_id.clone() />
+        </div>
+        <BehaviourPanel analysis=analysis.clone() account=risk.account_id.clone() />
+        <PastPredictions account=risk.account_id.clone() />
     }
 }
 
@@ -204,12 +224,13 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let (trades, set_trades) = signal(1.0f64);
     let (size, set_size) = signal(1.0f64);
+    let kept = RwSignal::new([true; 4]);
     let account = risk.account_id.clone();
     let result = move || {
         let change = WhatIf {
             trades_mult: trades.get(),
             size_mult: size.get(),
-            ..WhatIf::default()
+            buckets: summary::buckets(kept.get()),
         };
         let scorer = ws.model.with(|m| m.scorer());
         score::what_if(
@@ -247,6 +268,19 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                         on:input=move |ev| set_size.set(event_target_value(&ev).parse().unwrap_or(1.0)) />
                 </label>
             </div>
+            <fieldset class="hours">
+                <legend>"Hours traded on that session"</legend>
+                {Bucket::ALL.iter().enumerate().map(|(k, b)| view! {
+                    <label class="hour">
+                        <input type="checkbox" checked=true aria-label=format!("trade {}", b.label())
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                kept.update(|v| v[k] = on);
+                            } />
+                        {format!(" {} ", b.label())}<span class="muted">{b.hours()}</span>
+                    </label>
+                }).collect_view()}
+            </fieldset>
             <p class="what-if-result" data-testid="what-if">{result}</p>
         </section>
     }

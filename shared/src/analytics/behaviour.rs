@@ -74,11 +74,6 @@ impl BehaviourFlags {
             disposition: count(&self.disposition),
         }
     }
-
-    /// The lanes of the flag strip chart, top to bottom: revenge, overtrading, disposition.
-    pub fn lanes(&self) -> [&[Option<bool>]; 3] {
-        [&self.revenge, &self.overtrading, &self.disposition]
-    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,11 @@ pub fn signed_bars(daily_totals: &[f64], width: u32, height: u32) -> String {
             .margin(6)
             .build_cartesian_2d(0.0..n, lo..hi)
         {
+            // The zero line, so a chart of only losses still shows where zero is.
+            let _ = chart.draw_series([PathElement::new(
+                vec![(0.0, 0.0), (n, 0.0)],
+                palette::MUTED.stroke_width(1),
+            )]);
             let _ = chart.draw_series(daily_totals.iter().enumerate().map(|(i, &t)| {
                 let colour = if t >= 0.0 {
                     palette::GAIN

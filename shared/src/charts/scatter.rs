@@ -8,31 +8,31 @@ use super::{palette, range};
 use crate::analytics::Beeswarm;
 use crate::metrics::ReliabilityBin;
 
-/// One lane per feature of `swarm` (top lane first, `lane_height` pixels each, to line up with an
-/// HTML list of labels), x from `-swarm.extent()` to `+swarm.extent()` with a zero line; each dot
-/// coloured by its feature value's rank (blue low, red high, grey missing).
-pub fn beeswarm(swarm: &Beeswarm, width: u32, lane_height: u32) -> String {
-    let rows = swarm.lanes.len().max(1);
-    let height = lane_height * rows as u32;
+/// One lane of `swarm` (one feature; the page puts each lane in its own row beside its label, so
+/// the rows stay aligned at any width): x from `-swarm.extent()` to `+swarm.extent()` with a zero
+/// line, each dot coloured by its feature value's rank (blue low, red high, grey missing).
+pub fn beeswarm_lane(swarm: &Beeswarm, lane: usize, width: u32, height: u32) -> String {
     let x = swarm.extent() * 1.05;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         if let Ok(mut chart) = ChartBuilder::on(&root)
             .margin(0)
-            .build_cartesian_2d(-x..x, 0.0..rows as f64)
+            .build_cartesian_2d(-x..x, -0.5..0.5)
         {
-            let _ = chart.draw_series((0..rows).map(|k| {
-                let y = k as f64 + 0.5;
-                PathElement::new(vec![(-x, y), (x, y)], palette::QUIET.stroke_width(1))
-            }));
-            let _ = chart.draw_series([PathElement::new(
-                vec![(0.0, 0.0), (0.0, rows as f64)],
-                palette::MUTED.stroke_width(1),
-            )]);
-            let _ = chart.draw_series(swarm.points.iter().map(|p| {
-                let y = (rows - 1 - p.lane) as f64 + 0.5 + p.offset;
-                Circle::new((p.shap, y), 3, palette::shade(p.shade).mix(0.8).filled())
+            let _ = chart.draw_series([
+                PathElement::new(vec![(-x, 0.0), (x, 0.0)], palette::QUIET.stroke_width(1)),
+                PathElement::new(
+                    vec![(0.0, -0.5), (0.0, 0.5)],
+                    palette::MUTED.stroke_width(1),
+                ),
+            ]);
+            let _ = chart.draw_series(swarm.points.iter().filter(|p| p.lane == lane).map(|p| {
+                Circle::new(
+                    (p.shap, p.offset),
+                    3,
+                    palette::shade(p.shade).mix(0.8).filled(),
+                )
             }));
         }
         let _ = root.present();
@@ -164,7 +164,7 @@ mod tests {
     use crate::analytics::SwarmPoint;
 
     #[test]
-    fn beeswarm_draws_a_dot_per_point_coloured_by_rank() {
+    fn a_beeswarm_lane_draws_its_dots_coloured_by_rank() {
         let swarm = Beeswarm {
             lanes: vec![3, 7],
             points: vec![
@@ -188,12 +188,13 @@ mod tests {
                 },
             ],
         };
-        let svg = beeswarm(&swarm, 400, 24).to_lowercase();
-        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
-        // High values red, low blue, missing grey.
-        for c in ["#c62828", "#1f5fbf", "#969eaa"] {
-            assert!(svg.contains(c), "{c} in {svg}");
-        }
+        let svg = beeswarm_lane(&swarm, 1, 400, 24).to_lowercase();
+        assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
+        assert!(svg.contains("#1f5fbf") && svg.contains("#969eaa"), "{svg}");
+        let svg = beeswarm_lane(&swarm, 0, 400, 24).to_lowercase();
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
+        // High values red, low blue (above), missing grey.
+        assert!(svg.contains("#c62828"), "{svg}");
     }
 
     #[test]
