@@ -82,7 +82,10 @@ pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfi
 /// ingest detector does not know: it is predictions, not trading data.
 pub fn is_backtest_file(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
     let Ok(line) = std::str::from_utf8(&bytes[..end]) else {
         return false;
     };
@@ -104,7 +107,10 @@ pub fn read_backtest(name: &str, bytes: &[u8]) -> (FileOutcome, Option<Vec<Backt
         Ok(rows) => {
             let accounts: std::collections::BTreeSet<&str> =
                 rows.iter().map(|r| r.account_id.as_str()).collect();
-            let span = match (rows.iter().map(|r| r.date).min(), rows.iter().map(|r| r.date).max()) {
+            let span = match (
+                rows.iter().map(|r| r.date).min(),
+                rows.iter().map(|r| r.date).max(),
+            ) {
                 (Some(a), Some(b)) => format!(", {a} .. {b}"),
                 _ => String::new(),
             };

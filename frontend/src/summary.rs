@@ -2,7 +2,7 @@
 //! tested natively: what a risk manager should take from each picture without reading the axes.
 
 use dars_shared::analytics::{BucketPnl, FlagCounts, PredictionHistory, WinRateDrift};
-use dars_shared::features::{Buckets, format_value, Unit};
+use dars_shared::features::{Buckets, Unit, format_value};
 
 use crate::state::pct;
 
@@ -58,25 +58,35 @@ pub fn flag_rows(all: FlagCounts, recent: FlagCounts) -> [(&'static str, String,
 }
 
 /// Which hours made and lost the money: "Best: Open (+$5,100 over 120 days). Worst: Close
-/// (-$3,200)." — `None` when no day has per-hour P&L (totals files).
+/// (-$3,200)." Only a bucket that made money is called best and only one that lost is called
+/// worst. `None` when no day has per-hour P&L (totals files).
 pub fn time_of_day(buckets: &[BucketPnl]) -> Option<String> {
     let with_data: Vec<&BucketPnl> = buckets.iter().filter(|b| b.days > 0).collect();
-    let best = with_data.iter().max_by(|a, b| a.total.total_cmp(&b.total))?;
-    let worst = with_data.iter().min_by(|a, b| a.total.total_cmp(&b.total))?;
-    let days = with_data.iter().map(|b| b.days).max().unwrap_or(0);
-    let mut s = format!(
-        "Best: {} ({} over {days} days).",
-        best.bucket.label(),
-        dollars_signed(best.total)
-    );
-    if worst.total < 0.0 {
-        s.push_str(&format!(
-            " Worst: {} ({}).",
-            worst.bucket.label(),
-            dollars_signed(worst.total)
+    let days = with_data.iter().map(|b| b.days).max()?;
+    let best = with_data
+        .iter()
+        .filter(|b| b.total.round() > 0.0)
+        .max_by(|a, b| a.total.total_cmp(&b.total));
+    let worst = with_data
+        .iter()
+        .filter(|b| b.total.round() < 0.0)
+        .min_by(|a, b| a.total.total_cmp(&b.total));
+    let mut parts = vec![match best {
+        Some(b) => format!(
+            "Best: {} ({} over {days} days).",
+            b.bucket.label(),
+            dollars_signed(b.total)
+        ),
+        None => format!("No hour made money over {days} days."),
+    }];
+    if let Some(w) = worst {
+        parts.push(format!(
+            "Worst: {} ({}).",
+            w.bucket.label(),
+            dollars_signed(w.total)
         ));
     }
-    Some(s)
+    Some(parts.join(" "))
 }
 
 /// "+$1,240" or "—" for a bucket's average per day.
@@ -120,7 +130,9 @@ pub fn hit_rate(h: &PredictionHistory) -> Vec<String> {
         ));
     }
     if let Some(b) = h.brier() {
-        out.push(format!("Brier score {b:.3} (lower is better; 0.25 is a coin flip)."));
+        out.push(format!(
+            "Brier score {b:.3} (lower is better; 0.25 is a coin flip)."
+        ));
     }
     out
 }
@@ -182,6 +194,11 @@ mod tests {
         assert_eq!(bucket_mean(&buckets[2]), "-$27");
         assert_eq!(bucket_mean(&buckets[3]), "—");
         assert_eq!(time_of_day(&[b(Bucket::Open, 0.0, 0)]), None);
+        let losing = [b(Bucket::Open, -10.0, 3), b(Bucket::ExtendedHours, 0.0, 3)];
+        assert_eq!(
+            time_of_day(&losing).as_deref(),
+            Some("No hour made money over 3 days. Worst: Open (-$10).")
+        );
     }
 
     #[test]
@@ -201,7 +218,11 @@ mod tests {
                 "1 of 2 losing days had been flagged (50%); 1 missed.",
             ]
         );
-        assert!(lines[3].contains("50% before losing days vs 40%"), "{}", lines[3]);
+        assert!(
+            lines[3].contains("50% before losing days vs 40%"),
+            "{}",
+            lines[3]
+        );
         assert!(lines[4].starts_with("Brier score"));
         let empty = hit_rate(&PredictionHistory::default());
         assert_eq!(empty.len(), 1);

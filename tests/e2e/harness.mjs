@@ -1,7 +1,7 @@
 // Shared fixtures of the browser tests: the real `dars` binary serving the real Trunk build,
 // and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -26,6 +26,41 @@ export function prepareDemo({ traders = 6, days = 230 } = {}) {
   dars(dir, 'demo', '--no-serve', '--traders', String(traders), '--days', String(days),
     '--embargo', '20', '--min-train-days', '60', '--web-days', '120');
   return { dir, demoDir: path.join(dir, 'data/demo'), modelsDir: path.join(dir, 'models') };
+}
+
+/**
+ * Makes sure the demo directory offers `backtest.csv` to the page's "Load demo data" button. When
+ * `dars demo` wrote one, it is used as is; otherwise a deterministic stand-in in the same format
+ * (`dars_shared::backtest::HEADER`) is written for the demo's accounts, so the past-predictions
+ * view is exercised either way. Returns whether the stand-in was needed.
+ */
+export function ensureBacktest({ demoDir }, accounts = ['NET001', 'NET002', 'NET003', 'NET004', 'NET005', 'NET006']) {
+  const file = path.join(demoDir, 'backtest.csv');
+  if (existsSync(file)) return false;
+  const lines = ['account_id,date,probability,tier,cut_pct,system,outcome_total'];
+  let state = 42;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  for (const account of accounts) {
+    const day = new Date(Date.UTC(2025, 0, 6));
+    for (let n = 0; n < 60;) {
+      day.setUTCDate(day.getUTCDate() + 1);
+      if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue;
+      n += 1;
+      const p = 0.15 + 0.7 * next();
+      const lost = next() < p;
+      const rules = n <= 3;
+      const tier = p >= 0.55 ? 'high' : p >= 0.45 ? 'moderate' : 'low';
+      const cut = tier === 'high' ? 40 : tier === 'moderate' ? 20 : 0;
+      const outcome = n === 60 ? '' : ((lost ? -1 : 1) * Math.round(100 + 900 * next())).toFixed(2);
+      lines.push([account, day.toISOString().slice(0, 10), rules ? '' : p.toFixed(6), tier, cut.toFixed(2),
+        rules ? 'rules' : 'model', outcome].join(','));
+    }
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+  return true;
 }
 
 /** Starts `dars serve` on a free loopback port; resolves once it printed its URL. */

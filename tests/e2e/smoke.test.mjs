@@ -1,12 +1,15 @@
 // The web app in a real browser against `dars serve` with a model published by `dars demo`:
 // load the demo firm, see every trader scored, open a trader, read the waterfall, move a what-if
 // slider, check the model page, reload a deep link, and get line-numbered errors for a bad file.
+// The trader page's history views (win-rate drift, behavioural flags, time of day, past
+// predictions from the demo's backtest, the SHAP beeswarm and dependence scatter, the what-if
+// hour toggles) and the model page's reliability diagram and lineage are checked with data.
 // Throughout, no request may carry the user's data to the server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { prepareDemo, startServer, launchBrowser, shotDir } from './harness.mjs';
+import { prepareDemo, ensureBacktest, startServer, launchBrowser, shotDir } from './harness.mjs';
 
 let server;
 let browser;
@@ -16,6 +19,7 @@ const requests = [];
 
 before(async () => {
   demo = prepareDemo();
+  ensureBacktest(demo);
   server = await startServer(demo);
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -49,6 +53,7 @@ test('"Load demo data" parses and scores every trader in the browser', async () 
   const ingest = await page.locator('section.ingest').innerText();
   assert.match(ingest, /Detected PropReports fills export/);
   assert.match(ingest, /rows read, \d+ kept, 0 rejected/);
+  await page.getByText(/Backtest \(past predictions\): \d+ rows for \d+ traders/).waitFor();
   await page.screenshot({ path: path.join(shotDir, 'dashboard-demo.png'), fullPage: true });
 });
 
@@ -71,12 +76,87 @@ test('a trader page explains the prediction and what-if sliders re-score it', as
   await page.screenshot({ path: path.join(shotDir, 'trader.png'), fullPage: true });
 });
 
+/** The number of `selector` elements inside the element with data-testid `id`. */
+async function count(id, selector) {
+  return page.getByTestId(id).locator(selector).count();
+}
+
+test('the trader page shows win-rate drift, flags, time of day and past predictions', async () => {
+  const drift = page.getByTestId('win-rate-drift');
+  await drift.waitFor();
+  assert.match(await drift.innerText(), /5-day win rate \d+% vs 20-day \d+%/);
+  assert.ok((await count('win-rate-drift', 'svg polyline')) >= 2, 'two win-rate lines');
+
+  const flags = page.getByTestId('behaviour-flags');
+  assert.equal(await flags.locator('.strip-row svg').count(), 3);
+  assert.ok((await count('behaviour-flags', 'svg rect')) > 30, 'a cell per checked day');
+  const flagTable = await flags.locator('tbody tr').allInnerTexts();
+  assert.equal(flagTable.length, 3);
+  assert.ok(flagTable.every((r) => /\d+ of \d+ days/.test(r)), flagTable.join(' | '));
+
+  const hours = page.getByTestId('time-of-day');
+  assert.match(await hours.innerText(), /(Best: (Open|Midday|Close|Extended hours) \(\+\$|No hour made money)/);
+  assert.equal(await hours.locator('svg rect').count(), 4);
+  assert.equal(await hours.locator('tbody tr').count(), 4);
+
+  const past = page.getByTestId('past-predictions');
+  await past.locator('svg circle').first().waitFor();
+  assert.ok((await past.locator('svg circle').count()) >= 40, 'a dot per model-scored day');
+  assert.match(await page.getByTestId('hit-rate').innerText(), /\d+ predictions with a known outcome/);
+  assert.match(await page.getByTestId('hit-rate').innerText(), /Limit cut on \d+ days|never cut/);
+  await page.screenshot({ path: path.join(shotDir, 'trader-history.png'), fullPage: true });
+});
+
+test('SHAP coaching: beeswarm, a dependence scatter per feature, hour toggles re-score', async () => {
+  const swarm = page.getByTestId('beeswarm');
+  await swarm.waitFor();
+  assert.ok((await swarm.locator('.swarm-row svg').count()) >= 5, 'a lane per top feature');
+  assert.ok((await swarm.locator('svg circle').count()) >= 50, 'a dot per explained day');
+
+  const chart = page.getByTestId('dependence-chart');
+  const before = await chart.innerHTML();
+  assert.ok((await chart.locator('svg circle').count()) > 0);
+  const select = page.getByLabel('dependence feature');
+  const options = await select.locator('option').allInnerTexts();
+  assert.ok(options.length >= 5, `features to choose: ${options}`);
+  await select.selectOption({ index: 2 });
+  await page.waitForFunction((b) => document.querySelector('[data-testid=dependence-chart]')?.innerHTML !== b, before);
+  assert.ok((await chart.innerText()).includes(options[2]), 'the caption names the chosen feature');
+
+  const prob = async () => (await page.getByTestId('what-if').innerText()).match(/^(\d+%)/)?.[1];
+  const start = await prob();
+  assert.ok(start, 'the what-if shows a probability');
+  let now = start;
+  for (const bucket of ['Open', 'Midday', 'Close']) {
+    await page.getByLabel(`trade ${bucket}`).uncheck();
+    await page.waitForTimeout(200);
+    now = await prob();
+    if (now !== start) break;
+  }
+  assert.notEqual(now, start, 'leaving hours out changes the probability');
+  await page.screenshot({ path: path.join(shotDir, 'trader-coaching.png'), fullPage: true });
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await page.screenshot({ path: path.join(shotDir, 'trader-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 900 });
+});
+
 test('the model page shows validation against the baselines', async () => {
   await page.getByRole('link', { name: 'Model' }).click();
   await page.getByText('Published model version').waitFor();
   await page.getByText('Walk-forward folds').waitFor();
   assert.match(await page.locator('main').innerText(), /Rules baseline/);
   await page.screenshot({ path: path.join(shotDir, 'model.png'), fullPage: true });
+});
+
+test('the model page draws the reliability diagram and states version and lineage', async () => {
+  assert.ok((await count('reliability', 'svg circle')) >= 2, 'a dot per non-empty bin');
+  const lineage = await page.getByTestId('lineage').innerText();
+  for (const field of ['Code version', 'Training window', 'Data hash', 'Embargo', 'Trees']) {
+    assert.match(lineage, new RegExp(field));
+  }
+  const promotions = page.getByTestId('promotions');
+  await promotions.waitFor();
+  assert.match(await promotions.innerText(), /promote\s+\d{8}-\d{6}-/);
 });
 
 test('a deep link to a trader page survives a reload', async () => {

@@ -25,7 +25,11 @@ fn points(v: f64) -> String {
 }
 
 #[component]
-pub fn ShapCoaching(analysis: Arc<Analysis>, scorer: Arc<Scorer>, account: String) -> impl IntoView {
+pub fn ShapCoaching(
+    analysis: Arc<Analysis>,
+    scorer: Arc<Scorer>,
+    account: String,
+) -> impl IntoView {
     let min_days = ScoringConfig::default().rules.min_history_days;
     let history = match ShapHistory::explain(&scorer, &analysis.matrix, &account, min_days) {
         Ok(h) if !h.is_empty() => Arc::new(h),
@@ -58,7 +62,7 @@ pub fn ShapCoaching(analysis: Arc<Analysis>, scorer: Arc<Scorer>, account: Strin
             view! {
                 <div class="swarm-row">
                     <span class="swarm-label">{l.clone()}</span>
-                    <Svg svg=charts::beeswarm_lane(&swarm, k, 600, 26) class="swarm-lane" />
+                    <Svg svg=charts::beeswarm_lane(&swarm, k, 800, 28) class="fill swarm-lane" />
                 </div>
             }
         })
@@ -77,10 +81,14 @@ pub fn ShapCoaching(analysis: Arc<Analysis>, scorer: Arc<Scorer>, account: Strin
                 |d| dars_shared::features::format_value(d.unit, v),
             )
         };
-        let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-            (a.min(p.0), b.max(p.0))
-        });
-        let (clo, chi) = pts.iter().fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let (lo, hi) = pts
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                (a.min(p.0), b.max(p.0))
+            });
+        let (clo, chi) = pts
+            .iter()
+            .fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
         let caption = if pts.is_empty() {
             format!("{} is missing on every explained day.", label(&name))
         } else {
@@ -97,7 +105,7 @@ pub fn ShapCoaching(analysis: Arc<Analysis>, scorer: Arc<Scorer>, account: Strin
         let description = def.map(|d| d.description).unwrap_or_default();
         view! {
             <p class="muted">{caption}</p>
-            <Svg svg=charts::dependence(&pts, 600, 260) />
+            <Svg svg=charts::dependence(&pts, 900, 300) class="fill" />
             <Axis labels=vec![fmt(lo), fmt(hi)] />
             <p class="muted small">{description}</p>
         }

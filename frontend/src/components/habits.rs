@@ -32,7 +32,7 @@ pub fn WinRateDriftPanel(analysis: Arc<Analysis>, account: String) -> impl IntoV
                 <Key class="line-ink" text="20-day win rate" />
                 <Key class="line-quiet" text="50%" />
             </div>
-            <Svg svg=charts::win_rates(&d.win_5d, &d.win_20d, 560, 180) />
+            <Svg svg=charts::win_rates(&d.win_5d, &d.win_20d, 560, 180) class="fill" />
             <Axis labels=date_axis(&d.dates) />
         </section>
     }
@@ -64,7 +64,7 @@ pub fn BehaviourPanel(analysis: Arc<Analysis>, account: String) -> impl IntoView
                     .map(|((label, _, _), lane)| view! {
                         <div class="strip-row">
                             <span class="strip-label">{*label}</span>
-                            <Svg svg=charts::flag_strip(&lane, 900, 18) class="strip" />
+                            <Svg svg=charts::flag_strip(&lane, 900, 20) class="fill strip" />
                         </div>
                     })
                     .collect_view()}
@@ -76,7 +76,7 @@ pub fn BehaviourPanel(analysis: Arc<Analysis>, account: String) -> impl IntoView
             <div class="legend">
                 <Key class="flag-on" text="flag fired" />
                 <Key class="flag-off" text="checked, clear" />
-                <span class="key muted">"gap: no fills data that day"</span>
+                <span class="key muted">"gap: no data (too little history, or a totals-only day)"</span>
             </div>
             <table class="compact">
                 <thead><tr><th>"Flag"</th><th class="num">"Whole history"</th><th class="num">{format!("Last {DRIFT_LOOKBACK} days")}</th></tr></thead>
@@ -105,7 +105,7 @@ pub fn TimeOfDayPanel(analysis: Arc<Analysis>, account: String) -> impl IntoView
                 .into_any(),
                 Some(text) => view! {
                     <p class="muted">{text}</p>
-                    <Svg svg=charts::signed_bars(&totals, 560, 160) />
+                    <Svg svg=charts::signed_bars(&totals, 560, 160) class="fill" />
                     <div class="bucket-labels">
                         {buckets.iter().map(|b| view! { <span>{b.bucket.label()}</span> }).collect_view()}
                     </div>

@@ -49,7 +49,7 @@ pub fn PastPredictions(account: String) -> impl IntoView {
             </div>
             <div class="prob-chart">
                 <div class="y-axis" aria-hidden="true"><span>"100%"</span><span>"50%"</span><span>"0%"</span></div>
-                <Svg svg=svg />
+                <Svg svg=svg class="fill" />
             </div>
             <Axis labels=axis />
             {(rules_only > 0).then(|| view! {

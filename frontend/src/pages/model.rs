@@ -153,7 +153,7 @@ pub fn ModelPage() -> impl IntoView {
                             </div>
                             <div class="prob-chart square">
                                 <div class="y-axis" aria-hidden="true"><span>"100%"</span><span>"observed"</span><span>"0%"</span></div>
-                                <Svg svg=charts::reliability(&a.reliability, 320, 320) />
+                                <Svg svg=charts::reliability(&a.reliability, 320, 320) class="fill" />
                             </div>
                             <Axis labels=vec!["0%".into(), "predicted".into(), "100%".into()] />
                             <table>

@@ -119,9 +119,9 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         }}
         <section class="panel">
             <h2>"Equity curve and drawdowns"</h2>
-            <Svg svg=charts::equity_curve(&history, 900, 220) />
+            <Svg svg=charts::equity_curve(&history, 1100, 240) class="fill" />
             <h2>"Daily P&L"</h2>
-            <Svg svg=charts::daily_bars(&history, 900, 160) />
+            <Svg svg=charts::daily_bars(&history, 1100, 160) class="fill" />
         </section>
         <div class="grid2">
             <WinRateDriftPanel analysis=analysis.clone() account=risk.account_id.clone() />
