@@ -115,7 +115,16 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         <WhatIfPanel analysis=analysis.clone() risk=risk.clone() />
         {move || {
             let scorer = ws.model.with(|m| m.scorer());
-            scorer.map(|s| view! { <ShapCoaching analysis=coaching.clone() scorer=s account=account.clone() /> })
+            match scorer {
+                Some(s) => view! { <ShapCoaching analysis=coaching.clone() scorer=s account=account.clone() /> }.into_any(),
+                None => view! {
+                    <section class="panel">
+                        <h2>"SHAP over the trader's history"</h2>
+                        <p class="empty">"Needs the published model; the rules engine is scoring without one."</p>
+                    </section>
+                }
+                .into_any(),
+            }
         }}
         <section class="panel">
             <h2>"Equity curve and drawdowns"</h2>
