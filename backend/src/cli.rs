@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::{config, demo, export, lake, predict, registry, serve, simulate, train};
+use crate::{
+    audit, config, demo, export, lake, predict, registry, schedule, serve, simulate, train,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "dars", version = dars_shared::VERSION, about = "Day-Ahead Risk Scout")]
@@ -46,6 +48,25 @@ enum Command {
     Backtest(train::BacktestArgs),
     /// The morning run: score every active trader, write the run to the lake, print JSON.
     Predict(predict::PredictArgs),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Record a manager's override of a trader's recommended limit.
+    Override(predict::OverrideArgs),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Train with config.yaml's settings and publish if at least as good (the weekly job).
+    Retrain {
+        #[arg(long, default_value = "config.yaml")]
+        config: PathBuf,
+        /// Model registry.
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+    },
+    /// The scheduler's plan.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Validate configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -77,6 +98,41 @@ enum ModelCommand {
         why: String,
         #[command(flatten)]
         registry: registry::RegistryArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    /// Crontab lines equivalent to the built-in scheduler.
+    PrintCron {
+        #[arg(long, default_value = "config.yaml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exits non-zero and names the row if anything was edited or deleted.
+    Verify {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a bearer token for the REST API; it is shown once and stored hashed.
+    Create {
+        #[arg(long, value_enum)]
+        role: audit::Role,
+        /// Account(s) a trader token may see (repeat for several).
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// Who the token is for.
+        #[arg(long, default_value = "api")]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
     },
 }
 
@@ -141,7 +197,9 @@ pub fn run() -> Result<()> {
             why,
             registry: args,
         }) => {
-            let e = registry::Registry::open(&args.models).promote(&version, "promote", &why)?;
+            let e = registry::Registry::open(&args.models)
+                .audited(&args.data)
+                .promote(&version, "promote", &why)?;
             println!(
                 "models/current -> {} (was {})",
                 e.version,
@@ -153,7 +211,9 @@ pub fn run() -> Result<()> {
             why,
             registry: args,
         }) => {
-            let e = registry::Registry::open(&args.models).rollback(&why)?;
+            let e = registry::Registry::open(&args.models)
+                .audited(&args.data)
+                .rollback(&why)?;
             println!(
                 "rolled back: models/current -> {} (was {})",
                 e.version,
@@ -163,6 +223,39 @@ pub fn run() -> Result<()> {
         }
         Command::Serve(args) => serve::run(&args),
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),
+        Command::Audit(AuditCommand::Verify { data }) => audit::verify_cli(&data),
+        Command::Retrain { config, models } => {
+            let cfg = config::Config::load(&config, false)?;
+            println!("{}", schedule::retrain(&cfg, &models)?);
+            Ok(())
+        }
+        Command::Schedule(ScheduleCommand::PrintCron { config }) => {
+            let cfg = config::Config::load(&config, false)?;
+            print!("{}", schedule::print_cron(&cfg, &config)?);
+            Ok(())
+        }
+        Command::Override(args) => predict::override_cli(&args),
+        Command::Token(TokenCommand::Create {
+            role,
+            accounts,
+            name,
+            data,
+        }) => {
+            if role == audit::Role::Manager && !accounts.is_empty() {
+                anyhow::bail!("a manager token sees every account: drop --account");
+            }
+            let token = audit::Audit::open(&data)?.create_token(&audit::TokenInfo {
+                name,
+                role,
+                accounts,
+            })?;
+            println!("{token}");
+            eprintln!(
+                "this is the only time the token is shown; it is stored hashed in {}",
+                data.join("audit.sqlite").display()
+            );
+            Ok(())
+        }
         Command::Predict(args) => predict::run(&args),
         Command::Demo(args) => demo::run(&args),
     }

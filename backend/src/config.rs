@@ -129,6 +129,8 @@ impl Default for Alerts {
     }
 }
 
+// `tls: tls` is the key's documented value, so the variant keeps the enum's name.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tls {
@@ -291,10 +293,10 @@ impl Config {
             }
             Ok(())
         };
-        if let Some(p) = self.risk.prob_threshold {
-            if !(p > 0.0 && p < 1.0) {
-                bail!("risk.prob_threshold: expected a probability between 0 and 1, found {p}");
-            }
+        if let Some(p) = self.risk.prob_threshold
+            && !(p > 0.0 && p < 1.0)
+        {
+            bail!("risk.prob_threshold: expected a probability between 0 and 1, found {p}");
         }
         frac("risk.loss_cap", self.risk.loss_cap)?;
         frac("risk.tiers.high_cut", self.risk.tiers.high_cut)?;
@@ -307,14 +309,14 @@ impl Config {
         if self.risk.stale_after_days == 0 {
             bail!("risk.stale_after_days: expected at least 1 day");
         }
-        if !(self.risk.base_loss_limit > 0.0) {
+        if self.risk.base_loss_limit.is_nan() || self.risk.base_loss_limit <= 0.0 {
             bail!(
                 "risk.base_loss_limit: expected a positive dollar amount, found {}",
                 self.risk.base_loss_limit
             );
         }
         for (account, limit) in &self.risk.loss_limits {
-            if !(*limit > 0.0) {
+            if limit.is_nan() || *limit <= 0.0 {
                 bail!(
                     "risk.loss_limits.{account}: expected a positive dollar amount, found {limit}"
                 );

@@ -60,7 +60,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         oracle: true,
     };
     println!(
-        "[1/5] simulating a demo firm: {} traders x {} trading days (seed {})",
+        "[1/6] simulating a demo firm: {} traders x {} trading days (seed {})",
         cfg.traders, cfg.days, cfg.seed
     );
     let sim = simulate::simulate_to_dir(&cfg, &args.serve.demo_dir)?;
@@ -77,7 +77,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     )?;
     println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
     println!(
-        "[2/5] ingesting the demo exports into the lake at {}",
+        "[2/6] ingesting the demo exports into the lake at {}",
         args.data.display()
     );
     let ingest = IngestArgs {
@@ -89,7 +89,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         include_legacy: false,
     };
     lake::ingest_files(&ingest)?;
-    println!("[3/5] training and publishing the risk model");
+    println!("[3/6] training and publishing the risk model");
     let model = ModelArgs {
         data: args.data.clone(),
         folds: 4,
@@ -114,7 +114,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let trained = train::train(&train_args)?;
     println!("      published model {}", trained.version);
     println!(
-        "[4/5] backtest: the last {} trading days, each month's model trained only on what \
+        "[4/6] backtest: the last {} trading days, each month's model trained only on what \
          was known before it",
         args.backtest_days
     );
@@ -128,10 +128,28 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     })?;
     std::fs::copy(&bt.csv, args.serve.demo_dir.join(BACKTEST))
         .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
+    println!("[5/6] the morning run: predictions, audit trail and alerts");
+    let mut cfg = crate::config::Config::load(&args.serve.config, false)?;
+    cfg.paths.data = args.data.clone();
+    cfg.paths.models = args.serve.models_dir.clone();
+    if cfg.alerts.email_recipients.is_empty() {
+        // Without a config.yaml there is no desk to tell; show where its email would go.
+        cfg.alerts.email_recipients = vec!["risk-desk@example.com".into()];
+    }
+    // The demo firm's history ends in the past: score its last day as if it were this morning.
+    let last_day = crate::lake::Lake::open(&args.data)
+        .daily()?
+        .iter()
+        .map(|r| r.date)
+        .max()
+        .context("the demo lake is empty")?;
+    let (run, path) = crate::predict::morning(&cfg, Some(last_day), last_day, true)?;
+    print!("{}", crate::predict::summary(&run));
+    println!("      predictions written to {}", path.display());
     if args.no_serve {
         return Ok(());
     }
-    println!("[5/5] serving the web app");
+    println!("[6/6] serving the web app and the API");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
     serve::run(&args.serve)
 }

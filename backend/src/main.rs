@@ -1,6 +1,8 @@
 //! `dars`: the native side of Day-Ahead Risk Scout. `main` only maps the result of [`cli::run`]
 //! to an exit code so that every command stays testable as library code.
 
+mod alerts;
+mod audit;
 mod cli;
 mod config;
 mod demo;
@@ -8,6 +10,7 @@ mod export;
 mod lake;
 mod predict;
 mod registry;
+mod schedule;
 mod serve;
 mod simulate;
 mod train;

@@ -13,7 +13,9 @@ use dars_shared::rules::Tier;
 use dars_shared::score::{self, Explanation, Factor, Recommendation, Scorer, System, TraderRisk};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::alerts;
+use crate::audit::{Audit, Kind};
+use crate::config::{Config, Secrets};
 use crate::lake::{Lake, write_atomic};
 use crate::registry::Registry;
 
@@ -337,20 +339,208 @@ fn scored(
     }
 }
 
-/// `dars predict`: run, save, print the JSON; warnings and a summary go to stderr.
+/// `dars predict`: run, save, audit, alert when asked, print the JSON; warnings and a summary
+/// go to stderr.
 pub fn run(args: &PredictArgs) -> Result<()> {
     let cfg = Config::load(&args.config, false)?;
     let today = chrono::Utc::now()
         .with_timezone(&cfg.schedule.tz()?)
         .date_naive();
-    let run = predict(&cfg, args.date, today)?;
-    let path = save(&cfg.paths.data, &run)?;
+    let (run, path) = morning(&cfg, args.date, today, args.alert)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&run.compact()).context("serialising the run")?
     );
     eprint!("{}", summary(&run));
     eprintln!("written to {}", path.display());
+    Ok(())
+}
+
+/// The whole morning job, as `dars predict` and the scheduler run it: predict, save, audit
+/// every prediction, then alert. A failure is audited and sent to the ops recipients before
+/// it is returned.
+pub fn morning(
+    cfg: &Config,
+    date: Option<NaiveDate>,
+    today: NaiveDate,
+    send_alerts: bool,
+) -> Result<(PredictionRun, PathBuf)> {
+    let secrets = Secrets::from_env();
+    let result = (|| -> Result<(PredictionRun, PathBuf)> {
+        let run = predict(cfg, date, today)?;
+        let path = save(&cfg.paths.data, &run)?;
+        audit_run(&cfg.paths.data, &run)?;
+        if send_alerts {
+            let deliveries = alerts::send_run_alerts(cfg, &secrets, &run)?;
+            let mut audit = Audit::open(&cfg.paths.data)?;
+            for d in &deliveries {
+                audit.append(Kind::Alert, "morning run", None, &serde_json::to_value(d)?)?;
+                eprintln!("alert: {d}");
+            }
+            alerts::ensure_delivered(&deliveries)?;
+        }
+        Ok((run, path))
+    })();
+    if let Err(e) = &result {
+        let day = date.unwrap_or(today);
+        if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
+            let _ = audit.append(
+                Kind::RunFailed,
+                "morning run",
+                None,
+                &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
+            );
+        }
+        if send_alerts {
+            match alerts::send_failure_alert(cfg, &secrets, day, e) {
+                Ok(ds) => ds.iter().for_each(|d| eprintln!("failure alert: {d}")),
+                Err(alert_err) => eprintln!("the failure alert could not be sent: {alert_err:#}"),
+            }
+        }
+    }
+    result
+}
+
+/// One audit row per trader.
+fn audit_run(data: &Path, run: &PredictionRun) -> Result<()> {
+    let mut audit = Audit::open(data)?;
+    for t in &run.traders {
+        audit.append(
+            Kind::Prediction,
+            "morning run",
+            Some(&t.account_id),
+            &serde_json::json!({
+                "as_of": run.as_of,
+                "status": t.status,
+                "model_version": t.model_version,
+                "system": t.system,
+                "probability": t.probability,
+                "tier": t.tier,
+                "recommendation": t.recommendation,
+                "top_factors": t.top_factors.iter().map(|f| &f.sentence).collect::<Vec<_>>(),
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct OverrideArgs {
+    /// The trader's account.
+    #[arg(long)]
+    pub account: String,
+    /// The limit the manager sets, in dollars.
+    #[arg(long)]
+    pub limit: f64,
+    /// Why, for the record.
+    #[arg(long)]
+    pub why: String,
+    /// Who decided [default: $USER].
+    #[arg(long)]
+    pub by: Option<String>,
+    /// The run whose recommendation is overridden [default: the latest].
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
+}
+
+/// A manager's override, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    pub account_id: String,
+    pub new_limit: f64,
+    pub reason: String,
+    pub by: String,
+    /// The run overridden and what it had recommended, when there was one.
+    pub as_of: Option<NaiveDate>,
+    pub recommended_limit: Option<f64>,
+}
+
+/// Validates and audits an override against the run it overrides.
+pub fn record_override(
+    data: &Path,
+    account: &str,
+    new_limit: f64,
+    reason: &str,
+    by: &str,
+    date: Option<NaiveDate>,
+) -> Result<(i64, Override)> {
+    if !(new_limit.is_finite() && new_limit >= 0.0) {
+        bail!("the new limit must be a dollar amount of at least 0, found {new_limit}");
+    }
+    if reason.trim().is_empty() {
+        bail!("an override needs a reason");
+    }
+    let run = match date {
+        Some(d) => {
+            let path = run_path(data, d);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("no prediction run for {d} ({})", path.display()))?;
+            Some(serde_json::from_str::<PredictionRun>(&text)?)
+        }
+        None => latest_run(data)?,
+    };
+    let recommended = run.as_ref().and_then(|r| {
+        r.traders
+            .iter()
+            .find(|t| t.account_id == account)
+            .and_then(|t| t.recommendation.as_ref().map(|x| x.new_limit))
+    });
+    if let Some(r) = &run
+        && !r.traders.iter().any(|t| t.account_id == account)
+    {
+        bail!(
+            "account {account} is not in the run for {} (active traders: {})",
+            r.as_of,
+            r.traders
+                .iter()
+                .map(|t| t.account_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let o = Override {
+        account_id: account.into(),
+        new_limit,
+        reason: reason.trim().into(),
+        by: by.into(),
+        as_of: run.as_ref().map(|r| r.as_of),
+        recommended_limit: recommended,
+    };
+    let id = Audit::open(data)?.append(
+        Kind::Override,
+        by,
+        Some(account),
+        &serde_json::to_value(&o)?,
+    )?;
+    Ok((id, o))
+}
+
+/// `dars override`.
+pub fn override_cli(args: &OverrideArgs) -> Result<()> {
+    let by = args
+        .by
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    let (id, o) = record_override(
+        &args.data,
+        &args.account,
+        args.limit,
+        &args.why,
+        &by,
+        args.date,
+    )?;
+    println!(
+        "override recorded (audit row {id}): {} limit {} (recommended {}) by {}: {}",
+        o.account_id,
+        dars_shared::rules::dollars(o.new_limit),
+        o.recommended_limit
+            .map_or("-".into(), dars_shared::rules::dollars),
+        o.by,
+        o.reason
+    );
     Ok(())
 }
 

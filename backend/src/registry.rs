@@ -13,12 +13,17 @@ use chrono::Utc;
 use dars_shared::artifact::ModelArtifact;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Audit, Kind};
+
 /// Flags shared by the `dars model` subcommands.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RegistryArgs {
     /// The registry directory.
     #[arg(long, default_value = "models")]
     pub models: PathBuf,
+    /// Data directory whose audit trail records every move.
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,11 +39,22 @@ pub struct HistoryEntry {
 
 pub struct Registry {
     root: PathBuf,
+    /// Data directory of the audit trail that records promotions and rollbacks.
+    audit: Option<PathBuf>,
 }
 
 impl Registry {
     pub fn open(root: impl Into<PathBuf>) -> Registry {
-        Registry { root: root.into() }
+        Registry {
+            root: root.into(),
+            audit: None,
+        }
+    }
+
+    /// Also records every move in the audit trail under `data`.
+    pub fn audited(mut self, data: impl Into<PathBuf>) -> Registry {
+        self.audit = Some(data.into());
+        self
     }
 
     pub fn version_dir(&self, version: &str) -> PathBuf {
@@ -158,6 +174,14 @@ impl Registry {
             .context("opening models/history.jsonl")?;
         writeln!(f, "{}", serde_json::to_string(&entry)?)?;
         f.sync_all()?;
+        if let Some(data) = &self.audit {
+            let kind = if action == "rollback" {
+                Kind::Rollback
+            } else {
+                Kind::Promotion
+            };
+            Audit::open(data)?.append(kind, &entry.who, None, &serde_json::to_value(&entry)?)?;
+        }
         Ok(entry)
     }
 

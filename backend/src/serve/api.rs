@@ -1,19 +1,299 @@
-//! The JSON API under `/api`. Starts with the health probe the integration tests and the
-//! web app's footer use; the risk endpoints of the morning run are added beside it.
+//! The JSON API under `/api`: what the morning run computed, behind bearer tokens with roles.
+//! A `manager` token sees every trader; a `trader` token only its own account(s) — asking for
+//! anyone else's data is answered 403 and written to the audit trail; no or an unknown token is
+//! 401. Every error is JSON (`{"error": "…"}`).
+//!
+//! Handlers are registered through `utoipa-actix-web`, so the OpenAPI document served at
+//! `/api/openapi.json` is collected from the very routes the server runs (a test compares it
+//! with the checked-in `docs/openapi.json`, so an API change is always a visible diff).
+//!
+//! Reads are served from memory: the latest run (pre-serialised for managers) and every
+//! trader's history are loaded once and reloaded when `data/predictions/` changes, which is
+//! what keeps the risk endpoint at thousands of requests per second.
 
-use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, ContentType};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use anyhow::Context;
+use chrono::NaiveDate;
+use dars_shared::rules::Tier;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Audit, Kind, Role, TokenInfo, token_hash};
+use crate::predict::{self, Override, PredictionRun, TraderPrediction};
+use crate::registry::Registry;
 
 pub struct ApiState {
     pub version: &'static str,
+    data: PathBuf,
+    models: PathBuf,
+    audit: Mutex<Audit>,
+    tokens: RwLock<HashMap<String, TokenInfo>>,
+    runs: RwLock<Arc<Runs>>,
+    /// Seconds since the epoch of the last look at `data/predictions/`.
+    checked: AtomicU64,
 }
 
-#[derive(Serialize)]
+/// Every run in the lake, indexed for the endpoints.
+#[derive(Default)]
+struct Runs {
+    /// (modified time, file count) of the predictions directory when loaded.
+    stamp: Option<(SystemTime, usize)>,
+    latest: Option<PredictionRun>,
+    /// `/api/risk` for managers, serialised once per load.
+    latest_json: Arc<Vec<u8>>,
+    /// Per account, its prediction in each run, oldest first.
+    history: HashMap<String, Vec<HistoryPoint>>,
+}
+
+/// One past prediction of a trader.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryPoint {
+    pub as_of: NaiveDate,
+    pub status: String,
+    pub system: String,
+    pub probability: Option<f64>,
+    #[schema(value_type = Option<String>)]
+    pub tier: Option<Tier>,
+    pub cut: Option<f64>,
+    pub new_limit: Option<f64>,
+}
+
+impl ApiState {
+    pub fn new(data: &Path, models: &Path) -> anyhow::Result<ApiState> {
+        let state = ApiState {
+            version: dars_shared::VERSION,
+            data: data.to_owned(),
+            models: models.to_owned(),
+            audit: Mutex::new(Audit::open(data)?),
+            tokens: RwLock::new(HashMap::new()),
+            runs: RwLock::new(Arc::new(Runs::default())),
+            checked: AtomicU64::new(0),
+        };
+        state.reload(true)?;
+        Ok(state)
+    }
+
+    /// Reloads the runs when the predictions directory changed (looked at once a second at
+    /// most, or now when `force`).
+    fn reload(&self, force: bool) -> anyhow::Result<()> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if !force && self.checked.swap(now, Ordering::Relaxed) == now {
+            return Ok(());
+        }
+        let dir = self.data.join("predictions");
+        let stamp = std::fs::metadata(&dir)
+            .and_then(|m| m.modified())
+            .ok()
+            .map(|t| {
+                let n = std::fs::read_dir(&dir).map_or(0, |d| d.count());
+                (t, n)
+            });
+        if !force && self.runs().stamp == stamp {
+            return Ok(());
+        }
+        let runs = load_runs(&dir, stamp)?;
+        if let Ok(mut w) = self.runs.write() {
+            *w = Arc::new(runs);
+        }
+        Ok(())
+    }
+
+    fn runs(&self) -> Arc<Runs> {
+        self.runs.read().map(|r| Arc::clone(&r)).unwrap_or_default()
+    }
+
+    /// The rights of the request's bearer token: cached, or looked up once in the database
+    /// (tokens created while the server runs work at once).
+    fn auth(&self, req: &HttpRequest) -> Result<TokenInfo, ApiError> {
+        let token = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing bearer token: send `Authorization: Bearer <token>` (create one with \
+                     `dars token create`)",
+                )
+            })?;
+        let hash = token_hash(token);
+        if let Some(info) = self.tokens.read().ok().and_then(|t| t.get(&hash).cloned()) {
+            return Ok(info);
+        }
+        let found = self
+            .audit
+            .lock()
+            .map_err(|_| ApiError::internal("the audit database lock is poisoned"))?
+            .token(token)
+            .map_err(ApiError::from)?;
+        match found {
+            Some(info) => {
+                if let Ok(mut t) = self.tokens.write() {
+                    t.insert(hash, info.clone());
+                }
+                Ok(info)
+            }
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unknown or revoked token",
+            )),
+        }
+    }
+
+    /// 403, recorded in the audit trail.
+    fn deny(&self, who: &TokenInfo, account: Option<&str>, req: &HttpRequest) -> ApiError {
+        if let Ok(mut audit) = self.audit.lock() {
+            let _ = audit.append(
+                Kind::AccessDenied,
+                &who.name,
+                account,
+                &serde_json::json!({
+                    "method": req.method().as_str(),
+                    "path": req.path(),
+                    "role": who.role,
+                    "accounts": who.accounts,
+                }),
+            );
+        }
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            match account {
+                Some(a) => format!("this token may not see account {a}"),
+                None => "this endpoint is for managers".into(),
+            },
+        )
+    }
+
+    fn require_account(
+        &self,
+        who: &TokenInfo,
+        account: &str,
+        req: &HttpRequest,
+    ) -> Result<(), ApiError> {
+        if who.may_see(account) {
+            Ok(())
+        } else {
+            Err(self.deny(who, Some(account), req))
+        }
+    }
+}
+
+fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<Runs> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(d) => d
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    let mut runs = Runs {
+        stamp,
+        ..Runs::default()
+    };
+    for f in files {
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        let run: PredictionRun = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a prediction run", f.display()))?;
+        for t in &run.traders {
+            runs.history
+                .entry(t.account_id.clone())
+                .or_default()
+                .push(HistoryPoint {
+                    as_of: run.as_of,
+                    status: format!("{:?}", t.status).to_lowercase(),
+                    system: t.system.clone(),
+                    probability: t.probability,
+                    tier: t.tier,
+                    cut: t.recommendation.as_ref().map(|r| r.cut),
+                    new_limit: t.recommendation.as_ref().map(|r| r.new_limit),
+                });
+        }
+        runs.latest = Some(run);
+    }
+    runs.latest_json = Arc::new(serde_json::to_vec(
+        &runs.latest.as_ref().map(PredictionRun::compact),
+    )?);
+    Ok(runs)
+}
+
+/// A JSON error with a status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> ApiError {
+        ApiError::internal(format!("{e:#}"))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: self.message.clone(),
+        })
+    }
+}
+
+type ApiResult = Result<HttpResponse, ApiError>;
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct Health {
     status: &'static str,
     version: &'static str,
 }
 
+/// Liveness and version; no token needed.
+#[utoipa::path(tag = "service", responses((status = 200, body = Health)))]
 #[get("/health")]
 async fn health(state: web::Data<ApiState>) -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -22,6 +302,349 @@ async fn health(state: web::Data<ApiState>) -> HttpResponse {
     })
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(health);
+/// The latest morning run: every active trader's risk (a trader token gets its own accounts).
+#[utoipa::path(
+    tag = "risk",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The latest run without SHAP detail (`null` before the first run)", body = Object),
+        (status = 401, body = ErrorBody)
+    )
+)]
+#[get("/risk")]
+async fn risk(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
+    let who = state.auth(&req)?;
+    state.reload(false)?;
+    let runs = state.runs();
+    if who.role == Role::Manager {
+        return Ok(HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(runs.latest_json.as_ref().clone()));
+    }
+    let mine = runs.latest.as_ref().map(|r| {
+        let mut r = r.compact();
+        r.traders.retain(|t| who.may_see(&t.account_id));
+        r.active_traders = r.traders.len();
+        r.stale_traders = r
+            .traders
+            .iter()
+            .filter(|t| t.status == predict::Status::Stale)
+            .count();
+        r
+    });
+    Ok(HttpResponse::Ok().json(mine))
+}
+
+/// One trader's risk: the latest prediction, every past one, and managers' overrides.
+#[derive(Serialize, utoipa::ToSchema)]
+struct TraderView {
+    account_id: String,
+    #[schema(value_type = Object)]
+    latest: Option<TraderPrediction>,
+    history: Vec<HistoryPoint>,
+    #[schema(value_type = Vec<Object>)]
+    overrides: Vec<Override>,
+}
+
+#[utoipa::path(
+    tag = "risk",
+    security(("bearer" = [])),
+    params(("account" = String, Path, description = "Account id, e.g. NET001")),
+    responses(
+        (status = 200, body = TraderView),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Another trader's account (audited)", body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    )
+)]
+#[get("/traders/{account}")]
+async fn trader(
+    state: web::Data<ApiState>,
+    req: HttpRequest,
+    account: web::Path<String>,
+) -> ApiResult {
+    let who = state.auth(&req)?;
+    let account = account.into_inner();
+    state.require_account(&who, &account, &req)?;
+    state.reload(false)?;
+    let runs = state.runs();
+    let history = runs.history.get(&account).cloned().unwrap_or_default();
+    let latest = runs.latest.as_ref().and_then(|r| {
+        r.traders
+            .iter()
+            .find(|t| t.account_id == account)
+            .map(|t| TraderPrediction {
+                explanation: None,
+                ..t.clone()
+            })
+    });
+    if history.is_empty() && latest.is_none() {
+        return Err(ApiError::not_found(format!(
+            "no prediction for account {account}"
+        )));
+    }
+    let overrides = state
+        .audit
+        .lock()
+        .map_err(|_| ApiError::internal("the audit database lock is poisoned"))?
+        .entries(Some(Kind::Override), Some(&account))
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter_map(|e| serde_json::from_str(&e.detail).ok())
+        .collect();
+    Ok(HttpResponse::Ok().json(TraderView {
+        account_id: account,
+        latest,
+        history,
+        overrides,
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct ExplanationQuery {
+    /// The run's date (its `as_of`); default: the latest run.
+    date: Option<NaiveDate>,
+}
+
+/// The SHAP explanation behind one prediction (margin and probability scales).
+#[utoipa::path(
+    tag = "risk",
+    security(("bearer" = [])),
+    params(("account" = String, Path, description = "Account id"), ExplanationQuery),
+    responses(
+        (status = 200, description = "`dars_shared::score::Explanation`", body = Object),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such run, or the rules decided (no SHAP)", body = ErrorBody)
+    )
+)]
+#[get("/traders/{account}/explanation")]
+async fn explanation(
+    state: web::Data<ApiState>,
+    req: HttpRequest,
+    account: web::Path<String>,
+    query: web::Query<ExplanationQuery>,
+) -> ApiResult {
+    let who = state.auth(&req)?;
+    let account = account.into_inner();
+    state.require_account(&who, &account, &req)?;
+    let run = match query.date {
+        Some(d) => {
+            let path = predict::run_path(&state.data, d);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|_| ApiError::not_found(format!("no prediction run for {d}")))?;
+            serde_json::from_str::<PredictionRun>(&text)
+                .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?
+        }
+        None => {
+            state.reload(false)?;
+            state
+                .runs()
+                .latest
+                .clone()
+                .ok_or_else(|| ApiError::not_found("no prediction run yet"))?
+        }
+    };
+    let t = run
+        .traders
+        .into_iter()
+        .find(|t| t.account_id == account)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "account {account} is not in the run for {}",
+                run.as_of
+            ))
+        })?;
+    match t.explanation {
+        Some(e) => Ok(HttpResponse::Ok().json(e)),
+        None => Err(ApiError::not_found(format!(
+            "the {} decided for {account} on {}: there is no SHAP explanation",
+            t.system, run.as_of
+        ))),
+    }
+}
+
+/// Published model versions with their metrics, and every promotion and rollback.
+#[utoipa::path(
+    tag = "models",
+    security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody))
+)]
+#[get("/models")]
+async fn list_models(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
+    state.auth(&req)?;
+    let reg = Registry::open(&state.models);
+    let current = reg.current().map_err(ApiError::from)?;
+    let mut versions = Vec::new();
+    for v in reg.versions().map_err(ApiError::from)? {
+        let a = reg.load(&v).map_err(ApiError::from)?;
+        versions.push(serde_json::json!({
+            "version": a.version,
+            "created_at": a.created_at,
+            "current": current.as_deref() == Some(v.as_str()),
+            "training": { "from": a.training.from, "to": a.training.to, "rows": a.training.rows },
+            "threshold": a.threshold,
+            "calibrated": a.metrics.calibrated,
+            "rules": a.metrics.rules,
+        }));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "current": current,
+        "versions": versions,
+        "history": reg.history().map_err(ApiError::from)?,
+    })))
+}
+
+/// One version's full validation report (folds, baselines, calibration, importance).
+#[utoipa::path(
+    tag = "models",
+    security(("bearer" = [])),
+    params(("version" = String, Path, description = "Model version")),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/models/{version}")]
+async fn model_report(
+    state: web::Data<ApiState>,
+    req: HttpRequest,
+    version: web::Path<String>,
+) -> ApiResult {
+    state.auth(&req)?;
+    let reg = Registry::open(&state.models);
+    let version = version.into_inner();
+    if !reg.versions().map_err(ApiError::from)?.contains(&version) {
+        return Err(ApiError::not_found(format!("no model version {version}")));
+    }
+    let a = reg.load(&version).map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "version": a.version,
+        "created_at": a.created_at,
+        "code_version": a.code_version,
+        "training": a.training,
+        "threshold": a.threshold,
+        "calibration": a.calibration.method(),
+        "metrics": a.metrics,
+        "reliability": a.reliability,
+        "feature_importance": a.feature_importance,
+    })))
+}
+
+/// A manager's override of a recommended limit.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct OverrideRequest {
+    account_id: String,
+    /// The limit the manager sets, in dollars.
+    new_limit: f64,
+    reason: String,
+    /// The run overridden (default: the latest).
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct OverrideCreated {
+    audit_id: i64,
+    #[schema(value_type = Object)]
+    r#override: Override,
+}
+
+/// Records an override in the audit trail (managers only).
+#[utoipa::path(
+    tag = "overrides",
+    security(("bearer" = [])),
+    request_body = OverrideRequest,
+    responses(
+        (status = 201, body = OverrideCreated),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Trader tokens may not override (audited)", body = ErrorBody)
+    )
+)]
+#[post("/overrides")]
+async fn create_override(
+    state: web::Data<ApiState>,
+    req: HttpRequest,
+    body: web::Json<OverrideRequest>,
+) -> ApiResult {
+    let who = state.auth(&req)?;
+    if who.role != Role::Manager {
+        return Err(state.deny(&who, Some(&body.account_id), &req));
+    }
+    // The audit lock also serialises overrides with the API's other audit writes.
+    let _guard = state
+        .audit
+        .lock()
+        .map_err(|_| ApiError::internal("the audit database lock is poisoned"))?;
+    let (audit_id, o) = predict::record_override(
+        &state.data,
+        &body.account_id,
+        body.new_limit,
+        &body.reason,
+        &who.name,
+        body.date,
+    )
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("{e:#}")))?;
+    Ok(HttpResponse::Created().json(OverrideCreated {
+        audit_id,
+        r#override: o,
+    }))
+}
+
+/// The document itself, at `/api/openapi.json` (registered before the `/api` scope).
+pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}
+
+/// Unknown `/api` paths answer JSON too, not the web app's HTML.
+pub async fn no_such_endpoint(req: HttpRequest) -> ApiResult {
+    Err(ApiError::not_found(format!(
+        "no endpoint {} {} (see /api/openapi.json)",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Malformed request bodies get a JSON error naming the problem.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(StatusCode::BAD_REQUEST, format!("invalid JSON body: {err}")).into()
+}
+
+/// Registers the documented routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health)
+        .service(risk)
+        .service(trader)
+        .service(explanation)
+        .service(list_models)
+        .service(model_report)
+        .service(create_override);
+}
+
+/// Title, version and the bearer scheme around the collected paths.
+pub fn finish_doc(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+    doc.info.title = "Day-Ahead Risk Scout API".into();
+    doc.info.version = dars_shared::VERSION.into();
+    doc.info.description = Some(
+        "Risk predictions of the morning run. Bearer tokens (`dars token create`): `manager` \
+         sees every trader, `trader` only its own accounts (403 otherwise, audited); no token \
+         is 401. Errors are `{\"error\": \"...\"}`."
+            .into(),
+    );
+    doc.info.license = None;
+    doc.info.contact = None;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    doc
+}
+
+/// The API as an actix scope plus its OpenAPI document (also served at `/api/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .service(utoipa_actix_web::scope("/api").configure(routes))
+        .split_for_parts();
+    finish_doc(doc)
 }

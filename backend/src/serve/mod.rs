@@ -6,7 +6,7 @@
 //! `/models` and `/demo` fall back to `index.html` so deep links such as `/trader/NET001`
 //! survive a reload.
 
-mod api;
+pub mod api;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,12 @@ pub struct ServeArgs {
     /// Demo firm files offered to the page's "load demo data" button.
     #[arg(long, default_value = "data/demo")]
     pub demo_dir: PathBuf,
+    /// Configuration (data directory for the API and audit trail, alerts, schedule).
+    #[arg(long, default_value = "config.yaml")]
+    pub config: PathBuf,
+    /// Do not run the scheduled morning prediction and weekly retrain in this process.
+    #[arg(long)]
+    pub no_schedule: bool,
 }
 
 /// Blocks serving until the process is stopped.
@@ -51,15 +57,25 @@ async fn serve(args: ServeArgs) -> Result<()> {
     for dir in [&args.models_dir, &args.demo_dir] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let state = web::Data::new(api::ApiState {
-        version: dars_shared::VERSION,
-    });
+    let cfg = crate::config::Config::load(&args.config, false)?;
+    let state = web::Data::new(api::ApiState::new(&cfg.paths.data, &args.models_dir)?);
+    let doc = web::Data::new(api::openapi());
+    if !args.no_schedule {
+        crate::schedule::spawn(cfg.clone(), args.models_dir.clone())?;
+    }
     let a = args.clone();
     let server = HttpServer::new(move || {
         let index = a.web_dir.join("index.html");
         App::new()
             .app_data(state.clone())
-            .service(web::scope("/api").configure(api::routes))
+            .app_data(doc.clone())
+            .app_data(web::JsonConfig::default().error_handler(api::json_error))
+            .service(web::resource("/api/openapi.json").route(web::get().to(api::openapi_json)))
+            .service(
+                utoipa_actix_web::scope("/api")
+                    .configure(api::routes)
+                    .default_service(web::to(api::no_such_endpoint)),
+            )
             .service(Files::new("/models", &a.models_dir))
             .service(Files::new("/demo", &a.demo_dir))
             .service(

@@ -54,7 +54,7 @@ impl ModelArgs {
             folds: self.folds,
             embargo: self.embargo.unwrap_or(features::max_window() as usize),
             min_train_days: self.min_train_days,
-            cost: self.cost.clone(),
+            cost: self.cost,
             params: GbmParams::default(),
         }
     }
@@ -149,7 +149,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let version = artifact.version.clone();
     let text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
     print!("{text}");
-    let registry = Registry::open(&args.models);
+    let registry = Registry::open(&args.models).audited(&args.model.data);
     let dir = registry.write_version(&artifact, &text)?;
     println!("model {version} written to {}", dir.display());
     if args.promote {

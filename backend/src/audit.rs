@@ -1,0 +1,481 @@
+//! The audit trail: an embedded SQLite file (`data/audit.sqlite`, created on first use) where
+//! every prediction, model move, manual override, alert and refused API request is appended.
+//!
+//! Rows are hash-chained: each stores the previous row's hash and its own hash over its content
+//! and that previous hash, so editing or deleting any row breaks the chain at that row. Removing
+//! rows from the end leaves a valid but shorter chain, so the head (last id and hash) is also
+//! written to `audit.head` beside the database; `dars audit verify` checks both.
+//!
+//! API tokens live in the same file (hashed; the token itself is shown once and never stored).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::lake::write_atomic;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an audit row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Prediction,
+    Promotion,
+    Rollback,
+    Override,
+    Alert,
+    AccessDenied,
+    TokenCreated,
+    Retrain,
+    RunFailed,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Prediction => "prediction",
+            Kind::Promotion => "promotion",
+            Kind::Rollback => "rollback",
+            Kind::Override => "override",
+            Kind::Alert => "alert",
+            Kind::AccessDenied => "access_denied",
+            Kind::TokenCreated => "token_created",
+            Kind::Retrain => "retrain",
+            Kind::RunFailed => "run_failed",
+        }
+    }
+}
+
+/// One row as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    pub actor: String,
+    pub account_id: Option<String>,
+    /// JSON.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    fn compute_hash(&self) -> String {
+        row_hash(
+            &self.prev_hash,
+            self.id,
+            &self.at,
+            &self.kind,
+            &self.actor,
+            self.account_id.as_deref(),
+            &self.detail,
+        )
+    }
+}
+
+/// SHA-256 over the row's fields, each length-prefixed so no two rows can collide by moving
+/// text between fields.
+fn row_hash(
+    prev: &str,
+    id: i64,
+    at: &str,
+    kind: &str,
+    actor: &str,
+    account: Option<&str>,
+    detail: &str,
+) -> String {
+    let mut h = Sha256::new();
+    let id = id.to_string();
+    for part in [
+        prev,
+        &id,
+        at,
+        kind,
+        actor,
+        account.unwrap_or("\u{0}"),
+        detail,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Role of an API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sees every trader.
+    Manager,
+    /// Sees only their own account(s).
+    Trader,
+}
+
+/// A token's rights (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub name: String,
+    pub role: Role,
+    pub accounts: Vec<String>,
+}
+
+impl TokenInfo {
+    pub fn may_see(&self, account: &str) -> bool {
+        self.role == Role::Manager || self.accounts.iter().any(|a| a == account)
+    }
+}
+
+/// The outcome of `verify`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verification {
+    pub rows: usize,
+    /// The first problem found, if any.
+    pub problem: Option<String>,
+}
+
+pub struct Audit {
+    conn: Connection,
+    head: PathBuf,
+}
+
+impl Audit {
+    /// The database under `data`, created with its tables on first use.
+    pub fn open(data: &Path) -> Result<Audit> {
+        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        let path = data.join("audit.sqlite");
+        let conn =
+            Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS audit (
+                 id INTEGER PRIMARY KEY,
+                 at TEXT NOT NULL,
+                 kind TEXT NOT NULL,
+                 actor TEXT NOT NULL,
+                 account_id TEXT,
+                 detail TEXT NOT NULL,
+                 prev_hash TEXT NOT NULL,
+                 hash TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS audit_account ON audit (account_id, kind);
+             CREATE TABLE IF NOT EXISTS tokens (
+                 hash TEXT PRIMARY KEY,
+                 name TEXT NOT NULL,
+                 role TEXT NOT NULL,
+                 accounts TEXT NOT NULL,
+                 created_at TEXT NOT NULL
+             );",
+        )
+        .with_context(|| format!("creating the audit tables in {}", path.display()))?;
+        Ok(Audit {
+            conn,
+            head: data.join("audit.head"),
+        })
+    }
+
+    /// Appends a row and returns its id. The read of the last hash and the insert happen in
+    /// one immediate transaction, so concurrent writers cannot fork the chain.
+    pub fn append(
+        &mut self,
+        kind: Kind,
+        actor: &str,
+        account: Option<&str>,
+        detail: &serde_json::Value,
+    ) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (id, prev) = match last {
+            Some((id, hash)) => (id + 1, hash),
+            None => (1, GENESIS.to_owned()),
+        };
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let detail = detail.to_string();
+        let hash = row_hash(&prev, id, &at, kind.as_str(), actor, account, &detail);
+        tx.execute(
+            "INSERT INTO audit (id, at, kind, actor, account_id, detail, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, at, kind.as_str(), actor, account, detail, prev, hash],
+        )?;
+        tx.commit()?;
+        write_atomic(&self.head, format!("{id} {hash}\n").as_bytes())?;
+        Ok(id)
+    }
+
+    /// Rows in id order, optionally of one kind and/or account.
+    pub fn entries(&self, kind: Option<Kind>, account: Option<&str>) -> Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, kind, actor, account_id, detail, prev_hash, hash FROM audit
+             WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR account_id = ?2) ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![kind.map(Kind::as_str), account], |r| {
+            Ok(Entry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                actor: r.get(3)?,
+                account_id: r.get(4)?,
+                detail: r.get(5)?,
+                prev_hash: r.get(6)?,
+                hash: r.get(7)?,
+            })
+        })?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(Into::into)
+    }
+
+    /// Walks the chain: ids contiguous from 1, each row's `prev_hash` the previous row's hash,
+    /// each hash recomputed, and the last row matching `audit.head`.
+    pub fn verify(&self) -> Result<Verification> {
+        let rows = self.entries(None, None)?;
+        let mut prev = GENESIS.to_owned();
+        let problem = |p: String| Verification {
+            rows: rows.len(),
+            problem: Some(p),
+        };
+        for (k, e) in rows.iter().enumerate() {
+            let expected_id = k as i64 + 1;
+            if e.id != expected_id {
+                return Ok(problem(format!(
+                    "row {expected_id} is missing (the next row is {}): rows were deleted",
+                    e.id
+                )));
+            }
+            if e.prev_hash != prev {
+                return Ok(problem(format!(
+                    "row {} does not follow row {}: the chain was broken there",
+                    e.id,
+                    e.id - 1
+                )));
+            }
+            if e.compute_hash() != e.hash {
+                return Ok(problem(format!(
+                    "row {} ({} at {}) was modified after it was written",
+                    e.id, e.kind, e.at
+                )));
+            }
+            prev = e.hash.clone();
+        }
+        if let Ok(head) = std::fs::read_to_string(&self.head) {
+            let expected = match rows.last() {
+                Some(e) => format!("{} {}", e.id, e.hash),
+                None => String::new(),
+            };
+            if head.trim() != expected {
+                return Ok(problem(format!(
+                    "the chain ends at {:?} but audit.head records {:?}: rows were removed from \
+                     the end",
+                    expected,
+                    head.trim()
+                )));
+            }
+        } else if !rows.is_empty() {
+            return Ok(problem("audit.head is missing".into()));
+        }
+        Ok(Verification {
+            rows: rows.len(),
+            problem: None,
+        })
+    }
+
+    /// Creates a token, stores its hash and audits the creation. Returns the token: the only
+    /// time it is ever shown.
+    pub fn create_token(&mut self, info: &TokenInfo) -> Result<String> {
+        if info.role == Role::Trader && info.accounts.is_empty() {
+            bail!("a trader token needs at least one --account");
+        }
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        let token = format!("dars_{}", hex(&bytes));
+        let accounts = serde_json::to_string(&info.accounts)?;
+        self.conn.execute(
+            "INSERT INTO tokens (hash, name, role, accounts, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                token_hash(&token),
+                info.name,
+                serde_json::to_value(info.role)?.as_str().unwrap_or("trader"),
+                accounts,
+                chrono::Utc::now().to_rfc3339()
+            ],
+        )?;
+        self.append(
+            Kind::TokenCreated,
+            "cli",
+            None,
+            &serde_json::json!({ "name": info.name, "role": info.role, "accounts": info.accounts }),
+        )?;
+        Ok(token)
+    }
+
+    /// The rights of a presented token, if it is known.
+    pub fn token(&self, token: &str) -> Result<Option<TokenInfo>> {
+        self.conn
+            .query_row(
+                "SELECT name, role, accounts FROM tokens WHERE hash = ?1",
+                params![token_hash(token)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()?
+            .map(|(name, role, accounts)| {
+                Ok(TokenInfo {
+                    name,
+                    role: serde_json::from_value(serde_json::Value::String(role))?,
+                    accounts: serde_json::from_str(&accounts)?,
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Tokens are looked up by their SHA-256: they are long random strings, so a plain hash (no
+/// salt, no slow KDF) is enough to make a stolen database useless for calling the API.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// `dars audit verify`.
+pub fn verify_cli(data: &Path) -> Result<()> {
+    let v = Audit::open(data)?.verify()?;
+    match v.problem {
+        None => {
+            println!(
+                "audit trail intact: {} row(s), every hash and link checks out",
+                v.rows
+            );
+            Ok(())
+        }
+        Some(p) => bail!("audit trail TAMPERED ({} rows read): {p}", v.rows),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit() -> (tempfile::TempDir, Audit) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = Audit::open(dir.path()).unwrap_or_else(|e| panic!("{e:#}"));
+        (dir, a)
+    }
+
+    fn fill(a: &mut Audit, n: usize) {
+        for i in 0..n {
+            a.append(
+                Kind::Prediction,
+                "test",
+                Some("NET001"),
+                &serde_json::json!({ "i": i, "probability": 0.5 }),
+            )
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        }
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies() {
+        let (_d, mut a) = audit();
+        assert_eq!(a.verify().ok().and_then(|v| v.problem), None);
+        fill(&mut a, 5);
+        let v = a.verify().unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!((v.rows, v.problem), (5, None));
+    }
+
+    #[test]
+    fn edits_deletions_and_truncation_are_detected() {
+        let (_d, mut a) = audit();
+        fill(&mut a, 5);
+        a.conn
+            .execute(
+                "UPDATE audit SET detail = '{\"i\":2,\"probability\":0.1}' WHERE id = 3",
+                [],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = a.verify().ok().and_then(|v| v.problem).unwrap_or_default();
+        assert!(p.contains("row 3") && p.contains("modified"), "{p}");
+
+        let (_d, mut a) = audit();
+        fill(&mut a, 5);
+        a.conn
+            .execute("DELETE FROM audit WHERE id = 2", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = a.verify().ok().and_then(|v| v.problem).unwrap_or_default();
+        assert!(p.contains("row 2 is missing"), "{p}");
+
+        let (_d, mut a) = audit();
+        fill(&mut a, 5);
+        a.conn
+            .execute("DELETE FROM audit WHERE id = 5", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = a.verify().ok().and_then(|v| v.problem).unwrap_or_default();
+        assert!(p.contains("removed from the end"), "{p}");
+
+        // Rewriting a row and its hash still breaks the link to the next row.
+        let (_d, mut a) = audit();
+        fill(&mut a, 5);
+        let e = &a.entries(None, None).unwrap_or_default()[1];
+        let forged = Entry {
+            detail: "{}".into(),
+            ..e.clone()
+        };
+        a.conn
+            .execute(
+                "UPDATE audit SET detail = '{}', hash = ?1 WHERE id = 2",
+                params![forged.compute_hash()],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = a.verify().ok().and_then(|v| v.problem).unwrap_or_default();
+        assert!(p.contains("row 3 does not follow row 2"), "{p}");
+    }
+
+    #[test]
+    fn tokens_are_stored_hashed_and_resolve_to_their_rights() {
+        let (dir, mut a) = audit();
+        let info = TokenInfo {
+            name: "alice".into(),
+            role: Role::Trader,
+            accounts: vec!["NET001".into()],
+        };
+        let t = a.create_token(&info).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(t.starts_with("dars_") && t.len() == 69);
+        assert_eq!(a.token(&t).ok().flatten(), Some(info.clone()));
+        assert_eq!(a.token("dars_nope").ok().flatten(), None);
+        assert!(info.may_see("NET001") && !info.may_see("NET002"));
+        let raw = std::fs::read(dir.path().join("audit.sqlite")).unwrap_or_default();
+        assert!(
+            !raw.windows(t.len()).any(|w| w == t.as_bytes()),
+            "the token itself must never be stored"
+        );
+        assert_eq!(
+            a.entries(Some(Kind::TokenCreated), None)
+                .map(|v| v.len())
+                .ok(),
+            Some(1)
+        );
+        let no_accounts = TokenInfo {
+            accounts: vec![],
+            ..info
+        };
+        assert!(a.create_token(&no_accounts).is_err());
+    }
+}

@@ -1,0 +1,331 @@
+//! The scheduler inside `dars serve`: the morning prediction and alerts at `schedule.daily`
+//! (Monday to Friday) and the retrain at `schedule.weekly`, in `schedule.timezone`. Jobs run
+//! on their own thread; a failed or panicking job is logged, audited and alerted, and never
+//! takes the server down. `dars schedule print-cron` gives the same plan as crontab lines for
+//! firms that prefer cron.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
+use chrono_tz::Tz;
+
+use crate::audit::{Audit, Kind};
+use crate::config::{Config, Daily, Secrets, Weekly};
+use crate::train::{ModelArgs, TrainArgs};
+
+/// The local time `t` on `date`, resolved through DST: an ambiguous time (autumn) takes the
+/// first occurrence; a time skipped by the spring change runs at the first valid minute after.
+fn at(tz: Tz, date: NaiveDate, t: NaiveTime) -> DateTime<Tz> {
+    let mut local = date.and_time(t);
+    for _ in 0..180 {
+        if let Some(dt) = tz.from_local_datetime(&local).earliest() {
+            return dt;
+        }
+        local += Duration::minutes(1);
+    }
+    // No zone skips three hours; fall back to reading the time as UTC.
+    tz.from_utc_datetime(&date.and_time(t))
+}
+
+/// The next weekday (Monday to Friday) run of `daily` strictly after `now`.
+pub fn next_daily(now: DateTime<Tz>, daily: Daily) -> DateTime<Tz> {
+    let tz = now.timezone();
+    let mut date = now.date_naive();
+    loop {
+        if !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+            let dt = at(tz, date, daily.0);
+            if dt > now {
+                return dt;
+            }
+        }
+        date = date.succ_opt().unwrap_or(date);
+    }
+}
+
+/// The next run of `weekly` strictly after `now`.
+pub fn next_weekly(now: DateTime<Tz>, weekly: Weekly) -> DateTime<Tz> {
+    let tz = now.timezone();
+    let mut date = now.date_naive();
+    loop {
+        if date.weekday() == weekly.0 {
+            let dt = at(tz, date, weekly.1);
+            if dt > now {
+                return dt;
+            }
+        }
+        date = date.succ_opt().unwrap_or(date);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Morning,
+    Retrain,
+}
+
+/// Starts the scheduler thread.
+pub fn spawn(cfg: Config, models: PathBuf) -> Result<()> {
+    let tz = cfg.schedule.tz()?;
+    let daily = cfg.schedule.daily_time()?;
+    let weekly = cfg.schedule.weekly_time()?;
+    let now = chrono::Utc::now().with_timezone(&tz);
+    println!(
+        "scheduler: morning run next at {}, retrain next at {} ({})",
+        next_daily(now, daily).format("%a %Y-%m-%d %H:%M %Z"),
+        next_weekly(now, weekly).format("%a %Y-%m-%d %H:%M %Z"),
+        cfg.schedule.timezone
+    );
+    std::thread::Builder::new()
+        .name("dars-scheduler".into())
+        .spawn(move || {
+            loop {
+                let now = chrono::Utc::now().with_timezone(&tz);
+                let (d, w) = (next_daily(now, daily), next_weekly(now, weekly));
+                let (when, job) = if d <= w {
+                    (d, Job::Morning)
+                } else {
+                    (w, Job::Retrain)
+                };
+                // Sleep in short steps so a changed clock (suspend, NTP) is noticed.
+                while chrono::Utc::now() < when.with_timezone(&chrono::Utc) {
+                    std::thread::sleep(std::time::Duration::from_secs(20));
+                }
+                run_job(&cfg, &models, job, when.date_naive());
+            }
+        })
+        .context("starting the scheduler thread")?;
+    Ok(())
+}
+
+/// Runs one job, containing failures and panics.
+fn run_job(cfg: &Config, models: &Path, job: Job, today: NaiveDate) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
+        Job::Morning => crate::predict::morning(cfg, None, today, true).map(|(run, path)| {
+            format!(
+                "morning run for {}: {} trader(s), written to {}",
+                run.as_of,
+                run.active_traders,
+                path.display()
+            )
+        }),
+        Job::Retrain => retrain(cfg, models),
+    }));
+    match result {
+        Ok(Ok(msg)) => println!("scheduler: {msg}"),
+        Ok(Err(e)) => {
+            eprintln!("scheduler: {job:?} job failed: {e:#}");
+            // The morning job audits and alerts its own failures.
+            if job == Job::Retrain {
+                report_failure(cfg, today, &e);
+            }
+        }
+        Err(_) => {
+            let e = anyhow::anyhow!("the {job:?} job panicked");
+            eprintln!("scheduler: {e}");
+            report_failure(cfg, today, &e);
+        }
+    }
+}
+
+fn report_failure(cfg: &Config, day: NaiveDate, e: &anyhow::Error) {
+    if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
+        let _ = audit.append(
+            Kind::RunFailed,
+            "scheduler",
+            None,
+            &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
+        );
+    }
+    if let Err(alert) = crate::alerts::send_failure_alert(cfg, &Secrets::from_env(), day, e) {
+        eprintln!("scheduler: the failure alert could not be sent: {alert:#}");
+    }
+}
+
+/// The weekly job (and `dars retrain`): train with the configured validation, then publish
+/// the new version if `training.auto_promote` and its out-of-fold AUC is at least the current
+/// model's.
+pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
+    let registry = crate::registry::Registry::open(models).audited(&cfg.paths.data);
+    let current_auc = match registry.current()? {
+        Some(v) => registry.load(&v)?.metrics.calibrated.roc_auc,
+        None => None,
+    };
+    let args = TrainArgs {
+        model: ModelArgs {
+            data: cfg.paths.data.clone(),
+            folds: cfg.training.folds,
+            embargo: cfg.training.embargo_days,
+            min_train_days: cfg.training.min_train_days,
+            oracle: None,
+            market: None,
+            cost: cfg
+                .risk
+                .cost_matrix
+                .as_ref()
+                .map(|c| dars_shared::metrics::CostMatrix {
+                    false_positive: c.false_positive,
+                    false_negative: c.false_negative,
+                    ..Default::default()
+                }),
+        },
+        models: models.to_owned(),
+        promote: false,
+    };
+    let trained = crate::train::train(&args)?;
+    let new_auc = registry.load(&trained.version)?.metrics.calibrated.roc_auc;
+    let better = match (new_auc, current_auc) {
+        (Some(n), Some(c)) => n >= c,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let promoted = cfg.training.auto_promote && better;
+    if promoted {
+        registry.promote(
+            &trained.version,
+            "promote",
+            &format!(
+                "scheduled retrain: out-of-fold AUC {} vs {} before",
+                new_auc.map_or("-".into(), |a| format!("{a:.3}")),
+                current_auc.map_or("none".into(), |a| format!("{a:.3}"))
+            ),
+        )?;
+    }
+    Audit::open(&cfg.paths.data)?.append(
+        Kind::Retrain,
+        "scheduler",
+        None,
+        &serde_json::json!({
+            "version": trained.version,
+            "auc": new_auc,
+            "previous_auc": current_auc,
+            "promoted": promoted,
+        }),
+    )?;
+    Ok(format!(
+        "retrained {} (AUC {}); {}",
+        trained.version,
+        new_auc.map_or("-".into(), |a| format!("{a:.3}")),
+        if promoted {
+            "published"
+        } else {
+            "not published (not better than the current model, or auto_promote is off)"
+        }
+    ))
+}
+
+/// `dars schedule print-cron`: the same plan for cron (`CRON_TZ` keeps the desk's zone).
+pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
+    let daily = cfg.schedule.daily_time()?;
+    let weekly = cfg.schedule.weekly_time()?;
+    cfg.schedule.tz()?;
+    let dir = std::env::current_dir().context("reading the working directory")?;
+    let exe = std::env::current_exe().context("locating the dars binary")?;
+    let cd = shell_quote(&dir.display().to_string());
+    let exe = shell_quote(&exe.display().to_string());
+    let conf = shell_quote(&config_path.display().to_string());
+    use chrono::Timelike;
+    Ok(format!(
+        "# DARS schedule ({tz}); install with `crontab -e`.\n\
+         CRON_TZ={tz}\n\
+         {dm} {dh} * * 1-5 cd {cd} && {exe} predict --config {conf} --alert >> {log} 2>&1\n\
+         {wm} {wh} * * {wd} cd {cd} && {exe} retrain --config {conf} >> {log} 2>&1\n",
+        tz = cfg.schedule.timezone,
+        dm = daily.0.minute(),
+        dh = daily.0.hour(),
+        wm = weekly.1.minute(),
+        wh = weekly.1.hour(),
+        wd = weekly.0.num_days_from_sunday(),
+        log = shell_quote(&cfg.paths.data.join("dars-cron.log").display().to_string()),
+    ))
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ny(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Tz> {
+        chrono_tz::America::New_York
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .earliest()
+            .unwrap_or_else(|| panic!("bad test time"))
+    }
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn daily_runs_on_weekdays_after_now() {
+        let d = Daily(t(6, 30));
+        // Friday 2025-08-29 05:00 -> same morning; 07:00 -> Monday.
+        assert_eq!(next_daily(ny(2025, 8, 29, 5, 0), d), ny(2025, 8, 29, 6, 30));
+        assert_eq!(next_daily(ny(2025, 8, 29, 7, 0), d), ny(2025, 9, 1, 6, 30));
+        // Exactly at the time: the next one.
+        assert_eq!(
+            next_daily(ny(2025, 8, 28, 6, 30), d),
+            ny(2025, 8, 29, 6, 30)
+        );
+    }
+
+    #[test]
+    fn weekly_runs_on_its_day() {
+        let w = Weekly(Weekday::Sun, t(20, 0));
+        assert_eq!(
+            next_weekly(ny(2025, 8, 29, 12, 0), w),
+            ny(2025, 8, 31, 20, 0)
+        );
+        assert_eq!(
+            next_weekly(ny(2025, 8, 31, 20, 0), w),
+            ny(2025, 9, 7, 20, 0)
+        );
+    }
+
+    #[test]
+    fn dst_changes_keep_local_time() {
+        let d = Daily(t(6, 30));
+        // Before and after the spring change (2025-03-09), 06:30 local both times: 11:30 UTC
+        // then 10:30 UTC.
+        let fri = next_daily(ny(2025, 3, 7, 0, 0), d);
+        let mon = next_daily(ny(2025, 3, 8, 0, 0), d);
+        assert_eq!(
+            fri.with_timezone(&chrono::Utc).format("%H:%M").to_string(),
+            "11:30"
+        );
+        assert_eq!(
+            mon.with_timezone(&chrono::Utc).format("%H:%M").to_string(),
+            "10:30"
+        );
+        // A time inside the skipped hour runs at the first valid minute.
+        let w = Weekly(Weekday::Sun, t(2, 30));
+        assert_eq!(
+            next_weekly(ny(2025, 3, 8, 12, 0), w)
+                .format("%H:%M")
+                .to_string(),
+            "03:00"
+        );
+    }
+
+    #[test]
+    fn cron_lines_match_the_schedule() {
+        let cfg = Config::default();
+        let text = print_cron(&cfg, Path::new("config.yaml")).unwrap_or_default();
+        assert!(text.contains("CRON_TZ=America/New_York"), "{text}");
+        assert!(text.contains("\n30 6 * * 1-5 cd "), "{text}");
+        assert!(
+            text.contains("predict --config config.yaml --alert"),
+            "{text}"
+        );
+        assert!(text.contains("\n0 20 * * 0 cd "), "{text}");
+    }
+}

@@ -1,0 +1,350 @@
+//! The morning run and the REST API through the real binary: predict → tokens → `dars serve`
+//! on loopback, then every endpoint with no token (401), a trader's token (own account only,
+//! 403 otherwise and audited) and a manager's; the OpenAPI document against the checked-in
+//! `docs/openapi.json`; overrides; and the audit chain, intact and then tampered with.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn dars(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_dars"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "dars {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &Path) -> (Server, String) {
+    std::fs::create_dir_all(dir.join("site")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("site/index.html"), "<html></html>").unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dars"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--web-dir",
+            "site",
+            "--no-schedule",
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting dars serve: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("dars serve exited before printing its URL"))
+            .unwrap_or_default();
+        if let Some(rest) = line.strip_prefix("DARS is serving on ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    (server, url)
+}
+
+struct Reply {
+    status: u16,
+    body: serde_json::Value,
+}
+
+fn call(method: &str, url: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let res = match (method, body) {
+        ("POST", Some(b)) => {
+            let mut req = agent.post(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.send_json(&b)
+        }
+        _ => {
+            let mut req = agent.get(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.call()
+        }
+    };
+    let mut res = res.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap_or_default();
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{method} {url} answered non-JSON ({e}): {text}"));
+    Reply { status, body }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+#[test]
+fn api_roles_openapi_overrides_and_audit() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    dars(
+        dir,
+        &[
+            "simulate",
+            "--traders",
+            "4",
+            "--days",
+            "150",
+            "--seed",
+            "3",
+            "--out",
+            "sim",
+        ],
+    );
+    dars(dir, &["ingest", "sim/fills.csv"]);
+    dars(
+        dir,
+        &[
+            "train",
+            "--folds",
+            "2",
+            "--embargo",
+            "10",
+            "--min-train-days",
+            "40",
+            "--promote",
+        ],
+    );
+    let printed = dars(dir, &["predict"]);
+    let run: serde_json::Value =
+        serde_json::from_str(&printed).unwrap_or_else(|e| panic!("predict JSON: {e}\n{printed}"));
+    let traders = run["traders"].as_array().cloned().unwrap_or_default();
+    assert!(traders.len() >= 3, "{printed}");
+    assert!(
+        traders
+            .iter()
+            .all(|t| t.get("explanation").is_none() && t["recommendation"]["text"].is_string()),
+        "printed traders carry recommendations, not the full SHAP detail"
+    );
+    let me = traders[0]["account_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let other = traders[1]["account_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    let manager = dars(
+        dir,
+        &["token", "create", "--role", "manager", "--name", "desk"],
+    );
+    let manager = manager.trim();
+    let trader = dars(
+        dir,
+        &[
+            "token",
+            "create",
+            "--role",
+            "trader",
+            "--account",
+            &me,
+            "--name",
+            "alice",
+        ],
+    );
+    let trader = trader.trim();
+    let (_server, base) = serve(dir);
+    let version = run["model_version"].as_str().unwrap_or_default().to_owned();
+
+    // The document served is the one checked in: an API change is always a reviewed diff.
+    let doc = call("GET", &format!("{base}/api/openapi.json"), None, None);
+    assert_eq!(doc.status, 200);
+    let golden = repo_root().join("docs/openapi.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let text = serde_json::to_string_pretty(&doc.body).unwrap_or_default() + "\n";
+        std::fs::write(&golden, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let checked_in: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&golden).unwrap_or_else(|e| panic!("{}: {e}", golden.display())),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        doc.body, checked_in,
+        "the API changed: review it and refresh docs/openapi.json with UPDATE_GOLDEN=1 cargo test -p dars --test api"
+    );
+
+    // Every documented operation, under every role.
+    let paths = doc.body["paths"].as_object().cloned().unwrap_or_default();
+    assert!(paths.len() >= 7, "{paths:?}");
+    for (path, ops) in &paths {
+        let concrete = |account: &str| {
+            path.replace("{account}", account)
+                .replace("{version}", &version)
+        };
+        for method in ops
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_else(Vec::<String>::new)
+        {
+            let method = method.to_uppercase();
+            let body = (method == "POST").then(
+                || serde_json::json!({ "account_id": other, "new_limit": 2500, "reason": "test" }),
+            );
+            let public = path == "/api/health";
+            let anon = call(
+                &method,
+                &format!("{base}{}", concrete(&me)),
+                None,
+                body.clone(),
+            );
+            if public {
+                assert_eq!(anon.status, 200, "{method} {path}");
+                continue;
+            }
+            assert_eq!(anon.status, 401, "{method} {path} without a token");
+            assert!(anon.body["error"].is_string());
+            let bad = call(
+                &method,
+                &format!("{base}{}", concrete(&me)),
+                Some("dars_wrong"),
+                body.clone(),
+            );
+            assert_eq!(bad.status, 401, "{method} {path} with an unknown token");
+
+            let as_manager = call(
+                &method,
+                &format!("{base}{}", concrete(&other)),
+                Some(manager),
+                body.clone(),
+            );
+            assert!(
+                matches!(as_manager.status, 200 | 201),
+                "{method} {path} as manager: {} {}",
+                as_manager.status,
+                as_manager.body
+            );
+            let own = call(
+                &method,
+                &format!("{base}{}", concrete(&me)),
+                Some(trader),
+                body.clone(),
+            );
+            let others = call(
+                &method,
+                &format!("{base}{}", concrete(&other)),
+                Some(trader),
+                body,
+            );
+            if path.contains("{account}") {
+                assert_eq!(own.status, 200, "{method} {path} own account: {}", own.body);
+                assert_eq!(
+                    others.status, 403,
+                    "{method} {path} another trader's account"
+                );
+            } else if method == "POST" {
+                assert_eq!(
+                    others.status, 403,
+                    "{method} {path}: traders may not override"
+                );
+            } else {
+                assert_eq!(own.status, 200, "{method} {path} as trader: {}", own.body);
+            }
+        }
+    }
+
+    // A trader's firm-wide view holds only their own account.
+    let mine = call("GET", &format!("{base}/api/risk"), Some(trader), None);
+    let ids: Vec<&str> = mine.body["traders"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t["account_id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec![me.as_str()]);
+    let all = call("GET", &format!("{base}/api/risk"), Some(manager), None);
+    assert_eq!(
+        all.body["traders"].as_array().map(Vec::len),
+        Some(traders.len())
+    );
+
+    // The manager's override shows on the trader's page data.
+    let page = call(
+        "GET",
+        &format!("{base}/api/traders/{other}"),
+        Some(manager),
+        None,
+    );
+    assert_eq!(
+        page.body["overrides"][0]["new_limit"], 2500.0,
+        "{}",
+        page.body
+    );
+    let shap = call(
+        "GET",
+        &format!("{base}/api/traders/{me}/explanation"),
+        Some(trader),
+        None,
+    );
+    let sum: f64 = shap.body["margin_contributions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_f64()).sum())
+        .unwrap_or(f64::NAN);
+    let margin = shap.body["margin"].as_f64().unwrap_or(f64::NAN)
+        - shap.body["margin_base"].as_f64().unwrap_or(f64::NAN);
+    assert!((sum - margin).abs() < 1e-9, "SHAP values sum to the margin");
+    let missing = call(
+        "GET",
+        &format!("{base}/api/nothing-here"),
+        Some(manager),
+        None,
+    );
+    assert_eq!(missing.status, 404);
+    assert!(missing.body["error"].is_string());
+
+    // The audit trail holds predictions, the override and the refusals, and verifies.
+    let verified = dars(dir, &["audit", "verify"]);
+    assert!(verified.contains("intact"), "{verified}");
+    let db =
+        rusqlite::Connection::open(dir.join("data/audit.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+    let count = |kind: &str| -> i64 {
+        db.query_row("SELECT COUNT(*) FROM audit WHERE kind = ?1", [kind], |r| {
+            r.get(0)
+        })
+        .unwrap_or(0)
+    };
+    assert_eq!(count("prediction"), traders.len() as i64);
+    assert!(count("access_denied") >= 3);
+    assert!(count("override") >= 1);
+    assert_eq!(count("promotion"), 1);
+    db.execute("UPDATE audit SET actor = 'someone else' WHERE id = 2", [])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_dars"))
+        .args(["audit", "verify"])
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("row 2"), "{err}");
+}
