@@ -382,23 +382,28 @@ pub fn morning(
         Ok((run, path))
     })();
     if let Err(e) = &result {
-        let day = date.unwrap_or(today);
-        if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
-            let _ = audit.append(
-                Kind::RunFailed,
-                "morning run",
-                None,
-                &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
-            );
-        }
-        if send_alerts {
-            match alerts::send_failure_alert(cfg, &secrets, day, e) {
-                Ok(ds) => ds.iter().for_each(|d| eprintln!("failure alert: {d}")),
-                Err(alert_err) => eprintln!("the failure alert could not be sent: {alert_err:#}"),
-            }
-        }
+        report_failure(cfg, "morning run", date.unwrap_or(today), e, send_alerts);
     }
     result
+}
+
+/// Audits a failed run and, when alerts are on, tells the ops recipients. Never fails itself:
+/// it runs when something already has.
+pub fn report_failure(cfg: &Config, actor: &str, day: NaiveDate, e: &anyhow::Error, alert: bool) {
+    if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
+        let _ = audit.append(
+            Kind::RunFailed,
+            actor,
+            None,
+            &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
+        );
+    }
+    if alert {
+        match alerts::send_failure_alert(cfg, &Secrets::from_env(), day, e) {
+            Ok(ds) => ds.iter().for_each(|d| eprintln!("failure alert: {d}")),
+            Err(alert_err) => eprintln!("the failure alert could not be sent: {alert_err:#}"),
+        }
+    }
 }
 
 /// One audit row per trader.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekd
 use chrono_tz::Tz;
 
 use crate::audit::{Audit, Kind};
-use crate::config::{Config, Daily, Secrets, Weekly};
+use crate::config::{Config, Daily, Weekly};
 use crate::train::{ModelArgs, TrainArgs};
 
 /// The local time `t` on `date`, resolved through DST: an ambiguous time (autumn) takes the
@@ -117,28 +117,14 @@ fn run_job(cfg: &Config, models: &Path, job: Job, today: NaiveDate) {
             eprintln!("scheduler: {job:?} job failed: {e:#}");
             // The morning job audits and alerts its own failures.
             if job == Job::Retrain {
-                report_failure(cfg, today, &e);
+                crate::predict::report_failure(cfg, "scheduler", today, &e, true);
             }
         }
         Err(_) => {
             let e = anyhow::anyhow!("the {job:?} job panicked");
             eprintln!("scheduler: {e}");
-            report_failure(cfg, today, &e);
+            crate::predict::report_failure(cfg, "scheduler", today, &e, true);
         }
-    }
-}
-
-fn report_failure(cfg: &Config, day: NaiveDate, e: &anyhow::Error) {
-    if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
-        let _ = audit.append(
-            Kind::RunFailed,
-            "scheduler",
-            None,
-            &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
-        );
-    }
-    if let Err(alert) = crate::alerts::send_failure_alert(cfg, &Secrets::from_env(), day, e) {
-        eprintln!("scheduler: the failure alert could not be sent: {alert:#}");
     }
 }
 

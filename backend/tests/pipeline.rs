@@ -1,27 +1,9 @@
 //! The real `dars` binary end to end on a small simulated firm: simulate → ingest (and again,
 //! unchanged) → export → train → model registry. Each step is checked on what it wrote.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn dars(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dars"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"))
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = dars(dir, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "dars {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use common::{dars, ok};
 
 #[test]
 fn simulate_ingest_export_train_promote_rollback() {

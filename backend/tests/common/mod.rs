@@ -1,0 +1,28 @@
+//! Running the real `dars` binary from integration tests.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `dars ARGS` in `dir`.
+pub fn dars(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dars"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"))
+}
+
+/// Runs `dars ARGS` in `dir`, fails the test with both outputs unless it succeeds, and returns
+/// its stdout.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = dars(dir, args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "dars {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
