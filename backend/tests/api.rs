@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 mod common;
-use common::ok as dars;
+use common::{ok as dars, with_fit};
 
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
@@ -113,19 +113,7 @@ fn api_roles_openapi_overrides_and_audit() {
         ],
     );
     dars(dir, &["ingest", "sim/fills.csv"]);
-    dars(
-        dir,
-        &[
-            "train",
-            "--folds",
-            "2",
-            "--embargo",
-            "10",
-            "--min-train-days",
-            "40",
-            "--promote",
-        ],
-    );
+    dars(dir, &with_fit("train", &["--promote"]));
     let printed = dars(dir, &["predict"]);
     let run: serde_json::Value =
         serde_json::from_str(&printed).unwrap_or_else(|e| panic!("predict JSON: {e}\n{printed}"));

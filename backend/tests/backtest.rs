@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use dars_shared::backtest::{self, BacktestRow};
 
 mod common;
-use common::ok;
+use common::{FIT, ok};
 
 fn day_of(line: &str) -> Option<NaiveDate> {
     line.get(..10)
@@ -20,8 +20,6 @@ fn read(path: &Path) -> Vec<BacktestRow> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     backtest::parse(&path.display().to_string(), &bytes).unwrap_or_else(|e| panic!("{e}"))
 }
-
-const FIT: [&str; 6] = ["--folds", "2", "--embargo", "10", "--min-train-days", "40"];
 
 #[test]
 fn backtest_is_out_of_sample_and_blind_to_the_future() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dars, ok};
+use common::{dars, ok, with_fit};
 
 #[test]
 fn simulate_ingest_export_train_promote_rollback() {
@@ -60,18 +60,7 @@ fn simulate_ingest_export_train_promote_rollback() {
 
     let trained = ok(
         dir,
-        &[
-            "train",
-            "--folds",
-            "2",
-            "--embargo",
-            "10",
-            "--min-train-days",
-            "40",
-            "--oracle",
-            "sim/oracle.csv",
-            "--promote",
-        ],
+        &with_fit("train", &["--oracle", "sim/oracle.csv", "--promote"]),
     );
     assert!(trained.contains("AUC gbm"), "{trained}");
     assert!(trained.contains("simulator oracle AUC"), "{trained}");
@@ -86,19 +75,7 @@ fn simulate_ingest_export_train_promote_rollback() {
 
     // A second version, then rollback to the first.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    ok(
-        dir,
-        &[
-            "train",
-            "--folds",
-            "2",
-            "--embargo",
-            "10",
-            "--min-train-days",
-            "40",
-            "--promote",
-        ],
-    );
+    ok(dir, &with_fit("train", &["--promote"]));
     let list = ok(dir, &["model", "list"]);
     assert_eq!(
         list.lines().filter(|l| l.contains("20")).count(),

@@ -56,7 +56,8 @@ struct Runs {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryPoint {
     pub as_of: NaiveDate,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: predict::Status,
     pub system: String,
     pub probability: Option<f64>,
     #[schema(value_type = Option<String>)]
@@ -214,7 +215,7 @@ fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<R
                 .or_default()
                 .push(HistoryPoint {
                     as_of: run.as_of,
-                    status: format!("{:?}", t.status).to_lowercase(),
+                    status: t.status,
                     system: t.system.clone(),
                     probability: t.probability,
                     tier: t.tier,

@@ -176,7 +176,8 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         let block_from = block.iter().filter_map(|&i| m.next_date[i]).min();
         let block_to = block.iter().filter_map(|&i| m.next_date[i]).max();
         for &i in block {
-            rows.push(predict(&data, i, scorer.as_ref(), trading_days[i], &cfg)?);
+            let row = predict(&data, i, scorer.as_ref(), trading_days[i], &cfg)?;
+            rows.push((row, data.rules_cut[i]));
         }
         let report = BlockReport {
             from: block_from.unwrap_or(from),
@@ -207,8 +208,10 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         );
         reports.push(report);
     }
-    rows.sort_by(|a, b| (a.date, &a.account_id).cmp(&(b.date, &b.account_id)));
-    let report = summarize(&data, &targets, &rows, args, from, to, reports, started);
+    // Each row keeps the rules' cut of its day, for the baseline on the same rows.
+    rows.sort_by(|a, b| (a.0.date, &a.0.account_id).cmp(&(b.0.date, &b.0.account_id)));
+    let (rows, rules_cuts): (Vec<BacktestRow>, Vec<f64>) = rows.into_iter().unzip();
+    let report = summarize(&rows, &rules_cuts, args, from, to, reports, started);
 
     let csv = args.out.clone().unwrap_or_else(|| {
         args.model.data.join("backtests").join(format!(
@@ -281,16 +284,14 @@ fn trading_days_so_far(data: &TrainData) -> Vec<usize> {
 
 #[allow(clippy::too_many_arguments)]
 fn summarize(
-    data: &TrainData,
-    targets: &[(NaiveDate, usize)],
     rows: &[BacktestRow],
+    rules_cuts: &[f64],
     args: &BacktestArgs,
     from: NaiveDate,
     to: NaiveDate,
     blocks: Vec<BlockReport>,
     started: std::time::Instant,
 ) -> BacktestReport {
-    let m = &data.m;
     let y: Vec<u8> = rows
         .iter()
         .map(|r| u8::from(r.lost() == Some(true)))
@@ -309,19 +310,6 @@ fn summarize(
         let next: Vec<Option<f64>> = scored.iter().map(|&k| next[k]).collect();
         scores(&p, &y, Some((&cuts, &next)))
     });
-    // Rules cuts in the rows' order: look each row's matrix index up by (account, date).
-    let by_key: HashMap<(&str, NaiveDate), usize> = targets
-        .iter()
-        .map(|&(t, i)| ((m.rows[i].account_id.as_str(), t), i))
-        .collect();
-    let rules_cuts: Vec<f64> = rows
-        .iter()
-        .map(|r| {
-            by_key
-                .get(&(r.account_id.as_str(), r.date))
-                .map_or(0.0, |&i| data.rules_cut[i])
-        })
-        .collect();
     let issued: Vec<f64> = rows.iter().map(|r| r.cut_pct / 100.0).collect();
     BacktestReport {
         from,
@@ -330,9 +318,9 @@ fn summarize(
         predictions: rows.len(),
         model_scored: scored.len(),
         model,
-        rules: rule_scores(&rules_cuts, &y, &next),
+        rules: rule_scores(rules_cuts, &y, &next),
         issued_ev_lift: metrics::ev_lift(&issued, &next),
-        rules_ev_lift: metrics::ev_lift(&rules_cuts, &next),
+        rules_ev_lift: metrics::ev_lift(rules_cuts, &next),
         hit_rate: HitRate::of(rows),
         blocks,
         seconds: started.elapsed().as_secs_f64(),

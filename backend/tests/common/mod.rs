@@ -26,3 +26,14 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
     );
     stdout
 }
+
+/// Validation settings small enough for a test firm of a few traders and ~150 days.
+pub const FIT: [&str; 6] = ["--folds", "2", "--embargo", "10", "--min-train-days", "40"];
+
+/// `cmd` with [`FIT`] and then `extra`.
+pub fn with_fit<'a>(cmd: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![cmd];
+    v.extend(FIT);
+    v.extend_from_slice(extra);
+    v
+}
