@@ -149,6 +149,9 @@ enum ConfigCommand {
 enum ExportCommand {
     /// The daily table (one row per account and trading day).
     Daily(export::ExportDailyArgs),
+    /// The feature matrix, labels, walk-forward folds and LightGBM parameters `dars train`
+    /// uses, for training another tool on identical data and validation.
+    Features(train::ExportFeaturesArgs),
 }
 
 pub fn run() -> Result<()> {
@@ -189,6 +192,7 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
+        Command::Export(ExportCommand::Features(args)) => train::export_features(&args),
         Command::Train(args) => train::train(&args).map(|_| ()),
         Command::Backtest(args) => train::backtest(&args).map(|_| ()),
         Command::Model(ModelCommand::List(args)) => registry::list(&args),

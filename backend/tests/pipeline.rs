@@ -1,9 +1,12 @@
 //! The real `dars` binary end to end on a small simulated firm: simulate → ingest (and again,
-//! unchanged) → export → train → model registry. Each step is checked on what it wrote.
+//! unchanged) → export → train → feature export → model registry. Each step is checked on what
+//! it wrote.
 
 mod common;
 
-use common::{dars, ok, with_fit};
+use chrono::NaiveDate;
+use common::{FIT, dars, ok, with_fit};
+use dars_shared::artifact::ModelArtifact;
 
 #[test]
 fn simulate_ingest_export_train_promote_rollback() {
@@ -65,13 +68,14 @@ fn simulate_ingest_export_train_promote_rollback() {
     assert!(trained.contains("AUC gbm"), "{trained}");
     assert!(trained.contains("simulator oracle AUC"), "{trained}");
     let model = std::fs::read_to_string(dir.join("models/current/model.json")).unwrap_or_default();
-    let artifact =
-        dars_shared::artifact::ModelArtifact::from_json(&model).unwrap_or_else(|e| panic!("{e}"));
+    let artifact = ModelArtifact::from_json(&model).unwrap_or_else(|e| panic!("{e}"));
     assert!(artifact.lightgbm_model.starts_with("tree\n"));
     assert_eq!(
         artifact.features.len(),
         dars_shared::features::FEATURES.len()
     );
+
+    check_feature_export(dir, &artifact);
 
     // A second version, then rollback to the first.
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -109,4 +113,99 @@ fn unknown_format_and_strict_mode_fail_with_file_and_line() {
         !dir.join("strict/lake/manifest.json").exists(),
         "strict failure must not write the lake"
     );
+}
+
+/// `dars export features` must hand another learner exactly what `dars train` validated on: the
+/// same labelled rows, feature columns in order, and per fold the same training and test rows,
+/// with early stopping's `valid` slice after every `fit` row's label and no training label
+/// reaching the test block.
+fn check_feature_export(dir: &std::path::Path, artifact: &ModelArtifact) {
+    let mut args = vec!["export", "features"];
+    args.extend(FIT);
+    args.extend(["--out", "export"]);
+    let said = ok(dir, &args);
+    assert!(said.contains("2 folds"), "{said}");
+
+    let folds: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("export/folds.json")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("folds.json: {e}"));
+    let params: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("export/params.json")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("params.json: {e}"));
+    assert_eq!(params["objective"], "binary");
+    assert!(params["early_stopping_rounds"].as_u64().is_some());
+
+    let mut rdr = csv::Reader::from_path(dir.join("export/features.csv"))
+        .unwrap_or_else(|e| panic!("features.csv: {e}"));
+    let header: Vec<String> = rdr
+        .headers()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .map(String::from)
+        .collect();
+    let n_folds = artifact.metrics.folds.len();
+    assert_eq!(header[..4], ["account_id", "date", "label_date", "label"]);
+    let feature_names: Vec<&str> = artifact.features.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(header[4 + n_folds..], feature_names[..]);
+
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let mut labelled = 0u64;
+    // Per fold: (fit, valid, test) counts, latest fit label date, earliest valid date.
+    let mut seen = vec![(0u64, 0u64, 0u64, None::<NaiveDate>, None::<NaiveDate>); n_folds];
+    for rec in rdr.records() {
+        let rec = rec.unwrap_or_else(|e| panic!("{e}"));
+        let (d, label_date) = (date(&rec[1]), date(&rec[2]));
+        if !rec[3].is_empty() {
+            labelled += 1;
+            assert!(label_date > d, "label after its feature day: {rec:?}");
+        }
+        for v in rec.iter().skip(4 + n_folds) {
+            assert!(
+                v.is_empty() || v.parse::<f64>().is_ok_and(f64::is_finite),
+                "{v:?}"
+            );
+        }
+        for (k, acc) in seen.iter_mut().enumerate() {
+            let f = &folds["folds"][k];
+            let bound = |key: &str| date(f[key].as_str().unwrap_or_default());
+            match &rec[4 + k] {
+                "" => {}
+                role @ ("fit" | "valid") => {
+                    assert!(!rec[3].is_empty(), "unlabelled training row {rec:?}");
+                    assert!(d <= bound("train_to") && label_date < bound("test_from"));
+                    if role == "fit" {
+                        acc.0 += 1;
+                        acc.3 = acc.3.max(label_date);
+                    } else {
+                        acc.1 += 1;
+                        acc.4 = Some(
+                            acc.4
+                                .map_or(d.unwrap_or_default(), |v| v.min(d.unwrap_or_default())),
+                        );
+                    }
+                }
+                "test" => {
+                    assert!(bound("test_from") <= d && d <= bound("test_to"));
+                    acc.2 += 1;
+                }
+                other => panic!("unknown fold role {other:?}"),
+            }
+        }
+    }
+    assert_eq!(labelled, artifact.training.rows);
+    for (k, (fit, valid, test, last_fit_label, first_valid)) in seen.iter().enumerate() {
+        let trained = &artifact.metrics.folds[k];
+        assert_eq!(folds["folds"][k]["train_rows"], trained.train_rows);
+        assert_eq!(*test, trained.model.rows, "fold {}", k + 1);
+        assert!(fit + valid <= trained.train_rows && *fit > 0 && *valid > 0);
+        assert!(
+            last_fit_label < first_valid,
+            "fold {}: fit labels reach the valid slice",
+            k + 1
+        );
+        assert!(trained.raw_auc.is_some() && trained.fit_seconds.is_some());
+    }
+    assert!(artifact.training.fit_seconds.is_some());
 }

@@ -89,6 +89,10 @@ pub struct TrainingInfo {
     /// LightGBM parameters used.
     #[serde(default)]
     pub params: serde_json::Value,
+    /// Wall-clock seconds of the final LightGBM fit (dataset construction and boosting), so a
+    /// slow retrain shows up in the registry; absent in artifacts made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_seconds: Option<f64>,
 }
 
 /// Scores of one set of predictions.
@@ -122,6 +126,13 @@ pub struct FoldReport {
     #[serde(default)]
     pub oracle_auc: Option<f64>,
     pub num_trees: u32,
+    /// ROC AUC of the raw (uncalibrated) LightGBM probabilities: isotonic calibration merges
+    /// scores into ties, so this is the figure to compare with another LightGBM on the same fold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_auc: Option<f64>,
+    /// Wall-clock seconds of the fold's LightGBM fit with early stopping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -12,4 +12,4 @@ mod records;
 mod store;
 
 pub use ingest::{IngestArgs, ingest_files};
-pub use store::{Lake, write_atomic};
+pub use store::{Lake, with_atomic_file, write_atomic};

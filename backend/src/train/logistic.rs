@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use linfa::prelude::*;
 use linfa_logistic::{FittedLogisticRegression, LogisticRegression};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ShapeBuilder};
 
 pub struct Logistic {
     mean: Vec<f64>,
@@ -13,21 +13,23 @@ pub struct Logistic {
     model: FittedLogisticRegression<f64, bool>,
 }
 
+/// Standardizes row-major `x` into a column-major matrix. The layout matters for speed: the
+/// gradient linfa-logistic computes is `xᵀ·r`, and without a BLAS ndarray evaluates it row by row
+/// of `xᵀ`, which is a contiguous column here but a strided walk over the whole matrix per
+/// feature in row-major order (about 3x slower on 90k x 61 training rows).
 fn standardize(x: &[f64], width: usize, mean: &[f64], scale: &[f64]) -> Result<Array2<f64>> {
     let rows = x.len() / width.max(1);
-    let data: Vec<f64> = x
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let c = i % width;
+    let mut data = Vec::with_capacity(rows * width);
+    for c in 0..width {
+        data.extend(x.iter().skip(c).step_by(width).map(|&v| {
             if v.is_finite() {
                 (v - mean[c]) / scale[c]
             } else {
                 0.0
             }
-        })
-        .collect();
-    Array2::from_shape_vec((rows, width), data).context("shaping the feature matrix")
+        }));
+    }
+    Array2::from_shape_vec((rows, width).f(), data).context("shaping the feature matrix")
 }
 
 impl Logistic {

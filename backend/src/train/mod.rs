@@ -2,6 +2,7 @@
 //! threshold, and the versioned artifact the shared crate scores with.
 
 mod backtest;
+mod export;
 mod folds;
 mod gbm;
 mod logistic;
@@ -9,4 +10,5 @@ mod pipeline;
 mod run;
 
 pub use backtest::{BacktestArgs, Retrain, backtest};
+pub use export::{ExportFeaturesArgs, export_features};
 pub use run::{ModelArgs, TrainArgs, train};

@@ -5,6 +5,7 @@
 //! procedure that produces the published model.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
@@ -87,26 +88,21 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     let m = &data.m;
     let width = m.width();
     let names: Vec<String> = m.names.iter().map(|s| s.to_string()).collect();
-    let mut dates: Vec<NaiveDate> = rows.iter().map(|&i| m.rows[i].date).collect();
-    dates.sort();
-    dates.dedup();
-    let folds = walk_forward(&dates, opts.folds, opts.embargo, opts.min_train_days)?;
+    let dates = distinct_dates(m, rows);
+    let folds = folds_for(m, rows, opts)?;
     let params = &opts.params;
     let mut oof = Oof::default();
     let mut fold_trees = Vec::new();
     let mut fold_train_rows = Vec::new();
+    let mut fold_fit_seconds = Vec::new();
     for fold in &folds {
-        let train_rows: Vec<usize> = rows
-            .iter()
-            .copied()
-            .filter(|&i| fold.trains_on(m.rows[i].date, m.next_date[i]))
-            .collect();
-        let test_rows: Vec<usize> = rows
-            .iter()
-            .copied()
-            .filter(|&i| fold.tests_on(m.rows[i].date))
-            .collect();
+        let FoldRows {
+            train: train_rows,
+            test: test_rows,
+        } = fold_rows(m, rows, fold);
+        let started = Instant::now();
         let booster = fit_with_inner_validation(m, &train_rows, &names, params)?;
+        fold_fit_seconds.push(started.elapsed().as_secs_f64());
         let trees = u32::try_from(booster.num_iterations()).unwrap_or(0);
         let (x_test, _) = gather(m, &test_rows);
         let p = gbm::predict(&booster, &x_test, width)?;
@@ -196,6 +192,8 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
             rules: rule_scores(&pick(&oof.rules_cut, &ks), &y, &next),
             oracle_auc: oracle_auc(&ks),
             num_trees: fold_trees[fi],
+            raw_auc: metrics::roc_auc(&pick(&oof.p_raw, &ks), &y),
+            fit_seconds: Some(fold_fit_seconds[fi]),
         });
     }
     let all = subset(None);
@@ -213,6 +211,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     trees.sort_unstable();
     let num_trees = trees[trees.len() / 2].max(1);
     let (x_all, y_all) = gather(m, rows);
+    let started = Instant::now();
     let final_model = gbm::fit(
         &Xy {
             x: &x_all,
@@ -224,6 +223,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         params,
         Some(num_trees),
     )?;
+    let final_fit_seconds = started.elapsed().as_secs_f64();
     let model_text = final_model
         .save_string()
         .context("saving the LightGBM model")?;
@@ -280,6 +280,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
             embargo_days: opts.embargo as u32,
             num_trees,
             params: params.to_json(num_trees, false),
+            fit_seconds: Some(final_fit_seconds),
         },
         metrics: report,
         reliability: metrics::reliability(&p_cal, &y_oof, 10),
@@ -288,28 +289,73 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     Ok(Fitted { artifact, folds })
 }
 
-/// Trains a fold's model, early-stopping on the last sixth of its training dates (rows whose
-/// label lands in that slice are purged from the inner training set).
+/// A fold's labelled rows: what it trains on (after the embargo and purge) and what it tests on.
+pub struct FoldRows {
+    pub train: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+/// Splits labelled `rows` by `fold`'s date bounds.
+pub fn fold_rows(m: &FeatureMatrix, rows: &[usize], fold: &Fold) -> FoldRows {
+    FoldRows {
+        train: rows
+            .iter()
+            .copied()
+            .filter(|&i| fold.trains_on(m.rows[i].date, m.next_date[i]))
+            .collect(),
+        test: rows
+            .iter()
+            .copied()
+            .filter(|&i| fold.tests_on(m.rows[i].date))
+            .collect(),
+    }
+}
+
+/// A fold's training rows split for early stopping: the model fits on `fit` and stops when the
+/// loss on `valid` (the last sixth of the training dates) stops improving. Rows whose label lands
+/// in the validation slice are purged from `fit`.
+pub struct InnerSplit {
+    pub fit: Vec<usize>,
+    pub valid: Vec<usize>,
+}
+
+pub fn inner_split(m: &FeatureMatrix, train_rows: &[usize]) -> InnerSplit {
+    let dates = distinct_dates(m, train_rows);
+    let Some(&split) = dates.get(dates.len() * 5 / 6) else {
+        return InnerSplit {
+            fit: Vec::new(),
+            valid: Vec::new(),
+        };
+    };
+    InnerSplit {
+        fit: train_rows
+            .iter()
+            .copied()
+            .filter(|&i| m.rows[i].date < split && m.next_date[i].is_some_and(|d| d < split))
+            .collect(),
+        valid: train_rows
+            .iter()
+            .copied()
+            .filter(|&i| m.rows[i].date >= split)
+            .collect(),
+    }
+}
+
+/// Trains a fold's model with early stopping on its [`inner_split`].
 fn fit_with_inner_validation(
     m: &FeatureMatrix,
     train_rows: &[usize],
     names: &[String],
     params: &GbmParams,
 ) -> Result<lightgbm3::Booster> {
-    let mut dates: Vec<NaiveDate> = train_rows.iter().map(|&i| m.rows[i].date).collect();
-    dates.sort();
-    dates.dedup();
-    let split = dates[dates.len() * 5 / 6];
-    let inner: Vec<usize> = train_rows
-        .iter()
-        .copied()
-        .filter(|&i| m.rows[i].date < split && m.next_date[i].is_some_and(|d| d < split))
-        .collect();
-    let valid: Vec<usize> = train_rows
-        .iter()
-        .copied()
-        .filter(|&i| m.rows[i].date >= split)
-        .collect();
+    let InnerSplit { fit: inner, valid } = inner_split(m, train_rows);
+    if inner.is_empty() || valid.is_empty() {
+        bail!(
+            "a fold has too little training history to hold out a validation slice \
+             ({} training rows); use fewer folds or a larger --min-train-days",
+            train_rows.len()
+        );
+    }
     let (xi, yi) = gather(m, &inner);
     let (xv, yv) = gather(m, &valid);
     let width = m.width();
@@ -327,6 +373,24 @@ fn fit_with_inner_validation(
         names,
         params,
         None,
+    )
+}
+
+/// The sorted, distinct feature dates of `rows`.
+pub fn distinct_dates(m: &FeatureMatrix, rows: &[usize]) -> Vec<NaiveDate> {
+    let mut dates: Vec<NaiveDate> = rows.iter().map(|&i| m.rows[i].date).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    dates
+}
+
+/// The walk-forward folds `fit` validates `rows` on.
+pub fn folds_for(m: &FeatureMatrix, rows: &[usize], opts: &FitOptions) -> Result<Vec<Fold>> {
+    walk_forward(
+        &distinct_dates(m, rows),
+        opts.folds,
+        opts.embargo,
+        opts.min_train_days,
     )
 }
 

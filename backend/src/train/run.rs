@@ -129,9 +129,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let labelled = data.labelled();
     let opts = args.model.fit_options();
     let m = &data.m;
-    let mut dates: Vec<NaiveDate> = labelled.iter().map(|&i| m.rows[i].date).collect();
-    dates.sort();
-    dates.dedup();
+    let dates = pipeline::distinct_dates(m, &labelled);
     println!(
         "features: {} rows x {} columns for {} accounts ({} labelled, {} trading days) in {:.0} ms",
         m.len(),
@@ -200,18 +198,19 @@ fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\nfold  test dates               train  test  trees  AUC gbm  AUC logit  AUC rules  AUC oracle  Brier"
+        "\nfold  test dates               train  test  trees  fit s  AUC gbm  AUC logit  AUC rules  AUC oracle  Brier"
     );
     for f in &r.folds {
         let _ = writeln!(
             s,
-            "{:>4}  {} .. {}  {:>5}  {:>4}  {:>5}  {:>7}  {:>9}  {:>9}  {:>10}  {:>5}",
+            "{:>4}  {} .. {}  {:>5}  {:>4}  {:>5}  {:>5}  {:>7}  {:>9}  {:>9}  {:>10}  {:>5}",
             f.fold,
             f.test_from,
             f.test_to,
             f.train_rows,
             f.model.rows,
             f.num_trees,
+            f.fit_seconds.map_or("-".into(), |v| format!("{v:.1}")),
             f3(f.model.roc_auc),
             f3(f.logistic.roc_auc),
             f3(f.rules.roc_auc),
@@ -275,9 +274,12 @@ fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
     let _ = writeln!(s, "top features (mean |SHAP|): {}", top.join(", "));
     let _ = writeln!(
         s,
-        "final model: {} trees on {} trader-days; CV + fit took {:.1} s ({} folds)",
+        "final model: {} trees on {} trader-days (fit {}); features, CV + fit took {:.1} s ({} folds)",
         a.training.num_trees,
         a.training.rows,
+        a.training
+            .fit_seconds
+            .map_or("-".into(), |v| format!("{v:.1} s")),
         secs,
         folds.len()
     );
