@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
+use dars_shared::analytics::PromotionEntry;
 use dars_shared::artifact::ModelArtifact;
-use serde::{Deserialize, Serialize};
 
 use crate::audit::{Audit, Kind};
 
@@ -24,17 +24,6 @@ pub struct RegistryArgs {
     /// Data directory whose audit trail records every move.
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub at: String,
-    pub who: String,
-    /// `promote` or `rollback`.
-    pub action: String,
-    pub version: String,
-    pub previous: Option<String>,
-    pub why: String,
 }
 
 pub struct Registry {
@@ -126,7 +115,7 @@ impl Registry {
         Ok(dir)
     }
 
-    pub fn history(&self) -> Result<Vec<HistoryEntry>> {
+    pub fn history(&self) -> Result<Vec<PromotionEntry>> {
         let text = match std::fs::read_to_string(self.history_path()) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -143,7 +132,7 @@ impl Registry {
     }
 
     /// Points `current` at `version` and records the move.
-    pub fn promote(&self, version: &str, action: &str, why: &str) -> Result<HistoryEntry> {
+    pub fn promote(&self, version: &str, action: &str, why: &str) -> Result<PromotionEntry> {
         if !self.version_dir(version).join("model.json").is_file() {
             bail!(
                 "no model version {version} in {} (see `dars model list`)",
@@ -157,7 +146,7 @@ impl Registry {
         let _ = std::fs::remove_file(&tmp);
         symlink(Path::new(version), &tmp)?;
         std::fs::rename(&tmp, self.current_link()).context("moving models/current")?;
-        let entry = HistoryEntry {
+        let entry = PromotionEntry {
             at: Utc::now().to_rfc3339(),
             who: std::env::var("USER")
                 .or_else(|_| std::env::var("LOGNAME"))
@@ -186,7 +175,7 @@ impl Registry {
     }
 
     /// Moves `current` back to the version it pointed at before the last move.
-    pub fn rollback(&self, why: &str) -> Result<HistoryEntry> {
+    pub fn rollback(&self, why: &str) -> Result<PromotionEntry> {
         let history = self.history()?;
         let last = history
             .last()

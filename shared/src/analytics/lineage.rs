@@ -1,12 +1,12 @@
 //! The registry's promotion history (`models/history.jsonl`, one JSON object a line, appended by
-//! `dars model promote|rollback`) as the model page reads it. The backend owns the writer; this
-//! reader is lenient on purpose — unknown fields are ignored and an unreadable line is counted,
+//! `dars model promote|rollback`). One type for the backend that writes it and the model page that
+//! reads it. `parse_history` is lenient on purpose — unknown fields are ignored and an unreadable line is counted,
 //! not fatal — because a page that refuses to show lineage over one bad line helps no one.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One move of the `current` pointer.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromotionEntry {
     #[serde(default)]
     pub at: String,
