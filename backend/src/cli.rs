@@ -193,7 +193,17 @@ pub fn run() -> Result<()> {
         }
         Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
         Command::Export(ExportCommand::Features(args)) => train::export_features(&args),
-        Command::Train(args) => train::train(&args).map(|_| ()),
+        Command::Train(args) => {
+            let trained = train::train(&args)?;
+            if !args.promote {
+                // Not in `train::train`: the weekly retrain decides about publishing itself.
+                println!(
+                    "not promoted; publish it with `dars model promote {}`",
+                    trained.version
+                );
+            }
+            Ok(())
+        }
         Command::Backtest(args) => train::backtest(&args).map(|_| ()),
         Command::Model(ModelCommand::List(args)) => registry::list(&args),
         Command::Model(ModelCommand::Promote {

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::pipeline::{self, FoldRows, InnerSplit};
@@ -42,21 +42,15 @@ pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
     let m = &data.m;
     let labelled = data.labelled();
     let opts = args.model.fit_options();
-    let folds = pipeline::folds_for(m, &labelled, &opts)?;
-    let splits: Vec<(FoldRows, InnerSplit)> = folds
+    let folds = pipeline::folds_for(&pipeline::distinct_dates(m, &labelled), &opts)?;
+    let splits = folds
         .iter()
         .map(|f| {
             let rows = pipeline::fold_rows(m, &labelled, f);
-            let split = pipeline::inner_split(m, &rows.train);
-            (rows, split)
+            let split = pipeline::inner_split(m, &rows.train)?;
+            Ok((rows, split))
         })
-        .collect();
-    if splits
-        .iter()
-        .any(|(_, s)| s.fit.is_empty() || s.valid.is_empty())
-    {
-        bail!("a fold has too little training history to hold out a validation slice");
-    }
+        .collect::<Result<Vec<(FoldRows, InnerSplit)>>>()?;
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

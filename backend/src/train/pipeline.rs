@@ -89,7 +89,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     let width = m.width();
     let names: Vec<String> = m.names.iter().map(|s| s.to_string()).collect();
     let dates = distinct_dates(m, rows);
-    let folds = folds_for(m, rows, opts)?;
+    let folds = folds_for(&dates, opts)?;
     let params = &opts.params;
     let mut oof = Oof::default();
     let mut fold_trees = Vec::new();
@@ -319,15 +319,9 @@ pub struct InnerSplit {
     pub valid: Vec<usize>,
 }
 
-pub fn inner_split(m: &FeatureMatrix, train_rows: &[usize]) -> InnerSplit {
+pub fn inner_split(m: &FeatureMatrix, train_rows: &[usize]) -> Result<InnerSplit> {
     let dates = distinct_dates(m, train_rows);
-    let Some(&split) = dates.get(dates.len() * 5 / 6) else {
-        return InnerSplit {
-            fit: Vec::new(),
-            valid: Vec::new(),
-        };
-    };
-    InnerSplit {
+    let split = dates.get(dates.len() * 5 / 6).map(|&split| InnerSplit {
         fit: train_rows
             .iter()
             .copied()
@@ -338,6 +332,14 @@ pub fn inner_split(m: &FeatureMatrix, train_rows: &[usize]) -> InnerSplit {
             .copied()
             .filter(|&i| m.rows[i].date >= split)
             .collect(),
+    });
+    match split {
+        Some(s) if !s.fit.is_empty() && !s.valid.is_empty() => Ok(s),
+        _ => bail!(
+            "a fold has too little training history to hold out a validation slice \
+             ({} training rows); use fewer folds or a larger --min-train-days",
+            train_rows.len()
+        ),
     }
 }
 
@@ -348,14 +350,7 @@ fn fit_with_inner_validation(
     names: &[String],
     params: &GbmParams,
 ) -> Result<lightgbm3::Booster> {
-    let InnerSplit { fit: inner, valid } = inner_split(m, train_rows);
-    if inner.is_empty() || valid.is_empty() {
-        bail!(
-            "a fold has too little training history to hold out a validation slice \
-             ({} training rows); use fewer folds or a larger --min-train-days",
-            train_rows.len()
-        );
-    }
+    let InnerSplit { fit: inner, valid } = inner_split(m, train_rows)?;
     let (xi, yi) = gather(m, &inner);
     let (xv, yv) = gather(m, &valid);
     let width = m.width();
@@ -384,14 +379,9 @@ pub fn distinct_dates(m: &FeatureMatrix, rows: &[usize]) -> Vec<NaiveDate> {
     dates
 }
 
-/// The walk-forward folds `fit` validates `rows` on.
-pub fn folds_for(m: &FeatureMatrix, rows: &[usize], opts: &FitOptions) -> Result<Vec<Fold>> {
-    walk_forward(
-        &distinct_dates(m, rows),
-        opts.folds,
-        opts.embargo,
-        opts.min_train_days,
-    )
+/// The walk-forward folds `fit` validates on, over the [`distinct_dates`] of its rows.
+pub fn folds_for(dates: &[NaiveDate], opts: &FitOptions) -> Result<Vec<Fold>> {
+    walk_forward(dates, opts.folds, opts.embargo, opts.min_train_days)
 }
 
 /// Row-major features and labels of `rows`.

@@ -157,8 +157,6 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
             "trained and promoted by `dars train --promote`",
         )?;
         println!("promoted: models/current -> {version} (the web app now scores with it)");
-    } else {
-        println!("not promoted; publish it with `dars model promote {version}`");
     }
     Ok(TrainOutcome { version })
 }
