@@ -209,3 +209,69 @@ fn check_feature_export(dir: &std::path::Path, artifact: &ModelArtifact) {
     }
     assert!(artifact.training.fit_seconds.is_some());
 }
+
+/// A newer export that covers an account-day replaces that account-day's fills, so P&L is never
+/// counted twice; other accounts on that day and other days are kept.
+#[test]
+fn a_newer_export_replaces_the_account_days_it_covers() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let first = "Date/Time,Account,B/S,Qty,Symbol,Price\n\
+                 01/02/2025 09:31:00,NET001,B,100,AAPL,10.00\n\
+                 01/02/2025 10:00:00,NET001,S,100,AAPL,10.50\n\
+                 01/02/2025 09:40:00,NET002,B,100,MSFT,20.00\n\
+                 01/02/2025 11:00:00,NET002,S,100,MSFT,19.00\n\
+                 01/03/2025 09:31:00,NET001,B,100,AAPL,10.00\n\
+                 01/03/2025 09:45:00,NET001,S,100,AAPL,11.00\n";
+    let newer = "Date/Time,Account,B/S,Qty,Symbol,Price\n\
+                 01/02/2025 09:31:00,NET001,B,100,AAPL,10.00\n\
+                 01/02/2025 10:00:00,NET001,S,100,AAPL,10.20\n";
+    std::fs::write(dir.join("first.csv"), first).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("newer.csv"), newer).unwrap_or_else(|e| panic!("{e}"));
+    ok(dir, &["ingest", "first.csv"]);
+    let said = ok(dir, &["ingest", "newer.csv"]);
+    assert!(said.contains("replaced 1 account-day(s)"), "{said}");
+
+    let csv = ok(dir, &["export", "daily"]);
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let header = rdr.headers().unwrap_or_else(|e| panic!("{e}")).clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} column"))
+    };
+    let (date, account, gross, fills) = (
+        col("date"),
+        col("account_id"),
+        col("gross"),
+        col("fills_cnt"),
+    );
+    let mut got: Vec<(String, String, f64, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("{e}"));
+            (
+                r[date].to_owned(),
+                r[account].to_owned(),
+                r[gross].parse().unwrap_or(f64::NAN),
+                r[fills].to_owned(),
+            )
+        })
+        .collect();
+    got.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let want = [
+        ("2025-01-02", "NET001", 20.0, "2"),
+        ("2025-01-02", "NET002", -100.0, "2"),
+        ("2025-01-03", "NET001", 100.0, "2"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(
+            (g.0.as_str(), g.1.as_str(), g.3.as_str()),
+            (w.0, w.1, w.3),
+            "{got:?}"
+        );
+        assert!((g.2 - w.2).abs() < 1e-9, "{got:?}");
+    }
+}
