@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 mod common;
-use common::{ok as dars, with_fit};
+use common::{ok as dars, simulate, with_fit};
 
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
@@ -98,20 +98,7 @@ fn repo_root() -> PathBuf {
 fn api_roles_openapi_overrides_and_audit() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    dars(
-        dir,
-        &[
-            "simulate",
-            "--traders",
-            "4",
-            "--days",
-            "150",
-            "--seed",
-            "3",
-            "--out",
-            "sim",
-        ],
-    );
+    simulate(dir, 4, 150, 3);
     dars(dir, &["ingest", "sim/fills.csv"]);
     dars(dir, &with_fit("train", &["--promote"]));
     let printed = dars(dir, &["predict"]);

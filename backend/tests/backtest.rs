@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use dars_shared::backtest::{self, BacktestRow};
 
 mod common;
-use common::{FIT, ok};
+use common::{FIT, ok, simulate};
 
 fn day_of(line: &str) -> Option<NaiveDate> {
     line.get(..10)
@@ -25,20 +25,7 @@ fn read(path: &Path) -> Vec<BacktestRow> {
 fn backtest_is_out_of_sample_and_blind_to_the_future() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    ok(
-        dir,
-        &[
-            "simulate",
-            "--traders",
-            "5",
-            "--days",
-            "170",
-            "--seed",
-            "11",
-            "--out",
-            "sim",
-        ],
-    );
+    simulate(dir, 5, 170, 11);
     let fills = std::fs::read_to_string(dir.join("sim/fills.csv")).unwrap_or_default();
     let days: BTreeSet<NaiveDate> = fills.lines().skip(1).filter_map(day_of).collect();
     // Cut the history after the last trading day of the second-to-last month.

@@ -5,27 +5,14 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::{FIT, dars, ok, with_fit};
+use common::{FIT, dars, ok, simulate, with_fit};
 use dars_shared::artifact::ModelArtifact;
 
 #[test]
 fn simulate_ingest_export_train_promote_rollback() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    ok(
-        dir,
-        &[
-            "simulate",
-            "--traders",
-            "5",
-            "--days",
-            "160",
-            "--seed",
-            "7",
-            "--out",
-            "sim",
-        ],
-    );
+    simulate(dir, 5, 160, 7);
 
     let first = ok(dir, &["ingest", "sim/fills.csv", "sim/totals.csv"]);
     assert!(

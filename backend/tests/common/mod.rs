@@ -37,3 +37,22 @@ pub fn with_fit<'a>(cmd: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     v.extend_from_slice(extra);
     v
 }
+
+/// Simulates a test firm of `traders` x `days` into `dir/sim` (fills, totals and oracle CSVs).
+pub fn simulate(dir: &Path, traders: u32, days: u32, seed: u64) {
+    let (t, d, s) = (traders.to_string(), days.to_string(), seed.to_string());
+    ok(
+        dir,
+        &[
+            "simulate",
+            "--traders",
+            &t,
+            "--days",
+            &d,
+            "--seed",
+            &s,
+            "--out",
+            "sim",
+        ],
+    );
+}
