@@ -63,6 +63,9 @@ pub struct FitOptions {
     pub min_train_days: usize,
     pub cost: Option<CostMatrix>,
     pub params: GbmParams,
+    /// Show a progress bar over the folds and the final fit on the terminal (a large firm's
+    /// CV takes tens of seconds; the backtest prints its own progress per block instead).
+    pub progress: bool,
 }
 
 /// A validated, fitted model and the folds it was validated on.
@@ -95,7 +98,17 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     let mut fold_trees = Vec::new();
     let mut fold_train_rows = Vec::new();
     let mut fold_fit_seconds = Vec::new();
+    let bar = if opts.progress {
+        fold_progress(folds.len())
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     for fold in &folds {
+        bar.set_message(format!(
+            "fold {}/{}: LightGBM and the logistic baseline",
+            fold.index,
+            folds.len()
+        ));
         let FoldRows {
             train: train_rows,
             test: test_rows,
@@ -121,6 +134,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         }
         fold_trees.push(trees);
         fold_train_rows.push(train_rows.len());
+        bar.inc(1);
     }
     if oof.rows.is_empty() {
         bail!("the folds produced no out-of-fold predictions");
@@ -211,6 +225,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     trees.sort_unstable();
     let num_trees = trees[trees.len() / 2].max(1);
     let (x_all, y_all) = gather(m, rows);
+    bar.set_message(format!("final fit on {} trader-days", rows.len()));
     let started = Instant::now();
     let final_model = gbm::fit(
         &Xy {
@@ -224,6 +239,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         Some(num_trees),
     )?;
     let final_fit_seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
     let model_text = final_model
         .save_string()
         .context("saving the LightGBM model")?;
@@ -287,6 +303,17 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         feature_importance,
     };
     Ok(Fitted { artifact, folds })
+}
+
+/// One step per fold plus the final fit, on standard error (hidden when that is not a terminal).
+fn fold_progress(folds: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(folds as u64 + 1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("  {bar:30} {pos}/{len} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 /// A fold's labelled rows: what it trains on (after the embargo and purge) and what it tests on.

@@ -56,6 +56,7 @@ impl ModelArgs {
             min_train_days: self.min_train_days,
             cost: self.cost,
             params: GbmParams::default(),
+            progress: false,
         }
     }
 
@@ -127,7 +128,10 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = std::time::Instant::now();
     let (_, data) = args.model.load()?;
     let labelled = data.labelled();
-    let opts = args.model.fit_options();
+    let opts = FitOptions {
+        progress: true,
+        ..args.model.fit_options()
+    };
     let m = &data.m;
     let dates = pipeline::distinct_dates(m, &labelled);
     println!(
