@@ -95,6 +95,16 @@ pub struct CostConfig {
     pub false_negative: f64,
 }
 
+impl CostConfig {
+    pub fn matrix(&self) -> dars_shared::metrics::CostMatrix {
+        dars_shared::metrics::CostMatrix {
+            false_positive: self.false_positive,
+            false_negative: self.false_negative,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {

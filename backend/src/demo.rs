@@ -98,13 +98,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         oracle: sim.oracle_csv.clone(),
         market: None,
         // Equal costs for a missed loss and a needless cut: flag a trader when a losing day is
-        // more likely than not. (Maximal F1, the default of `dars train`, flags nearly everyone
-        // when most trader-days lose, as they do in the demo firm and in real prop firms.)
+        // more likely than not. (Maximal F1, the default without a cost matrix, flags nearly
+        // everyone when most trader-days lose, as they do in the demo firm and in real prop
+        // firms.) Set here rather than read from config.yaml so the demo is the same anywhere.
         cost: Some(CostMatrix {
             false_positive: 1.0,
             false_negative: 1.0,
             ..CostMatrix::default()
         }),
+        config: None,
     };
     let train_args = TrainArgs {
         model: model.clone(),

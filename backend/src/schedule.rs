@@ -149,11 +149,9 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
                 .risk
                 .cost_matrix
                 .as_ref()
-                .map(|c| dars_shared::metrics::CostMatrix {
-                    false_positive: c.false_positive,
-                    false_negative: c.false_negative,
-                    ..Default::default()
-                }),
+                .map(crate::config::CostConfig::matrix),
+            // `cfg` is already loaded: nothing more to read.
+            config: None,
         },
         models: models.to_owned(),
         promote: false,

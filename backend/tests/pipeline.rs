@@ -53,6 +53,10 @@ fn simulate_ingest_export_train_promote_rollback() {
         &with_fit("train", &["--oracle", "sim/oracle.csv", "--promote"]),
     );
     assert!(trained.contains("AUC gbm"), "{trained}");
+    assert!(
+        trained.contains("threshold by maximal F1 (no --cost, no risk.cost_matrix"),
+        "{trained}"
+    );
     assert!(trained.contains("simulator oracle AUC"), "{trained}");
     let model = std::fs::read_to_string(dir.join("models/current/model.json")).unwrap_or_default();
     let artifact = ModelArtifact::from_json(&model).unwrap_or_else(|e| panic!("{e}"));
@@ -64,9 +68,34 @@ fn simulate_ingest_export_train_promote_rollback() {
 
     check_feature_export(dir, &artifact);
 
-    // A second version, then rollback to the first.
+    // A second version, its threshold by the configuration's cost matrix; then rollback.
+    std::fs::write(
+        dir.join("config.yaml"),
+        "risk:\n  cost_matrix: { false_positive: 0, false_negative: 1 }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dars(dir, &with_fit("train", &[]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("risk.cost_matrix"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("config.yaml"),
+        "risk:\n  cost_matrix: { false_positive: 1, false_negative: 2 }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    ok(dir, &with_fit("train", &["--promote"]));
+    let second = ok(dir, &with_fit("train", &["--promote"]));
+    assert!(
+        second.contains(
+            "threshold by minimal cost (false positive 1, false negative 2) from risk.cost_matrix in config.yaml"
+        ),
+        "{second}"
+    );
+    let model = std::fs::read_to_string(dir.join("models/current/model.json")).unwrap_or_default();
+    let second = ModelArtifact::from_json(&model).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(second.threshold.method, "min_cost");
     let list = ok(dir, &["model", "list"]);
     assert_eq!(
         list.lines().filter(|l| l.contains("20")).count(),

@@ -100,7 +100,7 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let started = std::time::Instant::now();
     let (_, data) = args.model.load()?;
     let m = &data.m;
-    let opts = args.model.fit_options();
+    let opts = args.model.fit_options()?;
     let cfg = ScoringConfig::default();
 
     // Predictions are for a trader's next trading day: the rows whose outcome lies in range.

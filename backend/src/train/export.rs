@@ -41,7 +41,7 @@ pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
     let (_, data) = args.model.load()?;
     let m = &data.m;
     let labelled = data.labelled();
-    let opts = args.model.fit_options();
+    let opts = args.model.fit_options()?;
     let folds = pipeline::folds_for(&pipeline::distinct_dates(m, &labelled), &opts)?;
     let splits = folds
         .iter()

@@ -17,6 +17,7 @@ use dars_shared::rules;
 use super::folds::Fold;
 use super::gbm::GbmParams;
 use super::pipeline::{self, FitOptions, Fitted, TrainData};
+use crate::config::{Config, CostConfig};
 use crate::lake::Lake;
 use crate::registry::Registry;
 
@@ -46,18 +47,59 @@ pub struct ModelArgs {
     /// false-negative costs, e.g. `--cost 1,3`.
     #[arg(long, value_parser = parse_cost)]
     pub cost: Option<CostMatrix>,
+    /// Configuration whose `risk.cost_matrix` chooses the threshold when `--cost` is not given
+    /// (a missing file means the defaults: maximal F1).
+    #[arg(long, default_value = "config.yaml")]
+    pub config: Option<PathBuf>,
 }
 
 impl ModelArgs {
-    pub fn fit_options(&self) -> FitOptions {
+    pub fn fit_options(&self) -> Result<FitOptions> {
+        Ok(self.options_with(self.threshold_rule()?.0))
+    }
+
+    fn options_with(&self, cost: Option<CostMatrix>) -> FitOptions {
         FitOptions {
             folds: self.folds,
             embargo: self.embargo.unwrap_or(features::max_window() as usize),
             min_train_days: self.min_train_days,
-            cost: self.cost,
+            cost,
             params: GbmParams::default(),
             progress: false,
         }
+    }
+
+    /// The cost matrix that chooses the threshold — `--cost`, else the configuration's
+    /// `risk.cost_matrix`, else none (maximal F1) — and where it came from, in words.
+    pub fn threshold_rule(&self) -> Result<(Option<CostMatrix>, String)> {
+        let costs = |c: &CostMatrix| {
+            format!(
+                "minimal cost (false positive {}, false negative {})",
+                c.false_positive, c.false_negative
+            )
+        };
+        if let Some(c) = &self.cost {
+            return Ok((Some(*c), format!("{} from --cost", costs(c))));
+        }
+        let Some(path) = &self.config else {
+            return Ok((None, "maximal F1".into()));
+        };
+        let cfg = Config::load(path, false)?;
+        Ok(
+            match cfg.risk.cost_matrix.as_ref().map(CostConfig::matrix) {
+                Some(c) => (
+                    Some(c),
+                    format!("{} from risk.cost_matrix in {}", costs(&c), path.display()),
+                ),
+                None => (
+                    None,
+                    format!(
+                        "maximal F1 (no --cost, no risk.cost_matrix in {})",
+                        path.display()
+                    ),
+                ),
+            },
+        )
     }
 
     /// The lake's daily table, its feature matrix and the rules' cuts, read once.
@@ -126,12 +168,13 @@ pub struct TrainOutcome {
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = std::time::Instant::now();
-    let (_, data) = args.model.load()?;
-    let labelled = data.labelled();
+    let (cost, threshold_rule) = args.model.threshold_rule()?;
     let opts = FitOptions {
         progress: true,
-        ..args.model.fit_options()
+        ..args.model.options_with(cost)
     };
+    let (_, data) = args.model.load()?;
+    let labelled = data.labelled();
     let m = &data.m;
     let dates = pipeline::distinct_dates(m, &labelled);
     println!(
@@ -144,8 +187,9 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         started.elapsed().as_secs_f64() * 1e3
     );
     println!(
-        "walk-forward CV: {} folds, embargo {} trading days, first fold trains on {} days",
-        opts.folds, opts.embargo, opts.min_train_days
+        "walk-forward CV: {} folds, embargo {} trading days, first fold trains on {} days; \
+         threshold by {}",
+        opts.folds, opts.embargo, opts.min_train_days, threshold_rule
     );
     let Fitted { artifact, folds } = pipeline::fit(&data, &labelled, &opts)?;
     let version = artifact.version.clone();
