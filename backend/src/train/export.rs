@@ -41,7 +41,9 @@ pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
     let (_, data) = args.model.load()?;
     let m = &data.m;
     let labelled = data.labelled();
-    let opts = args.model.fit_options()?;
+    // Folds and LightGBM parameters only: the threshold's cost matrix (and the configuration
+    // it comes from) plays no part in an export.
+    let opts = args.model.options_with(None);
     let folds = pipeline::folds_for(&pipeline::distinct_dates(m, &labelled), &opts)?;
     let splits = folds
         .iter()

@@ -58,7 +58,8 @@ impl ModelArgs {
         Ok(self.options_with(self.threshold_rule()?.0))
     }
 
-    fn options_with(&self, cost: Option<CostMatrix>) -> FitOptions {
+    /// The options with a given cost matrix (none for uses that never choose a threshold).
+    pub(super) fn options_with(&self, cost: Option<CostMatrix>) -> FitOptions {
         FitOptions {
             folds: self.folds,
             embargo: self.embargo.unwrap_or(features::max_window() as usize),
