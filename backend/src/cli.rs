@@ -151,7 +151,7 @@ enum ExportCommand {
     Daily(export::ExportDailyArgs),
     /// The feature matrix, labels, walk-forward folds and LightGBM parameters `dars train`
     /// uses, for training another tool on identical data and validation.
-    Features(train::ExportFeaturesArgs),
+    Features(Box<train::ExportFeaturesArgs>),
 }
 
 pub fn run() -> Result<()> {

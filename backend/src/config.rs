@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
+use dars_shared::policy::{Policy, ThresholdRule};
 use dars_shared::rules::{RulesConfig, Tier, TierConfig};
-use dars_shared::score::ScoringConfig;
 use serde::{Deserialize, Serialize};
 
 /// The whole file. Every section and key is optional; what is left out takes the default.
@@ -62,8 +62,13 @@ pub struct Risk {
     pub loss_limits: BTreeMap<String, f64>,
     /// Tier band and cuts.
     pub tiers: TierConfig,
-    /// Threshold by cost instead of maximal F1 when training.
+    /// Threshold by cost when training (instead of the restriction budget).
     pub cost_matrix: Option<CostConfig>,
+    /// The restriction budget: the model cuts the limits of at most this share of active
+    /// trader-days (used unless `prob_threshold` or `cost_matrix` is set).
+    pub restrict_share: f64,
+    /// The share of trader-days in the high tier, within the budget.
+    pub high_share: f64,
     /// Risk factors and "going well" items put into words per trader.
     pub top_factors: usize,
     /// Warn when the active-trader count moves by more than this share between runs.
@@ -72,7 +77,7 @@ pub struct Risk {
 
 impl Default for Risk {
     fn default() -> Self {
-        let s = ScoringConfig::default();
+        let s = Policy::default();
         Risk {
             prob_threshold: None,
             lookback_days: 30,
@@ -82,6 +87,8 @@ impl Default for Risk {
             loss_limits: BTreeMap::new(),
             tiers: s.tiers,
             cost_matrix: None,
+            restrict_share: 0.25,
+            high_share: 0.10,
             top_factors: s.top_factors,
             active_change_warn: 0.2,
         }
@@ -93,16 +100,6 @@ impl Default for Risk {
 pub struct CostConfig {
     pub false_positive: f64,
     pub false_negative: f64,
-}
-
-impl CostConfig {
-    pub fn matrix(&self) -> dars_shared::metrics::CostMatrix {
-        dars_shared::metrics::CostMatrix {
-            false_positive: self.false_positive,
-            false_negative: self.false_negative,
-            ..Default::default()
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,6 +334,13 @@ impl Config {
         {
             bail!("risk.cost_matrix: both costs must be positive");
         }
+        if self.risk.prob_threshold.is_some() && self.risk.cost_matrix.is_some() {
+            bail!(
+                "risk.prob_threshold and risk.cost_matrix: set at most one (a fixed threshold, a \
+                 cost matrix, or neither for the restriction budget risk.restrict_share)"
+            );
+        }
+        self.policy().validate().map_err(|e| anyhow::anyhow!(e))?;
         for (key, v) in [
             ("rules.loss_streak_cut", self.rules.loss_streak_cut),
             (
@@ -348,10 +352,21 @@ impl Config {
             ("rules.vol_spike_cut", self.rules.vol_spike_cut),
             ("rules.tail_loss_cut", self.rules.tail_loss_cut),
             ("rules.max_cut", self.rules.max_cut),
-            ("rules.drawdown_pct", self.rules.drawdown_pct),
-            ("rules.drawdown_severe_pct", self.rules.drawdown_severe_pct),
         ] {
             frac(key, v)?;
+        }
+        if !(self.rules.drawdown_limits > 0.0
+            && self.rules.drawdown_severe_limits >= self.rules.drawdown_limits)
+        {
+            bail!(
+                "rules.drawdown_limits / rules.drawdown_severe_limits: expected positive multiples \
+                 of the loss limit, the severe one at least the first, found {} and {}",
+                self.rules.drawdown_limits,
+                self.rules.drawdown_severe_limits
+            );
+        }
+        if self.rules.drawdown_window_days < 2 {
+            bail!("rules.drawdown_window_days: expected at least 2 trading days");
         }
         if !(0.0..=100.0).contains(&self.rules.tail_loss_percentile) {
             bail!(
@@ -399,16 +414,35 @@ impl Config {
         Ok(())
     }
 
-    /// The scoring settings the shared crate uses.
-    pub fn scoring(&self) -> ScoringConfig {
-        ScoringConfig {
+    /// How the threshold is chosen: a fixed `risk.prob_threshold`, else `risk.cost_matrix`,
+    /// else the restriction budget `risk.restrict_share`.
+    pub fn threshold_rule(&self) -> ThresholdRule {
+        match (&self.risk.prob_threshold, &self.risk.cost_matrix) {
+            (Some(p), _) => ThresholdRule::Fixed { probability: *p },
+            (None, Some(c)) => ThresholdRule::MinCost {
+                false_positive: c.false_positive,
+                false_negative: c.false_negative,
+            },
+            (None, None) => ThresholdRule::RestrictShare {
+                share: self.risk.restrict_share,
+                high_share: self.risk.high_share,
+            },
+        }
+    }
+
+    /// The policy the shared crate decides with (published with each model version).
+    pub fn policy(&self) -> Policy {
+        Policy {
+            threshold: self.threshold_rule(),
             tiers: self.risk.tiers.clone(),
             rules: self.rules.clone(),
             base_loss_limit: self.risk.base_loss_limit,
             loss_limits: self.risk.loss_limits.clone(),
             max_cut: self.risk.loss_cap,
             top_factors: self.risk.top_factors,
-            ..ScoringConfig::default()
+            stale_after_days: self.risk.stale_after_days,
+            active_days: self.risk.lookback_days,
+            ..Policy::default()
         }
     }
 }

@@ -13,7 +13,6 @@ use crate::lake::{self, IngestArgs};
 use crate::serve::{self, ServeArgs};
 use crate::simulate::{self, SimConfig};
 use crate::train::{self, BacktestArgs, ModelArgs, Retrain, TrainArgs};
-use dars_shared::metrics::CostMatrix;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -90,6 +89,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     };
     lake::ingest_files(&ingest)?;
     println!("[3/6] training and publishing the risk model");
+    // One policy for training, the backtest, the morning run and the page: config.yaml's (the
+    // defaults without one), so the demo decides as a firm with that file would.
+    let mut cfg = crate::config::Config::load(&args.serve.config, false)?;
+    cfg.paths.data = args.data.clone();
+    cfg.paths.models = args.serve.models_dir.clone();
     let model = ModelArgs {
         data: args.data.clone(),
         folds: 4,
@@ -97,16 +101,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         min_train_days: args.min_train_days,
         oracle: sim.oracle_csv.clone(),
         market: None,
-        // Equal costs for a missed loss and a needless cut: flag a trader when a losing day is
-        // more likely than not. (Maximal F1, the default without a cost matrix, flags nearly
-        // everyone when most trader-days lose, as they do in the demo firm and in real prop
-        // firms.) Set here rather than read from config.yaml so the demo is the same anywhere.
-        cost: Some(CostMatrix {
-            false_positive: 1.0,
-            false_negative: 1.0,
-            ..CostMatrix::default()
-        }),
+        cost: None,
         config: None,
+        policy: Some(cfg.policy()),
     };
     let train_args = TrainArgs {
         model: model.clone(),
@@ -131,9 +128,6 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     std::fs::copy(&bt.csv, args.serve.demo_dir.join(BACKTEST))
         .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
     println!("[5/6] the morning run: predictions, audit trail and alerts");
-    let mut cfg = crate::config::Config::load(&args.serve.config, false)?;
-    cfg.paths.data = args.data.clone();
-    cfg.paths.models = args.serve.models_dir.clone();
     if cfg.alerts.email_recipients.is_empty() {
         // Without a config.yaml there is no desk to tell; show where its email would go.
         cfg.alerts.email_recipients = vec!["risk-desk@example.com".into()];

@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use dars_shared::DailyRow;
+pub use dars_shared::decision::business_days_between;
+use dars_shared::decision::{DecidedBy, Decision};
 use dars_shared::features::FeatureContext;
-use dars_shared::rules::Tier;
-use dars_shared::score::{self, Explanation, Factor, Recommendation, Scorer, System, TraderRisk};
+use dars_shared::rules::{Thresholds, Tier};
+use dars_shared::score::{self, Explanation, Factor, Scorer, TraderRisk};
 use serde::{Deserialize, Serialize};
 
 use crate::alerts;
@@ -49,24 +51,50 @@ pub struct TraderPrediction {
     pub last_trading_day: NaiveDate,
     /// Business days between the last trade and the run's date.
     pub business_days_since_trade: u32,
-    /// The model version that scored, or `None` when the rules decided.
+    /// The model version that scored, or `None` when it did not.
     pub model_version: Option<String>,
-    /// `model`, `rules` or `stale`.
+    /// Who decided: `model`, `guard`, `rules`, `new_trader` or `stale` (the decision's).
     pub system: String,
-    /// Why the rules decided alone (no model, too little history…).
-    pub rules_reason: Option<String>,
     pub probability: Option<f64>,
-    pub tier: Option<Tier>,
-    pub threshold: Option<f64>,
-    pub recommendation: Option<Recommendation>,
-    /// Risk factors in words, then the rules that fired.
-    pub reasons: Vec<String>,
+    /// The probabilities where the tiers begin, when the model scored.
+    pub thresholds: Option<Thresholds>,
+    /// The one decision, exactly as the shared crate made it.
+    pub decision: Decision,
     pub going_well: Vec<String>,
     /// The largest SHAP contributions towards a loss.
     pub top_factors: Vec<Factor>,
     /// The full SHAP explanation (kept in the lake; left out of the printed JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
+}
+
+impl TraderPrediction {
+    /// The decision's tier for a scored trader; `None` for a stale one.
+    pub fn tier(&self) -> Option<Tier> {
+        (self.status == Status::Scored).then_some(self.decision.tier)
+    }
+
+    fn from_risk(risk: TraderRisk, idle: u32) -> TraderPrediction {
+        let status = if matches!(risk.decision.decided_by, DecidedBy::Stale { .. }) {
+            Status::Stale
+        } else {
+            Status::Scored
+        };
+        TraderPrediction {
+            account_id: risk.account_id,
+            status,
+            last_trading_day: risk.as_of,
+            business_days_since_trade: idle,
+            model_version: risk.decision.decided_by.model_version().map(str::to_owned),
+            system: risk.decision.decided_by.system().to_owned(),
+            probability: risk.probability,
+            thresholds: risk.thresholds,
+            decision: risk.decision,
+            going_well: risk.going_well.iter().map(|f| f.sentence.clone()).collect(),
+            top_factors: risk.risk_factors,
+            explanation: risk.explanation,
+        }
+    }
 }
 
 /// A whole morning run, as written to the lake.
@@ -88,11 +116,11 @@ impl PredictionRun {
         let mut v: Vec<&TraderPrediction> = self
             .traders
             .iter()
-            .filter(|t| t.status == Status::Scored && t.tier.is_some_and(|x| x >= min))
+            .filter(|t| t.tier().is_some_and(|x| x >= min))
             .collect();
         v.sort_by(|a, b| {
-            b.tier
-                .cmp(&a.tier)
+            b.tier()
+                .cmp(&a.tier())
                 .then(
                     b.probability
                         .unwrap_or(0.0)
@@ -157,15 +185,6 @@ fn latest_run_where(
     }
 }
 
-/// Business days (Monday to Friday) after `from` up to and including `to`.
-pub fn business_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
-    from.iter_days()
-        .skip(1)
-        .take_while(|d| *d <= to)
-        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
-        .count() as u32
-}
-
 /// Scores the lake as of `date` (default: its latest day). `today` is the run's calendar date,
 /// for the freshness check.
 pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Result<PredictionRun> {
@@ -192,7 +211,18 @@ pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Resul
         }
     }
     let known: Vec<DailyRow> = daily.into_iter().filter(|r| r.date <= as_of).collect();
-    let registry = Registry::open(&cfg.paths.models);
+    let registry = Registry::open(&cfg.paths.models).audited(data);
+    // The policy travels with the model: a configuration change publishes a new version that
+    // pairs the current model with it, so the page decides as this run does.
+    if let Some(version) = registry.publish_policy(
+        &cfg.policy(),
+        "the configuration's policy changed: published with the current model",
+    )? {
+        warnings.push(format!(
+            "the configuration's policy changed since the model was published: version {version} \
+             pairs the current model with it"
+        ));
+    }
     let scorer = match registry.current()? {
         Some(version) => match registry
             .load(&version)
@@ -212,25 +242,25 @@ pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Resul
             None
         }
     };
-    let scoring = cfg.scoring();
+    let policy = cfg.policy();
     let risks = score::score(
         scorer.as_ref(),
         &known,
         &FeatureContext::default(),
-        &scoring,
+        &policy,
+        Some(as_of),
     );
     let mut traders = Vec::new();
     for risk in risks {
-        let last = risk.as_of;
-        if (as_of - last).num_days() > i64::from(cfg.risk.lookback_days) {
-            continue; // not active any more
+        // Departed traders (past the active window) are not part of the desk's morning.
+        if matches!(
+            risk.decision.decided_by,
+            DecidedBy::Stale { departed: true, .. }
+        ) {
+            continue;
         }
-        let idle = business_days_between(last, as_of);
-        traders.push(if idle > cfg.risk.stale_after_days {
-            stale(risk, idle)
-        } else {
-            scored(risk, idle, cfg.risk.prob_threshold, &scoring)
-        });
+        let idle = business_days_between(risk.as_of, as_of);
+        traders.push(TraderPrediction::from_risk(risk, idle));
     }
     let stale_traders = traders.iter().filter(|t| t.status == Status::Stale).count();
     if let Some(prev) = previous_run(data, as_of)? {
@@ -261,82 +291,6 @@ pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Resul
         warnings,
         traders,
     })
-}
-
-fn stale(risk: TraderRisk, idle: u32) -> TraderPrediction {
-    TraderPrediction {
-        account_id: risk.account_id,
-        status: Status::Stale,
-        last_trading_day: risk.as_of,
-        business_days_since_trade: idle,
-        model_version: None,
-        system: "stale".into(),
-        rules_reason: None,
-        probability: None,
-        tier: None,
-        threshold: None,
-        recommendation: None,
-        reasons: vec![format!(
-            "no trades for {idle} business days (last on {}): not scored",
-            risk.as_of
-        )],
-        going_well: Vec::new(),
-        top_factors: Vec::new(),
-        explanation: None,
-    }
-}
-
-fn scored(
-    risk: TraderRisk,
-    idle: u32,
-    threshold_override: Option<f64>,
-    cfg: &dars_shared::score::ScoringConfig,
-) -> TraderPrediction {
-    let (model_version, rules_reason) = match &risk.system {
-        System::Model { version } => (Some(version.clone()), None),
-        System::Rules { reason } => (None, Some(reason.clone())),
-    };
-    // A configured threshold replaces the model's: re-decide tier and cut with it.
-    let (tier, recommendation, threshold) = match (threshold_override, risk.probability) {
-        (Some(t), Some(p)) => {
-            let (tier, rec) = score::decide(
-                Some((p, t)),
-                risk.rules.cut,
-                risk.recommendation.base_limit,
-                cfg,
-            );
-            (tier, rec, Some(t))
-        }
-        _ => (risk.tier, risk.recommendation.clone(), risk.threshold),
-    };
-    let mut reasons: Vec<String> = risk
-        .risk_factors
-        .iter()
-        .map(|f| f.sentence.clone())
-        .collect();
-    reasons.extend(risk.rules.hits.iter().map(|h| h.reason.clone()));
-    TraderPrediction {
-        account_id: risk.account_id,
-        status: Status::Scored,
-        last_trading_day: risk.as_of,
-        business_days_since_trade: idle,
-        system: if model_version.is_some() {
-            "model"
-        } else {
-            "rules"
-        }
-        .into(),
-        model_version,
-        rules_reason,
-        probability: risk.probability,
-        tier: Some(tier),
-        threshold,
-        recommendation: Some(recommendation),
-        reasons,
-        going_well: risk.going_well.iter().map(|f| f.sentence.clone()).collect(),
-        top_factors: risk.risk_factors,
-        explanation: risk.explanation,
-    }
 }
 
 /// `dars predict`: run, save, audit, alert when asked, print the JSON; warnings and a summary
@@ -420,8 +374,7 @@ fn audit_run(data: &Path, run: &PredictionRun) -> Result<()> {
                 "model_version": t.model_version,
                 "system": t.system,
                 "probability": t.probability,
-                "tier": t.tier,
-                "recommendation": t.recommendation,
+                "decision": t.decision,
                 "top_factors": t.top_factors.iter().map(|f| &f.sentence).collect::<Vec<_>>(),
             }),
         )?;
@@ -490,7 +443,8 @@ pub fn record_override(
         r.traders
             .iter()
             .find(|t| t.account_id == account)
-            .and_then(|t| t.recommendation.as_ref().map(|x| x.new_limit))
+            .filter(|t| t.status == Status::Scored)
+            .map(|t| t.decision.new_limit)
     });
     if let Some(r) = &run
         && !r.traders.iter().any(|t| t.account_id == account)
@@ -562,12 +516,7 @@ pub fn save(data: &Path, run: &PredictionRun) -> Result<PathBuf> {
 
 /// A few lines for a person reading the terminal (stderr; stdout is the JSON).
 pub fn summary(run: &PredictionRun) -> String {
-    let count = |t: Tier| {
-        run.traders
-            .iter()
-            .filter(|x| x.status == Status::Scored && x.tier == Some(t))
-            .count()
-    };
+    let count = |t: Tier| run.traders.iter().filter(|x| x.tier() == Some(t)).count();
     let mut s = format!(
         "predictions as of {} with {}: {} active trader(s): {} high, {} moderate, {} low risk, {} stale\n",
         run.as_of,

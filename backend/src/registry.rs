@@ -12,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use dars_shared::analytics::PromotionEntry;
 use dars_shared::artifact::ModelArtifact;
+use dars_shared::policy::Policy;
+use sha2::{Digest, Sha256};
 
 use crate::audit::{Audit, Kind};
 
@@ -25,6 +27,9 @@ pub struct RegistryArgs {
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
 }
+
+/// The policy file beside each version's `model.json` (public: no per-account limits).
+pub const POLICY: &str = "policy.json";
 
 pub struct Registry {
     root: PathBuf,
@@ -95,8 +100,62 @@ impl Registry {
         ModelArtifact::from_json(&text).with_context(|| format!("loading {}", path.display()))
     }
 
-    /// Writes a new version's files (artifact, metrics JSON and text report).
-    pub fn write_version(&self, artifact: &ModelArtifact, report_text: &str) -> Result<PathBuf> {
+    /// The policy published with `version` (`policy.json`); `None` for versions written before
+    /// policies travelled with the model.
+    pub fn load_policy(&self, version: &str) -> Result<Option<Policy>> {
+        let path = self.version_dir(version).join(POLICY);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("loading {}", path.display()))?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// Makes `policy` (its public copy) the published one. When the current version already
+    /// carries it, nothing happens (`None`); otherwise a new version is written that reuses the
+    /// current model with this policy and is promoted (`action` "policy"), so the history
+    /// records the change and a rollback restores the model and policy that ran together.
+    pub fn publish_policy(&self, policy: &Policy, why: &str) -> Result<Option<String>> {
+        let public = policy.public();
+        let Some(current) = self.current()? else {
+            return Ok(None);
+        };
+        if self.load_policy(&current)?.as_ref() == Some(&public) {
+            return Ok(None);
+        }
+        let json = serde_json::to_string_pretty(&public)?;
+        let hash: String = Sha256::digest(json.as_bytes())
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let version = format!("{}-policy-{hash}", Utc::now().format("%Y%m%d-%H%M%S"));
+        let (from, to) = (self.version_dir(&current), self.version_dir(&version));
+        std::fs::create_dir_all(&to).with_context(|| format!("creating {}", to.display()))?;
+        for file in ["metrics.json", "metrics.txt"] {
+            if from.join(file).is_file() {
+                std::fs::copy(from.join(file), to.join(file))
+                    .with_context(|| format!("copying {file} into {}", to.display()))?;
+            }
+        }
+        crate::lake::write_atomic(&to.join(POLICY), json.as_bytes())?;
+        let model = std::fs::read(from.join("model.json"))
+            .with_context(|| format!("reading {}", from.join("model.json").display()))?;
+        crate::lake::write_atomic(&to.join("model.json"), &model)?;
+        self.promote(&version, "policy", why)?;
+        Ok(Some(version))
+    }
+
+    /// Writes a new version's files (artifact, its public policy, metrics JSON and text report).
+    pub fn write_version(
+        &self,
+        artifact: &ModelArtifact,
+        policy: &Policy,
+        report_text: &str,
+    ) -> Result<PathBuf> {
         let dir = self.version_dir(&artifact.version);
         if dir.exists() {
             bail!(
@@ -110,6 +169,10 @@ impl Registry {
             serde_json::to_string_pretty(&artifact.metrics)?.as_bytes(),
         )?;
         crate::lake::write_atomic(&dir.join("metrics.txt"), report_text.as_bytes())?;
+        crate::lake::write_atomic(
+            &dir.join(POLICY),
+            serde_json::to_string_pretty(&policy.public())?.as_bytes(),
+        )?;
         // The artifact goes last: a directory without model.json is not a version.
         crate::lake::write_atomic(&dir.join("model.json"), artifact.to_json().as_bytes())?;
         Ok(dir)
@@ -260,7 +323,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let reg = Registry::open(dir.path());
         for v in ["20260101-0000-a", "20260102-0000-b"] {
-            reg.write_version(&artifact(v), "report")
+            reg.write_version(&artifact(v), &Policy::default(), "report")
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(reg.current().ok().flatten(), None);

@@ -145,13 +145,10 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
             min_train_days: cfg.training.min_train_days,
             oracle: None,
             market: None,
-            cost: cfg
-                .risk
-                .cost_matrix
-                .as_ref()
-                .map(crate::config::CostConfig::matrix),
-            // `cfg` is already loaded: nothing more to read.
+            cost: None,
+            // `cfg` is already loaded: its policy, nothing more to read.
             config: None,
+            policy: Some(cfg.policy()),
         },
         models: models.to_owned(),
         promote: false,

@@ -109,9 +109,17 @@ fn api_roles_openapi_overrides_and_audit() {
     assert!(
         traders
             .iter()
-            .all(|t| t.get("explanation").is_none() && t["recommendation"]["text"].is_string()),
-        "printed traders carry recommendations, not the full SHAP detail"
+            .all(|t| t.get("explanation").is_none() && t["decision"]["text"].is_string()),
+        "printed traders carry decisions, not the full SHAP detail"
     );
+    // Every trader's decision is coherent: tier and cut agree, the sentence states it, a rule is
+    // named only when it cut, no reason twice, and the system column is the decision's.
+    for t in &traders {
+        let d: dars_shared::decision::Decision = serde_json::from_value(t["decision"].clone())
+            .unwrap_or_else(|e| panic!("decision of {t}: {e}"));
+        assert!(d.check().is_empty(), "{}: {:?}", t["account_id"], d.check());
+        assert_eq!(t["system"].as_str(), Some(d.decided_by.system()));
+    }
     let me = traders[0]["account_id"]
         .as_str()
         .unwrap_or_default()

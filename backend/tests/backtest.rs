@@ -79,7 +79,13 @@ fn backtest_is_out_of_sample_and_blind_to_the_future() {
     assert!(full.iter().any(|r| r.system == "model"));
     assert!(
         full.iter()
-            .all(|r| (r.system == "model") == r.probability.is_some())
+            .all(|r| matches!(r.system.as_str(), "model" | "guard") == r.probability.is_some())
+    );
+    // A low tier never carries a cut, and a cut is never low (every row of the backtest).
+    assert!(
+        full.iter()
+            .all(|r| (r.tier == dars_shared::rules::Tier::Low) == (r.cut_pct <= 0.0)),
+        "a low tier with a cut, or a cut read as low"
     );
     assert!(full.iter().all(|r| r.date >= from));
     assert!(dir.join("full.json").is_file() && dir.join("full.txt").is_file());

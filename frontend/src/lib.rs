@@ -9,6 +9,7 @@ pub mod summary;
 
 use std::sync::Arc;
 
+use dars_shared::policy::Policy;
 use dars_shared::score::Scorer;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,10 +20,43 @@ use crate::components::footer::Footer;
 use crate::pages::{
     dashboard::Dashboard, model::ModelPage, not_found::NotFound, trader::TraderPage,
 };
-use crate::state::{ModelState, Workspace};
+use crate::state::{ModelState, PolicyState, Workspace};
 
 /// Where the server publishes the current model.
 pub const MODEL_URL: &str = "/models/current/model.json";
+
+/// Where the server publishes the current model's policy (public copy).
+pub const POLICY_URL: &str = "/models/current/policy.json";
+
+/// Fetches the policy published with the model, so the page decides exactly as the morning
+/// run does. Without one (no model, or a model published before policies travelled with it)
+/// the defaults apply and the page says so.
+async fn load_policy() -> PolicyState {
+    let fallback = |why: String| PolicyState {
+        note: format!("{why}: default settings"),
+        ..PolicyState::default()
+    };
+    let res = match gloo::net::http::Request::get(POLICY_URL).send().await {
+        Ok(r) => r,
+        Err(e) => return fallback(format!("could not reach the server ({e})")),
+    };
+    if !res.ok() {
+        return fallback("no policy is published with the model".into());
+    }
+    match res.text().await.map(|t| serde_json::from_str::<Policy>(&t)) {
+        Ok(Ok(policy)) => PolicyState {
+            note: format!(
+                "the published policy: thresholds by {}; every trader at the base limit of {} \
+                 (per-account limits are the firm's internal data, not published)",
+                policy.threshold.describe(),
+                dars_shared::rules::dollars(policy.base_loss_limit)
+            ),
+            policy: Arc::new(policy),
+        },
+        Ok(Err(e)) => fallback(format!("the published policy could not be read ({e})")),
+        Err(e) => fallback(format!("could not read the policy ({e})")),
+    }
+}
 
 /// Fetches and validates the published model. A missing or broken model is not fatal: the
 /// page says why and the rules engine scores instead.
@@ -58,6 +92,8 @@ pub fn App() -> impl IntoView {
     provide_context(ws);
     spawn_local(async move {
         let model = load_model().await;
+        let policy = load_policy().await;
+        ws.policy.set(policy);
         ws.model.set(model);
         ws.reanalyse();
     });

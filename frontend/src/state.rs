@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use dars_shared::backtest::{self, BacktestRow};
+use dars_shared::decision::DecidedBy;
 use dars_shared::features::{FeatureContext, FeatureMatrix};
 use dars_shared::ingest::{AnyBatch, Detection, IngestReport};
-use dars_shared::score::{Scorer, ScoringConfig, TraderRisk};
+use dars_shared::policy::Policy;
+use dars_shared::score::{Scorer, TraderRisk};
 use dars_shared::{Closes, DailyRow, FillSet, daily};
 use leptos::prelude::*;
 
@@ -37,10 +39,12 @@ pub struct Analysis {
     pub matrix: FeatureMatrix,
     /// Each account's (date, total) in date order, for charts.
     pub history: BTreeMap<String, Vec<(NaiveDate, f64)>>,
+    /// The session scored is the one after this day: the newest day in the files.
+    pub session: Option<NaiveDate>,
 }
 
 /// Builds the daily table from every parsed file and scores each trader.
-pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfig) -> Analysis {
+pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, policy: &Policy) -> Analysis {
     let mut fills = FillSet::new();
     let mut totals = Vec::new();
     let mut closes: Option<Closes> = None;
@@ -57,7 +61,8 @@ pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfi
     fills.sort_by_time();
     let combined = daily::combine(&fills, closes.as_ref(), &totals);
     let ctx = FeatureContext::default();
-    let risks = dars_shared::score::score(scorer, &combined.rows, &ctx, cfg);
+    let session = dars_shared::score::session_date(&combined.rows);
+    let risks = dars_shared::score::score(scorer, &combined.rows, &ctx, policy, session);
     let matrix = dars_shared::features::build(&combined.rows, &ctx);
     let mut history: BTreeMap<String, Vec<(NaiveDate, f64)>> = BTreeMap::new();
     for r in &combined.rows {
@@ -75,7 +80,33 @@ pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfi
         risks,
         matrix,
         history,
+        session,
     }
+}
+
+/// Whether a trader was not scored (stale or departed).
+pub fn not_scored(r: &TraderRisk) -> bool {
+    matches!(r.decision.decided_by, DecidedBy::Stale { .. })
+}
+
+/// "for the session after 2026-06-30", and a warning when that day is more than the policy's
+/// staleness setting of business days before `today`.
+pub fn session_line(
+    session: Option<NaiveDate>,
+    today: NaiveDate,
+    policy: &Policy,
+) -> (String, Option<String>) {
+    let Some(day) = session else {
+        return ("no trading days in the files".into(), None);
+    };
+    let age = dars_shared::decision::business_days_between(day, today);
+    let warning = (age > policy.stale_after_days).then(|| {
+        format!(
+            "The newest data is from {day}, {age} business days before today: these are not \
+             tomorrow's numbers unless newer exports are added."
+        )
+    });
+    (format!("for the session after {day}"), warning)
 }
 
 /// Whether `bytes` start with a backtest file's header (`dars backtest`'s output), which the
@@ -152,27 +183,50 @@ pub fn sorted<'a>(risks: &'a [TraderRisk], key: SortKey, filter: &str) -> Vec<&'
             let pa = a.probability.unwrap_or(-1.0);
             let pb = b.probability.unwrap_or(-1.0);
             pb.total_cmp(&pa)
-                .then(b.recommendation.cut.total_cmp(&a.recommendation.cut))
+                .then(b.decision.cut.total_cmp(&a.decision.cut))
                 .then(a.account_id.cmp(&b.account_id))
         }),
         SortKey::Cut => out.sort_by(|a, b| {
-            b.recommendation
+            b.decision
                 .cut
-                .total_cmp(&a.recommendation.cut)
+                .total_cmp(&a.decision.cut)
                 .then(a.account_id.cmp(&b.account_id))
         }),
     }
     out
 }
 
-/// "5 of 12 traders restricted".
+/// "5 of 12 traders restricted", with "; 2 not scored (stale)" when some were not.
 pub fn restricted_summary(risks: &[TraderRisk]) -> String {
-    let n = risks.iter().filter(|r| r.recommendation.cut > 0.0).count();
-    format!(
-        "{n} of {} trader{} restricted",
-        risks.len(),
-        if risks.len() == 1 { "" } else { "s" }
-    )
+    let scored = risks.iter().filter(|r| !not_scored(r)).count();
+    let n = risks.iter().filter(|r| r.decision.cut > 0.0).count();
+    let idle = risks.len() - scored;
+    let mut s = format!(
+        "{n} of {scored} trader{} restricted",
+        if scored == 1 { "" } else { "s" }
+    );
+    if idle > 0 {
+        s.push_str(&format!("; {idle} not scored (stale or departed)"));
+    }
+    s
+}
+
+/// The policy the page decides with, and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyState {
+    pub policy: Arc<Policy>,
+    /// "policy of model v3; per-account limits need a manager's token: the base limit of
+    /// $5,000 is used".
+    pub note: String,
+}
+
+impl Default for PolicyState {
+    fn default() -> Self {
+        PolicyState {
+            policy: Arc::new(Policy::default()),
+            note: "no policy published: default settings".into(),
+        }
+    }
 }
 
 /// "62%".
@@ -225,6 +279,8 @@ pub struct Workspace {
     pub progress: RwSignal<Option<String>>,
     /// Past predictions from backtest files, every trader's; empty until one is loaded.
     pub backtest: RwSignal<Arc<Vec<BacktestRow>>>,
+    /// The published policy (public copy) the page decides with.
+    pub policy: RwSignal<PolicyState>,
 }
 
 impl Workspace {
@@ -236,15 +292,17 @@ impl Workspace {
             model: RwSignal::new(ModelState::Loading),
             progress: RwSignal::new(None),
             backtest: RwSignal::new(Arc::new(Vec::new())),
+            policy: RwSignal::new(PolicyState::default()),
         }
     }
 
     /// Recomputes the analysis from every batch with the current model.
     pub fn reanalyse(&self) {
         let scorer = self.model.with_untracked(ModelState::scorer);
-        let analysis = self.batches.with_value(|b| {
-            (!b.is_empty()).then(|| analyse(b, scorer.as_deref(), &ScoringConfig::default()))
-        });
+        let policy = self.policy.with_untracked(|p| p.policy.clone());
+        let analysis = self
+            .batches
+            .with_value(|b| (!b.is_empty()).then(|| analyse(b, scorer.as_deref(), &policy)));
         self.analysis.set(analysis.map(Arc::new));
     }
 }
@@ -270,7 +328,7 @@ mod tests {
     fn analyse_builds_daily_rows_and_scores_with_rules_without_model() {
         let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
             .unwrap_or_else(|e| panic!("{e}"));
-        let a = analyse(&[batch], None, &ScoringConfig::default());
+        let a = analyse(&[batch], None, &Policy::default());
         assert_eq!(a.daily.len(), 2);
         assert_eq!(a.from_fills, 2);
         assert_eq!(a.risks.len(), 2);
@@ -285,7 +343,7 @@ mod tests {
     fn sorting_and_filtering() {
         let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
             .unwrap_or_else(|e| panic!("{e}"));
-        let a = analyse(&[batch], None, &ScoringConfig::default());
+        let a = analyse(&[batch], None, &Policy::default());
         let by_name = sorted(&a.risks, SortKey::Account, "");
         assert_eq!(by_name[0].account_id, "NET001");
         assert_eq!(sorted(&a.risks, SortKey::Account, "002").len(), 1);
@@ -320,7 +378,7 @@ mod tests {
     fn analysis_keeps_the_feature_matrix_for_the_history_views() {
         let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
             .unwrap_or_else(|e| panic!("{e}"));
-        let a = analyse(&[batch], None, &ScoringConfig::default());
+        let a = analyse(&[batch], None, &Policy::default());
         assert_eq!(a.matrix.len(), 2);
     }
 

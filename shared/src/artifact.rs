@@ -61,10 +61,18 @@ pub struct FeatureSpec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdChoice {
-    /// Calibrated probability cut-point.
+    /// Calibrated probability at or above which a trader is high risk.
     pub value: f64,
-    /// `max_f1` or `min_cost`.
+    /// Calibrated probability at or above which the limit is cut (moderate risk); absent in
+    /// artifacts written before budgets, where it is `value` minus the moderate band.
+    #[serde(default)]
+    pub restrict_from: Option<f64>,
+    /// `restrict_share`, `fixed`, `min_cost` or `max_f1`.
     pub method: String,
+    /// Calibrated out-of-fold probabilities at 201 equal quantile steps (0, 0.5%, …, 100%), so
+    /// a new restriction budget maps to thresholds without a retrain (`Policy::thresholds`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quantiles: Vec<f64>,
     /// Out-of-fold precision, recall and F1 at the cut-point.
     pub precision: f64,
     pub recall: f64,

@@ -31,7 +31,8 @@ pub struct BacktestRow {
     pub tier: Tier,
     /// Recommended cut of the loss limit, in percent (40 = 40%).
     pub cut_pct: f64,
-    /// `model` or `rules`.
+    /// Who decided (`crate::decision::DecidedBy::system`): `model`, `guard` (a rule's hard
+    /// breach over the model), `rules`, `new_trader` or `stale`.
     pub system: String,
     /// The day's total P&L (net + change in unrealized); empty when not yet known.
     pub outcome_total: Option<f64>,
@@ -159,8 +160,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<BacktestRow>, BacktestError
             .filter(|c| (0.0..=100.0).contains(c))
             .ok_or_else(|| bad(4, "a percentage between 0 and 100"))?;
         let system = match rec.get(5).unwrap_or("") {
-            s @ ("model" | "rules") => s.to_owned(),
-            _ => return Err(bad(5, "model or rules")),
+            s @ ("model" | "guard" | "rules" | "new_trader" | "stale") => s.to_owned(),
+            _ => return Err(bad(5, "model, guard, rules, new_trader or stale")),
         };
         let outcome_total = opt_num(6, "the day's total P&L in dollars, or nothing")?;
         out.push(BacktestRow {

@@ -1,10 +1,16 @@
 //! The rules engine: limit cuts from plain risk rules on a trader's daily P&L history.
 //!
-//! It needs no model, so it is the fallback whenever the model is missing, fails to load, or a
+//! It needs no model, so it decides alone whenever the model is missing, fails to load, or a
 //! trader has too little history (fewer than [`RulesConfig::min_history_days`] trading days),
 //! and it is the baseline every model is compared with. Each rule that fires gives a cut; the
 //! largest wins, capped at [`RulesConfig::max_cut`]. (The seed's Python tested the milder branch
 //! first, so its severe branches could never fire; here each rule picks its most severe tier.)
+//!
+//! With a model in charge the rules are guards, not a blanket: only a hit marked
+//! [`RuleHit::hard_breach`] (by default a rule's severe level, see [`Guard`]) may raise the
+//! model's cut, in [`crate::decision`]. Drawdown is measured from the peak of the last
+//! [`RulesConfig::drawdown_window_days`] trading days and in multiples of the trader's daily loss
+//! limit, so one bad year does not restrict a trader for ever.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,13 +23,15 @@ pub struct RulesConfig {
     pub loss_streak_cut: f64,
     pub loss_streak_severe_days: u32,
     pub loss_streak_severe_cut: f64,
-    /// Drawdown from the running peak of cumulative P&L, as a share of that peak.
-    pub drawdown_pct: f64,
+    /// Trading days over which the drawdown's peak is taken (a rolling peak: an all-time peak
+    /// would restrict a trader with one bad year for ever).
+    pub drawdown_window_days: usize,
+    /// Drawdown from that peak, in multiples of the trader's daily loss limit, for the first
+    /// and the severe cut (2 = down two full limits).
+    pub drawdown_limits: f64,
     pub drawdown_cut: f64,
-    pub drawdown_severe_pct: f64,
+    pub drawdown_severe_limits: f64,
     pub drawdown_severe_cut: f64,
-    /// A peak below this (dollars) is not meaningful: a 50% drawdown from $200 says nothing.
-    pub drawdown_min_peak: f64,
     /// Std of the last 5 days above this multiple of the prior 15 days' std.
     pub vol_spike_ratio: f64,
     pub vol_spike_cut: f64,
@@ -36,6 +44,21 @@ pub struct RulesConfig {
     pub max_cut: f64,
     /// Below this many trading days the model is not trusted and rules decide.
     pub min_history_days: usize,
+    /// Which hits may raise a model's cut (hard breaches).
+    pub guard: Guard,
+}
+
+/// Which rule hits count as a hard breach, the only ones allowed to raise a model's cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guard {
+    /// A rule's severe level (loss streak and drawdown); the default.
+    #[default]
+    Severe,
+    /// Any rule that fires.
+    Any,
+    /// None: with a model, the rules never change its decision.
+    Never,
 }
 
 impl Default for RulesConfig {
@@ -45,11 +68,11 @@ impl Default for RulesConfig {
             loss_streak_cut: 0.30,
             loss_streak_severe_days: 5,
             loss_streak_severe_cut: 0.50,
-            drawdown_pct: 0.15,
+            drawdown_window_days: 20,
+            drawdown_limits: 2.0,
             drawdown_cut: 0.40,
-            drawdown_severe_pct: 0.25,
+            drawdown_severe_limits: 4.0,
             drawdown_severe_cut: 0.60,
-            drawdown_min_peak: 2_000.0,
             vol_spike_ratio: 2.0,
             vol_spike_cut: 0.25,
             tail_loss_percentile: 5.0,
@@ -57,6 +80,7 @@ impl Default for RulesConfig {
             tail_loss_min_days: 20,
             max_cut: 0.80,
             min_history_days: 10,
+            guard: Guard::Severe,
         }
     }
 }
@@ -92,14 +116,44 @@ pub enum Tier {
     High,
 }
 
+/// The calibrated probabilities (0–1) where the model's tiers begin: `high` and above is high
+/// risk, `restrict` up to `high` moderate; below `restrict` the limit is not cut.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub high: f64,
+    pub restrict: f64,
+}
+
+impl Thresholds {
+    /// A single cut-point with the moderate band below it (`risk.tiers.moderate_band`).
+    pub fn banded(high: f64, cfg: &TierConfig) -> Thresholds {
+        Thresholds {
+            high,
+            restrict: high - cfg.moderate_band,
+        }
+    }
+}
+
 impl Tier {
-    pub fn of(p: f64, threshold: f64, cfg: &TierConfig) -> Tier {
-        if p >= threshold {
+    pub fn of(p: f64, t: Thresholds) -> Tier {
+        if p >= t.high {
             Tier::High
-        } else if p >= threshold - cfg.moderate_band {
+        } else if p >= t.restrict {
             Tier::Moderate
         } else {
             Tier::Low
+        }
+    }
+
+    /// The tier a cut (fraction 0–1) reads as, when no probability set it: no cut is low, a
+    /// cut at least the high tier's is high, anything between moderate.
+    pub fn of_cut(cut: f64, cfg: &TierConfig) -> Tier {
+        if cut <= 0.0 {
+            Tier::Low
+        } else if cut >= cfg.high_cut {
+            Tier::High
+        } else {
+            Tier::Moderate
         }
     }
 
@@ -137,6 +191,40 @@ pub struct RuleHit {
     pub cut: f64,
     /// Plain English: "5-day loss streak".
     pub reason: String,
+    /// The rule's severe level fired.
+    #[serde(default)]
+    pub severe: bool,
+}
+
+impl RuleHit {
+    /// Whether this hit may raise a model's cut under `guard`.
+    pub fn hard_breach(&self, guard: Guard) -> bool {
+        match guard {
+            Guard::Severe => self.severe,
+            Guard::Any => true,
+            Guard::Never => false,
+        }
+    }
+}
+
+impl Rule {
+    /// "loss streak", for "decided by".
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::LossStreak => "loss streak",
+            Rule::Drawdown => "drawdown",
+            Rule::VolatilitySpike => "volatility spike",
+            Rule::TailLoss => "tail loss",
+        }
+    }
+
+    /// Every rule, in report order.
+    pub const ALL: [Rule; 4] = [
+        Rule::LossStreak,
+        Rule::Drawdown,
+        Rule::VolatilitySpike,
+        Rule::TailLoss,
+    ];
 }
 
 /// The rules' verdict for the next day.
@@ -148,37 +236,39 @@ pub struct RulesDecision {
     pub hits: Vec<RuleHit>,
 }
 
-/// Applies every rule to a trader's daily totals in date order, the last being the most recent
-/// day (what "yesterday" means to the next session).
-pub fn evaluate(totals: &[f64], cfg: &RulesConfig) -> RulesDecision {
+/// Applies every rule to a trader's daily totals (dollars) in date order, the last being the
+/// most recent day (what "yesterday" means to the next session). `loss_limit` is the trader's
+/// daily loss limit in dollars (the drawdown rule's unit).
+pub fn evaluate(totals: &[f64], cfg: &RulesConfig, loss_limit: f64) -> RulesDecision {
     let streak = totals.iter().rev().take_while(|&&t| t < 0.0).count() as u32;
     let tail = totals
         .split_last()
         .filter(|(_, earlier)| earlier.len() >= cfg.tail_loss_min_days)
         .map(|(&yesterday, earlier)| (yesterday, percentile(earlier, cfg.tail_loss_percentile)));
+    let n = totals.len();
     decide(
         &Signals {
             streak,
-            drawdown: drawdown(totals),
+            drawdown: rolling_drawdown(&totals[n.saturating_sub(cfg.drawdown_window_days)..]),
             volatility: volatility(totals),
             tail,
         },
         cfg,
+        loss_limit,
     )
 }
 
-/// The rules' verdict after each day of `totals`: element k equals `evaluate(&totals[..=k])`,
-/// computed in one pass (running peak, running loss streak, an ordered list of earlier days
-/// for the percentile) instead of re-reading the whole history for every day, which made
-/// backtests and the training baseline quadratic in history length.
-pub fn evaluate_history(totals: &[f64], cfg: &RulesConfig) -> Vec<RulesDecision> {
+/// The rules' verdict after each day of `totals`: element k equals
+/// `evaluate(&totals[..=k], cfg, loss_limit)`, computed in one pass (running loss streak, an
+/// ordered list of earlier days for the percentile; the drawdown's window is short) instead of
+/// re-reading the whole history for every day, which made backtests and the training baseline
+/// quadratic in history length.
+pub fn evaluate_history(totals: &[f64], cfg: &RulesConfig, loss_limit: f64) -> Vec<RulesDecision> {
     let mut out = Vec::with_capacity(totals.len());
-    let (mut cum, mut peak, mut streak) = (0.0, 0.0f64, 0u32);
+    let mut streak = 0u32;
     // Finite earlier days in ascending order (what `percentile` filters and sorts each time).
     let mut earlier: Vec<f64> = Vec::with_capacity(totals.len());
     for (k, &t) in totals.iter().enumerate() {
-        cum += t;
-        peak = peak.max(cum);
         streak = if t < 0.0 { streak + 1 } else { 0 };
         let tail = (k >= cfg.tail_loss_min_days).then(|| {
             let q = cfg.tail_loss_percentile / 100.0;
@@ -187,11 +277,14 @@ pub fn evaluate_history(totals: &[f64], cfg: &RulesConfig) -> Vec<RulesDecision>
         out.push(decide(
             &Signals {
                 streak,
-                drawdown: (peak > 0.0).then_some((peak - cum, peak)),
+                drawdown: rolling_drawdown(
+                    &totals[(k + 1).saturating_sub(cfg.drawdown_window_days)..=k],
+                ),
                 volatility: volatility(&totals[..=k]),
                 tail,
             },
             cfg,
+            loss_limit,
         ));
         if t.is_finite() {
             let at = earlier.partition_point(|&x| x < t);
@@ -205,51 +298,40 @@ pub fn evaluate_history(totals: &[f64], cfg: &RulesConfig) -> Vec<RulesDecision>
 struct Signals {
     /// Consecutive losing days up to the last.
     streak: u32,
-    /// (Drawdown, running peak) of cumulative P&L; `None` before any positive peak.
-    drawdown: Option<(f64, f64)>,
+    /// Dollars below the highest cumulative P&L of the drawdown window (0 at a high).
+    drawdown: f64,
     /// (Std of the last 5 days, std of the 15 before), with 20 days of history.
     volatility: Option<(f64, f64)>,
     /// (Yesterday's total, the tail percentile of the days before it), with enough history.
     tail: Option<(f64, f64)>,
 }
 
-fn decide(s: &Signals, cfg: &RulesConfig) -> RulesDecision {
+fn decide(s: &Signals, cfg: &RulesConfig, loss_limit: f64) -> RulesDecision {
     let mut hits = Vec::new();
     let streak = s.streak;
+    let streak_text = format!("lost {streak} trading days in a row");
     if streak >= cfg.loss_streak_severe_days {
-        hits.push(hit(
+        hits.push(severe(
             Rule::LossStreak,
             cfg.loss_streak_severe_cut,
-            format!("{streak}-day loss streak"),
+            streak_text,
         ));
     } else if streak >= cfg.loss_streak_days {
-        hits.push(hit(
-            Rule::LossStreak,
-            cfg.loss_streak_cut,
-            format!("{streak}-day loss streak"),
-        ));
+        hits.push(hit(Rule::LossStreak, cfg.loss_streak_cut, streak_text));
     }
-    if let Some((dd, peak)) = s.drawdown
-        && peak >= cfg.drawdown_min_peak
-    {
-        let share = dd / peak;
-        // Past 100% the share stops meaning anything to a reader: say it in dollars.
-        let text = if share <= 1.0 {
-            format!(
-                "down {:.0}% from a peak of {}",
-                share * 100.0,
-                dollars(peak)
-            )
-        } else {
-            format!(
-                "down {} from a peak of {}: the whole peak and more",
-                dollars(dd),
-                dollars(peak)
-            )
-        };
-        if share > cfg.drawdown_severe_pct {
-            hits.push(hit(Rule::Drawdown, cfg.drawdown_severe_cut, text));
-        } else if share > cfg.drawdown_pct {
+    if loss_limit > 0.0 && s.drawdown > 0.0 {
+        let limits = s.drawdown / loss_limit;
+        let text = format!(
+            "down {} from the high of the last {} trading days ({:.0}% of the {} daily loss \
+             limit)",
+            dollars(s.drawdown),
+            cfg.drawdown_window_days,
+            limits * 100.0,
+            dollars(loss_limit)
+        );
+        if limits >= cfg.drawdown_severe_limits {
+            hits.push(severe(Rule::Drawdown, cfg.drawdown_severe_cut, text));
+        } else if limits >= cfg.drawdown_limits {
             hits.push(hit(Rule::Drawdown, cfg.drawdown_cut, text));
         }
     }
@@ -267,7 +349,7 @@ fn decide(s: &Signals, cfg: &RulesConfig) -> RulesDecision {
         && yesterday < cutoff
     {
         let text = format!(
-            "yesterday's {} was among your worst {:.0}% of days",
+            "the last day's {} was among the worst {:.0}% of earlier days",
             dollars(yesterday),
             cfg.tail_loss_percentile
         );
@@ -285,18 +367,31 @@ fn volatility(totals: &[f64]) -> Option<(f64, f64)> {
 }
 
 fn hit(rule: Rule, cut: f64, reason: String) -> RuleHit {
-    RuleHit { rule, cut, reason }
+    RuleHit {
+        rule,
+        cut,
+        reason,
+        severe: false,
+    }
 }
 
-/// Current drawdown and the running peak of cumulative P&L; `None` before any positive peak.
-fn drawdown(totals: &[f64]) -> Option<(f64, f64)> {
-    let mut cum = 0.0;
-    let mut peak = 0.0f64;
-    for &t in totals {
+fn severe(rule: Rule, cut: f64, reason: String) -> RuleHit {
+    RuleHit {
+        severe: true,
+        ..hit(rule, cut, reason)
+    }
+}
+
+/// Dollars below the highest point of cumulative P&L over `window` (the window's days, oldest
+/// first), counting the level before its first day: losing every day of the window is a
+/// drawdown of the whole window's loss.
+fn rolling_drawdown(window: &[f64]) -> f64 {
+    let (mut cum, mut peak) = (0.0f64, 0.0f64);
+    for &t in window.iter().filter(|t| t.is_finite()) {
         cum += t;
         peak = peak.max(cum);
     }
-    (peak > 0.0).then_some((peak - cum, peak))
+    peak - cum
 }
 
 /// Sample standard deviation (n − 1).
@@ -344,28 +439,43 @@ mod tests {
                 0..90,
             )
         ) {
-            let cfg = RulesConfig { tail_loss_min_days: 5, drawdown_min_peak: 500.0, ..cfg() };
-            let all = evaluate_history(&totals, &cfg);
+            let cfg = RulesConfig { tail_loss_min_days: 5, drawdown_window_days: 7, ..cfg() };
+            let all = evaluate_history(&totals, &cfg, 1_000.0);
             proptest::prop_assert_eq!(all.len(), totals.len());
             for (k, d) in all.iter().enumerate() {
-                proptest::prop_assert_eq!(d, &evaluate(&totals[..=k], &cfg), "day {}", k);
+                proptest::prop_assert_eq!(d, &evaluate(&totals[..=k], &cfg, 1_000.0), "day {}", k);
             }
         }
     }
 
     #[test]
-    fn drawdown_beyond_the_peak_is_said_in_dollars() {
-        let d = evaluate(&[3_000.0, -9_000.0], &cfg());
+    fn drawdown_is_said_in_dollars_and_share_of_the_limit() {
+        let d = evaluate(&[3_000.0, -9_000.0], &cfg(), 4_000.0);
         let hit = d.hits.iter().find(|h| h.rule == Rule::Drawdown);
         assert_eq!(
             hit.map(|h| h.reason.as_str()),
-            Some("down $9,000 from a peak of $3,000: the whole peak and more")
+            Some(
+                "down $9,000 from the high of the last 20 trading days (225% of the $4,000 daily \
+                 loss limit)"
+            )
         );
+    }
+
+    /// Issue 12: a drawdown measured from an all-time peak restricted a trader with one bad
+    /// year for ever. The peak now rolls with the window.
+    #[test]
+    fn an_old_drawdown_stops_counting_once_it_leaves_the_window() {
+        let mut h = vec![5_000.0, -30_000.0];
+        let d = evaluate(&h, &cfg(), 5_000.0);
+        assert!(d.hits.iter().any(|x| x.rule == Rule::Drawdown && x.severe));
+        h.extend((0..20).map(|i| if i % 2 == 0 { 100.0 } else { -50.0 }));
+        let d = evaluate(&h, &cfg(), 5_000.0);
+        assert!(!d.hits.iter().any(|x| x.rule == Rule::Drawdown), "{d:?}");
     }
 
     #[test]
     fn calm_history_fires_nothing() {
-        let d = evaluate(&calm(), &cfg());
+        let d = evaluate(&calm(), &cfg(), 5_000.0);
         assert_eq!(d.cut, 0.0, "{d:?}");
         assert!(d.hits.is_empty());
     }
@@ -374,39 +484,39 @@ mod tests {
     fn loss_streak_three_cuts_30_and_five_cuts_50() {
         let mut h = calm();
         h.extend([-10.0, -10.0, -10.0]);
-        let d = evaluate(&h, &cfg());
+        let d = evaluate(&h, &cfg(), 5_000.0);
         assert_eq!(d.hits[0].rule, Rule::LossStreak);
         assert_eq!(d.cut, 0.30);
         h.extend([-10.0, -10.0]);
-        let d = evaluate(&h, &cfg());
+        let d = evaluate(&h, &cfg(), 5_000.0);
         assert_eq!(d.cut, 0.50, "{d:?}");
-        assert_eq!(d.hits[0].reason, "5-day loss streak");
+        assert_eq!(d.hits[0].reason, "lost 5 trading days in a row");
+        assert!(d.hits[0].severe);
     }
 
     #[test]
-    fn drawdown_tiers_need_a_meaningful_peak() {
-        // Peak 10,000 then down 2,000 (20%): 40%.
-        let mut h = vec![5_000.0, 5_000.0, 1.0, -2_001.0];
-        let d = evaluate(&h, &cfg());
+    fn drawdown_tiers_count_loss_limits() {
+        // Down $10,000 from the window's high on a $5,000 limit (2 limits): 40%.
+        let mut h = vec![5_000.0, 5_000.0, 1.0, -10_001.0];
+        let d = evaluate(&h, &cfg(), 5_000.0);
         assert!(
             d.hits
                 .iter()
-                .any(|x| x.rule == Rule::Drawdown && x.cut == 0.40),
+                .any(|x| x.rule == Rule::Drawdown && x.cut == 0.40 && !x.severe),
             "{d:?}"
         );
-        // Down a further 1,000 (30%): 60%.
-        h.extend([1.0, -1_001.0]);
-        let d = evaluate(&h, &cfg());
+        // Down a further $10,000 (4 limits): 60%, a hard breach.
+        h.extend([1.0, -10_001.0]);
+        let d = evaluate(&h, &cfg(), 5_000.0);
         assert!(
             d.hits
                 .iter()
-                .any(|x| x.rule == Rule::Drawdown && x.cut == 0.60),
+                .any(|x| x.rule == Rule::Drawdown && x.cut == 0.60 && x.severe),
             "{d:?}"
         );
         assert_eq!(d.cut, 0.60);
-        // The same shape at a $1,000 peak is ignored.
-        let small: Vec<f64> = h.iter().map(|v| v / 10.0).collect();
-        let d = evaluate(&small, &cfg());
+        // The same shape on a $20,000 limit is within one limit: nothing.
+        let d = evaluate(&h, &cfg(), 20_000.0);
         assert!(!d.hits.iter().any(|x| x.rule == Rule::Drawdown), "{d:?}");
     }
 
@@ -416,7 +526,7 @@ mod tests {
             .map(|i| if i % 2 == 0 { 100.0 } else { 50.0 })
             .collect();
         h.extend([900.0, 10.0, 800.0, 5.0, 700.0]);
-        let d = evaluate(&h, &cfg());
+        let d = evaluate(&h, &cfg(), 5_000.0);
         assert!(
             d.hits
                 .iter()
@@ -429,7 +539,7 @@ mod tests {
     fn tail_loss_cuts_20() {
         let mut h = calm();
         h.push(-5_000.0);
-        let d = evaluate(&h, &cfg());
+        let d = evaluate(&h, &cfg(), 5_000.0);
         assert!(
             d.hits
                 .iter()
@@ -437,7 +547,7 @@ mod tests {
             "{d:?}"
         );
         // Too little history: the percentile is not trusted.
-        let d = evaluate(&[100.0, -50.0, -5_000.0], &cfg());
+        let d = evaluate(&[100.0, -50.0, -5_000.0], &cfg(), 5_000.0);
         assert!(!d.hits.iter().any(|x| x.rule == Rule::TailLoss));
     }
 
@@ -449,7 +559,7 @@ mod tests {
         };
         let mut h = calm();
         h.extend([-10.0; 5]);
-        let d = evaluate(&h, &c);
+        let d = evaluate(&h, &c, 5_000.0);
         assert_eq!(d.cut, 0.80);
         assert!(d.hits.windows(2).all(|w| w[0].cut >= w[1].cut));
     }
@@ -457,9 +567,13 @@ mod tests {
     #[test]
     fn tiers_follow_threshold_and_band() {
         let t = TierConfig::default();
-        assert_eq!(Tier::of(0.60, 0.60, &t), Tier::High);
-        assert_eq!(Tier::of(0.55, 0.60, &t), Tier::Moderate);
-        assert_eq!(Tier::of(0.49, 0.60, &t), Tier::Low);
+        let th = Thresholds::banded(0.60, &t);
+        assert_eq!(Tier::of(0.60, th), Tier::High);
+        assert_eq!(Tier::of(0.55, th), Tier::Moderate);
+        assert_eq!(Tier::of(0.49, th), Tier::Low);
+        assert_eq!(Tier::of_cut(0.0, &t), Tier::Low);
+        assert_eq!(Tier::of_cut(0.25, &t), Tier::Moderate);
+        assert_eq!(Tier::of_cut(0.60, &t), Tier::High);
         assert_eq!(Tier::High.cut(&t), 0.40);
         assert_eq!(Tier::Moderate.cut(&t), 0.20);
         assert_eq!(Tier::Low.cut(&t), 0.0);

@@ -4,8 +4,10 @@
 
 use chrono::{Days, NaiveDate};
 use dars_shared::DailyRow;
+use dars_shared::decision::DecidedBy;
 use dars_shared::features::{FeatureContext, WhatIf};
-use dars_shared::score::{Scorer, ScoringConfig, System, score, what_if};
+use dars_shared::policy::Policy;
+use dars_shared::score::{Scorer, score, what_if};
 
 const ARTIFACT: &str = include_str!("../../tests/fixtures/artifact/model-v1.json");
 
@@ -58,18 +60,22 @@ fn every_trader_is_scored_and_explanations_add_up() {
         Some(&scorer),
         &daily,
         &FeatureContext::default(),
-        &ScoringConfig::default(),
+        &Policy::default(),
+        None,
     );
     assert_eq!(risks.len(), 5);
     for r in &risks {
         if r.account_id == "NEW9" {
-            assert!(matches!(r.system, System::Rules { .. }), "{r:?}");
+            assert!(
+                matches!(r.decision.decided_by, DecidedBy::NewTrader { .. }),
+                "{r:?}"
+            );
             assert!(r.probability.is_none());
             continue;
         }
         let p = r
             .probability
-            .unwrap_or_else(|| panic!("{} not scored: {:?}", r.account_id, r.system));
+            .unwrap_or_else(|| panic!("{} not scored: {:?}", r.account_id, r.decision));
         assert!((0.0..=1.0).contains(&p));
         let e = r
             .explanation
@@ -83,8 +89,8 @@ fn every_trader_is_scored_and_explanations_add_up() {
         );
         let p_sum = e.base_probability + e.probability_contributions.iter().sum::<f64>();
         assert!((p_sum - p).abs() < 1e-9, "probability {p_sum} vs {p}");
-        assert!(r.recommendation.cut >= r.rules.cut);
-        assert!(r.recommendation.text.contains('$'));
+        assert!(r.decision.check().is_empty(), "{:?}", r.decision);
+        assert!(r.decision.text.contains('$'));
         for f in r.risk_factors.iter().chain(&r.going_well) {
             assert!(f.sentence.contains("pts)"), "{}", f.sentence);
         }
@@ -95,11 +101,11 @@ fn every_trader_is_scored_and_explanations_add_up() {
 fn what_if_rescoring_moves_the_probability() {
     let scorer = Scorer::from_json(ARTIFACT).unwrap_or_else(|e| panic!("{e}"));
     let daily = firm();
-    let cfg = ScoringConfig::default();
+    let cfg = Policy::default();
     let ctx = FeatureContext::default();
     let base = what_if(Some(&scorer), &daily, &ctx, "B2", &WhatIf::default(), &cfg)
         .unwrap_or_else(|e| panic!("{e}"));
-    let listed = score(Some(&scorer), &daily, &ctx, &cfg);
+    let listed = score(Some(&scorer), &daily, &ctx, &cfg, None);
     let b2 = listed
         .iter()
         .find(|r| r.account_id == "B2")
@@ -124,12 +130,13 @@ fn without_a_model_the_rules_decide() {
         None,
         &firm(),
         &FeatureContext::default(),
-        &ScoringConfig::default(),
+        &Policy::default(),
+        None,
     );
     assert!(
         risks
             .iter()
-            .all(|r| matches!(r.system, System::Rules { .. }))
+            .all(|r| matches!(r.decision.decided_by, DecidedBy::Rules { .. }))
     );
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use dars_shared::rules::{Tier, dollars};
+use dars_shared::rules::Tier;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -134,12 +134,12 @@ pub fn trader_emails(run: &PredictionRun, cfg: &Config) -> Vec<Email> {
     by_address
         .into_iter()
         .map(|(address, mut traders)| {
-            traders.sort_by(|a, b| b.tier.cmp(&a.tier).then(a.account_id.cmp(&b.account_id)));
+            traders.sort_by(|a, b| b.tier().cmp(&a.tier()).then(a.account_id.cmp(&b.account_id)));
             let accounts: Vec<String> = traders.iter().map(|t| t.account_id.clone()).collect();
             let names = accounts.join(", ");
             let high = traders
                 .iter()
-                .any(|t| t.status == Status::Scored && t.tier == Some(Tier::High));
+                .any(|t| t.tier() == Some(Tier::High));
             let prefix = if high { "RISK ALERT" } else { "RISK SUMMARY" };
             let subject = format!("{prefix} - {names} - {}", run.as_of);
             let intro = format!(
@@ -337,7 +337,7 @@ fn system(run: &PredictionRun) -> String {
 fn count(run: &PredictionRun, tier: Tier) -> usize {
     run.traders
         .iter()
-        .filter(|t| t.status == Status::Scored && t.tier == Some(tier))
+        .filter(|t| t.tier() == Some(tier))
         .count()
 }
 
@@ -348,7 +348,7 @@ fn by_tier<'a>(traders: &[&'a TraderPrediction]) -> Vec<(Tier, Vec<&'a TraderPre
         let of: Vec<&TraderPrediction> = traders
             .iter()
             .copied()
-            .filter(|t| t.tier == Some(tier))
+            .filter(|t| t.tier() == Some(tier))
             .collect();
         if !of.is_empty() {
             groups.push((tier, of));
@@ -357,36 +357,25 @@ fn by_tier<'a>(traders: &[&'a TraderPrediction]) -> Vec<(Tier, Vec<&'a TraderPre
     groups
 }
 
-/// "P(loss) 81%", or why the rules decided without a probability.
+/// "high risk, P(loss) 81%, decided by model v7", or why nobody scored.
 fn risk_phrase(t: &TraderPrediction) -> String {
+    let d = &t.decision;
     if t.status == Status::Stale {
-        return format!(
-            "not scored: no trades for {} business days (last on {})",
-            t.business_days_since_trade, t.last_trading_day
-        );
+        return format!("not scored: {}", d.reasons.join("; "));
     }
-    let tier = t
-        .tier
-        .map_or(String::new(), |x| format!("{} risk, ", x.label()));
-    match (t.probability, &t.rules_reason) {
-        (Some(p), _) => format!("{tier}P(loss) {:.0}%", p * 100.0),
-        (None, Some(why)) => format!("{tier}rules decided ({why})"),
-        (None, None) => format!("{tier}rules decided"),
-    }
+    let p = t
+        .probability
+        .map_or(String::new(), |p| format!("P(loss) {:.0}%, ", p * 100.0));
+    format!(
+        "{} risk, {p}decided by {}",
+        d.tier.label(),
+        d.decided_by.label()
+    )
 }
 
-/// "limit $5,000 → $2,000 (cut 60%)": the number the desk has to act on.
+/// The recommendation: the one sentence every surface shows.
 fn limit_phrase(t: &TraderPrediction) -> String {
-    match &t.recommendation {
-        None => "no limit recommendation".into(),
-        Some(r) if r.cut <= 0.0 => format!("limit {} unchanged", dollars(r.base_limit)),
-        Some(r) => format!(
-            "limit {} → {} (cut {:.0}%)",
-            dollars(r.base_limit),
-            dollars(r.new_limit),
-            r.cut * 100.0
-        ),
-    }
+    t.decision.text.clone()
 }
 
 fn trader_text(t: &TraderPrediction, own: bool) -> String {
@@ -396,7 +385,7 @@ fn trader_text(t: &TraderPrediction, own: bool) -> String {
         risk_phrase(t),
         limit_phrase(t)
     );
-    for r in &t.reasons {
+    for r in &t.decision.reasons {
         let _ = writeln!(s, "  - {r}");
     }
     if own && !t.going_well.is_empty() {
@@ -415,9 +404,9 @@ fn trader_html(t: &TraderPrediction, own: bool) -> String {
         esc(&risk_phrase(t)),
         esc(&limit_phrase(t))
     );
-    if !t.reasons.is_empty() {
+    if !t.decision.reasons.is_empty() {
         s.push_str("<ul>\n");
-        for r in &t.reasons {
+        for r in &t.decision.reasons {
             let _ = writeln!(s, "<li>{}</li>", esc(r));
         }
         s.push_str("</ul>\n");
@@ -439,11 +428,15 @@ fn trader_mrkdwn(t: &TraderPrediction) -> String {
         mrkdwn(&risk_phrase(t)),
         mrkdwn(&limit_phrase(t))
     );
-    for r in t.reasons.iter().take(SLACK_MAX_REASONS) {
+    for r in t.decision.reasons.iter().take(SLACK_MAX_REASONS) {
         let _ = write!(s, "\n• {}", mrkdwn(r));
     }
-    if t.reasons.len() > SLACK_MAX_REASONS {
-        let _ = write!(s, "\n• …{} more", t.reasons.len() - SLACK_MAX_REASONS);
+    if t.decision.reasons.len() > SLACK_MAX_REASONS {
+        let _ = write!(
+            s,
+            "\n• …{} more",
+            t.decision.reasons.len() - SLACK_MAX_REASONS
+        );
     }
     truncate(&s, SLACK_MAX_SECTION)
 }
@@ -530,14 +523,30 @@ fn slug(s: &str) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::predict::{PredictionRun, Status, TraderPrediction};
-    use dars_shared::score::Recommendation;
+    use dars_shared::decision::{DecidedBy, Decision, recommendation_text, stale};
 
     pub(crate) fn date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 8, 29).unwrap_or_else(|| panic!("valid date"))
     }
 
-    pub(crate) fn trader(account: &str, tier: Tier, p: f64, cut: f64) -> TraderPrediction {
+    pub(crate) fn decision(tier: Tier, cut: f64, reasons: Vec<String>) -> Decision {
         let base = 5000.0;
+        let mut d = Decision {
+            decided_by: DecidedBy::Model {
+                version: "v7".into(),
+            },
+            tier,
+            base_limit: base,
+            cut,
+            new_limit: (base * (1.0 - cut)).round(),
+            reasons,
+            text: String::new(),
+        };
+        d.text = recommendation_text(&d);
+        d
+    }
+
+    pub(crate) fn trader(account: &str, tier: Tier, p: f64, cut: f64) -> TraderPrediction {
         TraderPrediction {
             account_id: account.into(),
             status: Status::Scored,
@@ -545,20 +554,13 @@ pub(crate) mod tests {
             business_days_since_trade: 0,
             model_version: Some("v7".into()),
             system: "model".into(),
-            rules_reason: None,
             probability: Some(p),
-            tier: Some(tier),
-            threshold: Some(0.6),
-            recommendation: Some(Recommendation {
-                base_limit: base,
+            thresholds: None,
+            decision: decision(
+                tier,
                 cut,
-                new_limit: base * (1.0 - cut),
-                model_cut: Some(cut),
-                rules_cut: 0.0,
-                decided_by: "model".into(),
-                text: String::new(),
-            }),
-            reasons: vec![format!("{account} reason: 3-day loss streak (+9 pts)")],
+                vec![format!("{account} reason: 3-day loss streak (+9 pts)")],
+            ),
             going_well: vec![format!("{account} going well: win rate 60%")],
             top_factors: Vec::new(),
             explanation: None,
@@ -570,12 +572,9 @@ pub(crate) mod tests {
             status: Status::Stale,
             system: "stale".into(),
             probability: None,
-            tier: None,
-            threshold: None,
-            recommendation: None,
             model_version: None,
             business_days_since_trade: 7,
-            reasons: vec!["no trades for 7 business days".into()],
+            decision: stale(date(), 7, false, 5000.0),
             going_well: Vec::new(),
             ..trader(account, Tier::Low, 0.0, 0.0)
         }
@@ -585,7 +584,7 @@ pub(crate) mod tests {
     /// listed out of order so the rendering has to sort.
     pub(crate) fn run() -> PredictionRun {
         let mut hostile = trader("NET005", Tier::High, 0.7, 0.6);
-        hostile.reasons = vec!["drawdown <b>big</b> & \"deep\"".into()];
+        hostile.decision.reasons = vec!["drawdown <b>big</b> & \"deep\"".into()];
         PredictionRun {
             run_at: "2025-08-30T10:30:00+00:00".into(),
             as_of: date(),
@@ -614,7 +613,7 @@ pub(crate) mod tests {
         assert_eq!(subject(&r), "RISK ALERT - 2 High Risk Traders - 2025-08-29");
         r.traders.retain(|t| t.account_id != "NET005");
         assert_eq!(subject(&r), "RISK ALERT - 1 High Risk Trader - 2025-08-29");
-        r.traders.retain(|t| t.tier != Some(Tier::High));
+        r.traders.retain(|t| t.tier() != Some(Tier::High));
         assert_eq!(
             subject(&r),
             "RISK SUMMARY - 0 High Risk Traders - 2025-08-29"
@@ -639,8 +638,14 @@ pub(crate) mod tests {
                 "Summary: 2 high, 1 moderate, 1 low risk, 1 stale of 5",
             );
             assert!(n3 < n5 && n5 < n1 && n1 < summary, "order in:\n{body}");
-            assert!(body.contains("$5,000 → $2,000 (cut 60%)"), "{body}");
-            assert!(body.contains("$5,000 → $3,750 (cut 25%)"), "{body}");
+            assert!(
+                body.contains("Reduce limit by 60%: $2,000 (was $5,000)"),
+                "{body}"
+            );
+            assert!(
+                body.contains("Reduce limit by 25%: $3,750 (was $5,000)"),
+                "{body}"
+            );
             assert!(body.contains("NET003 reason: 3-day loss streak (+9 pts)"));
             assert!(body.contains("model v7"));
             assert!(body.contains("NET009 (7 business days without a trade, last on 2025-08-29)"));
@@ -656,7 +661,7 @@ pub(crate) mod tests {
     fn html_escapes_every_data_value() {
         let mut r = run();
         r.traders[0].account_id = "<script>alert(1)</script>".into();
-        r.traders[0].tier = Some(Tier::High);
+        r.traders[0].decision = decision(Tier::High, 0.4, vec!["x".into()]);
         r.warnings.push("a <i>warning</i>".into());
         let e = desk_email(&r, &Config::default());
         assert!(!e.html.contains("<b>big</b>"), "{}", e.html);
@@ -677,7 +682,7 @@ pub(crate) mod tests {
         let e = desk_email(&run(), &cfg);
         assert!(e.text.contains("NET003") && !e.text.contains("NET001:"));
         let mut quiet = run();
-        quiet.traders.retain(|t| t.tier != Some(Tier::High));
+        quiet.traders.retain(|t| t.tier() != Some(Tier::High));
         let e = desk_email(&quiet, &cfg);
         assert!(e.subject.starts_with("RISK SUMMARY - 0 High Risk Traders"));
         assert!(e.text.contains("No trader is at high risk or above."));
@@ -689,12 +694,20 @@ pub(crate) mod tests {
         let mut r = run();
         r.model_version = None;
         r.traders[1].probability = None;
-        r.traders[1].rules_reason = Some("fewer than 10 days".into());
+        r.traders[1].decision.decided_by = DecidedBy::NewTrader {
+            rule: Some(dars_shared::rules::Rule::LossStreak),
+            trading_days: 6,
+            needed: 10,
+        };
         let e = desk_email(&r, &Config::default());
         assert!(e.text.contains("the rules only"));
         assert!(
+            e.text.contains(
+                "NET001: moderate risk, decided by loss streak rule: new trader, 6 of the 10 \
+                 trading days the model needs"
+            ),
+            "{}",
             e.text
-                .contains("NET001: moderate risk, rules decided (fewer than 10 days)")
         );
     }
 
@@ -757,7 +770,10 @@ pub(crate) mod tests {
             .map(|b| b["text"]["text"].as_str().unwrap_or_default().to_string())
             .collect();
         assert!(sections[0].contains("High risk (2)"));
-        assert!(sections[1].starts_with("*NET003*") && sections[1].contains("$5,000 → $2,000"));
+        assert!(
+            sections[1].starts_with("*NET003*")
+                && sections[1].contains("Reduce limit by 60%: $2,000 (was $5,000)")
+        );
         assert!(sections[2].starts_with("*NET005*"));
         assert!(sections[2].contains("drawdown &lt;b&gt;big&lt;/b&gt; &amp;"));
         assert!(sections[3].contains("Moderate risk (1)"));

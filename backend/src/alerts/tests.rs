@@ -283,7 +283,7 @@ fn desk_and_trader_emails_arrive_over_smtp() {
         };
         assert!(at("NET003") < at("NET005") && at("NET005") < at("NET001"));
         assert!(at("NET001") < at("Summary: 2 high, 1 moderate, 1 low risk, 1 stale"));
-        assert!(body.contains("$5,000 → $2,000 (cut 60%)"));
+        assert!(body.contains("Reduce limit by 60%: $2,000 (was $5,000)"));
         assert!(body.contains("NET003 reason: 3-day loss streak (+9 pts)"));
     }
     assert!(html.contains("drawdown &lt;b&gt;big&lt;/b&gt;") && !html.contains("<b>big"));

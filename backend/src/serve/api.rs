@@ -218,9 +218,10 @@ fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<R
                     status: t.status,
                     system: t.system.clone(),
                     probability: t.probability,
-                    tier: t.tier,
-                    cut: t.recommendation.as_ref().map(|r| r.cut),
-                    new_limit: t.recommendation.as_ref().map(|r| r.new_limit),
+                    tier: t.tier(),
+                    cut: (t.status == predict::Status::Scored).then_some(t.decision.cut),
+                    new_limit: (t.status == predict::Status::Scored)
+                        .then_some(t.decision.new_limit),
                 });
         }
         runs.latest = Some(run);

@@ -15,8 +15,10 @@ use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDate};
 use dars_shared::artifact::Scores;
 use dars_shared::backtest::{self, BacktestRow, HitRate};
-use dars_shared::metrics;
-use dars_shared::score::{self, Scorer, ScoringConfig};
+use dars_shared::decision::{self, Basis, Decision, ModelView};
+use dars_shared::policy::Policy;
+use dars_shared::rules::Rule;
+use dars_shared::score::Scorer;
 use serde::Serialize;
 
 use super::pipeline::{self, TrainData, rule_scores, scores};
@@ -82,13 +84,30 @@ pub struct BacktestReport {
     pub model: Option<Scores>,
     /// The rules baseline on every predicted day.
     pub rules: Scores,
-    /// Dollars: losses avoided minus gains forgone by the cuts actually recommended
-    /// (the larger of model and rules), against the rules' cuts alone.
-    pub issued_ev_lift: f64,
-    pub rules_ev_lift: f64,
+    /// Share of trader-days whose limit was cut (0–1): what the restriction budget bounds.
+    pub restriction_rate: f64,
+    /// Decisions by the system that made them (`model`, `guard`, `rules`, `new_trader`).
+    pub decided_by: BTreeMap<String, usize>,
+    /// Every rule on its own: how often it fired, how often those days lost, how often it
+    /// set the cut.
+    pub rule_reports: Vec<RuleReport>,
     pub hit_rate: HitRate,
     pub blocks: Vec<BlockReport>,
     pub seconds: f64,
+}
+
+/// One rule's record over the backtest's trader-days.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleReport {
+    pub rule: Rule,
+    /// Trader-days on which it fired (whether or not it decided).
+    pub fired: usize,
+    /// Of those, the days that closed negative.
+    pub lost: usize,
+    /// `lost / fired`.
+    pub precision: Option<f64>,
+    /// Trader-days whose cut it set (alone or as a guard over the model).
+    pub decided: usize,
 }
 
 pub struct BacktestOutcome {
@@ -98,10 +117,10 @@ pub struct BacktestOutcome {
 
 pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let started = std::time::Instant::now();
-    let (_, data) = args.model.load()?;
+    let (policy, threshold_rule) = args.model.policy()?;
+    let (_, data) = args.model.load(&policy)?;
     let m = &data.m;
-    let opts = args.model.fit_options()?;
-    let cfg = ScoringConfig::default();
+    let opts = args.model.options_with(policy.threshold.clone());
 
     // Predictions are for a trader's next trading day: the rows whose outcome lies in range.
     let mut targets: Vec<(NaiveDate, usize)> = (0..m.len())
@@ -145,7 +164,8 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let trading_days = trading_days_so_far(&data);
     let labelled = data.labelled();
     println!(
-        "backtest {from} .. {to}: {} trader-days in {} block(s), retrain {:?}, embargo {} days",
+        "backtest {from} .. {to}: {} trader-days in {} block(s), retrain {:?}, embargo {} days, \
+         threshold by {threshold_rule}",
         targets.len(),
         blocks.len(),
         args.retrain,
@@ -175,9 +195,17 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         };
         let block_from = block.iter().filter_map(|&i| m.next_date[i]).min();
         let block_to = block.iter().filter_map(|&i| m.next_date[i]).max();
+        let no_model = reason.as_deref().unwrap_or("no model");
         for &i in block {
-            let row = predict(&data, i, scorer.as_ref(), trading_days[i], &cfg)?;
-            rows.push((row, data.rules_cut[i]));
+            let (row, d) = predict(
+                &data,
+                i,
+                scorer.as_ref(),
+                no_model,
+                trading_days[i],
+                &policy,
+            )?;
+            rows.push((row, i, d));
         }
         let report = BlockReport {
             from: block_from.unwrap_or(from),
@@ -208,10 +236,37 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         );
         reports.push(report);
     }
-    // Each row keeps the rules' cut of its day, for the baseline on the same rows.
+    // Each row keeps its matrix row (for the rules' verdict of its day) and its decision.
     rows.sort_by(|a, b| (a.0.date, &a.0.account_id).cmp(&(b.0.date, &b.0.account_id)));
-    let (rows, rules_cuts): (Vec<BacktestRow>, Vec<f64>) = rows.into_iter().unzip();
-    let report = summarize(&rows, &rules_cuts, args, from, to, reports, started);
+    let incoherent: Vec<String> = rows
+        .iter()
+        .filter_map(|(r, _, d)| {
+            let wrong = d.check();
+            (!wrong.is_empty())
+                .then(|| format!("{} {}: {}", r.account_id, r.date, wrong.join("; ")))
+        })
+        .collect();
+    if !incoherent.is_empty() {
+        bail!(
+            "{} incoherent decision(s), first: {}",
+            incoherent.len(),
+            incoherent[0]
+        );
+    }
+    let matrix_rows: Vec<usize> = rows.iter().map(|x| x.1).collect();
+    let decisions: Vec<Decision> = rows.iter().map(|x| x.2.clone()).collect();
+    let rows: Vec<BacktestRow> = rows.into_iter().map(|x| x.0).collect();
+    let report = summarize(
+        &rows,
+        &data,
+        &matrix_rows,
+        &decisions,
+        args,
+        from,
+        to,
+        reports,
+        started,
+    );
 
     let csv = args.out.clone().unwrap_or_else(|| {
         args.model.data.join("backtests").join(format!(
@@ -232,39 +287,55 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     Ok(BacktestOutcome { csv })
 }
 
-/// One trader-day's out-of-sample prediction, decided as the morning run decides.
+/// One trader-day's out-of-sample prediction, decided by the shared decision the morning run
+/// and the page use (a backtest computes no SHAP, so a model's reason is its probability).
 fn predict(
     data: &TrainData,
     i: usize,
     scorer: Option<&Scorer>,
+    no_model: &str,
     trading_days: usize,
-    cfg: &ScoringConfig,
-) -> Result<BacktestRow> {
+    policy: &Policy,
+) -> Result<(BacktestRow, Decision)> {
     let m = &data.m;
     let key = &m.rows[i];
-    let model = match scorer {
-        Some(s) if trading_days >= cfg.rules.min_history_days => Some((
+    let needed = policy.rules.min_history_days;
+    let probability = match scorer {
+        Some(s) if trading_days >= needed => Some(
             s.probability(m.row(i))
                 .with_context(|| format!("scoring {} on {}", key.account_id, key.date))?,
-            s.artifact().threshold.value,
-        )),
+        ),
         _ => None,
     };
-    let (tier, rec) = score::decide(
-        model,
-        data.rules_cut[i],
-        cfg.loss_limit(&key.account_id),
-        cfg,
+    let basis = match (scorer, probability) {
+        (Some(s), Some(p)) => Basis::Model(ModelView {
+            version: &s.artifact().version,
+            probability: p,
+            thresholds: policy.thresholds(s.artifact()),
+            factors: &[],
+        }),
+        (Some(_), None) => Basis::NewTrader {
+            trading_days,
+            needed,
+        },
+        (None, _) => Basis::NoModel(no_model),
+    };
+    let d = decision::decide(
+        basis,
+        &data.rules[i],
+        policy.loss_limit(&key.account_id),
+        policy,
     );
-    Ok(BacktestRow {
+    let row = BacktestRow {
         account_id: key.account_id.clone(),
         date: m.next_date[i].context("a backtest row without a next day")?,
-        probability: model.map(|(p, _)| p),
-        tier,
-        cut_pct: rec.cut * 100.0,
-        system: if model.is_some() { "model" } else { "rules" }.into(),
+        probability,
+        tier: d.tier,
+        cut_pct: d.cut * 100.0,
+        system: d.decided_by.system().into(),
         outcome_total: m.next_total[i],
-    })
+    };
+    Ok((row, d))
 }
 
 /// For each feature-matrix row, how many trading days its account has up to and including it.
@@ -285,7 +356,9 @@ fn trading_days_so_far(data: &TrainData) -> Vec<usize> {
 #[allow(clippy::too_many_arguments)]
 fn summarize(
     rows: &[BacktestRow],
-    rules_cuts: &[f64],
+    data: &TrainData,
+    matrix_rows: &[usize],
+    decisions: &[Decision],
     args: &BacktestArgs,
     from: NaiveDate,
     to: NaiveDate,
@@ -310,7 +383,38 @@ fn summarize(
         let next: Vec<Option<f64>> = scored.iter().map(|&k| next[k]).collect();
         scores(&p, &y, Some((&cuts, &next)))
     });
-    let issued: Vec<f64> = rows.iter().map(|r| r.cut_pct / 100.0).collect();
+    let rules_cuts: Vec<f64> = matrix_rows.iter().map(|&i| data.rules_cut[i]).collect();
+    let mut decided_by: BTreeMap<String, usize> = BTreeMap::new();
+    for d in decisions {
+        *decided_by
+            .entry(d.decided_by.system().to_owned())
+            .or_default() += 1;
+    }
+    let rules = Rule::ALL
+        .iter()
+        .map(|&rule| {
+            let fired: Vec<usize> = (0..rows.len())
+                .filter(|&k| {
+                    data.rules[matrix_rows[k]]
+                        .hits
+                        .iter()
+                        .any(|h| h.rule == rule)
+                })
+                .collect();
+            let lost = fired.iter().filter(|&&k| y[k] == 1).count();
+            RuleReport {
+                rule,
+                fired: fired.len(),
+                lost,
+                precision: (!fired.is_empty()).then(|| lost as f64 / fired.len() as f64),
+                decided: decisions
+                    .iter()
+                    .filter(|d| d.decided_by.rule() == Some(rule))
+                    .count(),
+            }
+        })
+        .collect();
+    let cut = decisions.iter().filter(|d| d.cut > 0.0).count();
     BacktestReport {
         from,
         to,
@@ -318,9 +422,10 @@ fn summarize(
         predictions: rows.len(),
         model_scored: scored.len(),
         model,
-        rules: rule_scores(rules_cuts, &y, &next),
-        issued_ev_lift: metrics::ev_lift(&issued, &next),
-        rules_ev_lift: metrics::ev_lift(rules_cuts, &next),
+        rules: rule_scores(&rules_cuts, &y, &next),
+        restriction_rate: cut as f64 / rows.len().max(1) as f64,
+        decided_by,
+        rule_reports: rules,
         hit_rate: HitRate::of(rows),
         blocks,
         seconds: started.elapsed().as_secs_f64(),
@@ -376,10 +481,37 @@ fn report_text(r: &BacktestReport) -> String {
     );
     let _ = writeln!(
         s,
-        "  EV lift of the cuts issued: {} (rules alone: {}); took {:.1} s",
-        dars_shared::rules::dollars(r.issued_ev_lift),
-        dars_shared::rules::dollars(r.rules_ev_lift),
-        r.seconds
+        "  restriction rate {:.1}% of trader-days; decided by {}",
+        r.restriction_rate * 100.0,
+        r.decided_by
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    let base = (h.predictions > 0).then(|| h.losing_days as f64 / h.predictions as f64);
+    let _ = writeln!(
+        s,
+        "  {} of all {} days closed negative (base rate {}); lift of the cuts {}",
+        h.losing_days,
+        h.predictions,
+        f3(base),
+        match (h.precision(), base) {
+            (Some(p), Some(b)) if b > 0.0 => format!("{:.2}x", p / b),
+            _ => "-".into(),
+        }
+    );
+    let _ = writeln!(s, "  each rule on its own, at its own rate:");
+    for rr in &r.rule_reports {
+        let _ = writeln!(
+            s,
+            "    {:<18} fired {:>6}  precision {:>6}  set the cut {:>6}",
+            rr.rule.label(),
+            rr.fired,
+            f3(rr.precision),
+            rr.decided
+        );
+    }
+    let _ = writeln!(s, "  took {:.1} s", r.seconds);
     s
 }

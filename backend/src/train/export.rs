@@ -38,12 +38,14 @@ fn role(i: usize, split: &InnerSplit, rows: &FoldRows) -> &'static str {
 }
 
 pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
-    let (_, data) = args.model.load()?;
+    let (_, data) = args.model.load(&dars_shared::policy::Policy::default())?;
     let m = &data.m;
     let labelled = data.labelled();
     // Folds and LightGBM parameters only: the threshold's cost matrix (and the configuration
     // it comes from) plays no part in an export.
-    let opts = args.model.options_with(None);
+    let opts = args
+        .model
+        .options_with(dars_shared::policy::ThresholdRule::MaxF1);
     let folds = pipeline::folds_for(&pipeline::distinct_dates(m, &labelled), &opts)?;
     let splits = folds
         .iter()

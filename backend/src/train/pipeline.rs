@@ -17,7 +17,8 @@ use dars_shared::artifact::{
 use dars_shared::calibration::Calibration;
 use dars_shared::features::{self, FeatureMatrix};
 use dars_shared::metrics::{self, CostMatrix};
-use dars_shared::rules::{self, RulesConfig, Tier, TierConfig};
+use dars_shared::policy::{self, Policy, ThresholdRule};
+use dars_shared::rules::{self, RulesDecision, Thresholds, Tier, TierConfig};
 use sha2::{Digest, Sha256};
 
 use super::folds::{Fold, walk_forward};
@@ -27,7 +28,10 @@ use super::logistic::Logistic;
 /// Everything computed once from the daily table, whatever subset of it a fit uses.
 pub struct TrainData {
     pub m: FeatureMatrix,
-    /// The rules' cut for each feature-matrix row, from that account's history up to the row.
+    /// The rules' verdict for each feature-matrix row, from that account's history up to the
+    /// row (what the rules would have said that evening).
+    pub rules: Vec<RulesDecision>,
+    /// The rules' cut for each row (`rules[i].cut`), the baseline's score.
     pub rules_cut: Vec<f64>,
     /// Simulator oracle probabilities by (account, label date), when known.
     pub oracle: Option<HashMap<(String, NaiveDate), f64>>,
@@ -38,11 +42,13 @@ impl TrainData {
         daily: &[DailyRow],
         m: FeatureMatrix,
         oracle: Option<HashMap<(String, NaiveDate), f64>>,
+        policy: &Policy,
     ) -> TrainData {
-        let rules_cut = rules_cuts(daily, &m, &RulesConfig::default());
+        let rules = rules_history(daily, &m, policy);
         TrainData {
             m,
-            rules_cut,
+            rules_cut: rules.iter().map(|d| d.cut).collect(),
+            rules,
             oracle,
         }
     }
@@ -61,7 +67,8 @@ pub struct FitOptions {
     pub folds: usize,
     pub embargo: usize,
     pub min_train_days: usize,
-    pub cost: Option<CostMatrix>,
+    /// How the threshold is chosen on the out-of-fold predictions.
+    pub threshold: ThresholdRule,
     pub params: GbmParams,
     /// Show a progress bar over the folds and the final fit on the terminal (a large firm's
     /// CV takes tens of seconds; the backtest prints its own progress per block instead).
@@ -145,22 +152,17 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
     let next_oof: Vec<Option<f64>> = oof.rows.iter().map(|&i| m.next_total[i]).collect();
     let calibration = Calibration::fit(&oof.p_raw, &y_oof);
     let p_cal: Vec<f64> = oof.p_raw.iter().map(|&p| calibration.apply(p)).collect();
-    let (chosen, method) = match &opts.cost {
-        Some(c) => (metrics::threshold_min_cost(&p_cal, &y_oof, c), "min_cost"),
-        None => (metrics::threshold_max_f1(&p_cal, &y_oof), "max_f1"),
-    };
-    let chosen = chosen.context("no threshold could be chosen (no out-of-fold positives?)")?;
-    let threshold = ThresholdChoice {
-        value: chosen.threshold,
-        method: method.into(),
-        precision: chosen.precision().unwrap_or(0.0),
-        recall: chosen.recall().unwrap_or(0.0),
-        f1: chosen.f1().unwrap_or(0.0),
-    };
+    let threshold = choose_threshold(&p_cal, &y_oof, &opts.threshold)?;
     let tiers = TierConfig::default();
+    let thresholds = Thresholds {
+        high: threshold.value,
+        restrict: threshold
+            .restrict_from
+            .unwrap_or(threshold.value - tiers.moderate_band),
+    };
     let model_cuts: Vec<f64> = p_cal
         .iter()
-        .map(|&p| Tier::of(p, threshold.value, &tiers).cut(&tiers))
+        .map(|&p| Tier::of(p, thresholds).cut(&tiers))
         .collect();
 
     let subset = |fold: Option<usize>| -> Vec<usize> {
@@ -437,6 +439,55 @@ pub fn scores(p: &[f64], y: &[u8], cuts: Option<(&[f64], &[Option<f64>])>) -> Sc
     }
 }
 
+/// Quantile steps stored in the artifact for re-budgeting without a retrain (every 0.5%).
+const QUANTILE_STEPS: usize = 200;
+
+/// The thresholds by `rule` on calibrated out-of-fold probabilities `p_cal` and outcomes
+/// `y_oof`. A budget restricts the top `share` of validation trader-days (`high_share` of them
+/// high risk); its precision and recall are reported where the cuts begin.
+fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result<ThresholdChoice> {
+    let quantiles = policy::quantiles(p_cal, QUANTILE_STEPS);
+    let (value, restrict_from, method) = match rule {
+        ThresholdRule::RestrictShare { share, high_share } => (
+            policy::quantile_of(&quantiles, 1.0 - high_share),
+            Some(policy::quantile_of(&quantiles, 1.0 - share)),
+            "restrict_share",
+        ),
+        ThresholdRule::Fixed { probability } => (*probability, None, "fixed"),
+        ThresholdRule::MinCost {
+            false_positive,
+            false_negative,
+        } => {
+            let c = CostMatrix {
+                false_positive: *false_positive,
+                false_negative: *false_negative,
+                ..CostMatrix::default()
+            };
+            let chosen = metrics::threshold_min_cost(p_cal, y_oof, &c)
+                .context("no threshold could be chosen (no out-of-fold positives?)")?;
+            (chosen.threshold, None, "min_cost")
+        }
+        ThresholdRule::MaxF1 => {
+            let chosen = metrics::threshold_max_f1(p_cal, y_oof)
+                .context("no threshold could be chosen (no out-of-fold positives?)")?;
+            (chosen.threshold, None, "max_f1")
+        }
+    };
+    if !value.is_finite() {
+        bail!("no threshold could be chosen: no out-of-fold predictions");
+    }
+    let at = metrics::confusion_at(p_cal, y_oof, restrict_from.unwrap_or(value));
+    Ok(ThresholdChoice {
+        value,
+        restrict_from,
+        method: method.into(),
+        quantiles,
+        precision: at.precision().unwrap_or(0.0),
+        recall: at.recall().unwrap_or(0.0),
+        f1: at.f1().unwrap_or(0.0),
+    })
+}
+
 /// The rules give cuts, not probabilities: rank metrics use the cut as the score.
 pub fn rule_scores(cuts: &[f64], y: &[u8], next: &[Option<f64>]) -> Scores {
     Scores {
@@ -446,8 +497,9 @@ pub fn rule_scores(cuts: &[f64], y: &[u8], next: &[Option<f64>]) -> Scores {
     }
 }
 
-/// The rules' cut for every feature-matrix row, one pass per account over its daily totals.
-fn rules_cuts(daily: &[DailyRow], m: &FeatureMatrix, cfg: &RulesConfig) -> Vec<f64> {
+/// The rules' verdict for every feature-matrix row, one pass per account over its daily
+/// totals, each account against its own loss limit.
+fn rules_history(daily: &[DailyRow], m: &FeatureMatrix, policy: &Policy) -> Vec<RulesDecision> {
     let mut by_account: HashMap<&str, Vec<(NaiveDate, f64)>> = HashMap::new();
     for r in daily {
         by_account
@@ -455,24 +507,20 @@ fn rules_cuts(daily: &[DailyRow], m: &FeatureMatrix, cfg: &RulesConfig) -> Vec<f
             .or_default()
             .push((r.date, r.total_delta));
     }
-    let mut cut_on: HashMap<(&str, NaiveDate), f64> = HashMap::new();
+    let mut on: HashMap<(&str, NaiveDate), RulesDecision> = HashMap::new();
     for (account, hist) in &mut by_account {
         hist.sort_by_key(|x| x.0);
         let totals: Vec<f64> = hist.iter().map(|x| x.1).collect();
-        for (d, (date, _)) in rules::evaluate_history(&totals, cfg)
-            .iter()
-            .zip(hist.iter())
-        {
-            cut_on.insert((account, *date), d.cut);
+        let verdicts = rules::evaluate_history(&totals, &policy.rules, policy.loss_limit(account));
+        for (d, (date, _)) in verdicts.into_iter().zip(hist.iter()) {
+            on.insert((account, *date), d);
         }
     }
     m.rows
         .iter()
         .map(|k| {
-            cut_on
-                .get(&(k.account_id.as_str(), k.date))
-                .copied()
-                .unwrap_or(0.0)
+            on.remove(&(k.account_id.as_str(), k.date))
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -12,12 +12,13 @@ use dars_shared::DailyRow;
 use dars_shared::artifact::ModelArtifact;
 use dars_shared::features::{self, FeatureContext, MarketSeries};
 use dars_shared::metrics::CostMatrix;
+use dars_shared::policy::{Policy, ThresholdRule};
 use dars_shared::rules;
 
 use super::folds::Fold;
 use super::gbm::GbmParams;
 use super::pipeline::{self, FitOptions, Fitted, TrainData};
-use crate::config::{Config, CostConfig};
+use crate::config::Config;
 use crate::lake::Lake;
 use crate::registry::Registry;
 
@@ -47,64 +48,61 @@ pub struct ModelArgs {
     /// false-negative costs, e.g. `--cost 1,3`.
     #[arg(long, value_parser = parse_cost)]
     pub cost: Option<CostMatrix>,
-    /// Configuration whose `risk.cost_matrix` chooses the threshold when `--cost` is not given
-    /// (a missing file means the defaults: maximal F1).
+    /// Configuration whose policy (`risk.*`, `rules.*`) chooses the threshold and the rules'
+    /// settings (a missing file means the defaults: a restriction budget of 25%).
     #[arg(long, default_value = "config.yaml")]
     pub config: Option<PathBuf>,
+    /// A policy already resolved by the caller (the scheduler's retrain), used instead of
+    /// reading `config`.
+    #[arg(skip)]
+    pub policy: Option<Policy>,
 }
 
 impl ModelArgs {
-    pub fn fit_options(&self) -> Result<FitOptions> {
-        Ok(self.options_with(self.threshold_rule()?.0))
-    }
-
-    /// The options with a given cost matrix (none for uses that never choose a threshold).
-    pub(super) fn options_with(&self, cost: Option<CostMatrix>) -> FitOptions {
+    /// The options with a given threshold rule.
+    pub(super) fn options_with(&self, threshold: ThresholdRule) -> FitOptions {
         FitOptions {
             folds: self.folds,
             embargo: self.embargo.unwrap_or(features::max_window() as usize),
             min_train_days: self.min_train_days,
-            cost,
+            threshold,
             params: GbmParams::default(),
             progress: false,
         }
     }
 
-    /// The cost matrix that chooses the threshold — `--cost`, else the configuration's
-    /// `risk.cost_matrix`, else none (maximal F1) — and where it came from, in words.
-    pub fn threshold_rule(&self) -> Result<(Option<CostMatrix>, String)> {
-        let costs = |c: &CostMatrix| {
-            format!(
-                "minimal cost (false positive {}, false negative {})",
-                c.false_positive, c.false_negative
-            )
+    /// The policy — the caller's, else the configuration's (defaults without a file) — with
+    /// `--cost` replacing its threshold rule, and in words which rule chooses the threshold
+    /// and where it came from.
+    pub fn policy(&self) -> Result<(Policy, String)> {
+        let (mut policy, source) = match (&self.policy, &self.config) {
+            (Some(p), _) => (p.clone(), "the configuration".to_owned()),
+            (None, Some(path)) if path.exists() => (
+                Config::load(path, false)?.policy(),
+                path.display().to_string(),
+            ),
+            (None, Some(path)) => (
+                Policy::default(),
+                format!("the defaults ({} not found)", path.display()),
+            ),
+            (None, None) => (Policy::default(), "the defaults".to_owned()),
         };
         if let Some(c) = &self.cost {
-            return Ok((Some(*c), format!("{} from --cost", costs(c))));
+            policy.threshold = ThresholdRule::MinCost {
+                false_positive: c.false_positive,
+                false_negative: c.false_negative,
+            };
+            return Ok((
+                policy.clone(),
+                format!("{} from --cost", policy.threshold.describe()),
+            ));
         }
-        let Some(path) = &self.config else {
-            return Ok((None, "maximal F1".into()));
-        };
-        let cfg = Config::load(path, false)?;
-        Ok(
-            match cfg.risk.cost_matrix.as_ref().map(CostConfig::matrix) {
-                Some(c) => (
-                    Some(c),
-                    format!("{} from risk.cost_matrix in {}", costs(&c), path.display()),
-                ),
-                None => (
-                    None,
-                    format!(
-                        "maximal F1 (no --cost, no risk.cost_matrix in {})",
-                        path.display()
-                    ),
-                ),
-            },
-        )
+        let words = format!("{} from {source}", policy.threshold.describe());
+        Ok((policy, words))
     }
 
     /// The lake's daily table, its feature matrix and the rules' cuts, read once.
-    pub fn load(&self) -> Result<(Vec<DailyRow>, TrainData)> {
+    pub fn load(&self, policy: &Policy) -> Result<(Vec<DailyRow>, TrainData)> {
         let daily = Lake::open(&self.data).daily()?;
         if daily.is_empty() {
             bail!(
@@ -127,7 +125,7 @@ impl ModelArgs {
             Some(p) => Some(load_oracle(p)?),
             None => None,
         };
-        let data = TrainData::new(&daily, m, oracle);
+        let data = TrainData::new(&daily, m, oracle, policy);
         Ok((daily, data))
     }
 }
@@ -169,12 +167,12 @@ pub struct TrainOutcome {
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = std::time::Instant::now();
-    let (cost, threshold_rule) = args.model.threshold_rule()?;
+    let (policy, threshold_rule) = args.model.policy()?;
     let opts = FitOptions {
         progress: true,
-        ..args.model.options_with(cost)
+        ..args.model.options_with(policy.threshold.clone())
     };
-    let (_, data) = args.model.load()?;
+    let (_, data) = args.model.load(&policy)?;
     let labelled = data.labelled();
     let m = &data.m;
     let dates = pipeline::distinct_dates(m, &labelled);
@@ -197,7 +195,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
     print!("{text}");
     let registry = Registry::open(&args.models).audited(&args.model.data);
-    let dir = registry.write_version(&artifact, &text)?;
+    let dir = registry.write_version(&artifact, &policy.public(), &text)?;
     println!("model {version} written to {}", dir.display());
     if args.promote {
         registry.promote(
@@ -302,10 +300,11 @@ fn report_text(a: &ModelArtifact, folds: &[Fold], secs: f64) -> String {
     }
     let _ = writeln!(
         s,
-        "calibration: {} (ECE {} -> {}); threshold {:.3} by {} (precision {:.3}, recall {:.3}, F1 {:.3})",
+        "calibration: {} (ECE {} -> {}); cuts from {:.3}, high risk from {:.3}, by {} (out of fold at the first cut: precision {:.3}, recall {:.3}, F1 {:.3})",
         a.calibration.method(),
         f3(r.uncalibrated.ece),
         f3(r.calibrated.ece),
+        a.threshold.restrict_from.unwrap_or(a.threshold.value),
         a.threshold.value,
         a.threshold.method,
         a.threshold.precision,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use dars_shared::analytics::ShapHistory;
 use dars_shared::charts;
-use dars_shared::score::{Scorer, ScoringConfig};
+use dars_shared::score::Scorer;
 use leptos::prelude::*;
 
 use crate::components::axis::{Axis, Key};
@@ -30,7 +30,9 @@ pub fn ShapCoaching(
     scorer: Arc<Scorer>,
     account: String,
 ) -> impl IntoView {
-    let min_days = ScoringConfig::default().rules.min_history_days;
+    let min_days = expect_context::<crate::state::Workspace>()
+        .policy
+        .with_untracked(|p| p.policy.rules.min_history_days);
     let history = match ShapHistory::explain(&scorer, &analysis.matrix, &account, min_days) {
         Ok(h) if !h.is_empty() => Arc::new(h),
         Ok(_) => {

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use dars_shared::charts;
-use dars_shared::score::System;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -32,29 +31,13 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
                     .get(&r.account_id)
                     .map(|h| h.iter().rev().take(20).rev().map(|x| x.1).collect())
                     .unwrap_or_default();
-                let reasons: Vec<String> = if r.risk_factors.is_empty() {
-                    r.rules
-                        .hits
-                        .iter()
-                        .take(2)
-                        .map(|h| h.reason.clone())
-                        .collect()
-                } else {
-                    r.risk_factors
-                        .iter()
-                        .take(2)
-                        .map(|f| f.sentence.clone())
-                        .collect()
-                };
-                let system = match &r.system {
-                    System::Model { .. } => "model".to_string(),
-                    System::Rules { reason } => format!("rules ({reason})"),
-                };
+                let reasons: Vec<String> = r.decision.reasons.iter().take(2).cloned().collect();
+                let system = r.decision.decided_by.label();
                 let href = format!("/trader/{}", r.account_id);
                 let account = r.account_id.clone();
                 let prob = r.probability.map(pct).unwrap_or_else(|| "—".into());
-                let tier = r.tier;
-                let text = r.recommendation.text.clone();
+                let tier = r.decision.tier;
+                let text = r.decision.text.clone();
                 view! {
                     <tr data-account=r.account_id.clone()>
                         <td><A href=href>{account}</A></td>

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use dars_shared::analytics::Bucket;
 use dars_shared::charts;
 use dars_shared::features::{FeatureContext, WhatIf};
-use dars_shared::score::{self, Explanation, ScoringConfig, System, TraderRisk};
+use dars_shared::score::{self, Explanation, TraderRisk};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -58,10 +58,8 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         .get(&risk.account_id)
         .map(|h| h.iter().map(|x| x.1).collect())
         .unwrap_or_default();
-    let system = match &risk.system {
-        System::Model { version } => format!("model {version}"),
-        System::Rules { reason } => format!("rules engine — {reason}"),
-    };
+    let system = risk.decision.decided_by.label();
+    let decision_reasons = risk.decision.reasons.clone();
     let prob = risk.probability.map(pct).unwrap_or_else(|| "—".into());
     let confidence = risk
         .confidence
@@ -91,10 +89,10 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 <span class="muted">{confidence}</span>
             </div>
             <div>
-                <TierBadge tier=risk.tier />
-                <p class="recommendation">{risk.recommendation.text.clone()}</p>
-                <p class="muted">{format!("as of {} · {} trading days · decided by {}", risk.as_of, risk.trading_days, risk.recommendation.decided_by)}</p>
-                <p class="muted">{system}</p>
+                <TierBadge tier=risk.decision.tier />
+                <p class="recommendation">{risk.decision.text.clone()}</p>
+                <p class="muted decided-by">{format!("last traded {} · {} trading days · decided by {system}", risk.as_of, risk.trading_days)}</p>
+                <ul class="factors decision-reasons">{decision_reasons.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
             </div>
         </section>
         <div class="grid2">
@@ -248,7 +246,7 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
             &FeatureContext::default(),
             &account,
             &change,
-            &ScoringConfig::default(),
+            &ws.policy.with(|p| p.policy.clone()),
         )
         .map(|r| {
             format!(
@@ -256,8 +254,8 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 r.probability
                     .map(pct)
                     .unwrap_or_else(|| "rules only".into()),
-                r.tier.label(),
-                r.recommendation.text
+                r.decision.tier.label(),
+                r.decision.text
             )
         })
         .unwrap_or_else(|e| format!("cannot re-score: {e}"))

@@ -2,17 +2,14 @@
 //! the next session — used by the morning run on the server and by the web app in the browser,
 //! so both say the same thing to the cent and to the word.
 //!
-//! Per trader: the model's calibrated probability that the next day closes negative, its tier
-//! and confidence, exact TreeSHAP explanations turned into sentences, the rules engine's verdict,
-//! and a limit recommendation where the larger of the model's and the rules' cuts wins. The rules
-//! decide alone when there is no usable model or too little history.
+//! Per trader: the model's calibrated probability that the next day closes negative, its
+//! confidence, exact TreeSHAP explanations turned into sentences, the rules engine's verdict,
+//! and the one [`crate::decision::Decision`] made from them under the [`crate::policy::Policy`].
+//! The rules decide alone when there is no usable model or too little history; stale traders
+//! are listed, not scored.
 
-mod config;
 mod scorer;
 mod words;
 
-pub use config::ScoringConfig;
-pub use scorer::{
-    Explanation, Recommendation, ScoreError, Scorer, System, TraderRisk, decide, score, what_if,
-};
+pub use scorer::{Explanation, ScoreError, Scorer, TraderRisk, score, session_date, what_if};
 pub use words::{Factor, factors};

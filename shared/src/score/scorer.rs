@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::config::ScoringConfig;
 use super::words::{Factor, factors};
 use crate::DailyRow;
 use crate::artifact::{ArtifactError, ModelArtifact};
 use crate::calibration::Confidence;
+use crate::decision::{self, Basis, Decision, ModelView, business_days_between};
 use crate::explain::{ShapExplainer, to_probability_space};
 use crate::features::{self, FeatureContext, FeatureRowKey, WhatIf, WhatIfError};
 use crate::model::{InputError, LgbmModel, ModelError};
-use crate::rules::{self, RulesDecision, Tier};
+use crate::policy::Policy;
+use crate::rules::{self, RulesDecision, Thresholds};
 
 /// Why a model cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -177,60 +178,49 @@ mod nan_as_null {
     }
 }
 
-/// Which system produced the recommendation's inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum System {
-    Model { version: String },
-    Rules { reason: String },
-}
-
-/// The limit recommendation for the next session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recommendation {
-    pub base_limit: f64,
-    /// Fraction of the limit to cut (0.4 = 40%).
-    pub cut: f64,
-    pub new_limit: f64,
-    /// The model tier's cut, when the model scored this trader.
-    pub model_cut: Option<f64>,
-    pub rules_cut: f64,
-    /// `model`, `rules`, `model and rules` (equal cuts) or `none`.
-    pub decided_by: String,
-    /// "Reduce limit by 40%: $3,000 (was $5,000)".
-    pub text: String,
-}
-
-/// One trader's risk for the next session.
+/// One trader's risk for the next session: the model's view (when it scored) and the one
+/// [`Decision`] every surface shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraderRisk {
     pub account_id: String,
-    /// The last trading day in the data: the prediction is for the session after it.
+    /// The trader's last trading day in the data: the prediction is for the session after the
+    /// scored session date.
     pub as_of: NaiveDate,
     pub trading_days: usize,
-    pub system: System,
-    /// Calibrated P(next day closes negative); `None` when the rules decided alone.
+    /// Calibrated P(next day closes negative), 0–1; `None` when the model did not score.
     pub probability: Option<f64>,
-    pub tier: Tier,
     pub confidence: Option<Confidence>,
-    pub threshold: Option<f64>,
-    pub recommendation: Recommendation,
+    /// The probabilities where the tiers begin, when the model scored.
+    pub thresholds: Option<Thresholds>,
+    pub decision: Decision,
     /// Largest contributions towards a loss, in words.
     pub risk_factors: Vec<Factor>,
     /// Largest contributions against a loss.
     pub going_well: Vec<Factor>,
+    /// The rules' verdict on the same history (whether or not they decided).
     pub rules: RulesDecision,
     pub explanation: Option<Explanation>,
 }
 
-/// Every trader's risk for the session after their latest trading day, in account order. With
-/// no `scorer` (no model, or one that failed to load) the rules decide for everyone.
+/// The session being scored: the newest day in `daily` unless given.
+pub fn session_date(daily: &[DailyRow]) -> Option<NaiveDate> {
+    daily.iter().map(|r| r.date).max()
+}
+
+/// Every trader's risk for the session after `session` (default: the newest day in the data),
+/// in account order. Traders idle for more than the policy's staleness setting are listed with
+/// a stale decision and not scored. With no `scorer` (no model, or one that failed to load) the
+/// rules decide for everyone.
 pub fn score(
     scorer: Option<&Scorer>,
     daily: &[DailyRow],
     ctx: &FeatureContext,
-    cfg: &ScoringConfig,
+    policy: &Policy,
+    session: Option<NaiveDate>,
 ) -> Vec<TraderRisk> {
+    let Some(session) = session.or_else(|| session_date(daily)) else {
+        return Vec::new();
+    };
     let m = features::build(daily, ctx);
     let histories = histories(daily);
     let mut days: HashMap<&str, usize> = HashMap::new();
@@ -242,7 +232,36 @@ pub fn score(
         .map(|i| {
             let key = &m.rows[i];
             let n = days.get(key.account_id.as_str()).copied().unwrap_or(0);
-            risk_for_row(scorer, key, m.row(i), n, history_upto(&histories, key), cfg)
+            let idle = business_days_between(key.date, session);
+            let departed = (session - key.date).num_days() > i64::from(policy.active_days);
+            if departed || idle > policy.stale_after_days {
+                return TraderRisk {
+                    account_id: key.account_id.clone(),
+                    as_of: key.date,
+                    trading_days: n,
+                    probability: None,
+                    confidence: None,
+                    thresholds: None,
+                    decision: decision::stale(
+                        key.date,
+                        idle,
+                        departed,
+                        policy.loss_limit(&key.account_id),
+                    ),
+                    risk_factors: Vec::new(),
+                    going_well: Vec::new(),
+                    rules: RulesDecision::default(),
+                    explanation: None,
+                };
+            }
+            risk_for_row(
+                scorer,
+                key,
+                m.row(i),
+                n,
+                history_upto(&histories, key),
+                policy,
+            )
         })
         .collect()
 }
@@ -254,7 +273,7 @@ pub fn what_if(
     ctx: &FeatureContext,
     account: &str,
     change: &WhatIf,
-    cfg: &ScoringConfig,
+    policy: &Policy,
 ) -> Result<TraderRisk, ScoreError> {
     let row = features::what_if(daily, ctx, account, change)?;
     let histories = histories(daily);
@@ -268,7 +287,7 @@ pub fn what_if(
         &row.values,
         n,
         history_upto(&histories, &row.key),
-        cfg,
+        policy,
     ))
 }
 
@@ -302,27 +321,35 @@ fn risk_for_row(
     row: &[f64],
     trading_days: usize,
     totals: Vec<f64>,
-    cfg: &ScoringConfig,
+    policy: &Policy,
 ) -> TraderRisk {
-    let rules = rules::evaluate(&totals, &cfg.rules);
+    let base_limit = policy.loss_limit(&key.account_id);
+    let rules = rules::evaluate(&totals, &policy.rules, base_limit);
+    let needed = policy.rules.min_history_days;
     let model = match scorer {
-        None => Err("no model is published".to_owned()),
-        Some(_) if trading_days < cfg.rules.min_history_days => Err(format!(
-            "only {trading_days} trading day{} of history (the model needs {})",
-            if trading_days == 1 { "" } else { "s" },
-            cfg.rules.min_history_days
-        )),
-        Some(s) => s
-            .explain(row)
-            .map(|e| (s, e))
-            .map_err(|e| format!("the model could not score this trader: {e}")),
+        None => Err(Basis::NoModel("no model is published")),
+        Some(_) if trading_days < needed => Err(Basis::NewTrader {
+            trading_days,
+            needed,
+        }),
+        Some(s) => Ok((s, s.explain(row))),
     };
-    let base_limit = cfg.loss_limit(&key.account_id);
-    match model {
-        Ok((s, e)) => {
-            let threshold = s.artifact.threshold.value;
-            let (tier, recommendation) =
-                decide(Some((e.probability, threshold)), rules.cut, base_limit, cfg);
+    let mut risk = TraderRisk {
+        account_id: key.account_id.clone(),
+        as_of: key.date,
+        trading_days,
+        probability: None,
+        confidence: None,
+        thresholds: None,
+        decision: decision::stale(key.date, 0, false, base_limit),
+        risk_factors: Vec::new(),
+        going_well: Vec::new(),
+        rules,
+        explanation: None,
+    };
+    risk.decision = match model {
+        Ok((s, Ok(e))) => {
+            let thresholds = policy.thresholds(&s.artifact);
             let points: Vec<f64> = e
                 .probability_contributions
                 .iter()
@@ -332,136 +359,33 @@ fn risk_for_row(
                 &e.features,
                 &e.values,
                 &points,
-                cfg.top_factors,
-                cfg.min_points,
+                policy.top_factors,
+                policy.min_points,
             );
-            TraderRisk {
-                account_id: key.account_id.clone(),
-                as_of: key.date,
-                trading_days,
-                system: System::Model {
-                    version: s.artifact.version.clone(),
-                },
-                probability: Some(e.probability),
-                tier,
-                confidence: Some(s.artifact.calibration.confidence_at(e.raw_probability)),
-                threshold: Some(threshold),
-                recommendation,
-                risk_factors,
-                going_well,
-                rules,
-                explanation: Some(e),
-            }
+            let d = decision::decide(
+                Basis::Model(ModelView {
+                    version: &s.artifact.version,
+                    probability: e.probability,
+                    thresholds,
+                    factors: &risk_factors,
+                }),
+                &risk.rules,
+                base_limit,
+                policy,
+            );
+            risk.probability = Some(e.probability);
+            risk.confidence = Some(s.artifact.calibration.confidence_at(e.raw_probability));
+            risk.thresholds = Some(thresholds);
+            risk.risk_factors = risk_factors;
+            risk.going_well = going_well;
+            risk.explanation = Some(e);
+            d
         }
-        Err(reason) => {
-            let (tier, recommendation) = decide(None, rules.cut, base_limit, cfg);
-            TraderRisk {
-                account_id: key.account_id.clone(),
-                as_of: key.date,
-                trading_days,
-                system: System::Rules { reason },
-                probability: None,
-                tier,
-                confidence: None,
-                threshold: None,
-                recommendation,
-                risk_factors: Vec::new(),
-                going_well: Vec::new(),
-                rules,
-                explanation: None,
-            }
+        Ok((_, Err(e))) => {
+            let why = format!("the model could not score this trader: {e}");
+            decision::decide(Basis::NoModel(&why), &risk.rules, base_limit, policy)
         }
-    }
-}
-
-/// Tier and recommendation from the model's (probability, threshold), when it scored, and the
-/// rules' verdict: the one decision the morning run, the web app and backtests share.
-pub fn decide(
-    model: Option<(f64, f64)>,
-    rules_cut: f64,
-    base_limit: f64,
-    cfg: &ScoringConfig,
-) -> (Tier, Recommendation) {
-    match model {
-        Some((p, threshold)) => {
-            let tier = Tier::of(p, threshold, &cfg.tiers);
-            let model_cut = tier.cut(&cfg.tiers);
-            (
-                tier,
-                recommend(base_limit, Some(model_cut), rules_cut, cfg.max_cut),
-            )
-        }
-        None => {
-            // Without a probability the tier follows the rules' cut.
-            let tier = if rules_cut >= cfg.tiers.high_cut {
-                Tier::High
-            } else if rules_cut > 0.0 {
-                Tier::Moderate
-            } else {
-                Tier::Low
-            };
-            (tier, recommend(base_limit, None, rules_cut, cfg.max_cut))
-        }
-    }
-}
-
-/// The larger of the model's and the rules' cuts wins, capped.
-fn recommend(
-    base_limit: f64,
-    model_cut: Option<f64>,
-    rules_cut: f64,
-    max_cut: f64,
-) -> Recommendation {
-    let m = model_cut.unwrap_or(0.0);
-    let cut = m.max(rules_cut).min(max_cut);
-    let decided_by = if cut <= 0.0 {
-        "none"
-    } else if model_cut.is_some() && (m - rules_cut).abs() < 1e-12 {
-        "model and rules"
-    } else if model_cut.is_some() && m > rules_cut {
-        "model"
-    } else {
-        "rules"
+        Err(basis) => decision::decide(basis, &risk.rules, base_limit, policy),
     };
-    let new_limit = (base_limit * (1.0 - cut)).round();
-    let text = if cut > 0.0 {
-        format!(
-            "Reduce limit by {:.0}%: {} (was {})",
-            cut * 100.0,
-            rules::dollars(new_limit),
-            rules::dollars(base_limit)
-        )
-    } else {
-        format!("Keep limit at {}", rules::dollars(base_limit))
-    };
-    Recommendation {
-        base_limit,
-        cut,
-        new_limit,
-        model_cut,
-        rules_cut,
-        decided_by: decided_by.into(),
-        text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn larger_cut_wins_and_text_states_dollars() {
-        let r = recommend(5000.0, Some(0.4), 0.3, 0.8);
-        assert_eq!(r.cut, 0.4);
-        assert_eq!(r.decided_by, "model");
-        assert_eq!(r.text, "Reduce limit by 40%: $3,000 (was $5,000)");
-        let r = recommend(5000.0, Some(0.2), 0.5, 0.8);
-        assert_eq!(r.decided_by, "rules");
-        assert_eq!(r.new_limit, 2500.0);
-        let r = recommend(5000.0, None, 0.0, 0.8);
-        assert_eq!(r.text, "Keep limit at $5,000");
-        assert_eq!(r.decided_by, "none");
-        let r = recommend(10_000.0, Some(0.9), 0.0, 0.8);
-        assert_eq!(r.cut, 0.8);
-    }
+    risk
 }
