@@ -138,8 +138,8 @@ pub struct IngestReport {
     /// `None` when the file has neither, so its fills cannot be told apart from loaded ones.
     #[serde(default)]
     pub fill_id_column: Option<String>,
-    /// Account-days loaded from earlier files that this file's rows replaced (a newer export
-    /// without ids replaces the account-days it covers).
+    /// Account-days loaded from earlier files that this file's rows replaced: the newer export
+    /// wins where its fills cannot be matched one by one by id, and always for daily totals.
     #[serde(default)]
     pub replaced_account_days: u64,
     /// Rejected rows per reason.
@@ -223,8 +223,8 @@ impl IngestReport {
         }
         if self.replaced_account_days > 0 {
             s.push_str(&format!(
-                "\n  replaced {} account-day(s) already loaded with this file's rows (a newer \
-                 export without fill ids replaces the account-days it covers)",
+                "\n  replaced {} account-day(s) already loaded with this file's rows (the newer \
+                 export wins)",
                 crate::features::grouped(self.replaced_account_days)
             ));
         }
