@@ -1,6 +1,7 @@
 //! View-model state and the in-browser pipeline, kept free of DOM types so the logic is tested
 //! natively. Files never leave the tab: they are parsed here by `dars-shared`, exactly as the
-//! server parses them, and scored with the published model.
+//! server parses them, merged by the same merge as the server's lake (each file and each fill
+//! once, see [`Loaded`]), and scored with the published model.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,10 +10,12 @@ use chrono::NaiveDate;
 use dars_shared::backtest::{self, BacktestRow};
 use dars_shared::decision::DecidedBy;
 use dars_shared::features::{FeatureContext, FeatureMatrix};
-use dars_shared::ingest::{AnyBatch, Detection, IngestReport};
+use dars_shared::ingest::{
+    AnyBatch, Detection, IngestReport, LoadSummary, LoadedFiles, merge_fills, merge_totals,
+};
 use dars_shared::policy::Policy;
 use dars_shared::score::{Scorer, TraderRisk};
-use dars_shared::{Closes, DailyRow, FillSet, daily};
+use dars_shared::{Closes, DailyRow, DailyTotal, FillSet, daily};
 use leptos::prelude::*;
 
 /// What happened to one file the user brought.
@@ -24,8 +27,99 @@ pub struct FileOutcome {
     pub report: Option<IngestReport>,
     /// Why the whole file was refused (unknown format, strict failure, not CSV).
     pub error: Option<String>,
-    /// What a file that is not a fills/totals export turned out to be ("Backtest: …").
+    /// What a file that is not a fills/totals export turned out to be ("Backtest: …"), or why it
+    /// was skipped.
     pub note: Option<String>,
+    /// The name an identical file was already loaded under; this one was skipped.
+    pub duplicate_of: Option<String>,
+}
+
+impl FileOutcome {
+    /// A file skipped because identical bytes were loaded before as `loaded_as`.
+    pub fn skipped(name: &str, bytes: usize, loaded_as: &str) -> Self {
+        FileOutcome {
+            name: name.to_owned(),
+            bytes,
+            detection: None,
+            report: None,
+            error: None,
+            note: Some(format!(
+                "Skipped: the same file as {loaded_as}, already loaded."
+            )),
+            duplicate_of: Some(loaded_as.to_owned()),
+        }
+    }
+}
+
+/// The summary lines over every file the user brought: "skipped 1 file already loaded",
+/// "skipped 2,000 fills whose Fill Id was already loaded" (the CLI's words too).
+pub fn load_summary(files: &[FileOutcome]) -> LoadSummary {
+    let mut summary = LoadSummary::new();
+    for f in files {
+        match (&f.duplicate_of, &f.report) {
+            (Some(_), _) => summary.add_skipped_file(),
+            (None, Some(report)) => summary.add_loaded(report),
+            (None, None) => {}
+        }
+    }
+    summary
+}
+
+/// Everything the tab has loaded, merged with `dars-shared`'s merge exactly as the server's lake
+/// merges: a file whose bytes were loaded before is skipped, a fill whose id is already loaded is
+/// skipped, a newer export without ids replaces the account-days it covers, a newer totals row
+/// replaces the account-day's.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// Every file loaded (trading data and backtests), by content hash.
+    pub files: LoadedFiles,
+    pub fills: FillSet,
+    pub totals: Vec<DailyTotal>,
+    pub closes: Option<Closes>,
+}
+
+/// What [`Loaded::add`] did with a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Added {
+    /// Merged; the report counts what the merge skipped or replaced.
+    Merged(Box<IngestReport>),
+    /// Identical bytes were already loaded under this name; nothing changed.
+    AlreadyLoaded(String),
+}
+
+impl Loaded {
+    /// Adds a parsed file whose bytes hash to `hash` (`dars_shared::ingest::content_hash`).
+    pub fn add(&mut self, hash: &str, name: &str, batch: AnyBatch) -> Added {
+        if let Some(prev) = self.files.loaded_as(hash) {
+            return Added::AlreadyLoaded(prev.to_owned());
+        }
+        self.files.insert(hash, name);
+        let report = match batch {
+            AnyBatch::Fills(b) => {
+                let mut report = b.report;
+                report.record_merge(&merge_fills(&mut self.fills, b.fills));
+                report
+            }
+            AnyBatch::Totals(b) => {
+                let mut report = b.report;
+                report.replaced_account_days += merge_totals(&mut self.totals, b.totals);
+                report
+            }
+            AnyBatch::Closes(b) => {
+                match &mut self.closes {
+                    Some(all) => all.extend_from(&b.closes),
+                    None => self.closes = Some(b.closes),
+                }
+                b.report
+            }
+        };
+        Added::Merged(Box::new(report))
+    }
+
+    /// True until trading data (fills, totals or closes) was added.
+    pub fn is_empty(&self) -> bool {
+        self.fills.fills.is_empty() && self.totals.is_empty() && self.closes.is_none()
+    }
 }
 
 /// Everything computed from the files in the tab.
@@ -43,23 +137,9 @@ pub struct Analysis {
     pub session: Option<NaiveDate>,
 }
 
-/// Builds the daily table from every parsed file and scores each trader.
-pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, policy: &Policy) -> Analysis {
-    let mut fills = FillSet::new();
-    let mut totals = Vec::new();
-    let mut closes: Option<Closes> = None;
-    for b in batches {
-        match b {
-            AnyBatch::Fills(f) => fills.merge(f.fills.clone()),
-            AnyBatch::Totals(t) => totals.extend(t.totals.iter().cloned()),
-            AnyBatch::Closes(c) => match &mut closes {
-                Some(all) => all.extend_from(&c.closes),
-                None => closes = Some(c.closes.clone()),
-            },
-        }
-    }
-    fills.sort_by_time();
-    let combined = daily::combine(&fills, closes.as_ref(), &totals);
+/// Builds the daily table from everything loaded and scores each trader.
+pub fn analyse(data: &Loaded, scorer: Option<&Scorer>, policy: &Policy) -> Analysis {
+    let combined = daily::combine(&data.fills, data.closes.as_ref(), &data.totals);
     let ctx = FeatureContext::default();
     let session = dars_shared::score::session_date(&combined.rows);
     let risks = dars_shared::score::score(scorer, &combined.rows, &ctx, policy, session);
@@ -133,6 +213,7 @@ pub fn read_backtest(name: &str, bytes: &[u8]) -> (FileOutcome, Option<Vec<Backt
         report: None,
         error: None,
         note: None,
+        duplicate_of: None,
     };
     match backtest::parse(name, bytes) {
         Ok(rows) => {
@@ -272,7 +353,8 @@ impl ModelState {
 #[derive(Debug, Clone, Copy)]
 pub struct Workspace {
     pub files: RwSignal<Vec<FileOutcome>>,
-    pub batches: StoredValue<Vec<AnyBatch>>,
+    /// Everything loaded, merged: each file and each fill once.
+    pub data: StoredValue<Loaded>,
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
     pub model: RwSignal<ModelState>,
     /// "Parsing fills.csv: 120,000 rows (45%)" while work is under way.
@@ -287,7 +369,7 @@ impl Workspace {
     pub fn new() -> Self {
         Self {
             files: RwSignal::new(Vec::new()),
-            batches: StoredValue::new(Vec::new()),
+            data: StoredValue::new(Loaded::default()),
             analysis: RwSignal::new(None),
             model: RwSignal::new(ModelState::Loading),
             progress: RwSignal::new(None),
@@ -301,8 +383,8 @@ impl Workspace {
         let scorer = self.model.with_untracked(ModelState::scorer);
         let policy = self.policy.with_untracked(|p| p.policy.clone());
         let analysis = self
-            .batches
-            .with_value(|b| (!b.is_empty()).then(|| analyse(b, scorer.as_deref(), &policy)));
+            .data
+            .with_value(|d| (!d.is_empty()).then(|| analyse(d, scorer.as_deref(), &policy)));
         self.analysis.set(analysis.map(Arc::new));
     }
 }
@@ -316,7 +398,7 @@ impl Default for Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dars_shared::ingest::{IngestOptions, read_any};
+    use dars_shared::ingest::{IngestOptions, content_hash, read_any};
 
     const FILLS: &str = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n\
         01/02/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00\n\
@@ -324,11 +406,22 @@ mod tests {
         01/02/2025 09:45:00,NET002,T,100,MSFT,20.00,1.00\n\
         01/02/2025 10:45:00,NET002,B,100,MSFT,20.40,1.00\n";
 
+    /// Reads `text` and adds it to `data` as the drop zone does.
+    fn add(data: &mut Loaded, name: &str, text: &str) -> Added {
+        let batch = read_any(name, text.as_bytes(), &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        data.add(&content_hash(text.as_bytes()), name, batch)
+    }
+
+    fn loaded(text: &str) -> Loaded {
+        let mut data = Loaded::default();
+        add(&mut data, "f.csv", text);
+        data
+    }
+
     #[test]
     fn analyse_builds_daily_rows_and_scores_with_rules_without_model() {
-        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let a = analyse(&[batch], None, &Policy::default());
+        let a = analyse(&loaded(FILLS), None, &Policy::default());
         assert_eq!(a.daily.len(), 2);
         assert_eq!(a.from_fills, 2);
         assert_eq!(a.risks.len(), 2);
@@ -341,9 +434,7 @@ mod tests {
 
     #[test]
     fn sorting_and_filtering() {
-        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let a = analyse(&[batch], None, &Policy::default());
+        let a = analyse(&loaded(FILLS), None, &Policy::default());
         let by_name = sorted(&a.risks, SortKey::Account, "");
         assert_eq!(by_name[0].account_id, "NET001");
         assert_eq!(sorted(&a.risks, SortKey::Account, "002").len(), 1);
@@ -376,10 +467,92 @@ mod tests {
 
     #[test]
     fn analysis_keeps_the_feature_matrix_for_the_history_views() {
-        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let a = analyse(&[batch], None, &Policy::default());
+        let a = analyse(&loaded(FILLS), None, &Policy::default());
         assert_eq!(a.matrix.len(), 2);
+    }
+
+    const WITH_IDS: &str = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm,Fill Id\n\
+        01/02/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00,501\n\
+        01/02/2025 09:40:00,NET001,S,100,AAPL,10.50,1.00,502\n\
+        01/02/2025 09:45:00,NET002,T,100,MSFT,20.00,1.00,503\n\
+        01/02/2025 10:45:00,NET002,B,100,MSFT,20.40,1.00,504\n";
+
+    /// The figures the dashboard shows: the daily table (P&L) and each trader's tier and cut.
+    fn figures(data: &Loaded) -> (Vec<DailyRow>, Vec<String>) {
+        let a = analyse(data, None, &Policy::default());
+        let risks = a
+            .risks
+            .iter()
+            .map(|r| format!("{} {:?} {}", r.account_id, r.decision.tier, r.decision.cut))
+            .collect();
+        (a.daily, risks)
+    }
+
+    #[test]
+    fn the_same_file_twice_is_skipped_and_changes_no_figure() {
+        let mut data = Loaded::default();
+        assert!(matches!(
+            add(&mut data, "f.csv", WITH_IDS),
+            Added::Merged(_)
+        ));
+        let before = figures(&data);
+        assert_eq!(
+            add(&mut data, "again.csv", WITH_IDS),
+            Added::AlreadyLoaded("f.csv".into())
+        );
+        assert_eq!(figures(&data), before);
+        // The same for a file without ids, which the fill-level merge could not tell apart.
+        let mut data = loaded(FILLS);
+        let before = figures(&data);
+        assert!(matches!(
+            add(&mut data, "f2.csv", FILLS),
+            Added::AlreadyLoaded(_)
+        ));
+        assert_eq!(figures(&data), before);
+    }
+
+    #[test]
+    fn an_overlapping_export_with_fill_ids_adds_only_the_new_fills() {
+        let mut data = loaded(WITH_IDS);
+        let before = analyse(&data, None, &Policy::default());
+        let (before_daily, _) = figures(&data);
+        // The last two rows again, plus a new day for NET001.
+        let overlap = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm,Fill Id\n\
+            01/02/2025 09:45:00,NET002,T,100,MSFT,20.00,1.00,503\n\
+            01/02/2025 10:45:00,NET002,B,100,MSFT,20.40,1.00,504\n\
+            01/03/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00,505\n\
+            01/03/2025 09:50:00,NET001,S,100,AAPL,9.00,1.00,506\n";
+        let Added::Merged(report) = add(&mut data, "overlap.csv", overlap) else {
+            panic!("not merged")
+        };
+        assert_eq!((report.rows_kept, report.rows_duplicate), (2, 2));
+        assert!(report.is_balanced());
+        let after = analyse(&data, None, &Policy::default());
+        assert_eq!(after.history["NET002"], before.history["NET002"]);
+        assert!(before_daily.iter().all(|r| after.daily.contains(r)));
+        assert_eq!(after.daily.len(), before_daily.len() + 1);
+        assert_eq!(after.history["NET001"].len(), 2);
+        assert!((after.history["NET001"][1].1 + 102.0).abs() < 1e-9);
+
+        let files = vec![
+            FileOutcome {
+                name: "overlap.csv".into(),
+                bytes: overlap.len(),
+                detection: None,
+                report: Some(*report),
+                error: None,
+                note: None,
+                duplicate_of: None,
+            },
+            FileOutcome::skipped("again.csv", 10, "f.csv"),
+        ];
+        assert_eq!(
+            load_summary(&files).lines(),
+            [
+                "skipped 1 file already loaded",
+                "skipped 2 fills whose Fill Id was already loaded"
+            ]
+        );
     }
 
     #[test]

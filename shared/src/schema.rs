@@ -58,6 +58,71 @@ impl Side {
     }
 }
 
+/// Which export column a [`FillId`] was read from. PropReports numbers fills in `Fill Id`; its
+/// `PropReports Id` is a different numbering, used only when a file has no `Fill Id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillIdColumn {
+    /// `Fill Id`.
+    FillId,
+    /// `PropReports Id`.
+    PropReportsId,
+}
+
+/// A fill's identity in its back office: the export's `Fill Id` (else its `PropReports Id`),
+/// packed into 64 bits so a [`Fill`] stays a small `Copy` value.
+///
+/// - A `Fill Id` that is a plain decimal number from 1 to 2^62 - 1 is that number, so the lake
+///   shows PropReports' own id.
+/// - A `PropReports Id` that is such a number is that number with bit 62 set.
+/// - Any other text is a 63-bit fingerprint of the column and the text, with bit 63 set.
+///
+/// Numeric ids are therefore exact (two fills share a key only if they share the id) and the two
+/// numberings never meet; only non-numeric ids rely on a hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FillId(NonZeroU64);
+
+impl FillId {
+    const PROPREPORTS: u64 = 1 << 62;
+    const HASHED: u64 = 1 << 63;
+
+    /// The id in `raw` (surrounding spaces ignored) read from `column`; `None` when empty.
+    pub fn parse(column: FillIdColumn, raw: &[u8]) -> Option<FillId> {
+        let text = raw.trim_ascii();
+        if text.is_empty() {
+            return None;
+        }
+        let number = (text.len() <= 19 && text.iter().all(u8::is_ascii_digit))
+            .then(|| text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+            .filter(|n| (1..Self::PROPREPORTS).contains(n));
+        let key = match (number, column) {
+            (Some(n), FillIdColumn::FillId) => n,
+            (Some(n), FillIdColumn::PropReportsId) => n | Self::PROPREPORTS,
+            (None, _) => {
+                let h = crate::ingest::order_key(text).map_or(0, NonZeroU64::get);
+                // A bijection apart per column, so equal texts in the two columns differ.
+                let h = match column {
+                    FillIdColumn::FillId => h,
+                    FillIdColumn::PropReportsId => h.rotate_left(17) ^ 0x5052_4f50_5245_504f,
+                };
+                h | Self::HASHED
+            }
+        };
+        NonZeroU64::new(key).map(FillId)
+    }
+
+    /// The packed value, as the lake stores it.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
+    /// Back from [`FillId::get`]; `None` for 0.
+    pub fn from_raw(raw: u64) -> Option<FillId> {
+        NonZeroU64::new(raw).map(FillId)
+    }
+}
+
 /// One execution, validated.
 ///
 /// `time` is the exchange-local (US Eastern) wall-clock time exactly as the file gave it; no time
@@ -81,6 +146,10 @@ pub struct Fill {
     /// 64-bit fingerprint (FNV-1a) of the order id text, `None` when the file has no order id.
     /// Only used to count distinct orders; the text itself is not kept.
     pub order: Option<NonZeroU64>,
+    /// The back office's id of the fill, when the file has one; the merge skips a fill whose id
+    /// is already loaded (see [`crate::ingest::merge`]).
+    #[serde(default)]
+    pub id: Option<FillId>,
     /// 1-based line of the row in its source file (0 for fills built in code).
     pub line: u32,
 }
@@ -219,6 +288,7 @@ impl FillSet {
             price,
             fee,
             order,
+            id: None,
             line: 0,
         });
     }
@@ -245,31 +315,6 @@ impl FillSet {
         }
     }
 
-    /// Appends another set (e.g. a second dropped file), remapping its ids, then re-sorts.
-    pub fn merge(&mut self, other: FillSet) {
-        let acc: Vec<u32> = other
-            .accounts
-            .as_slice()
-            .iter()
-            .map(|n| self.accounts.intern(n))
-            .collect();
-        let sym: Vec<u32> = other
-            .symbols
-            .as_slice()
-            .iter()
-            .map(|n| self.symbols.intern(n))
-            .collect();
-        self.fills.extend(other.fills.into_iter().map(|mut f| {
-            f.account = AccountId(acc.get(f.account.0 as usize).copied().unwrap_or(u32::MAX));
-            f.symbol = SymbolId(sym.get(f.symbol.0 as usize).copied().unwrap_or(u32::MAX));
-            f
-        }));
-        for (a, t) in other.trader_names {
-            self.trader_names.entry(a).or_insert(t);
-        }
-        self.sort_by_time();
-    }
-
     /// The fills with names resolved, for JSON output and display.
     pub fn records(&self) -> Vec<FillRecord<'_>> {
         self.fills
@@ -282,6 +327,7 @@ impl FillSet {
                 qty: f.qty,
                 price: f.price,
                 fee: f.fee,
+                fill_id: f.id,
                 line: f.line,
             })
             .collect()
@@ -305,6 +351,8 @@ pub struct FillRecord<'a> {
     pub price: f64,
     /// Total fee (debit positive).
     pub fee: f64,
+    /// The back office's fill id, packed (see [`FillId`]).
+    pub fill_id: Option<FillId>,
     /// Source line.
     pub line: u32,
 }
@@ -513,4 +561,31 @@ pub struct DailyRow {
     /// Time of the last fill.
     #[serde(default)]
     pub last_fill_time: Option<NaiveTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_ids_are_exact_numbers_and_the_two_columns_never_meet() {
+        let f = |raw: &str| FillId::parse(FillIdColumn::FillId, raw.as_bytes()).map(FillId::get);
+        let p =
+            |raw: &str| FillId::parse(FillIdColumn::PropReportsId, raw.as_bytes()).map(FillId::get);
+        assert_eq!(f("5210000001"), Some(5_210_000_001));
+        assert_eq!(f(" 42 "), Some(42));
+        assert_eq!(f(""), None);
+        assert_eq!(f("  "), None);
+        assert_eq!(p("42"), Some(42 | 1 << 62));
+        // Text, zero and numbers too large are fingerprints with the top bit set.
+        for raw in ["F-17", "0", "99999999999999999999", "4611686018427387904"] {
+            let key = f(raw).unwrap_or(0);
+            assert!(key >= 1 << 63, "{raw}: {key:#x}");
+            assert_eq!(f(raw), Some(key), "stable");
+            assert_ne!(p(raw), Some(key), "{raw}: the columns differ");
+        }
+        assert_ne!(f("F-17"), f("F-18"));
+        assert_eq!(FillId::from_raw(42).map(FillId::get), Some(42));
+        assert_eq!(FillId::from_raw(0), None);
+    }
 }

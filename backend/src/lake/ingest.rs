@@ -1,21 +1,27 @@
 //! `dars ingest FILE...`: raw exports into the lake, with a full account of every row.
 //!
-//! Each file is kept byte for byte under its SHA-256 (the same file twice changes nothing), parsed
-//! by `dars-shared`, and merged into date partitions. A newer export that covers account-days
-//! already in the lake replaces those account-days rather than adding to them, so overlapping
+//! Each file is kept byte for byte under its SHA-256 (the same file twice changes nothing and is
+//! reported as skipped), parsed by `dars-shared`, and merged into date partitions by the same
+//! merge the browser uses (`dars_shared::ingest::merge`): a fill whose fill id is already in the
+//! lake is skipped and counted; a newer export without ids that covers account-days already in
+//! the lake replaces those account-days rather than adding to them. Either way overlapping
 //! weekly and monthly exports never double-count P&L. After the merge the daily table is rebuilt
 //! from all fills (FIFO carries positions across days, so a day's P&L can depend on earlier files)
 //! and, where back-office totals exist, reconciled against them to the cent.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use dars_shared::ingest::{AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport};
+use dars_shared::ingest::merge::{MergeKey, plan_merge};
+use dars_shared::ingest::{
+    AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport, LoadSummary, LoadedFiles,
+    MergeCounts, content_hash,
+};
+use dars_shared::schema::FillId;
 use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
-use sha2::{Digest, Sha256};
 
 use super::records::LakeFill;
 use super::store::{Lake, ManifestEntry, write_atomic};
@@ -56,6 +62,8 @@ pub struct IngestOutcome {
     pub files_unchanged: usize,
     pub daily_rows: usize,
     pub discrepancies: usize,
+    /// Files and fills skipped as already loaded, in the words the web page uses too.
+    pub summary: LoadSummary,
 }
 
 pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
@@ -69,21 +77,27 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
     let mut outcome = IngestOutcome::default();
     let inputs = args.closes.iter().map(|p| (p, Some(FileKind::Closes)));
     let inputs = inputs.chain(args.files.iter().map(|p| (p, None)));
+    let mut loaded: LoadedFiles = manifest
+        .files
+        .iter()
+        .map(|e| (e.sha256.as_str(), e.name.as_str()))
+        .collect();
     for (path, must_be) in inputs {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("reading {name}"))?;
-        let sha = hex_sha256(&bytes);
-        if let Some(prev) = manifest.find(&sha) {
-            println!(
-                "{name}: identical to {} ingested {}; nothing changed",
-                prev.name,
-                prev.ingested_at.format("%Y-%m-%d %H:%M UTC")
-            );
+        let sha = content_hash(&bytes);
+        if let Some(prev) = loaded.loaded_as(&sha) {
+            let when = manifest
+                .find(&sha)
+                .map(|e| format!(" ingested {}", e.ingested_at.format("%Y-%m-%d %H:%M UTC")))
+                .unwrap_or_default();
+            println!("{name}: identical to {prev}{when}; nothing changed");
             outcome.files_unchanged += 1;
+            outcome.summary.add_skipped_file();
             continue;
         }
         let batch = read_file(&name, &bytes, &opts)?;
-        let detection = batch.detection();
+        let detection = batch.detection().clone();
         if let Some(kind) = must_be {
             anyhow::ensure!(
                 detection.kind == kind,
@@ -93,37 +107,38 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
             );
         }
         println!("{name}: {}", detection.message);
-        let report = batch.report();
-        print_report(&lake, &sha, report)?;
         lake.store_raw(&sha, &bytes)?;
         // A year of a large firm's fills is gigabytes: free the text before merging.
         drop(bytes);
-        match &batch {
+        let report = match batch {
             AnyBatch::Fills(b) => {
-                let replaced = merge_fills(&lake, &b.fills, &sha)?;
-                if replaced > 0 {
-                    println!(
-                        "  replaced {replaced} account-day(s) already in the lake with this file's fills"
-                    );
-                }
+                let mut report = b.report;
+                report.record_merge(&merge_fills(&lake, &b.fills, &sha)?);
                 for (account, trader) in &b.fills.trader_names {
                     manifest
                         .trader_names
                         .insert(account.clone(), trader.clone());
                 }
+                report
             }
             AnyBatch::Totals(b) => {
-                let replaced = merge_totals(&lake, &b.totals)?;
-                if replaced > 0 {
-                    println!("  replaced {replaced} reported account-day(s) already in the lake");
-                }
+                let mut report = b.report;
+                report.replaced_account_days += merge_totals(&lake, b.totals)?;
+                report
             }
-            AnyBatch::Closes(b) => println!(
-                "  {} closing prices over {} day(s)",
-                b.closes.len(),
-                b.closes.dates().count()
-            ),
-        }
+            AnyBatch::Closes(b) => {
+                println!(
+                    "  {} closing prices over {} day(s)",
+                    b.closes.len(),
+                    b.closes.dates().count()
+                );
+                b.report
+            }
+        };
+        debug_assert!(report.is_balanced(), "{report:?}");
+        print_report(&lake, &sha, &report)?;
+        outcome.summary.add_loaded(&report);
+        loaded.insert(&sha, &name);
         manifest.files.push(ManifestEntry {
             sha256: sha,
             name,
@@ -134,8 +149,12 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
             rows_kept: report.rows_kept,
             rows_rejected: report.rows_rejected,
             rows_excluded: report.rows_excluded,
+            rows_duplicate: report.rows_duplicate,
         });
         outcome.files_ingested += 1;
+    }
+    for line in outcome.summary.lines() {
+        println!("{line}");
     }
     if outcome.files_ingested == 0 {
         println!("lake unchanged: {}", lake.root().display());
@@ -145,18 +164,10 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
     outcome.daily_rows = rows;
     outcome.discrepancies = discrepancies;
     // The manifest goes last: if anything above failed, the files are not recorded as ingested
-    // and a re-run redoes them (merging is idempotent because it replaces account-days).
+    // and a re-run redoes them (merging is idempotent: ids already in the lake are skipped,
+    // account-days without ids are replaced).
     lake.save_manifest(&manifest)?;
     Ok(outcome)
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 /// Parses one file; large fills files are read in chunks behind a progress bar.
@@ -217,54 +228,69 @@ fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
     Ok(())
 }
 
-/// Merges a file's fills into the date partitions; returns how many account-days it replaced.
-fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<usize> {
+/// Merges a file's fills into the date partitions with the shared merge (`plan_merge`), one
+/// partition at a time: duplicates are only ever looked for within their own day, so this is the
+/// same answer as merging everything at once.
+fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<MergeCounts> {
     // Indices per day, and lake rows built one day at a time: a lake row owns its strings
     // (about 300 bytes a fill), so building them all up front held ~7 GB for 23M fills.
     let mut by_day: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for (i, f) in set.fills.iter().enumerate() {
         by_day.entry(f.time.date()).or_default().push(i);
     }
-    let mut replaced = 0;
+    let mut counts = MergeCounts::default();
     for (date, indices) in by_day {
-        let new_rows: Vec<LakeFill> = indices
-            .iter()
-            .map(|&i| LakeFill::from_fill(set, &set.fills[i], sha))
-            .collect();
-        let accounts: HashSet<String> = new_rows.iter().map(|f| f.account.clone()).collect();
         let existing = lake.read_fills_partition(date)?;
-        let replaced_here: HashSet<&str> = existing
-            .iter()
-            .filter(|f| accounts.contains(&f.account))
-            .map(|f| f.account.as_str())
-            .collect();
-        replaced += replaced_here.len();
+        let plan = plan_merge(
+            existing.iter().map(|f| MergeKey {
+                account: f.account.as_str(),
+                date,
+                id: f.fill_id.and_then(FillId::from_raw),
+            }),
+            indices.iter().map(|&i| {
+                let f = &set.fills[i];
+                MergeKey {
+                    account: set.account_name(f.account),
+                    date,
+                    id: f.id,
+                }
+            }),
+        );
+        counts += plan.counts;
+        if plan.counts.added == 0 && plan.counts.replaced_fills == 0 {
+            continue; // every fill of the day was already in the lake
+        }
         let mut merged: Vec<LakeFill> = existing
             .into_iter()
-            .filter(|f| !accounts.contains(&f.account))
+            .zip(&plan.keep_existing)
+            .filter(|(_, keep)| **keep)
+            .map(|(f, _)| f)
             .collect();
-        merged.extend(new_rows);
+        merged.extend(
+            indices
+                .iter()
+                .zip(&plan.keep_incoming)
+                .filter(|(_, keep)| **keep)
+                .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
+        );
         // Stable: fills of one second keep their order within the file, which FIFO relies on.
         merged.sort_by_key(|f| f.time);
         lake.write_fills_partition(date, &merged)?;
     }
-    Ok(replaced)
+    Ok(counts)
 }
 
-/// Merges reported totals; a later file's row for an account-day replaces the earlier one.
-fn merge_totals(lake: &Lake, totals: &[DailyTotal]) -> Result<usize> {
+/// Merges reported totals with the shared rule: a later file's row for an account-day replaces
+/// the earlier one. Returns how many account-days were replaced.
+fn merge_totals(lake: &Lake, totals: Vec<DailyTotal>) -> Result<u64> {
     let mut by_day: BTreeMap<NaiveDate, Vec<DailyTotal>> = BTreeMap::new();
     for t in totals {
-        by_day.entry(t.date).or_default().push(t.clone());
+        by_day.entry(t.date).or_default().push(t);
     }
     let mut replaced = 0;
     for (date, new_rows) in by_day {
-        let accounts: HashSet<&str> = new_rows.iter().map(|t| t.account_id.as_str()).collect();
         let mut merged = lake.read_totals_partition(date)?;
-        let before = merged.len();
-        merged.retain(|t| !accounts.contains(t.account_id.as_str()));
-        replaced += before - merged.len();
-        merged.extend(new_rows);
+        replaced += dars_shared::ingest::merge_totals(&mut merged, new_rows);
         lake.write_totals_partition(date, &merged)?;
     }
     Ok(replaced)

@@ -2,6 +2,7 @@
 //! than by the in-memory interned ids, so a parquet file means the same thing on its own.
 
 use chrono::NaiveDateTime;
+use dars_shared::schema::FillId;
 use dars_shared::{Fill, FillSet};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,11 @@ pub struct LakeFill {
     pub fee: f64,
     /// Fingerprint of the order id, used to count distinct orders.
     pub order: Option<u64>,
+    /// The back office's fill id ([`FillId::get`]: a plain `Fill Id` number as is); a fill whose
+    /// id is already in the lake is not added again. Absent from files written before ids were
+    /// kept, which read as `None`.
+    #[serde(default)]
+    pub fill_id: Option<u64>,
     /// SHA-256 of the raw file the fill came from (its copy is `raw/<sha256>.csv`).
     pub source: String,
     /// 1-based line in that file.
@@ -36,6 +42,7 @@ impl LakeFill {
             price: f.price,
             fee: f.fee,
             order: f.order.map(|o| o.get()),
+            fill_id: f.id.map(FillId::get),
             source: source.to_owned(),
             line: f.line,
         }
@@ -61,8 +68,76 @@ impl LakeFill {
             price: self.price,
             fee: self.fee,
             order: self.order.and_then(std::num::NonZeroU64::new),
+            id: self.fill_id.and_then(FillId::from_raw),
             line: self.line,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lake::parquet_io::{fields_of, read_rows, write_rows};
+
+    /// `LakeFill` as written before fill ids were kept.
+    #[derive(Serialize)]
+    struct OldLakeFill {
+        time: NaiveDateTime,
+        account: String,
+        symbol: String,
+        side: String,
+        qty: u32,
+        price: f64,
+        fee: f64,
+        order: Option<u64>,
+        source: String,
+        line: u32,
+    }
+
+    #[test]
+    fn fills_written_before_fill_ids_were_kept_still_read() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = tmp.path().join("part.parquet");
+        let time = chrono::NaiveDate::from_ymd_opt(2025, 1, 2)
+            .and_then(|d| d.and_hms_opt(9, 31, 0))
+            .unwrap_or_default();
+        let old = [OldLakeFill {
+            time,
+            account: "NET001".into(),
+            symbol: "AAPL".into(),
+            side: "B".into(),
+            qty: 100,
+            price: 10.0,
+            fee: 1.0,
+            order: Some(7),
+            source: "abc".into(),
+            line: 2,
+        }];
+        let fields = fields_of(&old, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
+        write_rows(&path, &fields, &old).unwrap_or_else(|e| panic!("{e}"));
+        let rows: Vec<LakeFill> = read_rows(&path).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].fill_id, rows[0].order, rows[0].qty),
+            (None, Some(7), 100)
+        );
+
+        // And a partition mixing both kinds writes and reads back as it was.
+        let mut mixed = rows.clone();
+        mixed.push(LakeFill {
+            fill_id: Some(5_210_000_001),
+            line: 3,
+            ..rows[0].clone()
+        });
+        let fields = fields_of(&mixed, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
+        write_rows(&path, &fields, &mixed).unwrap_or_else(|e| panic!("{e}"));
+        let back: Vec<LakeFill> = read_rows(&path).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(back, mixed);
+        let mut set = FillSet::new();
+        for f in &back {
+            f.push_into(&mut set).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(set.fills[1].id.map(FillId::get), Some(5_210_000_001));
     }
 }

@@ -53,6 +53,9 @@ pub struct ManifestEntry {
     pub rows_kept: u64,
     pub rows_rejected: u64,
     pub rows_excluded: u64,
+    /// Rows whose fill was already in the lake (same fill id), skipped.
+    #[serde(default)]
+    pub rows_duplicate: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

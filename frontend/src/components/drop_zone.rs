@@ -1,26 +1,42 @@
 //! Where users bring their exports: drag-and-drop, a file picker, or the demo firm. Files are
-//! read into the tab with the File API and parsed here; nothing is posted to the server.
+//! read into the tab with the File API and parsed here; nothing is posted to the server. Each
+//! file and each fill counts once: a file already loaded (same bytes) is reported and skipped,
+//! and the rest go through the shared merge ([`crate::state::Loaded`]).
 
 use std::sync::Arc;
 
-use dars_shared::ingest::{self, AnyBatch, FileKind, FillsReader, IngestOptions};
+use dars_shared::ingest::{self, AnyBatch, FileKind, FillsReader, IngestOptions, content_hash};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::state::{FileOutcome, Workspace, human_bytes, is_backtest_file, read_backtest};
+use crate::state::{
+    Added, FileOutcome, Loaded, Workspace, human_bytes, is_backtest_file, read_backtest,
+};
 
 /// Rows parsed between yields to the browser, so the page stays responsive and the progress
 /// line moves on large files.
 const CHUNK_ROWS: u64 = 50_000;
 
-/// Parses one file in chunks, updating the progress line, and adds it to the workspace. A
-/// backtest file (past predictions) is told apart by its header and kept beside the trading data.
+/// Parses one file in chunks, updating the progress line, and adds it to the workspace. A file
+/// whose bytes were already loaded is listed as skipped and not parsed. A backtest file (past
+/// predictions) is told apart by its header and kept beside the trading data.
 pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
+    let hash = content_hash(&bytes);
+    let loaded_as = ws
+        .data
+        .with_value(|d| d.files.loaded_as(&hash).map(str::to_owned));
+    if let Some(prev) = loaded_as {
+        ws.files
+            .update(|f| f.push(FileOutcome::skipped(&name, bytes.len(), &prev)));
+        return;
+    }
     if is_backtest_file(&bytes) {
+        // No await from the check above to the insert below: a backtest cannot slip in twice.
         let (file, rows) = read_backtest(&name, &bytes);
         ws.files.update(|f| f.push(file));
         if let Some(rows) = rows {
+            ws.data.update_value(|d| d.files.insert(&hash, &name));
             ws.backtest.update(|all| {
                 let mut merged = all.as_ref().clone();
                 merged.extend(rows);
@@ -34,37 +50,39 @@ pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
         ..IngestOptions::default()
     };
     let outcome = parse(&ws, &name, &bytes, &opts).await;
-    let (file, batch) = match outcome {
-        Ok(batch) => (
-            FileOutcome {
-                name: name.clone(),
-                bytes: bytes.len(),
-                detection: Some(batch.detection().clone()),
-                report: Some(batch.report().clone()),
-                error: None,
-                note: None,
-            },
-            Some(batch),
-        ),
-        Err(e) => (
-            FileOutcome {
-                name: name.clone(),
-                bytes: bytes.len(),
-                detection: None,
-                report: None,
-                error: Some(e),
-                note: None,
-            },
-            None,
-        ),
+    let mut file = FileOutcome {
+        name: name.clone(),
+        bytes: bytes.len(),
+        detection: None,
+        report: None,
+        error: None,
+        note: None,
+        duplicate_of: None,
     };
-    ws.files.update(|f| f.push(file));
-    if let Some(batch) = batch {
-        ws.progress
-            .set(Some(format!("Scoring traders with {name} added…")));
-        yield_now().await;
-        ws.batches.update_value(|b| b.push(batch));
-        ws.reanalyse();
+    match outcome {
+        Ok(batch) => {
+            ws.progress
+                .set(Some(format!("Scoring traders with {name} added…")));
+            yield_now().await;
+            file.detection = Some(batch.detection().clone());
+            // Checked again as the batch goes in: the same file may have been parsed twice at
+            // once (a double click on "Load demo data").
+            match ws.data.try_update_value(|d| d.add(&hash, &name, batch)) {
+                Some(Added::Merged(report)) => {
+                    file.report = Some(*report);
+                    ws.files.update(|f| f.push(file));
+                    ws.reanalyse();
+                }
+                Some(Added::AlreadyLoaded(prev)) => ws
+                    .files
+                    .update(|f| f.push(FileOutcome::skipped(&name, bytes.len(), &prev))),
+                None => {}
+            }
+        }
+        Err(e) => {
+            file.error = Some(e);
+            ws.files.update(|f| f.push(file));
+        }
     }
     ws.progress.set(None);
 }
@@ -170,7 +188,7 @@ pub fn DropZone() -> impl IntoView {
         });
     };
     let clear = move |_| {
-        ws.batches.set_value(Vec::new());
+        ws.data.set_value(Loaded::default());
         ws.files.set(Vec::new());
         ws.analysis.set(None::<Arc<_>>);
         ws.backtest.set(Arc::new(Vec::new()));

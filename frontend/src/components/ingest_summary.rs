@@ -1,9 +1,10 @@
 //! What each file was detected as, and the account of every row: kept, rejected (with file,
-//! line, column, value and what was expected), excluded legacy accounts, skipped footers.
+//! line, column, value and what was expected), excluded legacy accounts, fills already loaded,
+//! skipped footers; and over all files, what was skipped as already loaded.
 
 use leptos::prelude::*;
 
-use crate::state::{FileOutcome, Workspace, human_bytes};
+use crate::state::{FileOutcome, Workspace, human_bytes, load_summary};
 
 #[component]
 pub fn IngestSummary() -> impl IntoView {
@@ -19,6 +20,17 @@ pub fn IngestSummary() -> impl IntoView {
                         children=|(_, f)| view! { <FileItem file=f /> }
                     />
                 </ul>
+                {move || {
+                    let lines = ws.files.with(|f| load_summary(f).lines());
+                    (!lines.is_empty())
+                        .then(|| {
+                            view! {
+                                <ul class="summary skipped" data-testid="skipped">
+                                    {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                                </ul>
+                            }
+                        })
+                }}
                 {move || {
                     ws.analysis
                         .get()

@@ -44,6 +44,7 @@ pub use market::{MAX_STALE_DAYS, MarketError, MarketSeries};
 pub use matrix::{
     FeatureContext, FeatureMatrix, FeatureRow, FeatureRowKey, build, latest_per_account,
 };
+pub(crate) use phrase::grouped;
 pub use phrase::{describe, format_value};
 pub use registry::{
     FEATURES, FeatureDef, Group, N_FEATURES, Phrase, Unit, def, index_of, max_window, names,

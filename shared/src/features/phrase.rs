@@ -20,7 +20,7 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 /// Whole number with thousands separators.
-fn grouped(v: u64) -> String {
+pub(crate) fn grouped(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {

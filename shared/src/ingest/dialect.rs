@@ -127,6 +127,10 @@ pub enum Field {
     Fee,
     /// Order id.
     OrderId,
+    /// The back office's id of a fill (PropReports `Fill Id`).
+    FillId,
+    /// PropReports' own row id (`PropReports Id`); a fill's id when there is no `Fill Id`.
+    PropReportsId,
     /// Orders of a day.
     Orders,
     /// Fills of a day.
@@ -212,6 +216,8 @@ static PROPREPORTS_FILLS: DialectSpec = DialectSpec {
         req(Field::Symbol, &["symbol"], "Symbol"),
         req(Field::Price, &["price"], "Price"),
         opt(Field::OrderId, &["orderid"], "Order Id"),
+        opt(Field::FillId, &["fillid"], "Fill Id"),
+        opt(Field::PropReportsId, &["propreportsid"], "PropReports Id"),
     ],
     fee_columns: true,
 };
@@ -514,7 +520,14 @@ mod tests {
         assert_eq!(d.dialect, Dialect::PropReportsFills);
         assert_eq!(d.fee_columns.len(), 11);
         assert_eq!(d.column_of(Field::Price), Some(5));
-        assert!(d.message.contains("Ignored columns: Route, Liq, Fill Id"));
+        assert_eq!(d.column_of(Field::FillId), Some(20));
+        assert_eq!(d.column_of(Field::PropReportsId), Some(25));
+        assert!(
+            d.message
+                .contains("Ignored columns: Route, Liq, Currency, ISIN, CUSIP, Status."),
+            "{}",
+            d.message
+        );
     }
 
     #[test]

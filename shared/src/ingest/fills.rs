@@ -18,7 +18,7 @@ use super::options::IngestOptions;
 use super::report::{IngestReport, Progress, RejectReason};
 use super::rows::{RowReader, record_rejection};
 use crate::error::IngestError;
-use crate::schema::{AccountId, Fill, FillSet, SymbolId};
+use crate::schema::{AccountId, Fill, FillId, FillIdColumn, FillSet, SymbolId};
 
 /// What the user is told each value should look like.
 pub(crate) mod expect {
@@ -55,6 +55,9 @@ struct Columns {
     price: usize,
     fees: Vec<usize>,
     order: Option<usize>,
+    /// `Fill Id`, else `PropReports Id`, per row.
+    fill_id: Option<usize>,
+    propreports_id: Option<usize>,
     trader: Option<usize>,
 }
 
@@ -160,6 +163,8 @@ impl<'a> FillsReader<'a> {
                 price,
                 fees: d.columns_of(Field::Fee),
                 order: need(Field::OrderId),
+                fill_id: need(Field::FillId),
+                propreports_id: need(Field::PropReportsId),
                 trader: need(Field::TraderName),
             },
             _ => {
@@ -170,7 +175,11 @@ impl<'a> FillsReader<'a> {
                 });
             }
         };
-        let report = IngestReport::new(&rows.file);
+        let mut report = IngestReport::new(&rows.file);
+        report.fill_id_column = cols
+            .fill_id
+            .or(cols.propreports_id)
+            .and_then(|i| rows.detection.headers.get(i).cloned());
         Ok(Self {
             rows,
             opts: opts.clone(),
@@ -302,6 +311,13 @@ impl<'a> FillsReader<'a> {
             fee += parse_money(v).ok_or_else(|| bad(col, RejectReason::BadAmount, expect::FEE))?;
         }
         let order: Option<NonZeroU64> = c.order.and_then(|col| order_key(r.field(col)));
+        let id = c
+            .fill_id
+            .and_then(|col| FillId::parse(FillIdColumn::FillId, r.field(col)))
+            .or_else(|| {
+                c.propreports_id
+                    .and_then(|col| FillId::parse(FillIdColumn::PropReportsId, r.field(col)))
+            });
 
         let account = AccountId(self.account_cache.get(&mut self.set.accounts, account));
         let symbol = SymbolId(self.symbol_cache.get(&mut self.set.symbols, symbol));
@@ -328,6 +344,7 @@ impl<'a> FillsReader<'a> {
             price,
             fee,
             order,
+            id,
             line: u32::try_from(line).unwrap_or(u32::MAX),
         });
         self.report.rows_kept += 1;

@@ -3,7 +3,8 @@
 //!
 //! Entry points: [`read_any`] (detect and dispatch), [`read_fills`] / [`FillsReader`]
 //! (incremental, with [`Progress`]), [`read_totals`], [`read_closes`], [`detect`] /
-//! [`detect_file`]. All take bytes, never paths: the browser hands over a dropped file's bytes
+//! [`detect_file`]; [`merge`] adds a read file to what is already loaded, each file and each
+//! fill once. All take bytes, never paths: the browser hands over a dropped file's bytes
 //! and the backend reads the file itself.
 
 mod closes;
@@ -11,6 +12,7 @@ mod dialect;
 mod dispatch;
 mod fields;
 mod fills;
+pub mod merge;
 mod options;
 mod report;
 mod rows;
@@ -27,7 +29,10 @@ pub use fields::{
     parse_money, parse_qty, parse_side,
 };
 pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
+pub use merge::{LoadSummary, LoadedFiles, MergeCounts, content_hash, merge_fills, merge_totals};
 pub use options::IngestOptions;
-pub use report::{ColumnRef, IngestReport, Progress, RejectReason, Rejection, SkippedLine};
+pub use report::{
+    ColumnRef, IngestReport, Progress, RejectReason, Rejection, SkippedLine, duplicates_sentence,
+};
 pub use split::split_records;
 pub use totals::{TotalsBatch, read_totals};

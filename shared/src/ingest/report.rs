@@ -1,5 +1,7 @@
-//! What happened to every row: read, kept, rejected (with where and why), excluded as legacy, or
-//! skipped as a page footer. Nothing leaves the ingest step without being counted here.
+//! What happened to every row: read, kept, rejected (with where and why), excluded as legacy,
+//! skipped as a duplicate of a fill already loaded, or skipped as a page footer. Nothing leaves
+//! the ingest step without being counted here: `rows_read = rows_kept + rows_rejected +
+//! rows_excluded + rows_duplicate` ([`IngestReport::is_balanced`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -112,19 +114,34 @@ pub struct SkippedLine {
     pub text: String,
 }
 
-/// The account of every row, counted: `rows_read = rows_kept + rows_rejected + rows_excluded`.
+/// The account of every row, counted:
+/// `rows_read = rows_kept + rows_rejected + rows_excluded + rows_duplicate`.
+///
+/// Parsing fills in the first three; [`IngestReport::record_merge`] then moves the rows the
+/// merge skipped (their fill was already loaded) from kept to duplicate.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IngestReport {
     /// File name as given.
     pub file: String,
     /// Data rows after the header (page footers, repeated headers and blank rows excluded).
     pub rows_read: u64,
-    /// Rows that became records.
+    /// Rows that became records (and, once merged, were not already loaded).
     pub rows_kept: u64,
     /// Rows refused, see `rejections`.
     pub rows_rejected: u64,
     /// Rows of legacy accounts, see `excluded_accounts`.
     pub rows_excluded: u64,
+    /// Rows skipped by the merge because a fill with the same id was already loaded.
+    #[serde(default)]
+    pub rows_duplicate: u64,
+    /// The header of the column fill ids were read from (`Fill Id`, else `PropReports Id`);
+    /// `None` when the file has neither, so its fills cannot be told apart from loaded ones.
+    #[serde(default)]
+    pub fill_id_column: Option<String>,
+    /// Account-days loaded from earlier files that this file's rows replaced: the newer export
+    /// wins where its fills cannot be matched one by one by id, and always for daily totals.
+    #[serde(default)]
+    pub replaced_account_days: u64,
     /// Rejected rows per reason.
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
     /// Every rejected row (unless capped by `IngestOptions::max_rejections_listed`).
@@ -153,7 +170,39 @@ impl IngestReport {
         }
     }
 
-    /// Multi-line human summary: counts, reasons, exclusions, skipped lines.
+    /// True when every row read is counted once: `rows_read = rows_kept + rows_rejected +
+    /// rows_excluded + rows_duplicate`.
+    pub fn is_balanced(&self) -> bool {
+        [
+            self.rows_kept,
+            self.rows_rejected,
+            self.rows_excluded,
+            self.rows_duplicate,
+        ]
+        .iter()
+        .try_fold(0u64, |sum, n| sum.checked_add(*n))
+            == Some(self.rows_read)
+    }
+
+    /// Books what the merge did with this file's records: `duplicates` of the kept rows were
+    /// already loaded and move from kept to duplicate; `replaced_account_days` is noted. The
+    /// counts stay balanced ([`IngestReport::is_balanced`]).
+    pub fn record_merge(&mut self, counts: &super::merge::MergeCounts) {
+        let duplicates = counts.duplicates.min(self.rows_kept);
+        self.rows_kept -= duplicates;
+        self.rows_duplicate += duplicates;
+        self.replaced_account_days += counts.replaced_account_days;
+    }
+
+    /// "skipped 2,000 fills whose Fill Id was already loaded".
+    pub fn duplicates_sentence(&self) -> String {
+        duplicates_sentence(
+            self.rows_duplicate,
+            self.fill_id_column.as_deref().unwrap_or("Fill Id"),
+        )
+    }
+
+    /// Multi-line human summary: counts, reasons, exclusions, duplicates, skipped lines.
     pub fn summary(&self) -> String {
         let mut s = format!(
             "{}: {} rows read, {} kept, {} rejected",
@@ -165,7 +214,20 @@ impl IngestReport {
                 self.rows_excluded
             ));
         }
+        if self.rows_duplicate > 0 {
+            s.push_str(&format!(", {} already loaded", self.rows_duplicate));
+        }
         s.push('.');
+        if self.rows_duplicate > 0 {
+            s.push_str(&format!("\n  {}", self.duplicates_sentence()));
+        }
+        if self.replaced_account_days > 0 {
+            s.push_str(&format!(
+                "\n  replaced {} account-day(s) already loaded with this file's rows (the newer \
+                 export wins)",
+                crate::features::grouped(self.replaced_account_days)
+            ));
+        }
         for (reason, n) in &self.rejected_by_reason {
             s.push_str(&format!("\n  rejected, {reason}: {n}"));
         }
@@ -202,6 +264,15 @@ impl IngestReport {
         }
         s
     }
+}
+
+/// "skipped 2,000 fills whose Fill Id was already loaded" (`column` names the id column).
+pub fn duplicates_sentence(n: u64, column: &str) -> String {
+    format!(
+        "skipped {} fill{} whose {column} was already loaded",
+        crate::features::grouped(n),
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 fn plural(n: u64, what: &str) -> String {
