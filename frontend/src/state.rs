@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use dars_shared::backtest::{self, BacktestRow};
-use dars_shared::features::{FeatureContext, FeatureMatrix};
+use dars_shared::features::{DayTrades, FeatureContext, FeatureMatrix};
 use dars_shared::ingest::{AnyBatch, Detection, IngestReport};
 use dars_shared::score::{Scorer, ScoringConfig, TraderRisk};
 use dars_shared::{Closes, DailyRow, FillSet, daily};
@@ -37,6 +37,9 @@ pub struct Analysis {
     pub matrix: FeatureMatrix,
     /// Each account's (date, total) in date order, for charts.
     pub history: BTreeMap<String, Vec<(NaiveDate, f64)>>,
+    /// Every fill loaded, merged and in time order: the what-if takes a session's trades out of
+    /// a day from these ([`Analysis::day_trades`]).
+    pub fills: FillSet,
 }
 
 /// Builds the daily table from every parsed file and scores each trader.
@@ -75,6 +78,15 @@ pub fn analyse(batches: &[AnyBatch], scorer: Option<&Scorer>, cfg: &ScoringConfi
         risks,
         matrix,
         history,
+        fills,
+    }
+}
+
+impl Analysis {
+    /// `account`'s trades on `date` split by session, for the what-if's hour toggles; `None`
+    /// when the day came from a totals file (no fills).
+    pub fn day_trades(&self, account: &str, date: NaiveDate) -> Option<DayTrades> {
+        DayTrades::from_fills(&self.fills, account, date)
     }
 }
 
@@ -322,6 +334,27 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let a = analyse(&[batch], None, &ScoringConfig::default());
         assert_eq!(a.matrix.len(), 2);
+    }
+
+    #[test]
+    fn the_what_if_finds_each_days_trades_by_session() {
+        let batch = read_any("f.csv", FILLS.as_bytes(), &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = analyse(&[batch], None, &ScoringConfig::default());
+        let date = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default();
+        let day = a
+            .day_trades("NET002", date)
+            .unwrap_or_else(|| panic!("NET002 traded on {date}"));
+        let row = a.daily.iter().find(|r| r.account_id == "NET002");
+        assert!(row.is_some_and(|r| day.matches(r)));
+        // The short opened in the open session and was covered at midday.
+        let s = day.sessions();
+        assert_eq!((s[0].fills, s[1].fills), (1, 1));
+        assert!((s[1].gross - -40.0).abs() < 1e-9, "{s:?}");
+        assert!(
+            a.day_trades("NET002", date.succ_opt().unwrap_or(date))
+                .is_none()
+        );
     }
 
     #[test]
