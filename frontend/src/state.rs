@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use dars_shared::backtest::{self, BacktestRow};
 use dars_shared::decision::DecidedBy;
-use dars_shared::features::{FeatureContext, FeatureMatrix};
+use dars_shared::features::{DayTrades, FeatureContext, FeatureMatrix};
 use dars_shared::ingest::{
     AnyBatch, Detection, IngestReport, LoadSummary, LoadedFiles, merge_fills, merge_totals,
 };
@@ -135,6 +135,9 @@ pub struct Analysis {
     pub history: BTreeMap<String, Vec<(NaiveDate, f64)>>,
     /// The session scored is the one after this day: the newest day in the files.
     pub session: Option<NaiveDate>,
+    /// Every fill loaded, merged and in time order: the what-if takes a session's trades out of
+    /// a day from these ([`Analysis::day_trades`]).
+    pub fills: FillSet,
 }
 
 /// Builds the daily table from everything loaded and scores each trader.
@@ -161,6 +164,21 @@ pub fn analyse(data: &Loaded, scorer: Option<&Scorer>, policy: &Policy) -> Analy
         matrix,
         history,
         session,
+        fills: {
+            let mut fills = data.fills.clone();
+            if !fills.is_time_sorted() {
+                fills.sort_by_time();
+            }
+            fills
+        },
+    }
+}
+
+impl Analysis {
+    /// `account`'s trades on `date` split by session, for the what-if's hour toggles; `None`
+    /// when the day came from a totals file (no fills).
+    pub fn day_trades(&self, account: &str, date: NaiveDate) -> Option<DayTrades> {
+        DayTrades::from_fills(&self.fills, account, date)
     }
 }
 
@@ -552,6 +570,25 @@ mod tests {
                 "skipped 1 file already loaded",
                 "skipped 2 fills whose Fill Id was already loaded"
             ]
+        );
+    }
+
+    #[test]
+    fn the_what_if_finds_each_days_trades_by_session() {
+        let a = analyse(&loaded(FILLS), None, &Policy::default());
+        let date = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default();
+        let day = a
+            .day_trades("NET002", date)
+            .unwrap_or_else(|| panic!("NET002 traded on {date}"));
+        let row = a.daily.iter().find(|r| r.account_id == "NET002");
+        assert!(row.is_some_and(|r| day.matches(r)));
+        // The short opened in the open session and was covered at midday.
+        let s = day.sessions();
+        assert_eq!((s[0].fills, s[1].fills), (1, 1));
+        assert!((s[1].gross - -40.0).abs() < 1e-9, "{s:?}");
+        assert!(
+            a.day_trades("NET002", date.succ_opt().unwrap_or(date))
+                .is_none()
         );
     }
 

@@ -177,7 +177,13 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<BacktestRow>, BacktestError
     Ok(out)
 }
 
-/// How the flags fared against outcomes: the trader page's hit rate.
+/// How the flags fared against outcomes: the trader page's hit rate, with the base rate it has
+/// to beat.
+///
+/// A hit rate alone flatters: a trader who lost on 91% of days and was cut every day shows a 91%
+/// hit rate although the cuts knew nothing. [`HitRate::base_rate`] is the share of losing days
+/// among the same days, and [`HitRate::lift`] = precision / base rate says how much better than
+/// cutting at random the cuts picked losing days (1.00x = no better).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct HitRate {
     /// Predictions whose outcome is known.
@@ -215,6 +221,30 @@ impl HitRate {
     pub fn recall(&self) -> Option<f64> {
         (self.losing_days > 0).then(|| self.flagged_and_lost as f64 / self.losing_days as f64)
     }
+
+    /// Share of losing days among the same days (every prediction with a known outcome): what
+    /// the precision of cutting at random would be.
+    pub fn base_rate(&self) -> Option<f64> {
+        (self.predictions > 0).then(|| self.losing_days as f64 / self.predictions as f64)
+    }
+
+    /// Precision / base rate; `None` when either is undefined or the base rate is 0.
+    pub fn lift(&self) -> Option<f64> {
+        lift(self.precision()?, self.base_rate()?)
+    }
+
+    /// Whether the limit was cut on every day with a known outcome: then the precision is the
+    /// base rate by construction and the lift exactly 1.
+    pub fn cut_every_day(&self) -> bool {
+        self.predictions > 0 && self.flagged == self.predictions
+    }
+}
+
+/// How many times more often the flagged days were positive than all days: `precision /
+/// base_rate`. `None` when the base rate is not above 0 or either value is not finite.
+pub fn lift(precision: f64, base_rate: f64) -> Option<f64> {
+    (precision.is_finite() && base_rate.is_finite() && base_rate > 0.0)
+        .then(|| precision / base_rate)
 }
 
 #[cfg(test)]
@@ -275,5 +305,26 @@ mod tests {
         assert_eq!((h.flagged_and_lost, h.missed), (1, 1));
         assert_eq!(h.precision(), Some(0.5));
         assert_eq!(h.recall(), Some(0.5));
+        // 2 of the 3 known days lost: cutting at random would be right 2/3 of the time.
+        assert_eq!(h.base_rate(), Some(2.0 / 3.0));
+        assert_eq!(h.lift(), Some(0.75));
+        assert!(!h.cut_every_day());
+    }
+
+    #[test]
+    fn cutting_every_day_has_no_lift() {
+        // The trader page's old complaint: 40 of 44 days lost and every day was cut, so the
+        // "91% hit rate" is just the base rate.
+        let rows: Vec<BacktestRow> = (0..44)
+            .map(|i| row(Some(0.8), 40.0, Some(if i < 40 { -5.0 } else { 5.0 })))
+            .collect();
+        let h = HitRate::of(&rows);
+        assert!(h.cut_every_day());
+        assert_eq!(h.precision(), h.base_rate());
+        assert_eq!(h.lift(), Some(1.0));
+        assert_eq!(lift(0.5, 0.0), None);
+        assert_eq!(lift(f64::NAN, 0.5), None);
+        assert_eq!(HitRate::default().base_rate(), None);
+        assert_eq!(HitRate::default().lift(), None);
     }
 }

@@ -50,7 +50,7 @@ const OPEN: u32 = 9 * 3600 + 30 * 60;
 const MIDDAY: u32 = 10 * 3600 + 30 * 60;
 const CLOSE: u32 = 15 * 3600;
 const END: u32 = 16 * 3600;
-const WINDOW_SECS: u32 = 600;
+pub(crate) const WINDOW_SECS: u32 = 600;
 
 /// Per account-day figures gathered from the fills.
 #[derive(Default)]
@@ -97,7 +97,9 @@ impl Acc {
     }
 }
 
-fn bucket(secs: u32) -> usize {
+/// Session of a time of day in seconds after midnight: 0 open, 1 midday, 2 close, 3 extended
+/// hours (the order of the `pnl_*` columns).
+pub(crate) fn bucket(secs: u32) -> usize {
     match secs {
         s if (OPEN..MIDDAY).contains(&s) => 0,
         s if (MIDDAY..CLOSE).contains(&s) => 1,

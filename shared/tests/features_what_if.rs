@@ -49,7 +49,7 @@ fn no_change_reproduces_the_matrix_row_bit_for_bit() {
     let ctx = FeatureContext::default();
     let m = build(&rows, &ctx);
     for account in ["A", "B", "C"] {
-        let row = what_if(&rows, &ctx, account, &WhatIf::default()).expect("what-if");
+        let row = what_if(&rows, None, &ctx, account, &WhatIf::default()).expect("what-if");
         let expected = latest(&m, account);
         assert_eq!(row.values.len(), expected.len());
         for (c, (a, b)) in row.values.iter().zip(&expected).enumerate() {
@@ -65,6 +65,7 @@ fn size_scales_pnl_and_notional_but_not_trade_count() {
     let base = latest(&build(&rows, &ctx), "A");
     let half = what_if(
         &rows,
+        None,
         &ctx,
         "A",
         &WhatIf {
@@ -100,6 +101,7 @@ fn trades_multiplier_trips_the_behaviour_flags() {
     assert_eq!(base[col("overtrading_flag")], 0.0);
     let busy = what_if(
         &rows,
+        None,
         &ctx,
         "A",
         &WhatIf {
@@ -117,26 +119,25 @@ fn trades_multiplier_trips_the_behaviour_flags() {
 }
 
 #[test]
-fn skipping_the_open_removes_its_pnl() {
+fn skipping_a_session_needs_the_days_fills() {
+    // Only the session P&L is in the daily table; removing a session's trades needs its fills
+    // (tests/what_if_sessions.rs), and without them the what-if refuses rather than guess.
     let rows = table();
     let ctx = FeatureContext::default();
-    // fills_row puts total + 1 (gross) in the opening hour.
-    let row = what_if(
-        &rows,
-        &ctx,
-        "A",
-        &WhatIf {
-            buckets: Buckets {
-                open: false,
-                ..Buckets::ALL
-            },
-            ..WhatIf::default()
+    let no_open = WhatIf {
+        buckets: Buckets {
+            open: false,
+            ..Buckets::ALL
         },
-    )
-    .expect("what-if");
-    assert_eq!(row.key.date, day(24));
-    assert_eq!(row.values[col("pnl_open_hour")], 0.0);
-    assert_eq!(row.values[col("pnl_last")], -30.0 - (-29.0));
+        ..WhatIf::default()
+    };
+    assert_eq!(
+        what_if(&rows, None, &ctx, "A", &no_open),
+        Err(WhatIfError::NoFills {
+            account: "A".into(),
+            date: day(24)
+        })
+    );
 }
 
 #[test]
@@ -144,12 +145,13 @@ fn errors() {
     let rows = table();
     let ctx = FeatureContext::default();
     assert_eq!(
-        what_if(&rows, &ctx, "nobody", &WhatIf::default()),
+        what_if(&rows, None, &ctx, "nobody", &WhatIf::default()),
         Err(WhatIfError::UnknownAccount("nobody".into()))
     );
     assert!(matches!(
         what_if(
             &rows,
+            None,
             &ctx,
             "A",
             &WhatIf {
@@ -165,6 +167,7 @@ fn errors() {
     assert!(matches!(
         what_if(
             &rows,
+            None,
             &ctx,
             "A",
             &WhatIf {
@@ -182,7 +185,7 @@ fn errors() {
         ..WhatIf::default()
     };
     assert_eq!(
-        what_if(&rows, &ctx, "C", &no_close),
+        what_if(&rows, None, &ctx, "C", &no_close),
         Err(WhatIfError::NoBuckets)
     );
 }

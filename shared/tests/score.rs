@@ -103,25 +103,63 @@ fn what_if_rescoring_moves_the_probability() {
     let daily = firm();
     let cfg = Policy::default();
     let ctx = FeatureContext::default();
-    let base = what_if(Some(&scorer), &daily, &ctx, "B2", &WhatIf::default(), &cfg)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let base = what_if(
+        Some(&scorer),
+        &daily,
+        None,
+        &ctx,
+        "B2",
+        &WhatIf::default(),
+        &cfg,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let listed = score(Some(&scorer), &daily, &ctx, &cfg, None);
-    let b2 = listed
-        .iter()
-        .find(|r| r.account_id == "B2")
-        .and_then(|r| r.probability);
+    let b2 = listed.iter().find(|r| r.account_id == "B2").map(json);
+    // JSON, because a missing feature is NaN and NaN != NaN.
     assert_eq!(
-        base.probability, b2,
-        "an unchanged what-if equals the plain score"
+        Some(json(&base.before)),
+        b2,
+        "the before side is the plain score"
     );
+    assert_eq!(
+        json(&base.after),
+        json(&base.before),
+        "an unchanged what-if changes nothing"
+    );
+    assert!(base.moved.is_empty(), "{:?}", base.moved);
     let busier = WhatIf {
         trades_mult: 3.0,
         size_mult: 2.5,
         ..WhatIf::default()
     };
-    let changed =
-        what_if(Some(&scorer), &daily, &ctx, "B2", &busier, &cfg).unwrap_or_else(|e| panic!("{e}"));
-    assert_ne!(changed.probability, base.probability);
+    let changed = what_if(Some(&scorer), &daily, None, &ctx, "B2", &busier, &cfg)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(changed.after.probability, base.after.probability);
+    assert_eq!(json(&changed.before), json(&base.before));
+    // The per-feature changes add up to the change in probability.
+    let delta = changed.probability_change().unwrap_or(f64::NAN);
+    let sum: f64 = changed.moved.iter().map(|m| m.change).sum();
+    assert!(
+        (sum - delta).abs() < 1e-9,
+        "moves sum to {sum}, probability moved {delta}"
+    );
+    assert!(
+        changed
+            .moved
+            .iter()
+            .any(|m| m.name == "trades" && m.value_changed())
+    );
+    for w in changed.moved.windows(2) {
+        assert!(w[0].change.abs() >= w[1].change.abs(), "sorted by |change|");
+    }
+    assert_eq!(
+        changed.day_after.fills_cnt,
+        changed.day_before.fills_cnt.map(|n| n * 3)
+    );
+}
+
+fn json(r: &dars_shared::score::TraderRisk) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

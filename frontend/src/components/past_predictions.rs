@@ -5,10 +5,13 @@ use dars_shared::analytics::PredictionHistory;
 use dars_shared::charts;
 use leptos::prelude::*;
 
-use crate::components::axis::{Axis, Key};
+use crate::components::axis::{Axis, Key, YAxis};
 use crate::components::svg::Svg;
 use crate::state::Workspace;
 use crate::summary;
+
+/// The chart's height in its own pixels (it is 900 wide and scales with the page).
+const HEIGHT: u32 = 200;
 
 #[component]
 pub fn PastPredictions(account: String) -> impl IntoView {
@@ -34,7 +37,7 @@ pub fn PastPredictions(account: String) -> impl IntoView {
         let threshold = ws
             .model
             .with(|m| m.scorer().map(|s| s.artifact().threshold.value));
-        let svg = charts::predictions(&h.points(), threshold, 900, 200);
+        let svg = charts::predictions(&h.points(), threshold, 900, HEIGHT);
         let rules_only = h.rows.iter().filter(|r| r.probability.is_none()).count();
         let axis = match (h.rows.first(), h.rows.last()) {
             (Some(a), Some(b)) => vec![a.date.to_string(), b.date.to_string()],
@@ -48,7 +51,7 @@ pub fn PastPredictions(account: String) -> impl IntoView {
                 {threshold.map(|t| view! { <Key class="line-dashed" text=format!("threshold {}", crate::state::pct(t)) /> })}
             </div>
             <div class="prob-chart">
-                <div class="y-axis" aria-hidden="true"><span>"100%"</span><span>"50%"</span><span>"0%"</span></div>
+                <YAxis axis=charts::PREDICTIONS_AXIS height=HEIGHT labels=vec![(1.0, "100%".into()), (0.5, "50%".into()), (0.0, "0%".into())] />
                 <Svg svg=svg class="fill" />
             </div>
             <Axis labels=axis />

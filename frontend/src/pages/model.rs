@@ -7,9 +7,10 @@ use dars_shared::artifact::Scores;
 use dars_shared::charts;
 use leptos::prelude::*;
 
-use crate::components::axis::{Axis, Key};
+use crate::components::axis::{Axis, Key, YAxis};
 use crate::components::svg::Svg;
 use crate::state::{ModelState, Workspace};
+use crate::summary;
 
 /// Where the registry's append-only history of `current` moves is published.
 pub const HISTORY_URL: &str = "/models/history.jsonl";
@@ -112,7 +113,8 @@ pub fn ModelPage() -> impl IntoView {
                 view! {
                     <section class="panel">
                         <p>"Published model version " <b>{a.version.clone()}</b> {format!(" · trained {} · {} on {} trader-days ({} .. {}), {} accounts", a.created_at, a.learner, a.training.rows, a.training.from, a.training.to, a.training.accounts)}</p>
-                        <p class="muted">{format!("Threshold {:.3} ({}): precision {:.3}, recall {:.3}, F1 {:.3}. Calibration: {}. Embargo {} trading days, {} trees.", a.threshold.value, a.threshold.method, a.threshold.precision, a.threshold.recall, a.threshold.f1, a.calibration.method(), a.training.embargo_days, a.training.num_trees)}</p>
+                        <p class="muted" data-testid="threshold">{summary::threshold_line(&a.threshold, dars_shared::metrics::base_rate(&a.reliability))}</p>
+                        <p class="muted">{format!("Calibration: {}. Embargo {} trading days, {} trees.", a.calibration.method(), a.training.embargo_days, a.training.num_trees)}</p>
                         {m.oracle_auc.map(|o| view! { <p class="muted">{format!("Simulator oracle AUC (best achievable on the demo data): {o:.3}")}</p> })}
                     </section>
                     <section class="panel" data-testid="lineage">
@@ -152,7 +154,7 @@ pub fn ModelPage() -> impl IntoView {
                                 <Key class="line-dashed" text="perfect calibration" />
                             </div>
                             <div class="prob-chart square">
-                                <div class="y-axis" aria-hidden="true"><span>"100%"</span><span>"observed"</span><span>"0%"</span></div>
+                                <YAxis axis=charts::RELIABILITY_AXIS height=320 labels=vec![(1.0, "100%".into()), (0.5, "observed".into()), (0.0, "0%".into())] />
                                 <Svg svg=charts::reliability(&a.reliability, 320, 320) class="fill" />
                             </div>
                             <Axis labels=vec!["0%".into(), "predicted".into(), "100%".into()] />

@@ -233,7 +233,10 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
     let (size, set_size) = signal(1.0f64);
     let kept = RwSignal::new([true; 4]);
     let account = risk.account_id.clone();
-    let result = move || {
+    // The day's fills by session, once: the hour toggles take a session's trades out of the day.
+    let day = analysis.day_trades(&account, risk.as_of).map(Arc::new);
+    let sessions = day.as_ref().map(|d| d.sessions());
+    let outcome = Memo::new(move |_| {
         let change = WhatIf {
             trades_mult: trades.get(),
             size_mult: size.get(),
@@ -243,25 +246,72 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         score::what_if(
             scorer.as_deref(),
             &analysis.daily,
+            day.as_deref(),
             &FeatureContext::default(),
             &account,
             &change,
             &ws.policy.with(|p| p.policy.clone()),
         )
-        .map(|r| {
-            format!(
-                "{} · {} · {}",
-                r.probability
-                    .map(pct)
-                    .unwrap_or_else(|| "rules only".into()),
-                r.decision.tier.label(),
-                r.decision.text
-            )
-        })
-        .unwrap_or_else(|e| format!("cannot re-score: {e}"))
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+    });
+    let result = move || match outcome.get() {
+        Ok(o) => format!(
+            "{} · {} · {}",
+            o.after
+                .probability
+                .map(pct)
+                .unwrap_or_else(|| "rules only".into()),
+            o.after.decision.tier.label(),
+            o.after.decision.text
+        ),
+        Err(e) => format!("Cannot re-score: {e}"),
+    };
+    let explained = move || {
+        let Ok(o) = outcome.get() else {
+            return ().into_any();
+        };
+        let day_line = summary::what_if_day(&o.day_before, &o.day_after);
+        let ex = summary::what_if_explained(&o, summary::WHAT_IF_ROWS);
+        let row = |r: summary::MoveRow, class: &'static str| {
+            view! {
+                <tr class=class>
+                    <td>{r.feature}</td>
+                    <td class="num">{r.before}</td>
+                    <td class="num">{r.after}</td>
+                    <td class="num">{r.effect_before}</td>
+                    <td class="num">{r.effect_after}</td>
+                    <td class=format!("num move {}", r.direction)>{r.change}</td>
+                </tr>
+            }
+        };
+        view! {
+            {day_line.map(|l| view! { <p class="muted" data-testid="what-if-day">{l}</p> })}
+            <div data-testid="what-if-explained">
+                <p class="muted">{ex.headline}</p>
+                {(!ex.rows.is_empty()).then(|| view! {
+                    <table class="compact what-if-moves">
+                        <thead><tr>
+                            <th>"Feature"</th><th class="num">"Before"</th><th class="num">"After"</th>
+                            <th class="num">"Effect before"</th><th class="num">"Effect after"</th><th class="num">"Moved the probability"</th>
+                        </tr></thead>
+                        <tbody>
+                            {ex.rows.into_iter().map(|r| row(r, "")).collect_view()}
+                            {ex.total.map(|r| row(r, "total"))}
+                        </tbody>
+                    </table>
+                })}
+            </div>
+        }
+        .into_any()
+    };
+    let hours_note = if sessions.is_some() {
+        "Unticking a session takes its trades out of the day: fills, shares, fees and the P&L they realized."
+    } else {
+        "This day came from a totals file, which has no trades per session: the hours cannot be changed."
     };
     view! {
-        <section class="panel">
+        <section class="panel" data-testid="what-if-panel">
             <h2>"What if the last session had been traded differently?"</h2>
             <div class="sliders">
                 <label>
@@ -276,19 +326,25 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 </label>
             </div>
             <fieldset class="hours">
-                <legend>"Hours traded on that session"</legend>
-                {Bucket::ALL.iter().enumerate().map(|(k, b)| view! {
-                    <label class="hour">
-                        <input type="checkbox" checked=true aria-label=format!("trade {}", b.label())
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                kept.update(|v| v[k] = on);
-                            } />
-                        {format!(" {} ", b.label())}<span class="muted">{b.hours()}</span>
-                    </label>
+                <legend>"Sessions traded that day"</legend>
+                {Bucket::ALL.iter().enumerate().map(|(k, b)| {
+                    let note = sessions.map(|s| summary::session_note(&s[k]));
+                    view! {
+                        <label class="hour">
+                            <input type="checkbox" checked=true disabled=sessions.is_none() aria-label=format!("trade {}", b.label())
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    kept.update(|v| v[k] = on);
+                                } />
+                            {format!(" {} ", b.label())}<span class="muted">{b.hours()}</span>
+                            {note.map(|n| view! { <span class="muted small">{format!(" · {n}")}</span> })}
+                        </label>
+                    }
                 }).collect_view()}
+                <p class="muted small hours-note">{hours_note}</p>
             </fieldset>
             <p class="what-if-result" data-testid="what-if">{result}</p>
+            {explained}
         </section>
     }
 }

@@ -10,7 +10,10 @@ mod strip;
 
 pub use bars::{daily_bars, signed_bars, waterfall};
 pub use line::{equity_curve, sparkline, win_rates};
-pub use scatter::{beeswarm_lane, dependence, predictions, reliability};
+pub use scatter::{
+    PREDICTIONS_AXIS, ProbabilityAxis, RELIABILITY_AXIS, beeswarm_lane, dependence, predictions,
+    reliability,
+};
 pub use strip::flag_strip;
 
 /// Colours shared with `public/style.css`.

@@ -70,6 +70,52 @@ pub fn dependence(points: &[(f64, f64)], width: u32, height: u32) -> String {
     svg
 }
 
+/// Where a chart with a probability axis draws it: `margin` pixels around the plotting area,
+/// whose values run from `lo` (bottom edge) to `hi` (top edge). Charts carry no text, so the page
+/// puts its axis labels with [`ProbabilityAxis::top`] to sit level with the values they name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbabilityAxis {
+    pub margin: u32,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl ProbabilityAxis {
+    /// Where value `p` is drawn along a vertical axis of `size` pixels, as a fraction of the size
+    /// from the top edge (`hi` at the top).
+    pub fn top(&self, p: f64, size: u32) -> f64 {
+        1.0 - self.left(p, size)
+    }
+
+    /// Where value `p` is drawn along a horizontal axis of `size` pixels, as a fraction of the
+    /// size from the left edge (`lo` at the left).
+    pub fn left(&self, p: f64, size: u32) -> f64 {
+        let size = f64::from(size.max(1));
+        let margin = f64::from(self.margin).min(size / 2.0);
+        let span = self.hi - self.lo;
+        let t = if span > 0.0 {
+            (p - self.lo) / span
+        } else {
+            0.5
+        };
+        (margin + t * (size - 2.0 * margin)) / size
+    }
+}
+
+/// The probability axis of [`predictions`]: 0–1, above a strip of outcome ticks drawn below 0.
+pub const PREDICTIONS_AXIS: ProbabilityAxis = ProbabilityAxis {
+    margin: 6,
+    lo: -0.08,
+    hi: 1.0,
+};
+
+/// Both axes of [`reliability`]: 0–1.
+pub const RELIABILITY_AXIS: ProbabilityAxis = ProbabilityAxis {
+    margin: 8,
+    lo: 0.0,
+    hi: 1.0,
+};
+
 /// One column per day: the predicted probability as a dot (y from 0 to 1) coloured by what
 /// happened (red the day lost, green it did not, grey not yet known), the threshold as a dashed
 /// line, and beneath, an outcome tick for every day — including days the rules decided alone,
@@ -90,8 +136,8 @@ pub fn predictions(
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         if let Ok(mut chart) = ChartBuilder::on(&root)
-            .margin(6)
-            .build_cartesian_2d(0.0..n, -0.08..1.0)
+            .margin(PREDICTIONS_AXIS.margin)
+            .build_cartesian_2d(0.0..n, PREDICTIONS_AXIS.lo..PREDICTIONS_AXIS.hi)
         {
             if let Some(t) = threshold.filter(|t| t.is_finite()) {
                 let _ = chart.draw_series([DashedPathElement::new(
@@ -135,8 +181,11 @@ pub fn reliability(bins: &[ReliabilityBin], width: u32, height: u32) -> String {
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         if let Ok(mut chart) = ChartBuilder::on(&root)
-            .margin(8)
-            .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+            .margin(RELIABILITY_AXIS.margin)
+            .build_cartesian_2d(
+                RELIABILITY_AXIS.lo..RELIABILITY_AXIS.hi,
+                RELIABILITY_AXIS.lo..RELIABILITY_AXIS.hi,
+            )
         {
             let _ = chart.draw_series([DashedPathElement::new(
                 [(0.0, 0.0), (1.0, 1.0)],
@@ -211,6 +260,69 @@ mod tests {
         // Two probability dots, three outcome ticks.
         assert_eq!(p.matches("<circle").count(), 2, "{p}");
         assert_eq!(p.matches("<rect").count(), 3, "{p}");
+    }
+
+    /// (cx, cy) of every circle in an SVG string.
+    fn circles(svg: &str) -> Vec<(f64, f64)> {
+        let attr = |tag: &str, name: &str| -> f64 {
+            let key = format!(" {name}=\"");
+            tag.find(&key)
+                .and_then(|i| {
+                    let rest = &tag[i + key.len()..];
+                    rest[..rest.find('"')?].parse().ok()
+                })
+                .unwrap_or(f64::NAN)
+        };
+        svg.split("<circle")
+            .skip(1)
+            .map(|t| (attr(t, "cx"), attr(t, "cy")))
+            .collect()
+    }
+
+    #[test]
+    fn the_predictions_axis_says_where_each_probability_is_drawn() {
+        // The page used to spread "100%", "50%" and "0%" evenly over the whole picture, while 0
+        // sits above the outcome strip: its "0%" named the strip and its "50%" a value near 0.46.
+        let pts = [(Some(1.0), None), (Some(0.5), None), (Some(0.0), None)];
+        for height in [160, 200, 300] {
+            let drawn = circles(&predictions(&pts, None, 600, height));
+            assert_eq!(drawn.len(), 3);
+            for (&(p, _), &(_, cy)) in pts.iter().zip(&drawn) {
+                let p = p.unwrap_or(f64::NAN);
+                let said = PREDICTIONS_AXIS.top(p, height) * f64::from(height);
+                assert!(
+                    (said - cy).abs() <= 1.0,
+                    "height {height}: p = {p} drawn at y = {cy}, axis says {said}"
+                );
+            }
+            // 0% is well above the bottom edge and 50% above the middle.
+            assert!(PREDICTIONS_AXIS.top(0.0, height) < 0.93);
+            assert!(PREDICTIONS_AXIS.top(0.5, height) < 0.5);
+        }
+    }
+
+    #[test]
+    fn the_reliability_axes_say_where_each_value_is_drawn() {
+        let bin = |lo: f64, p: f64, o: f64| ReliabilityBin {
+            lo,
+            hi: lo + 0.1,
+            count: 5,
+            mean_predicted: Some(p),
+            observed: Some(o),
+        };
+        let bins = [bin(0.0, 0.0, 1.0), bin(0.9, 1.0, 0.0), bin(0.5, 0.5, 0.5)];
+        let drawn = circles(&reliability(&bins, 320, 320));
+        for (b, &(cx, cy)) in bins.iter().zip(&drawn) {
+            let (p, o) = (b.mean_predicted.unwrap_or(0.0), b.observed.unwrap_or(0.0));
+            assert!(
+                (RELIABILITY_AXIS.left(p, 320) * 320.0 - cx).abs() <= 1.0,
+                "{p}: x {cx}"
+            );
+            assert!(
+                (RELIABILITY_AXIS.top(o, 320) * 320.0 - cy).abs() <= 1.0,
+                "{o}: y {cy}"
+            );
+        }
     }
 
     #[test]

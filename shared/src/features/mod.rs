@@ -23,7 +23,8 @@
 //!
 //! Entry points: [`build`] → [`FeatureMatrix`] (features, labels, next-day totals);
 //! [`latest_per_account`] for the rows that get scored; [`what_if`] to recompute a trader's
-//! latest row after changing how that day was traded; [`describe`] to put a value into words;
+//! latest row after changing how that day was traded (with [`DayTrades`], the day's fills by
+//! session, to drop sessions); [`describe`] to put a value into words;
 //! [`MarketSeries::parse`] for an optional `date,value` market file.
 
 mod firm;
@@ -33,6 +34,7 @@ mod market;
 mod matrix;
 mod phrase;
 mod registry;
+mod sessions;
 mod trader;
 mod what_if;
 pub(crate) mod window;
@@ -49,6 +51,7 @@ pub use phrase::{describe, format_value};
 pub use registry::{
     FEATURES, FeatureDef, Group, N_FEATURES, Phrase, Unit, def, index_of, max_window, names,
 };
+pub use sessions::{DayTrades, SessionTotals};
 pub use trader::{MIN_ROWS_EXPANDING, OVERTRADING_QUANTILE, REVENGE_MULTIPLE};
-pub use what_if::{Buckets, WhatIf, WhatIfError, what_if};
+pub use what_if::{Buckets, WhatIf, WhatIfDay, WhatIfError, what_if, what_if_day};
 pub use window::min_rows;

@@ -1,5 +1,5 @@
 //! What-if: recompute a trader's latest feature row after changing how that day was traded —
-//! more or fewer trades, bigger or smaller size, or trading only in some hours.
+//! more or fewer trades, bigger or smaller size, or not trading in some sessions.
 //!
 //! The edit is applied to the trader's latest trading day in the daily table and everything is
 //! recomputed from the edited table, so the answer is exactly what [`super::build`] would give
@@ -8,19 +8,25 @@
 //! one trader.
 //!
 //! What each knob changes (and deliberately does not):
+//! - `buckets` = not trading in the unticked sessions: that session's trades leave the day
+//!   entirely — fills, orders, shares, fees, the P&L they realized, the round trips they closed,
+//!   and the busiest 10 minutes, first/last fill and position notionals are recomputed from the
+//!   kept fills ([`DayTrades::keep`]). This needs the day's fills ([`DayTrades`]); a day from a
+//!   totals file has none, and a day left without trades is refused (the model scores trading
+//!   days only). The change in value of positions held at the close stays.
 //! - `size_mult` = the same trades at `size_mult` times the size: shares, position notionals,
 //!   every P&L figure and fees scale with it.
 //! - `trades_mult` = `trades_mult` times as many trades of the same size: the counts (orders,
 //!   fills, busiest-10-minute fills, round trips) and shares scale, rounded, and never below 1 so
 //!   the day stays a trading day. P&L and fees are left alone: what trades that did not happen
 //!   would have earned is unknown.
-//! - `buckets` = trading only in the chosen hours: the realized P&L of the excluded buckets is
-//!   removed from gross, net and total. Counts, fees and the unrealized change stay, since fills
-//!   are not split by bucket in the daily table.
+//!
+//! Sessions are dropped first, then the multipliers apply to what is left.
 
 use super::firm::Firm;
 use super::history::group;
 use super::matrix::{FeatureContext, FeatureRow, FeatureRowKey};
+use super::sessions::DayTrades;
 use super::trader;
 use crate::schema::DailyRow;
 
@@ -45,6 +51,11 @@ impl Buckets {
         close: true,
         extended_hours: true,
     };
+
+    /// Kept or not per session, in [`crate::daily`]'s order: open, midday, close, extended hours.
+    pub fn as_array(self) -> [bool; 4] {
+        [self.open, self.midday, self.close, self.extended_hours]
+    }
 }
 
 impl Default for Buckets {
@@ -88,9 +99,21 @@ pub enum WhatIfError {
         /// The value given.
         value: f64,
     },
-    /// Buckets were excluded but the day has no bucket P&L (it came from a totals file).
-    #[error("the latest day has no per-hour P&L (totals file), so hours cannot be excluded")]
+    /// Sessions were excluded but the day came from a totals file: it has no fills to remove.
+    #[error("the latest day comes from a totals file, which has no trades per session to remove")]
     NoBuckets,
+    /// Sessions were excluded but the fills behind the day were not given (or are not the ones
+    /// the daily table counted).
+    #[error(
+        "the fills of {account}'s {date} are not loaded, so a session's trades cannot be removed"
+    )]
+    NoFills {
+        account: String,
+        date: chrono::NaiveDate,
+    },
+    /// Every session that had trades was excluded.
+    #[error("without those sessions {date} has no trades left; the model scores trading days only")]
+    NoTradesLeft { date: chrono::NaiveDate },
 }
 
 fn scale_count(n: u64, k: f64) -> u64 {
@@ -102,9 +125,30 @@ fn scale_count(n: u64, k: f64) -> u64 {
 }
 
 /// The day as it would have been under `change`.
-fn apply(row: &DailyRow, change: &WhatIf) -> Result<DailyRow, WhatIfError> {
+fn apply(
+    row: &DailyRow,
+    trades: Option<&DayTrades>,
+    change: &WhatIf,
+) -> Result<DailyRow, WhatIfError> {
+    let mut r = if change.buckets.as_array().contains(&false) {
+        if row.pnl_open.is_none() {
+            return Err(WhatIfError::NoBuckets);
+        }
+        let day = trades
+            .filter(|t| t.matches(row))
+            .ok_or_else(|| WhatIfError::NoFills {
+                account: row.account_id.clone(),
+                date: row.date,
+            })?;
+        day.keep(row, change.buckets)
+    } else {
+        row.clone()
+    };
+    if r.fills_cnt == Some(0) {
+        return Err(WhatIfError::NoTradesLeft { date: r.date });
+    }
+
     let (k, s) = (change.trades_mult, change.size_mult);
-    let mut r = row.clone();
     r.orders_cnt = r.orders_cnt.map(|n| scale_count(n, k));
     r.fills_cnt = r.fills_cnt.map(|n| scale_count(n, k));
     r.qty_cnt = r.qty_cnt.map(|n| scale_count(n, k * s));
@@ -133,36 +177,40 @@ fn apply(row: &DailyRow, change: &WhatIf) -> Result<DailyRow, WhatIfError> {
     ] {
         *b = b.map(|v| v * s);
     }
-
-    let keep = change.buckets;
-    let buckets = [
-        (keep.open, &mut r.pnl_open),
-        (keep.midday, &mut r.pnl_midday),
-        (keep.close, &mut r.pnl_close),
-        (keep.extended_hours, &mut r.pnl_extended_hours),
-    ];
-    let mut removed = 0.0;
-    for (kept, bucket) in buckets {
-        if kept {
-            continue;
-        }
-        let v = bucket.ok_or(WhatIfError::NoBuckets)?;
-        removed += v;
-        *bucket = Some(0.0);
-    }
-    r.gross -= removed;
-    r.net_pnl -= removed;
-    r.total_delta -= removed;
     Ok(r)
 }
 
+/// A what-if's edited day beside the feature row it makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhatIfDay {
+    /// Position of the edited day in the caller's daily table.
+    pub index: usize,
+    /// The day as it would have been.
+    pub edited: DailyRow,
+    /// The trader's latest feature row computed with the edited day.
+    pub row: FeatureRow,
+}
+
 /// `account`'s latest feature row had its latest trading day gone as `change` describes.
+/// `trades` is that day's fills ([`DayTrades`]), needed only to drop sessions.
 pub fn what_if(
     daily: &[DailyRow],
+    trades: Option<&DayTrades>,
     ctx: &FeatureContext,
     account: &str,
     change: &WhatIf,
 ) -> Result<FeatureRow, WhatIfError> {
+    what_if_day(daily, trades, ctx, account, change).map(|d| d.row)
+}
+
+/// [`what_if`] with the edited day and where it sits in `daily`.
+pub fn what_if_day(
+    daily: &[DailyRow],
+    trades: Option<&DayTrades>,
+    ctx: &FeatureContext,
+    account: &str,
+    change: &WhatIf,
+) -> Result<WhatIfDay, WhatIfError> {
     for (name, value) in [
         ("trades_mult", change.trades_mult),
         ("size_mult", change.size_mult),
@@ -177,7 +225,7 @@ pub fn what_if(
         .binary_search_by(|t| t.account.cmp(account))
         .map_err(|_| unknown())?;
     let index = *traders[pos].index.last().ok_or_else(unknown)?;
-    let edited = apply(&daily[index], change)?;
+    let edited = apply(&daily[index], trades, change)?;
 
     let traders = group(daily, Some((index, &edited)));
     let firm = Firm::build(&traders, ctx.market.as_ref());
@@ -192,11 +240,12 @@ pub fn what_if(
             values = row.to_vec();
         }
     });
-    Ok(FeatureRow {
+    let row = FeatureRow {
         key: FeatureRowKey {
             account_id: t.account.to_owned(),
             date: t.rows[last].date,
         },
         values,
-    })
+    };
+    Ok(WhatIfDay { index, edited, row })
 }

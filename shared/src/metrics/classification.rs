@@ -218,6 +218,18 @@ pub fn reliability(p: &[f64], y: &[u8], bins: usize) -> Vec<ReliabilityBin> {
         .collect()
 }
 
+/// Share of positives among every prediction the bins hold — the base rate of those days, which a
+/// precision measured on the same predictions has to beat — read back from the bins' counts and
+/// observed shares. `None` when the bins hold nothing.
+pub fn base_rate(bins: &[ReliabilityBin]) -> Option<f64> {
+    let total: u64 = bins.iter().map(|b| b.count).sum();
+    let positives: f64 = bins
+        .iter()
+        .filter_map(|b| Some((b.observed? * b.count as f64).round()))
+        .sum();
+    (total > 0).then(|| positives / total as f64)
+}
+
 /// Expected calibration error: the count-weighted mean of |observed − predicted| over
 /// equal-width bins (10 in reports).
 pub fn expected_calibration_error(p: &[f64], y: &[u8], bins: usize) -> Option<f64> {
@@ -291,6 +303,10 @@ mod tests {
         assert_eq!(rel[1].count, 2);
         assert_eq!(rel[8].count, 2);
         assert_eq!(rel[0].mean_predicted, None);
+        // 3 of the 4 predictions were positive, whatever their bins.
+        assert_eq!(base_rate(&rel), Some(0.75));
+        assert_eq!(base_rate(&reliability(&P, &Y, 10)), Some(0.5));
+        assert_eq!(base_rate(&[]), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod classification;
 mod value;
 
 pub use classification::{
-    Confusion, ReliabilityBin, brier, confusion_at, expected_calibration_error, pr_auc,
+    Confusion, ReliabilityBin, base_rate, brier, confusion_at, expected_calibration_error, pr_auc,
     recall_at_precision, reliability, roc_auc, threshold_max_f1, threshold_min_cost,
 };
 pub use value::{CostMatrix, ev_lift};

@@ -7,9 +7,13 @@
 //! and the one [`crate::decision::Decision`] made from them under the [`crate::policy::Policy`].
 //! The rules decide alone when there is no usable model or too little history; stale traders
 //! are listed, not scored.
+//! [`what_if`] re-scores a trader's latest day as if it had been traded differently and lists
+//! the features that moved the probability.
 
 mod scorer;
+mod what_if_diff;
 mod words;
 
-pub use scorer::{Explanation, ScoreError, Scorer, TraderRisk, score, session_date, what_if};
+pub use scorer::{Explanation, ScoreError, Scorer, TraderRisk, score, session_date};
+pub use what_if_diff::{FeatureMove, WhatIfOutcome, feature_moves, what_if};
 pub use words::{Factor, factors};

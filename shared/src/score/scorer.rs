@@ -12,7 +12,7 @@ use crate::artifact::{ArtifactError, ModelArtifact};
 use crate::calibration::Confidence;
 use crate::decision::{self, Basis, Decision, ModelView, business_days_between};
 use crate::explain::{ShapExplainer, to_probability_space};
-use crate::features::{self, FeatureContext, FeatureRowKey, WhatIf, WhatIfError};
+use crate::features::{self, FeatureContext, FeatureRowKey, WhatIfError};
 use crate::model::{InputError, LgbmModel, ModelError};
 use crate::policy::Policy;
 use crate::rules::{self, RulesDecision, Thresholds};
@@ -266,31 +266,6 @@ pub fn score(
         .collect()
 }
 
-/// Re-scores `account`'s latest day as if it had been traded differently (coaching sliders).
-pub fn what_if(
-    scorer: Option<&Scorer>,
-    daily: &[DailyRow],
-    ctx: &FeatureContext,
-    account: &str,
-    change: &WhatIf,
-    policy: &Policy,
-) -> Result<TraderRisk, ScoreError> {
-    let row = features::what_if(daily, ctx, account, change)?;
-    let histories = histories(daily);
-    let n = daily
-        .iter()
-        .filter(|r| r.account_id == account && features::is_trading_day(r))
-        .count();
-    Ok(risk_for_row(
-        scorer,
-        &row.key,
-        &row.values,
-        n,
-        history_upto(&histories, &row.key),
-        policy,
-    ))
-}
-
 fn histories(daily: &[DailyRow]) -> HashMap<&str, Vec<(NaiveDate, f64)>> {
     let mut out: HashMap<&str, Vec<(NaiveDate, f64)>> = HashMap::new();
     for r in daily {
@@ -315,7 +290,7 @@ fn history_upto(h: &HashMap<&str, Vec<(NaiveDate, f64)>>, key: &FeatureRowKey) -
         .unwrap_or_default()
 }
 
-fn risk_for_row(
+pub(super) fn risk_for_row(
     scorer: Option<&Scorer>,
     key: &FeatureRowKey,
     row: &[f64],
