@@ -66,12 +66,12 @@ impl Default for RulesConfig {
         RulesConfig {
             loss_streak_days: 3,
             loss_streak_cut: 0.30,
-            loss_streak_severe_days: 5,
+            loss_streak_severe_days: 7,
             loss_streak_severe_cut: 0.50,
             drawdown_window_days: 20,
             drawdown_limits: 2.0,
             drawdown_cut: 0.40,
-            drawdown_severe_limits: 4.0,
+            drawdown_severe_limits: 6.0,
             drawdown_severe_cut: 0.60,
             vol_spike_ratio: 2.0,
             vol_spike_cut: 0.25,
@@ -481,16 +481,17 @@ mod tests {
     }
 
     #[test]
-    fn loss_streak_three_cuts_30_and_five_cuts_50() {
+    fn loss_streak_three_cuts_30_and_seven_cuts_50() {
         let mut h = calm();
         h.extend([-10.0, -10.0, -10.0]);
         let d = evaluate(&h, &cfg(), 5_000.0);
         assert_eq!(d.hits[0].rule, Rule::LossStreak);
         assert_eq!(d.cut, 0.30);
-        h.extend([-10.0, -10.0]);
+        assert!(!d.hits[0].severe);
+        h.extend([-10.0; 4]);
         let d = evaluate(&h, &cfg(), 5_000.0);
         assert_eq!(d.cut, 0.50, "{d:?}");
-        assert_eq!(d.hits[0].reason, "lost 5 trading days in a row");
+        assert_eq!(d.hits[0].reason, "lost 7 trading days in a row");
         assert!(d.hits[0].severe);
     }
 
@@ -505,8 +506,8 @@ mod tests {
                 .any(|x| x.rule == Rule::Drawdown && x.cut == 0.40 && !x.severe),
             "{d:?}"
         );
-        // Down a further $10,000 (4 limits): 60%, a hard breach.
-        h.extend([1.0, -10_001.0]);
+        // Down a further $20,000 (6 limits): 60%, a hard breach.
+        h.extend([1.0, -10_001.0, 1.0, -10_001.0]);
         let d = evaluate(&h, &cfg(), 5_000.0);
         assert!(
             d.hits
@@ -558,7 +559,7 @@ mod tests {
             ..cfg()
         };
         let mut h = calm();
-        h.extend([-10.0; 5]);
+        h.extend([-10.0; 7]);
         let d = evaluate(&h, &c, 5_000.0);
         assert_eq!(d.cut, 0.80);
         assert!(d.hits.windows(2).all(|w| w[0].cut >= w[1].cut));
