@@ -18,5 +18,5 @@ pub use config::ScoringConfig;
 pub use scorer::{
     Explanation, Recommendation, ScoreError, Scorer, System, TraderRisk, decide, score,
 };
-pub use what_if_diff::{FeatureMove, WhatIfOutcome, feature_moves, what_if};
+pub use what_if_diff::{FeatureMove, WhatIfOutcome, feature_moves, what_if, what_if_against};
 pub use words::{Factor, factors};
