@@ -236,6 +236,17 @@ fn feature_value(name: &str, v: f64) -> String {
     }
 }
 
+/// A changed feature's value before and after in its unit; when the unit's rounding would show
+/// the same text for both, three decimals instead, so the row never claims a change it hides.
+fn shown_values(name: &str, before: f64, after: f64) -> (String, String) {
+    let (a, b) = (feature_value(name, before), feature_value(name, after));
+    if a != b || before.is_nan() || after.is_nan() {
+        (a, b)
+    } else {
+        (format!("{before:.3}"), format!("{after:.3}"))
+    }
+}
+
 fn feature_label(name: &str) -> String {
     dars_shared::features::def(name).map_or_else(|| name.to_owned(), |d| d.label.to_owned())
 }
@@ -277,14 +288,17 @@ pub fn what_if_explained(o: &WhatIfOutcome, max_rows: usize) -> WhatIfExplained 
     let mut rows: Vec<MoveRow> = changed
         .iter()
         .take(max_rows)
-        .map(|m| MoveRow {
-            feature: feature_label(&m.name),
-            before: feature_value(&m.name, m.before),
-            after: feature_value(&m.name, m.after),
-            effect_before: points(m.effect_before),
-            effect_after: points(m.effect_after),
-            change: points(m.change),
-            direction: direction(m.change),
+        .map(|m| {
+            let (before, after) = shown_values(&m.name, m.before, m.after);
+            MoveRow {
+                feature: feature_label(&m.name),
+                before,
+                after,
+                effect_before: points(m.effect_before),
+                effect_after: points(m.effect_after),
+                change: points(m.change),
+                direction: direction(m.change),
+            }
         })
         .collect();
     let rest = &changed[changed.len().min(max_rows)..];
@@ -374,16 +388,18 @@ pub fn what_if_day(before: &DailyRow, after: &DailyRow) -> Option<String> {
     (!parts.is_empty()).then(|| format!("The day as changed: {}.", parts.join(", ")))
 }
 
-/// What a session toggle would remove: "12 fills, +$340" or "no trades".
+/// What a session toggle would remove: "12 fills, P&L +$346, fees $6" (the P&L its fills
+/// realized, as the session P&L columns hold it) or "no trades".
 pub fn session_note(s: &SessionTotals) -> String {
     if s.fills == 0 {
         "no trades".into()
     } else {
         format!(
-            "{} fill{}, {}",
+            "{} fill{}, P&L {}, fees {}",
             s.fills,
             if s.fills == 1 { "" } else { "s" },
-            dollars_signed(s.gross - s.fees)
+            dollars_signed(s.gross),
+            format_value(Unit::Dollars, s.fees)
         )
     }
 }
@@ -630,7 +646,7 @@ mod tests {
             fees: 6.0,
             gross: 346.0,
         };
-        assert_eq!(session_note(&s), "12 fills, +$340");
+        assert_eq!(session_note(&s), "12 fills, P&L +$346, fees $6");
         assert_eq!(session_note(&SessionTotals::default()), "no trades");
     }
 

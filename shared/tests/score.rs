@@ -7,7 +7,7 @@ use dars_shared::DailyRow;
 use dars_shared::decision::DecidedBy;
 use dars_shared::features::{FeatureContext, WhatIf};
 use dars_shared::policy::Policy;
-use dars_shared::score::{Scorer, score, what_if};
+use dars_shared::score::{Scorer, score, what_if, what_if_against};
 
 const ARTIFACT: &str = include_str!("../../tests/fixtures/artifact/model-v1.json");
 
@@ -136,6 +136,16 @@ fn what_if_rescoring_moves_the_probability() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(changed.after.probability, base.after.probability);
     assert_eq!(json(&changed.before), json(&base.before));
+    // Against the page's own score, only the changed day is computed; the answer is the same.
+    let b2 = listed
+        .iter()
+        .find(|r| r.account_id == "B2")
+        .unwrap_or_else(|| panic!("B2 scored"));
+    let against = what_if_against(b2, Some(&scorer), &daily, None, &ctx, "B2", &busier, &cfg)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json(&against.after), json(&changed.after));
+    assert_eq!(against.day_before, changed.day_before);
+    assert_eq!(against.moved.len(), changed.moved.len());
     // The per-feature changes add up to the change in probability.
     let delta = changed.probability_change().unwrap_or(f64::NAN);
     let sum: f64 = changed.moved.iter().map(|m| m.change).sum();

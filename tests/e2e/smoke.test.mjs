@@ -3,7 +3,9 @@
 // slider, check the model page, reload a deep link, and get line-numbered errors for a bad file.
 // The trader page's history views (win-rate drift, behavioural flags, time of day, past
 // predictions from the demo's backtest, the SHAP beeswarm and dependence scatter, the what-if
-// hour toggles) and the model page's reliability diagram and lineage are checked with data.
+// hour toggles, which take a session's trades out of the day, and the what-if's explanation) and
+// the model page's reliability diagram, threshold against its base rate and lineage are checked
+// with data.
 // Throughout, no request may carry the user's data to the server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +75,13 @@ test('a trader page explains the prediction and what-if sliders re-score it', as
   await page.waitForFunction((b) => document.querySelector('[data-testid=what-if]')?.innerText !== b, before);
   const after = await page.getByTestId('what-if').innerText();
   assert.notEqual(after, before);
+  // The answer explains itself: what the change did to the day and, feature by feature, how much
+  // each moved the probability.
+  assert.match(await page.getByTestId('what-if-day').innerText(), /fills \d+ → \d+/);
+  const explained = page.getByTestId('what-if-explained');
+  assert.match(await explained.innerText(), /Why: \d+% → \d+% \([+-]?\d+\.\d pts\)/);
+  assert.ok((await explained.locator('tbody tr').count()) >= 2, 'feature rows and a total');
+  assert.match(await explained.locator('tr.total').innerText(), /P\(next day closes negative\)/);
   await page.screenshot({ path: path.join(shotDir, 'trader.png'), fullPage: true });
 });
 
@@ -102,8 +111,21 @@ test('the trader page shows win-rate drift, flags, time of day and past predicti
   const past = page.getByTestId('past-predictions');
   await past.locator('svg circle').first().waitFor();
   assert.ok((await past.locator('svg circle').count()) >= 40, 'a dot per model-scored day');
-  assert.match(await page.getByTestId('hit-rate').innerText(), /\d+ predictions with a known outcome/);
-  assert.match(await page.getByTestId('hit-rate').innerText(), /Limit cut on \d+ days|never cut/);
+  const hitRate = await page.getByTestId('hit-rate').innerText();
+  assert.match(hitRate, /\d+ predictions with a known outcome; \d+ of those days closed negative \(\d+%\)/);
+  // The hit rate stands beside the base rate over the same days and the lift.
+  assert.match(hitRate,
+    /Cut on \d+ of \d+ days; \d+% of cut days closed negative vs \d+% of all days \(lift \d+\.\d\dx\)|never cut/);
+  // The y labels sit level with the values they name (0 is above the outcome strip, not at the
+  // bottom edge): PREDICTIONS_AXIS is 6 px of margin around -0.08..1 in a 200 px picture.
+  const svgBox = await past.locator('.prob-chart svg').boundingBox();
+  for (const [text, p] of [['100%', 1], ['50%', 0.5], ['0%', 0]]) {
+    const box = await past.locator('.y-axis span', { hasText: new RegExp(`^${text}$`) }).boundingBox();
+    const want = svgBox.y + svgBox.height * (6 + (1 - p) / 1.08 * 188) / 200;
+    const got = box.y + box.height / 2;
+    assert.ok(Math.abs(got - want) <= 2, `${text} label at ${got}, the chart draws ${p} at ${want}`);
+  }
+  await past.screenshot({ path: path.join(shotDir, 'past-predictions.png') });
   await page.screenshot({ path: path.join(shotDir, 'trader-history.png'), fullPage: true });
 });
 
@@ -123,17 +145,50 @@ test('SHAP coaching: beeswarm, a dependence scatter per feature, hour toggles re
   await page.waitForFunction((b) => document.querySelector('[data-testid=dependence-chart]')?.innerHTML !== b, before);
   assert.ok((await chart.innerText()).includes(options[2]), 'the caption names the chosen feature');
 
+  // Sliders back to x1, then leave sessions out one at a time: each takes its trades out of the
+  // day (the day line shows fewer fills) and the table says which features moved.
+  await page.getByLabel('trades multiplier').fill('1');
+  await page.getByLabel('size multiplier').fill('1');
   const prob = async () => (await page.getByTestId('what-if').innerText()).match(/^(\d+%)/)?.[1];
   const start = await prob();
   assert.ok(start, 'the what-if shows a probability');
-  let now = start;
-  for (const bucket of ['Open', 'Midday', 'Close']) {
+  const fills = async () => {
+    const m = (await page.getByTestId('what-if-day').innerText()).match(/fills (\d+) → (\d+)/);
+    return m ? [Number(m[1]), Number(m[2])] : null;
+  };
+  const dayLine = '[data-testid=what-if-day]';
+  const traded = [];
+  for (const bucket of ['Open', 'Midday', 'Close', 'Extended hours']) {
+    const label = page.locator('label.hour', { hasText: bucket });
+    if (/no trades/.test(await label.innerText())) continue;
+    traded.push(bucket);
     await page.getByLabel(`trade ${bucket}`).uncheck();
-    await page.waitForTimeout(200);
-    now = await prob();
-    if (now !== start) break;
+    await page.waitForFunction((sel) => /fills \d+ → \d+/.test(document.querySelector(sel)?.innerText ?? ''), dayLine);
+    const f = await fills();
+    assert.ok(f && f[1] < f[0], `leaving out ${bucket} removes its fills: ${f}`);
+    assert.match(await page.getByTestId('what-if-explained').innerText(), /Why: \d+% → \d+%/);
+    await page.getByLabel(`trade ${bucket}`).check();
+    await page.waitForFunction((sel) => !document.querySelector(sel), dayLine);
   }
-  assert.notEqual(now, start, 'leaving hours out changes the probability');
+  assert.ok(traded.length >= 2, `the demo trader traded in at least two sessions: ${traded}`);
+  // The picture: the first traded session left out.
+  await page.getByLabel(`trade ${traded[0]}`).uncheck();
+  await page.getByTestId('what-if-day').waitFor();
+  assert.ok(await prob(), `still a probability with ${traded[0]} left out`);
+  const panel = page.getByTestId('what-if-panel');
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await panel.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shotDir, 'what-if-1366x768.png') });
+  await page.setViewportSize({ width: 1366, height: 900 });
+  // Every session left out: no trades that day, which the model does not score.
+  for (const bucket of ['Midday', 'Close', 'Extended hours']) {
+    await page.getByLabel(`trade ${bucket}`).uncheck();
+  }
+  await page.getByText(/has no trades left; the model scores trading days only/).waitFor();
+  for (const bucket of ['Open', 'Midday', 'Close', 'Extended hours']) {
+    await page.getByLabel(`trade ${bucket}`).check();
+  }
+  assert.equal(await prob(), start, 'every session back gives the plain score');
   await page.screenshot({ path: path.join(shotDir, 'trader-coaching.png'), fullPage: true });
   await page.setViewportSize({ width: 820, height: 1180 });
   await page.screenshot({ path: path.join(shotDir, 'trader-tablet.png'), fullPage: true });
@@ -145,11 +200,15 @@ test('the model page shows validation against the baselines', async () => {
   await page.getByText('Published model version').waitFor();
   await page.getByText('Walk-forward folds').waitFor();
   assert.match(await page.locator('main').innerText(), /Rules baseline/);
+  // The threshold's out-of-fold hit rate stands beside the base rate of the same days.
+  assert.match(await page.getByTestId('threshold').innerText(),
+    /\d+% of the out-of-fold days at or above it closed negative vs \d+% of all out-of-fold days \(lift \d+\.\d\dx\)/);
   await page.screenshot({ path: path.join(shotDir, 'model.png'), fullPage: true });
 });
 
 test('the model page draws the reliability diagram and states version and lineage', async () => {
   assert.ok((await count('reliability', 'svg circle')) >= 2, 'a dot per non-empty bin');
+  await page.getByTestId('reliability').screenshot({ path: path.join(shotDir, 'reliability.png') });
   const lineage = await page.getByTestId('lineage').innerText();
   for (const field of ['Code version', 'Training window', 'Data hash', 'Embargo', 'Trees']) {
     assert.match(lineage, new RegExp(field));

@@ -243,7 +243,9 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
             buckets: summary::buckets(kept.get()),
         };
         let scorer = ws.model.with(|m| m.scorer());
-        score::what_if(
+        // Against the page's own score: only the changed day is recomputed per move.
+        score::what_if_against(
+            &risk,
             scorer.as_deref(),
             &analysis.daily,
             day.as_deref(),

@@ -15,5 +15,5 @@ mod what_if_diff;
 mod words;
 
 pub use scorer::{Explanation, ScoreError, Scorer, TraderRisk, score, session_date};
-pub use what_if_diff::{FeatureMove, WhatIfOutcome, feature_moves, what_if};
+pub use what_if_diff::{FeatureMove, WhatIfOutcome, feature_moves, what_if, what_if_against};
 pub use words::{Factor, factors};

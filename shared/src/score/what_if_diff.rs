@@ -6,7 +6,8 @@
 //! ([`crate::features::what_if_day`]). Beside both risks it lists, for every model feature the
 //! change moved, the value before and after, the feature's SHAP contribution before and after (on
 //! the calibrated probability scale, as the waterfall shows it) and the difference, largest
-//! first — so a surprising answer comes with its reasons.
+//! first — so a surprising answer comes with its reasons. [`what_if_against`] takes the
+//! unchanged side from the trader's existing score, so a slider move costs one recomputation.
 //!
 //! Guarantees:
 //! - The before side is what `score` says for the trader (same row, model and rules).
@@ -109,28 +110,64 @@ pub fn what_if(
     cfg: &Policy,
 ) -> Result<WhatIfOutcome, ScoreError> {
     let plain = features::what_if_day(daily, None, ctx, account, &WhatIf::default())?;
+    let before = risk(scorer, daily, &plain.row, None, cfg);
+    what_if_against(&before, scorer, daily, trades, ctx, account, change, cfg)
+}
+
+/// [`what_if`] against a `before` already scored — the trader's [`super::score`] result, which
+/// equals what `what_if` computes for the unchanged day — so each slider move computes only the
+/// changed day (half the work: the firm's features are rebuilt once, not twice).
+#[allow(clippy::too_many_arguments)]
+pub fn what_if_against(
+    before: &TraderRisk,
+    scorer: Option<&Scorer>,
+    daily: &[DailyRow],
+    trades: Option<&DayTrades>,
+    ctx: &FeatureContext,
+    account: &str,
+    change: &WhatIf,
+    cfg: &Policy,
+) -> Result<WhatIfOutcome, ScoreError> {
     let changed = features::what_if_day(daily, trades, ctx, account, change)?;
-    let n = daily
-        .iter()
-        .filter(|r| r.account_id == account && features::is_trading_day(r))
-        .count();
-    let risk = |row: &FeatureRow, edit: Option<(usize, &DailyRow)>| {
-        let totals = totals_upto(daily, account, row.key.date, edit);
-        risk_for_row(scorer, &row.key, &row.values, n, totals, cfg)
-    };
-    let before = risk(&plain.row, None);
-    let after = risk(&changed.row, Some((changed.index, &changed.edited)));
+    let after = risk(
+        scorer,
+        daily,
+        &changed.row,
+        Some((changed.index, &changed.edited)),
+        cfg,
+    );
     let moved = match (&before.explanation, &after.explanation) {
         (Some(b), Some(a)) => feature_moves(b, a),
         _ => Vec::new(),
     };
     Ok(WhatIfOutcome {
-        before,
+        before: before.clone(),
         after,
-        day_before: plain.edited,
+        day_before: daily
+            .get(changed.index)
+            .cloned()
+            .unwrap_or_else(|| changed.edited.clone()),
         day_after: changed.edited,
         moved,
     })
+}
+
+/// The risk for one of `row.key.account_id`'s feature rows, the rules reading its daily totals
+/// with row `edit.0` of `daily` replaced by `edit.1`.
+fn risk(
+    scorer: Option<&Scorer>,
+    daily: &[DailyRow],
+    row: &FeatureRow,
+    edit: Option<(usize, &DailyRow)>,
+    cfg: &Policy,
+) -> TraderRisk {
+    let account = row.key.account_id.as_str();
+    let n = daily
+        .iter()
+        .filter(|r| r.account_id == account && features::is_trading_day(r))
+        .count();
+    let totals = totals_upto(daily, account, row.key.date, edit);
+    risk_for_row(scorer, &row.key, &row.values, n, totals, cfg)
 }
 
 /// `account`'s daily totals up to `date` in date order, as the rules read them, with row
