@@ -14,6 +14,7 @@
 //! - [`pnl`]: fills → FIFO realized/unrealized P&L per account-day and round trips.
 //! - [`daily`]: fills + P&L (or a totals file) → the daily table, as CSV or JSON.
 //! - [`reconcile`]: computed days vs a back office's totals.
+//! - [`replay`]: an account-day replayed under a daily loss limit (what a cut would have saved).
 
 pub mod analytics;
 pub mod artifact;
@@ -31,6 +32,7 @@ pub mod model;
 pub mod pnl;
 pub mod policy;
 pub mod reconcile;
+pub mod replay;
 pub mod rules;
 pub mod schema;
 pub mod score;

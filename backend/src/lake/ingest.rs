@@ -366,7 +366,7 @@ fn write_reconciliation(lake: &Lake, found: &[reconcile::Discrepancy]) -> Result
 }
 
 /// All closing-price files ever ingested, later files overriding earlier ones.
-fn load_closes(
+pub(crate) fn load_closes(
     lake: &Lake,
     manifest: &super::store::Manifest,
     opts: &IngestOptions,

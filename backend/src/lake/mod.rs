@@ -11,5 +11,6 @@ mod parquet_io;
 mod records;
 mod store;
 
+pub(crate) use ingest::load_closes;
 pub use ingest::{IngestArgs, ingest_files};
 pub use store::{Lake, with_atomic_file, write_atomic};

@@ -7,10 +7,12 @@
 use std::fs::File;
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use arrow::datatypes::FieldRef;
-use parquet::arrow::ArrowWriter;
+use anyhow::{Context, Result, bail};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{FieldRef, Float64Type, TimestampSecondType, UInt32Type};
+use dars_shared::schema::{AccountId, Fill, FillSet, SymbolId};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
@@ -74,4 +76,81 @@ pub fn read_rows<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// Appends the fills of a `lake/fills` partition to `set`, reading only the columns P&L needs
+/// (`time`, `account`, `symbol`, `side`, `qty`, `price`, `fee`) straight from the arrow arrays:
+/// no row structs and no string allocated per fill, which makes it several times faster than
+/// [`read_rows`] into `LakeFill`s. The order fingerprint is left out and `line` is 0.
+pub fn read_fills_into(path: &Path, set: &mut FillSet) -> Result<()> {
+    const COLUMNS: [&str; 7] = ["time", "account", "symbol", "side", "qty", "price", "fee"];
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .with_context(|| format!("reading parquet metadata of {}", path.display()))?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), COLUMNS);
+    let reader = builder.with_projection(mask).build()?;
+    for batch in reader {
+        let batch = batch.with_context(|| format!("reading {}", path.display()))?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .with_context(|| format!("{}: no column {name}", path.display()))
+        };
+        let wrong =
+            |name: &str| format!("{}: column {name} has an unexpected type", path.display());
+        let time = column("time")?
+            .as_primitive_opt::<TimestampSecondType>()
+            .with_context(|| wrong("time"))?;
+        let account = column("account")?
+            .as_string_opt::<i32>()
+            .with_context(|| wrong("account"))?;
+        let symbol = column("symbol")?
+            .as_string_opt::<i32>()
+            .with_context(|| wrong("symbol"))?;
+        let side = column("side")?
+            .as_string_opt::<i32>()
+            .with_context(|| wrong("side"))?;
+        let qty = column("qty")?
+            .as_primitive_opt::<UInt32Type>()
+            .with_context(|| wrong("qty"))?;
+        let price = column("price")?
+            .as_primitive_opt::<Float64Type>()
+            .with_context(|| wrong("price"))?;
+        let fee = column("fee")?
+            .as_primitive_opt::<Float64Type>()
+            .with_context(|| wrong("fee"))?;
+        let nulls = [
+            time.null_count(),
+            account.null_count(),
+            symbol.null_count(),
+            side.null_count(),
+            qty.null_count(),
+            price.null_count(),
+            fee.null_count(),
+        ];
+        if nulls.iter().any(|&n| n > 0) {
+            bail!("{}: a fill column has empty values", path.display());
+        }
+        set.fills.reserve(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            let side_code = side.value(i);
+            let side = dars_shared::ingest::parse_side(side_code.as_bytes())
+                .with_context(|| format!("{}: row {i}: bad side {side_code:?}", path.display()))?;
+            let time = chrono::DateTime::from_timestamp(time.value(i), 0)
+                .with_context(|| format!("{}: row {i}: time out of range", path.display()))?
+                .naive_utc();
+            set.fills.push(Fill {
+                time,
+                account: AccountId(set.accounts.intern(account.value(i))),
+                symbol: SymbolId(set.symbols.intern(symbol.value(i))),
+                side,
+                qty: qty.value(i),
+                price: price.value(i),
+                fee: fee.value(i),
+                order: None,
+                line: 0,
+            });
+        }
+    }
+    Ok(())
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
-use super::parquet_io::{fields_of, read_rows, write_rows};
+use super::parquet_io::{fields_of, read_fills_into, read_rows, write_rows};
 use super::records::LakeFill;
 
 /// The lake's tables.
@@ -208,6 +208,22 @@ impl Lake {
             for f in read_rows::<LakeFill>(&part)? {
                 f.push_into(&mut set)?;
             }
+        }
+        set.sort_by_time();
+        Ok(set)
+    }
+
+    /// The fills up to and including `until` (every fill when `None`), in time order, with only
+    /// what P&L needs: no order fingerprint, `line` 0. A column read (see
+    /// [`read_fills_into`]), several times faster than [`Lake::all_fills`] on a large lake;
+    /// for the backtest's limit replay, which needs every fill once.
+    pub fn pnl_fills(&self, until: Option<NaiveDate>) -> Result<FillSet> {
+        let mut set = FillSet::new();
+        for (date, part) in self.partitions(Table::Fills)? {
+            if until.is_some_and(|u| date > u) {
+                break;
+            }
+            read_fills_into(&part, &mut set)?;
         }
         set.sort_by_time();
         Ok(set)

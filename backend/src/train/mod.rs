@@ -7,6 +7,7 @@ mod folds;
 mod gbm;
 mod logistic;
 mod pipeline;
+mod replay;
 mod run;
 
 pub use backtest::{BacktestArgs, Retrain, backtest};
