@@ -148,6 +148,8 @@ pub fn read_fills_into(path: &Path, set: &mut FillSet) -> Result<()> {
                 price: price.value(i),
                 fee: fee.value(i),
                 order: None,
+                // P&L needs neither the fill id nor the line.
+                id: None,
                 line: 0,
             });
         }

@@ -22,7 +22,9 @@ use dars_shared::score::Scorer;
 use serde::Serialize;
 
 use super::pipeline::{self, TrainData, rule_scores, scores};
+use super::replay::{self, ReplayOptions, ReplayReport, ReplayUniverse, TargetingLift};
 use super::run::ModelArgs;
+use crate::lake::Lake;
 use crate::lake::write_atomic;
 
 /// How often the backtest retrains.
@@ -92,6 +94,14 @@ pub struct BacktestReport {
     /// set the cut.
     pub rule_reports: Vec<RuleReport>,
     pub hit_rate: HitRate,
+    /// The honest value of the cuts: every cut day's fills replayed under its new limit, for
+    /// the decisions issued, the same cuts on uniformly random days, the rules alone at their
+    /// own rate and (with an oracle) the oracle at the issued budget; each rule on its own.
+    pub replay: Option<ReplayReport>,
+    /// The rules alone against their own uniform baseline (at the rules' own cut rate).
+    pub rules_lift: Option<TargetingLift>,
+    /// Seconds the replay took (part of `seconds`).
+    pub replay_seconds: f64,
     pub blocks: Vec<BlockReport>,
     pub seconds: f64,
 }
@@ -256,7 +266,11 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let matrix_rows: Vec<usize> = rows.iter().map(|x| x.1).collect();
     let decisions: Vec<Decision> = rows.iter().map(|x| x.2.clone()).collect();
     let rows: Vec<BacktestRow> = rows.into_iter().map(|x| x.0).collect();
-    let report = summarize(
+    let replayed = std::time::Instant::now();
+    let (replay, rules_lift) =
+        replay_cuts(&args.model.data, &rows, &decisions, &data, &matrix_rows)?;
+    let replay_seconds = replayed.elapsed().as_secs_f64();
+    let mut report = summarize(
         &rows,
         &data,
         &matrix_rows,
@@ -267,6 +281,9 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         reports,
         started,
     );
+    report.replay = Some(replay);
+    report.rules_lift = Some(rules_lift);
+    report.replay_seconds = replay_seconds;
 
     let csv = args.out.clone().unwrap_or_else(|| {
         args.model.data.join("backtests").join(format!(
@@ -336,6 +353,77 @@ fn predict(
         outcome_total: m.next_total[i],
     };
     Ok((row, d))
+}
+
+/// Replays every cut trader-day's fills under its new limit (`super::replay`): the decisions
+/// issued against the same cuts on uniformly random days (the targeting lift, with a bootstrap
+/// interval over days), the rules alone, the oracle at the issued budget when an oracle was
+/// given, and each rule on its own cuts.
+fn replay_cuts(
+    data_dir: &std::path::Path,
+    rows: &[BacktestRow],
+    decisions: &[Decision],
+    data: &TrainData,
+    matrix_rows: &[usize],
+) -> Result<(ReplayReport, TargetingLift)> {
+    let ds: Vec<replay::Decision> = rows
+        .iter()
+        .zip(decisions)
+        .map(|(r, d)| replay::Decision {
+            account_id: &r.account_id,
+            date: r.date,
+            base_limit: d.base_limit,
+            new_limit: d.new_limit,
+        })
+        .collect();
+    let mut universe = ReplayUniverse::from_lake(&Lake::open(data_dir), &ds)?;
+    let issued: Vec<f64> = decisions.iter().map(|d| d.cut).collect();
+    let rules_cuts: Vec<f64> = matrix_rows.iter().map(|&i| data.rules_cut[i]).collect();
+    let mut policies: Vec<(&str, Vec<f64>)> = vec![("rules alone", rules_cuts.clone())];
+    if let Some(oracle) = &data.oracle {
+        let p: Vec<f64> = rows
+            .iter()
+            .map(|r| {
+                oracle
+                    .get(&(r.account_id.clone(), r.date))
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        let scores: Vec<f64> = rows
+            .iter()
+            .zip(&issued)
+            .map(|(r, c)| r.probability.unwrap_or(*c))
+            .collect();
+        let sizes = replay::issued_cut_sizes(&issued, &scores)?;
+        let count = issued.iter().filter(|&&c| c > 0.0).count();
+        policies.push((
+            "oracle at the issued budget",
+            replay::cuts_at_budget(&p, count, &sizes)?,
+        ));
+    }
+    let per_rule: Vec<(&str, Vec<f64>)> = Rule::ALL
+        .iter()
+        .map(|&rule| {
+            let cuts = matrix_rows
+                .iter()
+                .map(|&i| {
+                    data.rules[i]
+                        .hits
+                        .iter()
+                        .find(|h| h.rule == rule)
+                        .map_or(0.0, |h| h.cut)
+                })
+                .collect();
+            (rule.label(), cuts)
+        })
+        .collect();
+    let p: Vec<(&str, &[f64])> = policies.iter().map(|(n, c)| (*n, c.as_slice())).collect();
+    let r: Vec<(&str, &[f64])> = per_rule.iter().map(|(n, c)| (*n, c.as_slice())).collect();
+    let opts = ReplayOptions::default();
+    let report = universe.report(&p, &r, &opts)?;
+    let rules_lift = universe.lift(&rules_cuts, &opts)?;
+    Ok((report, rules_lift))
 }
 
 /// For each feature-matrix row, how many trading days its account has up to and including it.
@@ -427,6 +515,9 @@ fn summarize(
         decided_by,
         rule_reports: rules,
         hit_rate: HitRate::of(rows),
+        replay: None,
+        rules_lift: None,
+        replay_seconds: 0.0,
         blocks,
         seconds: started.elapsed().as_secs_f64(),
     }
@@ -512,6 +603,75 @@ fn report_text(r: &BacktestReport) -> String {
             rr.decided
         );
     }
-    let _ = writeln!(s, "  took {:.1} s", r.seconds);
+    if let Some(rp) = &r.replay {
+        let money = dars_shared::rules::dollars;
+        let _ = writeln!(
+            s,
+            "  replayed limits (each cut day's fills stopped at its new limit; dollars):"
+        );
+        let _ = writeln!(
+            s,
+            "    {:<30} {:>6} {:>7} {:>14} {:>14} {:>12}",
+            "policy", "cuts", "rate", "saved on losers", "forgone on winners", "net"
+        );
+        let line = |name: &str, p: &replay::PolicyReport| {
+            format!(
+                "    {:<30} {:>6} {:>6.1}% {:>14} {:>14} {:>12}\n",
+                name,
+                p.cuts,
+                p.restriction_rate * 100.0,
+                money(p.saved_on_losing_days),
+                money(p.forgone_on_winning_days),
+                money(p.net)
+            )
+        };
+        s.push_str(&line("issued", &rp.issued));
+        let _ = writeln!(
+            s,
+            "    {:<30} {:>6} {:>6.1}% {:>14} {:>14} {:>12}",
+            "same cuts on random days",
+            rp.uniform.cuts,
+            rp.issued.restriction_rate * 100.0,
+            money(rp.uniform.saved_on_losing_days_mean),
+            money(rp.uniform.forgone_on_winning_days_mean),
+            money(rp.uniform.net_mean)
+        );
+        for p in &rp.policies {
+            s.push_str(&line(&p.name, &p.report));
+        }
+        let t = &rp.targeting_lift;
+        let _ = writeln!(
+            s,
+            "  targeting lift of the issued cuts: {} over random days at the same budget \
+             (95% interval over days {} .. {})",
+            money(t.lift),
+            money(t.ci95_low),
+            money(t.ci95_high)
+        );
+        if let Some(t) = &r.rules_lift {
+            let _ = writeln!(
+                s,
+                "  targeting lift of the rules alone at their own rate: {} (95% interval {} .. {})",
+                money(t.lift),
+                money(t.ci95_low),
+                money(t.ci95_high)
+            );
+        }
+        for f in &rp.rules {
+            let _ = writeln!(
+                s,
+                "    rule {:<18} fired {:>6}  precision {:>6}  replayed net {:>12}",
+                f.rule,
+                f.fired,
+                f3(f.precision),
+                money(f.net)
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "  took {:.1} s (replay {:.1} s)",
+        r.seconds, r.replay_seconds
+    );
     s
 }

@@ -35,8 +35,8 @@
 //! — against 1,121 s for the backtest itself (BENCHMARKS.md). Peak memory while building is
 //! every fill plus the backtest days' copy (2.8 GB there).
 
-// Built for `train::backtest`, which #12's rewrite of that file will call; until then the
-// binary does not use it.
+// `train::backtest` uses the report; the per-row and single-policy accessors are kept for the
+// model page and for tests.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
