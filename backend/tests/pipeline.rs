@@ -54,7 +54,10 @@ fn simulate_ingest_export_train_promote_rollback() {
     );
     assert!(trained.contains("AUC gbm"), "{trained}");
     assert!(
-        trained.contains("threshold by maximal F1 (no --cost, no risk.cost_matrix"),
+        trained.contains(
+            "threshold by a restriction budget of 25% of trader-days (10% high risk) from the \
+             defaults"
+        ),
         "{trained}"
     );
     assert!(trained.contains("simulator oracle AUC"), "{trained}");
@@ -89,7 +92,7 @@ fn simulate_ingest_export_train_promote_rollback() {
     let second = ok(dir, &with_fit("train", &["--promote"]));
     assert!(
         second.contains(
-            "threshold by minimal cost (false positive 1, false negative 2) from risk.cost_matrix in config.yaml"
+            "threshold by minimal cost (false positive 1, false negative 2) from config.yaml"
         ),
         "{second}"
     );
