@@ -71,7 +71,10 @@ fn check(got: &BTreeMap<(String, String), (u64, f64, f64)>, want: &[(&str, &str,
             .get(&(date.to_owned(), account.to_owned()))
             .unwrap_or_else(|| panic!("no {date} {account} in {got:#?}"));
         assert_eq!(g.0, fills, "{date} {account} fills: {got:#?}");
-        assert!((g.1 - gross).abs() < 1e-9, "{date} {account} gross: {got:#?}");
+        assert!(
+            (g.1 - gross).abs() < 1e-9,
+            "{date} {account} gross: {got:#?}"
+        );
         assert!((g.2 - net).abs() < 1e-9, "{date} {account} net: {got:#?}");
     }
 }
@@ -149,7 +152,10 @@ fn the_same_file_twice_in_one_run_is_ingested_once() {
     write(dir, "first.csv", FIRST);
     let said = ok(dir, &["ingest", "first.csv", "first.csv"]);
     assert!(said.contains("skipped 1 file already loaded"), "{said}");
-    assert!(said.contains("ingested 1 file(s), 1 already in the lake"), "{said}");
+    assert!(
+        said.contains("ingested 1 file(s), 1 already in the lake"),
+        "{said}"
+    );
     check(
         &daily(dir),
         &[

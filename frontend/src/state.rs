@@ -433,7 +433,10 @@ mod tests {
     #[test]
     fn the_same_file_twice_is_skipped_and_changes_no_figure() {
         let mut data = Loaded::default();
-        assert!(matches!(add(&mut data, "f.csv", WITH_IDS), Added::Merged(_)));
+        assert!(matches!(
+            add(&mut data, "f.csv", WITH_IDS),
+            Added::Merged(_)
+        ));
         let before = figures(&data);
         assert_eq!(
             add(&mut data, "again.csv", WITH_IDS),

@@ -118,7 +118,10 @@ mod tests {
         write_rows(&path, &fields, &old).unwrap_or_else(|e| panic!("{e}"));
         let rows: Vec<LakeFill> = read_rows(&path).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(rows.len(), 1);
-        assert_eq!((rows[0].fill_id, rows[0].order, rows[0].qty), (None, Some(7), 100));
+        assert_eq!(
+            (rows[0].fill_id, rows[0].order, rows[0].qty),
+            (None, Some(7), 100)
+        );
 
         // And a partition mixing both kinds writes and reads back as it was.
         let mut mixed = rows.clone();

@@ -73,10 +73,7 @@ async fn add_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
             file.detection = Some(batch.detection().clone());
             // Checked again as the batch goes in: the same file may have been parsed twice at
             // once (a double click on "Load demo data").
-            match ws
-                .data
-                .try_update_value(|d| d.add(&hash, &name, batch))
-            {
+            match ws.data.try_update_value(|d| d.add(&hash, &name, batch)) {
                 Some(Added::Merged(report)) => {
                     file.report = Some(*report);
                     ws.files.update(|f| f.push(file));
