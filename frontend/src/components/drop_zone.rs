@@ -22,6 +22,12 @@ const CHUNK_ROWS: u64 = 50_000;
 /// whose bytes were already loaded is listed as skipped and not parsed. A backtest file (past
 /// predictions) is told apart by its header and kept beside the trading data.
 pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
+    add_bytes(ws, name, bytes).await;
+    // Whichever way the file went (skipped, refused, merged), the progress line is done.
+    ws.progress.set(None);
+}
+
+async fn add_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
     let hash = content_hash(&bytes);
     let loaded_as = ws
         .data
@@ -84,7 +90,6 @@ pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
             ws.files.update(|f| f.push(file));
         }
     }
-    ws.progress.set(None);
 }
 
 async fn parse(
