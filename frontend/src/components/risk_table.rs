@@ -36,13 +36,14 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
                 let href = format!("/trader/{}", r.account_id);
                 let account = r.account_id.clone();
                 let prob = r.probability.map(pct).unwrap_or_else(|| "—".into());
-                let tier = r.decision.tier;
+                // A trader who was not scored has no tier to show.
+                let tier = (!crate::state::not_scored(&r)).then_some(r.decision.tier);
                 let text = r.decision.text.clone();
                 view! {
                     <tr data-account=r.account_id.clone()>
                         <td><A href=href>{account}</A></td>
                         <td class="num prob">{prob}</td>
-                        <td><TierBadge tier=tier /></td>
+                        <td>{tier.map(|t| view! { <TierBadge tier=t /> })}</td>
                         <td>{text}</td>
                         <td class="reasons">{reasons.join("; ")}</td>
                         <td class="system">{system}</td>

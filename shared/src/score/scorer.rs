@@ -309,20 +309,21 @@ pub(super) fn risk_for_row(
         }),
         Some(s) => Ok((s, s.explain(row))),
     };
-    let mut risk = TraderRisk {
+    // The risk of a trader the model did not score: the decision and the rules' verdict only.
+    let unscored = |decision: Decision, rules: RulesDecision| TraderRisk {
         account_id: key.account_id.clone(),
         as_of: key.date,
         trading_days,
         probability: None,
         confidence: None,
         thresholds: None,
-        decision: decision::stale(key.date, 0, false, base_limit),
+        decision,
         risk_factors: Vec::new(),
         going_well: Vec::new(),
         rules,
         explanation: None,
     };
-    risk.decision = match model {
+    match model {
         Ok((s, Ok(e))) => {
             let thresholds = policy.thresholds(&s.artifact);
             let points: Vec<f64> = e
@@ -344,23 +345,28 @@ pub(super) fn risk_for_row(
                     thresholds,
                     factors: &risk_factors,
                 }),
-                &risk.rules,
+                &rules,
                 base_limit,
                 policy,
             );
-            risk.probability = Some(e.probability);
-            risk.confidence = Some(s.artifact.calibration.confidence_at(e.raw_probability));
-            risk.thresholds = Some(thresholds);
-            risk.risk_factors = risk_factors;
-            risk.going_well = going_well;
-            risk.explanation = Some(e);
-            d
+            TraderRisk {
+                probability: Some(e.probability),
+                confidence: Some(s.artifact.calibration.confidence_at(e.raw_probability)),
+                thresholds: Some(thresholds),
+                risk_factors,
+                going_well,
+                explanation: Some(e),
+                ..unscored(d, rules)
+            }
         }
         Ok((_, Err(e))) => {
             let why = format!("the model could not score this trader: {e}");
-            decision::decide(Basis::NoModel(&why), &risk.rules, base_limit, policy)
+            let d = decision::decide(Basis::NoModel(&why), &rules, base_limit, policy);
+            unscored(d, rules)
         }
-        Err(basis) => decision::decide(basis, &risk.rules, base_limit, policy),
-    };
-    risk
+        Err(basis) => {
+            let d = decision::decide(basis, &rules, base_limit, policy);
+            unscored(d, rules)
+        }
+    }
 }
