@@ -35,18 +35,27 @@ pub struct FileOutcome {
 }
 
 impl FileOutcome {
-    /// A file skipped because identical bytes were loaded before as `loaded_as`.
-    pub fn skipped(name: &str, bytes: usize, loaded_as: &str) -> Self {
+    /// A file of `bytes` bytes, before anything is known about it.
+    pub fn new(name: &str, bytes: usize) -> Self {
         FileOutcome {
             name: name.to_owned(),
             bytes,
             detection: None,
             report: None,
             error: None,
+            note: None,
+            duplicate_of: None,
+        }
+    }
+
+    /// A file skipped because identical bytes were loaded before as `loaded_as`.
+    pub fn skipped(name: &str, bytes: usize, loaded_as: &str) -> Self {
+        FileOutcome {
             note: Some(format!(
                 "Skipped: the same file as {loaded_as}, already loaded."
             )),
             duplicate_of: Some(loaded_as.to_owned()),
+            ..FileOutcome::new(name, bytes)
         }
     }
 }
@@ -224,15 +233,7 @@ pub fn is_backtest_file(bytes: &[u8]) -> bool {
 /// A backtest file read into rows, or the refusal naming line and column, as the file list
 /// shows it.
 pub fn read_backtest(name: &str, bytes: &[u8]) -> (FileOutcome, Option<Vec<BacktestRow>>) {
-    let mut file = FileOutcome {
-        name: name.to_owned(),
-        bytes: bytes.len(),
-        detection: None,
-        report: None,
-        error: None,
-        note: None,
-        duplicate_of: None,
-    };
+    let mut file = FileOutcome::new(name, bytes.len());
     match backtest::parse(name, bytes) {
         Ok(rows) => {
             let accounts: std::collections::BTreeSet<&str> =
@@ -554,13 +555,8 @@ mod tests {
 
         let files = vec![
             FileOutcome {
-                name: "overlap.csv".into(),
-                bytes: overlap.len(),
-                detection: None,
                 report: Some(*report),
-                error: None,
-                note: None,
-                duplicate_of: None,
+                ..FileOutcome::new("overlap.csv", overlap.len())
             },
             FileOutcome::skipped("again.csv", 10, "f.csv"),
         ];

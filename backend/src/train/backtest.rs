@@ -267,13 +267,22 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let decisions: Vec<Decision> = rows.iter().map(|x| x.2.clone()).collect();
     let rows: Vec<BacktestRow> = rows.into_iter().map(|x| x.0).collect();
     let replayed = std::time::Instant::now();
-    let (replay, rules_lift) =
-        replay_cuts(&args.model.data, &rows, &decisions, &data, &matrix_rows)?;
+    // The rules' own cut on each row: the baseline's score and the rules-alone policy.
+    let rules_cuts: Vec<f64> = matrix_rows.iter().map(|&i| data.rules_cut[i]).collect();
+    let (replay, rules_lift) = replay_cuts(
+        &args.model.data,
+        &rows,
+        &decisions,
+        &data,
+        &matrix_rows,
+        &rules_cuts,
+    )?;
     let replay_seconds = replayed.elapsed().as_secs_f64();
     let mut report = summarize(
         &rows,
         &data,
         &matrix_rows,
+        &rules_cuts,
         &decisions,
         args,
         from,
@@ -365,6 +374,7 @@ fn replay_cuts(
     decisions: &[Decision],
     data: &TrainData,
     matrix_rows: &[usize],
+    rules_cuts: &[f64],
 ) -> Result<(ReplayReport, TargetingLift)> {
     let ds: Vec<replay::Decision> = rows
         .iter()
@@ -378,8 +388,7 @@ fn replay_cuts(
         .collect();
     let mut universe = ReplayUniverse::from_lake(&Lake::open(data_dir), &ds)?;
     let issued: Vec<f64> = decisions.iter().map(|d| d.cut).collect();
-    let rules_cuts: Vec<f64> = matrix_rows.iter().map(|&i| data.rules_cut[i]).collect();
-    let mut policies: Vec<(&str, Vec<f64>)> = vec![("rules alone", rules_cuts.clone())];
+    let mut policies: Vec<(&str, Vec<f64>)> = vec![("rules alone", rules_cuts.to_vec())];
     if let Some(oracle) = &data.oracle {
         let p: Vec<f64> = rows
             .iter()
@@ -422,7 +431,7 @@ fn replay_cuts(
     let r: Vec<(&str, &[f64])> = per_rule.iter().map(|(n, c)| (*n, c.as_slice())).collect();
     let opts = ReplayOptions::default();
     let report = universe.report(&p, &r, &opts)?;
-    let rules_lift = universe.lift(&rules_cuts, &opts)?;
+    let rules_lift = universe.lift(rules_cuts, &opts)?;
     Ok((report, rules_lift))
 }
 
@@ -446,6 +455,7 @@ fn summarize(
     rows: &[BacktestRow],
     data: &TrainData,
     matrix_rows: &[usize],
+    rules_cuts: &[f64],
     decisions: &[Decision],
     args: &BacktestArgs,
     from: NaiveDate,
@@ -471,7 +481,6 @@ fn summarize(
         let next: Vec<Option<f64>> = scored.iter().map(|&k| next[k]).collect();
         scores(&p, &y, Some((&cuts, &next)))
     });
-    let rules_cuts: Vec<f64> = matrix_rows.iter().map(|&i| data.rules_cut[i]).collect();
     let mut decided_by: BTreeMap<String, usize> = BTreeMap::new();
     for d in decisions {
         *decided_by
@@ -510,7 +519,7 @@ fn summarize(
         predictions: rows.len(),
         model_scored: scored.len(),
         model,
-        rules: rule_scores(&rules_cuts, &y, &next),
+        rules: rule_scores(rules_cuts, &y, &next),
         restriction_rate: cut as f64 / rows.len().max(1) as f64,
         decided_by,
         rule_reports: rules,

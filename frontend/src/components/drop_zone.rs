@@ -56,15 +56,7 @@ async fn add_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
         ..IngestOptions::default()
     };
     let outcome = parse(&ws, &name, &bytes, &opts).await;
-    let mut file = FileOutcome {
-        name: name.clone(),
-        bytes: bytes.len(),
-        detection: None,
-        report: None,
-        error: None,
-        note: None,
-        duplicate_of: None,
-    };
+    let mut file = FileOutcome::new(&name, bytes.len());
     match outcome {
         Ok(batch) => {
             ws.progress
