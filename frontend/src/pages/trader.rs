@@ -59,7 +59,11 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         .map(|h| h.iter().map(|x| x.1).collect())
         .unwrap_or_default();
     let system = risk.decision.decided_by.label();
-    let decision_reasons = risk.decision.reasons.clone();
+    // When the model decided, its reasons are the risk factors listed just below; say them once.
+    let decision_reasons = match risk.decision.decided_by {
+        dars_shared::decision::DecidedBy::Model { .. } => Vec::new(),
+        _ => risk.decision.reasons.clone(),
+    };
     let prob = risk.probability.map(pct).unwrap_or_else(|| "—".into());
     let confidence = risk
         .confidence
@@ -92,7 +96,9 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 <TierBadge tier=risk.decision.tier />
                 <p class="recommendation">{risk.decision.text.clone()}</p>
                 <p class="muted decided-by">{format!("last traded {} · {} trading days · decided by {system}", risk.as_of, risk.trading_days)}</p>
-                <ul class="factors decision-reasons">{decision_reasons.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                {(!decision_reasons.is_empty()).then(|| view! {
+                    <ul class="factors decision-reasons">{decision_reasons.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                })}
             </div>
         </section>
         <div class="grid2">
