@@ -20,6 +20,7 @@ pub mod artifact;
 pub mod backtest;
 pub mod calibration;
 pub mod charts;
+pub mod coverage;
 pub mod daily;
 pub mod error;
 pub mod explain;

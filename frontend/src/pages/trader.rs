@@ -15,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::coaching::ShapCoaching;
 use crate::components::habits::{BehaviourPanel, TimeOfDayPanel, WinRateDriftPanel};
+use crate::components::history_notice::TraderHistoryNotice;
 use crate::components::past_predictions::PastPredictions;
 use crate::components::svg::Svg;
 use crate::components::tier::TierBadge;
@@ -97,6 +98,7 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 <p class="muted">{system}</p>
             </div>
         </section>
+        <TraderHistoryNotice analysis=analysis.clone() account=risk.account_id.clone() />
         <div class="grid2">
             <section class="panel">
                 <h2>"Top risk factors"</h2>
