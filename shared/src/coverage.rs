@@ -85,7 +85,7 @@ fn saturate(n: usize) -> u32 {
 /// A model feature whose window is longer than the history at hand.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShortFeature {
-    /// Column name, e.g. `firm_vol_pct_1y`.
+    /// Column name, e.g. `firm_vol_pct_6m`.
     pub name: String,
     /// The label traders read (the name when the artifact has none).
     pub label: String,
@@ -96,7 +96,7 @@ pub struct ShortFeature {
 }
 
 impl ShortFeature {
-    /// "Firm volatility rank (271 firm trading days)".
+    /// "Firm volatility rank (145 firm trading days)".
     fn describe(&self) -> String {
         let reach = match self.lookback {
             Some(Lookback {
@@ -170,7 +170,7 @@ pub fn longest_windows(features: &[FeatureSpec]) -> (Option<u32>, Option<u32>) {
 const NAMED: usize = 4;
 
 /// The trader page's notice, or `None` when the history covers every feature: "Your files hold
-/// 250 trading days of NET004's history (250 firm trading days). Firm volatility rank (271 firm
+/// 120 trading days of NET004's history (120 firm trading days). Firm volatility rank (145 firm
 /// trading days) looks back further, so it may differ from the morning run, which reads the
 /// whole history."
 pub fn trader_notice(account: &str, history: History, short: &[ShortFeature]) -> Option<String> {

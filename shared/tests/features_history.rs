@@ -204,7 +204,7 @@ fn the_last_longest_window_reproduces_every_feature() {
         .into_iter()
         .map(|s| s.name)
         .collect();
-    assert_eq!(names, ["firm_vol_pct_1y"]);
+    assert_eq!(names, ["firm_vol_pct_6m"]);
 }
 
 /// The page and the email agree: the checked-in model scores every trader the same, probability

@@ -127,8 +127,9 @@ fn matrix_width_equals_registry() {
 
 #[test]
 fn max_window_is_the_longest_lookback() {
-    // The firm volatility rank: 252 firm days of a 20-day volatility.
-    assert_eq!(max_window(), 271);
+    // The firm volatility rank: 126 firm days of a 20-day volatility, so a year of files
+    // (250 trading days) covers every feature.
+    assert_eq!(max_window(), 145);
     assert!(
         FEATURES
             .iter()

@@ -253,7 +253,7 @@ fn missing_history_and_columns_are_nan_not_zero() {
         "overtrading_flag",
         "days_since_last_trade_20d",
         "firm_pnl_z_60d",
-        "firm_vol_pct_1y",
+        "firm_vol_pct_6m",
     ] {
         missing(&m, "B", 0, name);
     }
@@ -315,18 +315,18 @@ fn every_feature_is_computed_somewhere() {
         let seen = (0..m.len()).filter(|&i| !m.row(i)[c].is_nan()).count();
         assert!(seen > 0, "{} is never computed", def.name);
     }
-    // The firm volatility rank needs 126 volatility values, the first of which needs 10 firm
-    // days: it starts on the firm's 135th trading day.
+    // The firm volatility rank needs 63 volatility values, the first of which needs 10 firm
+    // days: it starts on the firm's 72nd trading day.
     let mut dates: Vec<_> = m.rows.iter().map(|k| k.date).collect();
     dates.sort_unstable();
     dates.dedup();
-    let c = index_of("firm_vol_pct_1y").expect("feature");
+    let c = index_of("firm_vol_pct_6m").expect("feature");
     let first = (0..m.len())
         .filter(|&i| !m.row(i)[c].is_nan())
         .map(|i| m.rows[i].date)
         .min()
         .expect("some rank");
-    assert_eq!(first, dates[134]);
+    assert_eq!(first, dates[71]);
     let trend = index_of("firm_trend").expect("feature");
     for i in 0..m.len() {
         let v = m.row(i)[trend];

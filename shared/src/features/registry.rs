@@ -481,10 +481,10 @@ registry! {
         "Standard deviation (sample) of total P&L across the traders active on the day; missing \
          with fewer than 2 traders.",
         Text("traders' results {} apart (std across the firm)");
-    FirmVolPct1y: "firm_vol_pct_1y", Firm, Percent, firm_days(271), "Firm volatility rank",
+    FirmVolPct6m: "firm_vol_pct_6m", Firm, Percent, firm_days(145), "Firm volatility rank",
         "Percentile of today's firm volatility (20-day std of the average trader's daily P&L) \
-         among its values over the last 252 firm trading days (missing before 126 of them).",
-        Text("firm volatility higher than on {} of the past year's days");
+         among its values over the last 126 firm trading days (missing before 63 of them).",
+        Text("firm volatility higher than on {} of the past half-year's days");
     FirmEfficiency20: "firm_efficiency_20d", Firm, Ratio, firm_days(20), "Firm trend strength",
         "|net change| / total absolute daily change of the average trader's P&L over 20 firm \
          trading days (Kaufman efficiency): 1 = a straight line, near 0 = chop.",

@@ -2,7 +2,7 @@
 //! running mean/variance, drawdown, percentiles and slope.
 //!
 //! Every window here ends at the scored day and holds at most 60 values for trader features
-//! (252 for the firm volatility rank, computed once per firm day), so each statistic is a pass
+//! (126 for the firm volatility rank, computed once per firm day), so each statistic is a pass
 //! over a short contiguous slice, read backwards from the scored day so that the 3-, 5-, 10-,
 //! 20- and 60-day windows share one scan ([`NestedScan`]). That keeps the whole build linear in
 //! rows with a small constant. The usual add-the-new/subtract-the-old rolling sums were not
