@@ -98,7 +98,9 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 <p class="muted">{system}</p>
             </div>
         </section>
-        <TraderHistoryNotice analysis=analysis.clone() account=risk.account_id.clone() />
+        {matches!(risk.system, System::Model { .. }).then(|| view! {
+            <TraderHistoryNotice analysis=analysis.clone() account=risk.account_id.clone() />
+        })}
         <div class="grid2">
             <section class="panel">
                 <h2>"Top risk factors"</h2>

@@ -120,7 +120,7 @@ fn fill(template: &str, unit: Unit, v: f64) -> String {
 }
 
 /// A feature value in words, e.g. "3-day loss streak", "traded 2.1x your usual size",
-/// "-$1,240 drawdown from your equity peak". A missing value reads "`<label>`: not enough
+/// "$1,240 below your 60-day equity high". A missing value reads "`<label>`: not enough
 /// history".
 pub fn describe(def: &FeatureDef, value: f64) -> String {
     if value.is_nan() {

@@ -116,15 +116,6 @@ impl Window {
     }
 }
 
-impl std::fmt::Display for Window {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Window::Days(n) => write!(f, "{n} trading day{}", if *n == 1 { "" } else { "s" }),
-            Window::All => f.write_str("the whole history"),
-        }
-    }
-}
-
 impl Serialize for Window {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
