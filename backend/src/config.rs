@@ -368,6 +368,14 @@ impl Config {
         if self.rules.drawdown_window_days < 2 {
             bail!("rules.drawdown_window_days: expected at least 2 trading days");
         }
+        if self.rules.tail_loss_window_days < self.rules.tail_loss_min_days {
+            bail!(
+                "rules.tail_loss_window_days: expected at least rules.tail_loss_min_days ({}), \
+                 found {}",
+                self.rules.tail_loss_min_days,
+                self.rules.tail_loss_window_days
+            );
+        }
         if !(0.0..=100.0).contains(&self.rules.tail_loss_percentile) {
             bail!(
                 "rules.tail_loss_percentile: expected a percentile between 0 and 100, found {}",

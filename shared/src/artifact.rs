@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::Calibration;
+use crate::features::{self, FeatureDef, Lookback};
 use crate::metrics::ReliabilityBin;
 
 /// Version of this document's layout. Readers accept any version up to this one.
@@ -57,6 +58,32 @@ pub struct FeatureSpec {
     pub description: String,
     #[serde(default)]
     pub unit: String,
+    /// History the value reads: a window in trading days (or `"all"`, the whole history) on the
+    /// trader's or the firm's calendar, e.g. `{"window": 60, "calendar": "trader"}`. Absent in
+    /// artifacts made before it was recorded; [`FeatureSpec::lookback`] then asks this build's
+    /// registry.
+    #[serde(default, rename = "lookback", skip_serializing_if = "Option::is_none")]
+    pub declared_lookback: Option<Lookback>,
+}
+
+impl FeatureSpec {
+    /// The spec of a registry entry, as `dars train` writes it.
+    pub fn from_def(d: &FeatureDef) -> FeatureSpec {
+        FeatureSpec {
+            name: d.name.into(),
+            label: d.label.into(),
+            description: d.description.into(),
+            unit: format!("{:?}", d.unit).to_lowercase(),
+            declared_lookback: Some(d.lookback),
+        }
+    }
+
+    /// The history the value reads: as recorded in the artifact, else as this build's registry
+    /// defines the feature of that name, else unknown (`None`).
+    pub fn lookback(&self) -> Option<Lookback> {
+        self.declared_lookback
+            .or_else(|| features::def(&self.name).map(|d| d.lookback))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,5 +222,69 @@ impl ModelArtifact {
     pub fn to_json(&self) -> String {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::FEATURES;
+
+    const FIXTURE: &str = include_str!("../../tests/fixtures/artifact/model-v1.json");
+
+    #[test]
+    fn the_checked_in_artifact_records_each_features_lookback() {
+        let a = ModelArtifact::from_json(FIXTURE).unwrap_or_else(|e| panic!("fixture: {e}"));
+        assert_eq!(a.features.len(), FEATURES.len());
+        for (spec, def) in a.features.iter().zip(FEATURES) {
+            assert_eq!(spec.name, def.name);
+            assert_eq!(spec.declared_lookback, Some(def.lookback), "{}", spec.name);
+        }
+        // Written back, the lookback survives the round trip.
+        let again = ModelArtifact::from_json(&a.to_json()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again, a);
+    }
+
+    #[test]
+    fn an_artifact_without_lookbacks_still_loads_and_asks_the_registry() {
+        let mut json: serde_json::Value =
+            serde_json::from_str(FIXTURE).unwrap_or_else(|e| panic!("fixture: {e}"));
+        let features = json["features"]
+            .as_array_mut()
+            .unwrap_or_else(|| panic!("features is a list"));
+        for f in features.iter_mut() {
+            if let Some(obj) = f.as_object_mut() {
+                obj.remove("lookback");
+            }
+        }
+        let a = ModelArtifact::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        for (spec, def) in a.features.iter().zip(FEATURES) {
+            assert_eq!(spec.declared_lookback, None);
+            assert_eq!(spec.lookback(), Some(def.lookback), "{}", spec.name);
+        }
+        // Not written back as `null`: the field stays absent.
+        assert!(!a.to_json().contains("\"lookback\""));
+    }
+
+    #[test]
+    fn a_lookback_reads_as_days_or_all() {
+        let spec: FeatureSpec = serde_json::from_str(
+            r#"{"name": "x", "lookback": {"window": "all", "calendar": "trader"}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            spec.lookback().map(|l| l.window),
+            Some(features::Window::All)
+        );
+        let spec: FeatureSpec = serde_json::from_str(
+            r#"{"name": "x", "lookback": {"window": 271, "calendar": "firm"}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.lookback(), Some(Lookback::firm(271)));
+        for bad in [r#"0"#, r#""forever""#, r#"-3"#] {
+            let text =
+                format!(r#"{{"name": "x", "lookback": {{"window": {bad}, "calendar": "firm"}}}}"#);
+            assert!(serde_json::from_str::<FeatureSpec>(&text).is_err(), "{bad}");
+        }
     }
 }

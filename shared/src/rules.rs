@@ -35,11 +35,17 @@ pub struct RulesConfig {
     /// Std of the last 5 days above this multiple of the prior 15 days' std.
     pub vol_spike_ratio: f64,
     pub vol_spike_cut: f64,
-    /// Yesterday's total below this percentile of the trader's earlier days.
+    /// Yesterday's total below this percentile of the trader's earlier days (at most
+    /// [`RulesConfig::tail_loss_window_days`] of them).
     pub tail_loss_percentile: f64,
     pub tail_loss_cut: f64,
     /// Earlier days needed before the percentile rule is trusted.
     pub tail_loss_min_days: usize,
+    /// The most earlier trading days the percentile reads (default 120, about half a year).
+    /// Bounded, like every feature's window, so that a page given the last
+    /// [`crate::features::max_window`] days decides exactly as the morning run on the whole
+    /// history.
+    pub tail_loss_window_days: usize,
     /// Upper bound of any cut.
     pub max_cut: f64,
     /// Below this many trading days the model is not trusted and rules decide.
@@ -78,6 +84,7 @@ impl Default for RulesConfig {
             tail_loss_percentile: 5.0,
             tail_loss_cut: 0.20,
             tail_loss_min_days: 20,
+            tail_loss_window_days: 120,
             max_cut: 0.80,
             min_history_days: 10,
             guard: Guard::Severe,
@@ -244,7 +251,10 @@ pub fn evaluate(totals: &[f64], cfg: &RulesConfig, loss_limit: f64) -> RulesDeci
     let tail = totals
         .split_last()
         .filter(|(_, earlier)| earlier.len() >= cfg.tail_loss_min_days)
-        .map(|(&yesterday, earlier)| (yesterday, percentile(earlier, cfg.tail_loss_percentile)));
+        .map(|(&yesterday, earlier)| {
+            let window = &earlier[earlier.len().saturating_sub(cfg.tail_loss_window_days)..];
+            (yesterday, percentile(window, cfg.tail_loss_percentile))
+        });
     let n = totals.len();
     decide(
         &Signals {
@@ -260,15 +270,25 @@ pub fn evaluate(totals: &[f64], cfg: &RulesConfig, loss_limit: f64) -> RulesDeci
 
 /// The rules' verdict after each day of `totals`: element k equals
 /// `evaluate(&totals[..=k], cfg, loss_limit)`, computed in one pass (running loss streak, an
-/// ordered list of earlier days for the percentile; the drawdown's window is short) instead of
+/// ordered list of the percentile's window of earlier days; the drawdown's window is short) instead of
 /// re-reading the whole history for every day, which made backtests and the training baseline
 /// quadratic in history length.
 pub fn evaluate_history(totals: &[f64], cfg: &RulesConfig, loss_limit: f64) -> Vec<RulesDecision> {
     let mut out = Vec::with_capacity(totals.len());
     let mut streak = 0u32;
-    // Finite earlier days in ascending order (what `percentile` filters and sorts each time).
-    let mut earlier: Vec<f64> = Vec::with_capacity(totals.len());
+    // The window's finite earlier days in ascending order (what `percentile` filters and sorts
+    // each time).
+    let mut earlier: Vec<f64> = Vec::with_capacity(cfg.tail_loss_window_days.min(totals.len()));
     for (k, &t) in totals.iter().enumerate() {
+        // The day leaving the percentile's window.
+        if let Some(&old) = k
+            .checked_sub(cfg.tail_loss_window_days + 1)
+            .and_then(|i| totals.get(i))
+            .filter(|x| x.is_finite())
+        {
+            let at = earlier.partition_point(|&x| x < old);
+            earlier.remove(at);
+        }
         streak = if t < 0.0 { streak + 1 } else { 0 };
         let tail = (k >= cfg.tail_loss_min_days).then(|| {
             let q = cfg.tail_loss_percentile / 100.0;
@@ -439,13 +459,41 @@ mod tests {
                 0..90,
             )
         ) {
-            let cfg = RulesConfig { tail_loss_min_days: 5, drawdown_window_days: 7, ..cfg() };
+            let cfg = RulesConfig {
+                tail_loss_min_days: 5,
+                tail_loss_window_days: 30,
+                drawdown_window_days: 7,
+                ..cfg()
+            };
             let all = evaluate_history(&totals, &cfg, 1_000.0);
             proptest::prop_assert_eq!(all.len(), totals.len());
             for (k, d) in all.iter().enumerate() {
                 proptest::prop_assert_eq!(d, &evaluate(&totals[..=k], &cfg, 1_000.0), "day {}", k);
             }
         }
+    }
+
+    /// The tail percentile reads its window only: a disastrous day before it changes nothing,
+    /// so a page given the last days decides as the morning run given the whole history.
+    #[test]
+    fn tail_loss_reads_only_its_window() {
+        let cfg = cfg();
+        let mut recent: Vec<f64> = (0..cfg.tail_loss_window_days)
+            .map(|i| if i % 2 == 0 { 100.0 } else { -50.0 })
+            .collect();
+        recent.push(-400.0);
+        let mut long = vec![-50_000.0; 30];
+        long.extend_from_slice(&recent);
+        let fired = |d: &RulesDecision| d.hits.iter().any(|h| h.rule == Rule::TailLoss);
+        assert!(fired(&evaluate(&recent, &cfg, 5_000.0)));
+        assert_eq!(
+            evaluate(&long, &cfg, 5_000.0),
+            evaluate(&recent, &cfg, 5_000.0)
+        );
+        assert_eq!(
+            evaluate_history(&long, &cfg, 5_000.0).last(),
+            Some(&evaluate(&recent, &cfg, 5_000.0))
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn idle_totals_rows_are_not_trading_days() {
     assert_eq!(m.len(), 2);
     assert_eq!(m.labels, [Some(1), None]);
     // The streak is not broken by the idle days either.
-    assert_eq!(m.get(1, "trading_days"), Some(2.0));
+    assert_eq!(m.get(1, "trading_days_60d"), Some(2.0));
 }
 
 #[test]

@@ -75,15 +75,23 @@ proptest! {
                     assert_close(get(&m, i, &format!("win_rate_{w}d")), or_nan(rate), &what("win_rate"));
                 }
             }
-            let equity: f64 = history.iter().sum();
-            let peak = history
-                .iter()
-                .scan(0.0, |e, x| {
-                    *e += x;
-                    Some(*e)
-                })
-                .fold(0.0, f64::max);
-            assert_close(get(&m, i, "pnl_drawdown"), equity - peak, &format!("pnl_drawdown on day {i}"));
+            // The drawdown from the 60-day high: the equity curve over the window, forwards,
+            // starting from the level before it.
+            let win = &history[history.len().saturating_sub(60)..];
+            let (from_high, from_high_std) = if win.len() >= min_rows(60) {
+                let (mut equity, mut peak) = (0.0f64, 0.0f64);
+                for x in win {
+                    equity += x;
+                    peak = peak.max(equity);
+                }
+                let s = sample_std(win);
+                let dd = equity - peak;
+                (dd, if s == 0.0 { f64::NAN } else { dd / s })
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            assert_close(get(&m, i, "pnl_drawdown_60d"), from_high, &format!("pnl_drawdown_60d on day {i}"));
+            assert_close(get(&m, i, "pnl_drawdown_std_60d"), from_high_std, &format!("pnl_drawdown_std_60d on day {i}"));
             let prior = &history[..i][i.saturating_sub(20)..];
             let z = if prior.len() >= 10 {
                 let s = sample_std(prior);
@@ -94,8 +102,9 @@ proptest! {
             assert_close(get(&m, i, "pnl_z_20d"), z, &format!("pnl_z_20d on day {i}"));
             let losses = history.iter().rev().take_while(|&&x| x < 0.0).count();
             let wins = history.iter().rev().take_while(|&&x| x > 0.0).count();
-            assert_close(get(&m, i, "loss_streak"), losses as f64, "loss_streak");
-            assert_close(get(&m, i, "win_streak"), wins as f64, "win_streak");
+            assert_close(get(&m, i, "loss_streak_20d"), losses.min(20) as f64, "loss_streak_20d");
+            assert_close(get(&m, i, "win_streak_20d"), wins.min(20) as f64, "win_streak_20d");
+            assert_close(get(&m, i, "trading_days_60d"), history.len().min(60) as f64, "trading_days_60d");
         }
     }
 }

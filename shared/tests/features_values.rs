@@ -100,28 +100,54 @@ fn pnl_blocks_on_the_last_day() {
     missing(&m, "A", 19, "pnl_mean_60d");
 }
 
+/// Trader D: +100 on days 0..9 (equity 1,000), then -50 every day up to day 69 (equity -2,000);
+/// trader E trades on firm days 19 and 45 only, F on day 18 only.
+fn long_matrix() -> FeatureMatrix {
+    let mut rows: Vec<DailyRow> = (0..70)
+        .map(|i| fills_row("D", day(i), if i < 10 { 100.0 } else { -50.0 }, 10))
+        .collect();
+    rows.push(fills_row("E", day(19), 5.0, 3));
+    rows.push(fills_row("E", day(45), 5.0, 3));
+    rows.push(fills_row("F", day(18), 5.0, 3));
+    build(&rows, &FeatureContext::default())
+}
+
 #[test]
-fn drawdown_from_running_peak() {
+fn drawdown_from_the_60_day_high() {
     let m = matrix();
-    close(&m, "A", 0, "pnl_drawdown", 0.0);
-    close(&m, "A", 1, "pnl_drawdown", -50.0);
-    close(&m, "A", 3, "pnl_drawdown", 0.0); // new high of 220
-    close(&m, "A", 19, "pnl_drawdown", -340.0);
-    close(&m, "A", 19, "pnl_drawdown_std", -3.4477368606310783);
+    // A has 20 trading days, fewer than the 30 a 60-day window needs.
+    missing(&m, "A", 19, "pnl_drawdown_60d");
+    missing(&m, "A", 19, "pnl_drawdown_std_60d");
     // The 3-day window of days 0..2 starts from 0: 100, 50, 20 → 80 below the high.
     close(&m, "A", 2, "pnl_max_dd_3d", -80.0);
-    // Fewer than 10 days: the whole-history std is not trusted yet.
-    missing(&m, "A", 8, "pnl_drawdown_std");
-    close(&m, "A", 9, "pnl_drawdown_std", -0.8201623375372598);
+
+    let m = long_matrix();
+    missing(&m, "D", 28, "pnl_drawdown_60d");
+    // Day 29: the high of 1,000 (day 9) is in the window, the close is 0.
+    close(&m, "D", 29, "pnl_drawdown_60d", -1000.0);
+    // Day 68: days 9..68; the high of 1,000 is day 9's close, the close -1,950. The window's
+    // P&L: one +100 and 59 of -50, mean -47.5, sample std sqrt(375).
+    close(&m, "D", 68, "pnl_drawdown_60d", -2950.0);
+    close(&m, "D", 68, "pnl_drawdown_std_60d", -2950.0 / 375f64.sqrt());
+    // Day 69: days 10..69, all -50; the high is the level before the window (day 9's 1,000),
+    // not an all-time peak — and with a std of 0 there are no std devs to count.
+    close(&m, "D", 69, "pnl_drawdown_60d", -3000.0);
+    missing(&m, "D", 69, "pnl_drawdown_std_60d");
 }
 
 #[test]
 fn streaks_z_score_and_win_rate_drift() {
     let m = matrix();
-    close(&m, "A", 19, "loss_streak", 3.0);
-    close(&m, "A", 19, "win_streak", 0.0);
-    close(&m, "A", 16, "win_streak", 2.0);
-    close(&m, "A", 16, "loss_streak", 0.0);
+    close(&m, "A", 19, "loss_streak_20d", 3.0);
+    close(&m, "A", 19, "win_streak_20d", 0.0);
+    close(&m, "A", 16, "win_streak_20d", 2.0);
+    close(&m, "A", 16, "loss_streak_20d", 0.0);
+    // Streaks stop counting at 20 days.
+    let long = long_matrix();
+    close(&long, "D", 9, "win_streak_20d", 10.0);
+    close(&long, "D", 28, "loss_streak_20d", 19.0);
+    close(&long, "D", 29, "loss_streak_20d", 20.0);
+    close(&long, "D", 69, "loss_streak_20d", 20.0);
     close(&m, "A", 19, "pnl_z_20d", -0.8193187078554138);
     close(&m, "A", 19, "win_rate_5d", 40.0);
     close(&m, "A", 19, "win_rate_20d", 45.0);
@@ -171,12 +197,22 @@ fn firm_and_experience() {
     close(&m, "A", 19, "firm_dispersion", 90.0 / 2f64.sqrt());
     // Day 0: A +100, B +10, C -25 → one of three lost.
     close(&m, "A", 0, "firm_loss_share", 100.0 / 3.0);
-    close(&m, "A", 19, "trading_days", 20.0);
-    close(&m, "B", 19, "trading_days", 4.0);
-    close(&m, "A", 19, "days_since_last_trade", 1.0);
-    close(&m, "B", 5, "days_since_last_trade", 4.0);
-    close(&m, "B", 19, "days_since_last_trade", 14.0);
-    missing(&m, "B", 0, "days_since_last_trade");
+    close(&m, "A", 19, "trading_days_60d", 20.0);
+    close(&m, "B", 19, "trading_days_60d", 4.0);
+    close(&m, "A", 19, "days_since_last_trade_20d", 1.0);
+    close(&m, "B", 5, "days_since_last_trade_20d", 4.0);
+    close(&m, "B", 19, "days_since_last_trade_20d", 14.0);
+    missing(&m, "B", 0, "days_since_last_trade_20d");
+    // Both count up to their window.
+    let long = long_matrix();
+    close(&long, "D", 58, "trading_days_60d", 59.0);
+    close(&long, "D", 59, "trading_days_60d", 60.0);
+    close(&long, "D", 69, "trading_days_60d", 60.0);
+    // E's first day is the firm's 20th: no session in the 19 firm days before, so "20 or
+    // more"; its second comes 26 firm days later. F's first day is the 19th: unknown.
+    close(&long, "E", 19, "days_since_last_trade_20d", 20.0);
+    close(&long, "E", 45, "days_since_last_trade_20d", 20.0);
+    missing(&long, "F", 18, "days_since_last_trade_20d");
     // 2025-09-01 is a Monday; day 4 a Friday.
     close(&m, "A", 0, "weekday", 0.0);
     close(&m, "A", 4, "weekday", 4.0);
@@ -215,9 +251,9 @@ fn missing_history_and_columns_are_nan_not_zero() {
         "trades_rel_20d",
         "revenge_flag",
         "overtrading_flag",
-        "days_since_last_trade",
+        "days_since_last_trade_20d",
         "firm_pnl_z_60d",
-        "firm_vol_pct_1y",
+        "firm_vol_pct_6m",
     ] {
         missing(&m, "B", 0, name);
     }
@@ -279,18 +315,18 @@ fn every_feature_is_computed_somewhere() {
         let seen = (0..m.len()).filter(|&i| !m.row(i)[c].is_nan()).count();
         assert!(seen > 0, "{} is never computed", def.name);
     }
-    // The firm volatility rank needs 126 volatility values, the first of which needs 10 firm
-    // days: it starts on the firm's 135th trading day.
+    // The firm volatility rank needs 63 volatility values, the first of which needs 10 firm
+    // days: it starts on the firm's 72nd trading day.
     let mut dates: Vec<_> = m.rows.iter().map(|k| k.date).collect();
     dates.sort_unstable();
     dates.dedup();
-    let c = index_of("firm_vol_pct_1y").expect("feature");
+    let c = index_of("firm_vol_pct_6m").expect("feature");
     let first = (0..m.len())
         .filter(|&i| !m.row(i)[c].is_nan())
         .map(|i| m.rows[i].date)
         .min()
         .expect("some rank");
-    assert_eq!(first, dates[134]);
+    assert_eq!(first, dates[71]);
     let trend = index_of("firm_trend").expect("feature");
     for i in 0..m.len() {
         let v = m.row(i)[trend];

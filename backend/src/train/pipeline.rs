@@ -279,12 +279,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         lightgbm_model: model_text,
         features: features::FEATURES
             .iter()
-            .map(|d| FeatureSpec {
-                name: d.name.into(),
-                label: d.label.into(),
-                description: d.description.into(),
-                unit: format!("{:?}", d.unit).to_lowercase(),
-            })
+            .map(FeatureSpec::from_def)
             .collect(),
         calibration,
         threshold,

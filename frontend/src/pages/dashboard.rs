@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::drop_zone::DropZone;
+use crate::components::history_notice::FirmHistoryNotice;
 use crate::components::ingest_summary::IngestSummary;
 use crate::components::risk_table::RiskTable;
 use crate::state::{ModelState, Workspace, session_line};
@@ -42,7 +43,7 @@ pub fn Dashboard() -> impl IntoView {
         {move || {
             ws.analysis
                 .get()
-                .map(|a| view! { <RiskTable analysis=a /> })
+                .map(|a| view! { <FirmHistoryNotice analysis=a.clone() /> <RiskTable analysis=a /> })
         }}
     }
 }

@@ -15,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::coaching::ShapCoaching;
 use crate::components::habits::{BehaviourPanel, TimeOfDayPanel, WinRateDriftPanel};
+use crate::components::history_notice::TraderHistoryNotice;
 use crate::components::past_predictions::PastPredictions;
 use crate::components::svg::Svg;
 use crate::components::tier::TierBadge;
@@ -101,6 +102,9 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
                 })}
             </div>
         </section>
+        {risk.probability.is_some().then(|| view! {
+            <TraderHistoryNotice analysis=analysis.clone() account=risk.account_id.clone() />
+        })}
         <div class="grid2">
             <section class="panel">
                 <h2>"Top risk factors"</h2>

@@ -7,8 +7,8 @@
 //! day rather than the sum, so the series does not jump when the headcount changes.
 //!
 //! Windows count firm trading days: the P&L z-score compares D with the 60 firm days before it,
-//! volatility is the 20-day std of the firm series, its rank is taken among the last 252 firm
-//! days (a trading year), and trend-vs-chop uses Kaufman's efficiency ratio over 20 days.
+//! volatility is the 20-day std of the firm series, its rank is taken among the last 126 firm
+//! days (half a trading year, so a year of files covers it), and trend-vs-chop uses Kaufman's efficiency ratio over 20 days.
 
 use chrono::NaiveDate;
 
@@ -21,8 +21,10 @@ use super::window::{Moments, min_rows, prior_summary, ratio};
 const Z_WINDOW: usize = 60;
 /// Firm days in a volatility estimate and in the trend window.
 const VOL_WINDOW: usize = 20;
-/// Firm days (a trading year) among which today's volatility is ranked.
-const RANK_WINDOW: usize = 252;
+/// Firm days (half a trading year) among which today's volatility is ranked. A year (252) was
+/// used before; half a year scores as well out of fold and keeps the longest feature window
+/// (126 + 19 = 145 firm days) inside a year of dropped files.
+const RANK_WINDOW: usize = 126;
 /// Efficiency ratio from which the firm's P&L path counts as trending rather than choppy.
 pub const TREND_THRESHOLD: f64 = 0.3;
 /// Market observations the market change spans.
@@ -157,7 +159,7 @@ impl Firm {
         row[Col::FirmLossShare as usize] = d.loss_share;
         row[Col::FirmPnlZ60 as usize] = d.pnl_z;
         row[Col::FirmDispersion as usize] = d.dispersion;
-        row[Col::FirmVolPct1y as usize] = d.vol_pct;
+        row[Col::FirmVolPct6m as usize] = d.vol_pct;
         row[Col::FirmEfficiency20 as usize] = d.efficiency;
         row[Col::FirmTrend as usize] = d.trend;
         row[Col::MarketValue as usize] = d.market_value;

@@ -16,6 +16,13 @@
 //!   trader features, the firm calendar (dates on which anyone traded) for firm features. A
 //!   window of `w` days needs max(2, ceil(w / 2)) of them ([`min_rows`]), then uses those it has.
 //!   Standard deviations are sample ones (n - 1).
+//! - **Bounded history.** Every feature declares how much history it reads ([`Lookback`]: a
+//!   window of the trader's or the firm's trading days) and reads no more: a table cut to the
+//!   last `w` trading days before D (every trader's rows, so the firm calendar is cut the same
+//!   way) gives, for D, every feature whose window is at most `w` bit-identical to the whole
+//!   table's (`tests/features_history.rs` checks this by property). No feature reads the whole
+//!   history; the longest window is [`max_window`] (the firm volatility rank), so a page given
+//!   that many trading days scores a trader exactly as the morning run does.
 //! - **Stable columns.** The matrix has exactly the columns of [`FEATURES`], in order, whether or
 //!   not behaviour columns or a market series exist.
 //! - **Linear time.** One sort of the input, one forward pass per trader with at most a 60-day
@@ -28,7 +35,7 @@
 //! [`MarketSeries::parse`] for an optional `date,value` market file.
 
 mod firm;
-mod history;
+pub(crate) mod history;
 mod label;
 mod market;
 mod matrix;
@@ -47,11 +54,12 @@ pub use matrix::{
     FeatureContext, FeatureMatrix, FeatureRow, FeatureRowKey, build, latest_per_account,
 };
 pub(crate) use phrase::grouped;
-pub use phrase::{describe, format_value};
+pub use phrase::{MAX_STD_DEVS, describe, format_value};
 pub use registry::{
-    FEATURES, FeatureDef, Group, N_FEATURES, Phrase, Unit, def, index_of, max_window, names,
+    Calendar, FEATURES, FeatureDef, Group, Lookback, N_FEATURES, Phrase, Unit, Window, def,
+    index_of, max_window, names,
 };
 pub use sessions::{DayTrades, SessionTotals};
-pub use trader::{MIN_ROWS_EXPANDING, OVERTRADING_QUANTILE, REVENGE_MULTIPLE};
+pub use trader::{OVERTRADING_QUANTILE, REVENGE_MULTIPLE};
 pub use what_if::{Buckets, WhatIf, WhatIfDay, WhatIfError, what_if, what_if_day};
 pub use window::min_rows;

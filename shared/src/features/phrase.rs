@@ -6,8 +6,20 @@
 //! definition it describes and a new feature cannot ship without one (the registry test checks).
 //! Numbers are rounded for reading, not for arithmetic: dollars to whole dollars, multiples to
 //! one decimal.
+//!
+//! Magnitudes are in the units a desk reads (dollars, trading days, percent); a figure in
+//! standard deviations is shown only while it means something, |z| <= [`MAX_STD_DEVS`], and
+//! beyond that the phrase says it plainly ("far below anything in your previous 20 days")
+//! instead of printing "450.2 std devs". A count capped at its window reads "20 or more" at the
+//! cap rather than pretending to be exact.
 
 use super::registry::{FeatureDef, Phrase, Unit};
+
+/// Largest |value| in standard deviations that [`describe`] prints as a number; further out the
+/// phrase falls back to plain words. A window of n values never holds one of its own values more
+/// than (n - 1) / sqrt(n) std devs from its mean (4.2 for 20 days, 7.6 for 60), so beyond 10 the
+/// value lies outside everything in the window, and the figure mostly reflects a tiny std.
+pub const MAX_STD_DEVS: f64 = 10.0;
 
 const WEEKDAYS: [&str; 7] = [
     "Monday",
@@ -108,14 +120,18 @@ fn fill(template: &str, unit: Unit, v: f64) -> String {
 }
 
 /// A feature value in words, e.g. "3-day loss streak", "traded 2.1x your usual size",
-/// "-$1,240 drawdown from your equity peak". A missing value reads "`<label>`: not enough
+/// "$1,240 below your 60-day equity high". A missing value reads "`<label>`: not enough
 /// history".
 pub fn describe(def: &FeatureDef, value: f64) -> String {
     if value.is_nan() {
         return format!("{}: not enough history", def.label);
     }
-    match def.phrase {
-        Phrase::Text(t) => fill(t, def.unit, value),
+    phrase(&def.phrase, def.unit, value)
+}
+
+fn phrase(p: &Phrase, unit: Unit, value: f64) -> String {
+    match *p {
+        Phrase::Text(t) => fill(t, unit, value),
         Phrase::Signed(neg, zero, pos) => {
             let t = if value < 0.0 {
                 neg
@@ -124,8 +140,24 @@ pub fn describe(def: &FeatureDef, value: f64) -> String {
             } else {
                 zero
             };
-            fill(t, def.unit, value)
+            fill(t, unit, value)
         }
         Phrase::Flag(on, off) => if value != 0.0 { on } else { off }.to_owned(),
+        Phrase::Capped(cap, below, at_cap) => {
+            if value.round() >= f64::from(cap) {
+                at_cap.to_owned()
+            } else {
+                phrase(below, unit, value)
+            }
+        }
+        Phrase::Bounded(within, far_below, far_above) => {
+            if value.abs() <= MAX_STD_DEVS {
+                phrase(within, unit, value)
+            } else if value < 0.0 {
+                far_below.to_owned()
+            } else {
+                far_above.to_owned()
+            }
+        }
     }
 }

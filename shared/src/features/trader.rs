@@ -1,20 +1,23 @@
-//! Per-trader features: P&L blocks, running peak, streaks and win rates, behaviour from fills,
-//! and experience, for every trading day of one trader in one forward pass.
+//! Per-trader features: P&L blocks, drawdown from the recent high, streaks and win rates,
+//! behaviour from fills, and experience, for every trading day of one trader in one forward pass.
 //!
 //! Day i's values read only the trader's days 0..=i (plus the firm row of day i's date), which
-//! is what makes the matrix free of look-ahead. Running quantities (peak, streaks, whole-history
-//! std) are carried forward; windowed ones scan at most 60 days back (see `window`), so the cost
-//! is linear in rows. Behaviour norms ("your usual") compare the day with the days *before* it,
-//! so a spike is measured against a baseline it is not part of.
+//! is what makes the matrix free of look-ahead — and only the last few of them: every value
+//! reads at most its registry window (60 trading days at most; the gap since the previous
+//! session, 20 firm days), so the same trader scored from a file holding that much history gets
+//! the same row, bit for bit, as from the whole lake. Streaks and the experience count are
+//! carried forward but capped at their window, which is what makes them bounded. Windowed
+//! statistics scan at most 60 days back (see `window`), so the cost is linear in rows. Behaviour
+//! norms ("your usual") compare the day with the days *before* it, so a spike is measured
+//! against a baseline it is not part of.
 
 use chrono::Datelike;
 
 use super::firm::Firm;
 use super::history::Trader;
-use super::registry::{Col, N_FEATURES};
+use super::registry::{Col, EXPERIENCE_CAP, GAP_CAP, N_FEATURES, STREAK_CAP};
 use super::window::{
-    Moments, NestedScan, WindowStats, cumulative_slope, min_rows, prior_mean, prior_summary,
-    quantile, ratio,
+    NestedScan, WindowStats, cumulative_slope, min_rows, prior_mean, prior_summary, quantile, ratio,
 };
 
 /// The P&L block windows, in trading days, ascending.
@@ -55,12 +58,11 @@ const MAX_DD: [Col; 5] = [
     Col::PnlMaxDd20,
     Col::PnlMaxDd60,
 ];
-/// Positions of the 5- and 20-day windows in [`WINDOWS`].
+/// Positions of the 5-, 20- and 60-day windows in [`WINDOWS`]; the drawdown from the recent
+/// high uses the 60-day one.
 const W5: usize = 1;
 const W20: usize = 3;
-
-/// Days of history before the whole-history std is trusted for the drawdown in std units.
-pub const MIN_ROWS_EXPANDING: usize = 10;
+const W60: usize = 4;
 /// Days before the scored one that "your usual" (the behaviour norm and the P&L z-score) uses.
 const NORM_WINDOW: usize = 20;
 /// Days before the scored one the revenge-trading baseline uses.
@@ -83,6 +85,18 @@ fn opt_f64(v: Option<f64>) -> f64 {
     v.unwrap_or(f64::NAN)
 }
 
+/// Firm days from the previous session (firm day `before`) to firm day `now` (0-based), capped
+/// at [`GAP_CAP`]. Without a previous session the gap is at least `now + 1` days, so it is the
+/// cap once `now + 1` reaches it and unknown before. Either way the value depends only on which
+/// of the last `GAP_CAP` firm days the trader traded on.
+fn days_since(now: usize, before: Option<usize>) -> Option<usize> {
+    let cap = GAP_CAP as usize;
+    match before {
+        Some(before) => Some(now.saturating_sub(before).min(cap)),
+        None => (now + 1 >= cap).then_some(cap),
+    }
+}
+
 /// Computes every feature row of `trader`, oldest first, handing each to `emit` with its
 /// position in `trader.rows`.
 pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usize, &[f64])) {
@@ -99,9 +113,6 @@ pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usi
         .map(|r| opt_f64(r.max_position_notional))
         .collect();
 
-    let mut equity = 0.0f64;
-    let mut peak = 0.0f64;
-    let mut all_days = Moments::default();
     let mut loss_streak = 0u32;
     let mut win_streak = 0u32;
     let mut prev_firm_day: Option<usize> = None;
@@ -124,22 +135,26 @@ pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usi
             set(WORST[w], s.worst);
             set(MAX_DD[w], s.max_dd);
         }
-        equity += x;
-        peak = peak.max(equity);
-        let drawdown = equity - peak;
-        all_days.push(x);
-        set(Col::PnlDrawdown, drawdown);
-        if all_days.count() >= MIN_ROWS_EXPANDING {
-            set(Col::PnlDrawdownStd, ratio(drawdown, all_days.std()));
-        }
+        let b60 = blocks[W60];
+        set(Col::PnlDrawdown60, b60.from_high);
+        set(Col::PnlDrawdownStd60, ratio(b60.from_high, b60.std));
         let prior = prior_summary(&totals, i, NORM_WINDOW);
         if prior.n >= min_rows(NORM_WINDOW) {
             set(Col::PnlZ20, prior.z(x));
         }
-        loss_streak = if x < 0.0 { loss_streak + 1 } else { 0 };
-        win_streak = if x > 0.0 { win_streak + 1 } else { 0 };
-        set(Col::LossStreak, f64::from(loss_streak));
-        set(Col::WinStreak, f64::from(win_streak));
+        // Capped as they grow: a streak of STREAK_CAP reads the last STREAK_CAP days only.
+        loss_streak = if x < 0.0 {
+            (loss_streak + 1).min(STREAK_CAP)
+        } else {
+            0
+        };
+        win_streak = if x > 0.0 {
+            (win_streak + 1).min(STREAK_CAP)
+        } else {
+            0
+        };
+        set(Col::LossStreak20, f64::from(loss_streak));
+        set(Col::WinStreak20, f64::from(win_streak));
         let (b5, b20) = (blocks[W5], blocks[W20]);
         set(Col::WinRate5, b5.win_rate);
         set(Col::WinRate20, b20.win_rate);
@@ -205,14 +220,17 @@ pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usi
         }
 
         // ---- Experience ----
-        set(Col::TradingDays, (i + 1) as f64);
+        set(
+            Col::TradingDays60,
+            (i + 1).min(EXPERIENCE_CAP as usize) as f64,
+        );
         set(
             Col::Weekday,
             f64::from(r.date.weekday().num_days_from_monday()),
         );
         let firm_day = firm.index(r.date);
-        if let (Some(now), Some(before)) = (firm_day, prev_firm_day) {
-            set(Col::DaysSinceLastTrade, now.saturating_sub(before) as f64);
+        if let Some(gap) = firm_day.and_then(|now| days_since(now, prev_firm_day)) {
+            set(Col::DaysSinceLastTrade20, gap as f64);
         }
         prev_firm_day = firm_day;
 

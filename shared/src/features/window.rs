@@ -2,7 +2,7 @@
 //! running mean/variance, drawdown, percentiles and slope.
 //!
 //! Every window here ends at the scored day and holds at most 60 values for trader features
-//! (252 for the firm volatility rank, computed once per firm day), so each statistic is a pass
+//! (126 for the firm volatility rank, computed once per firm day), so each statistic is a pass
 //! over a short contiguous slice, read backwards from the scored day so that the 3-, 5-, 10-,
 //! 20- and 60-day windows share one scan ([`NestedScan`]). That keeps the whole build linear in
 //! rows with a small constant. The usual add-the-new/subtract-the-old rolling sums were not
@@ -24,9 +24,8 @@ pub const fn min_rows(w: usize) -> usize {
     if half < 2 { 2 } else { half }
 }
 
-/// Welford's running mean and variance (numerically stable, one pass): for quantities that
-/// grow with history (the whole-history std), where re-reading the past each day would be
-/// quadratic.
+/// Welford's running mean and variance (numerically stable, one pass): for a day's cross-section
+/// of traders and the firm's volatility windows.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Moments {
     n: usize,
@@ -41,11 +40,6 @@ impl Moments {
         let d = x - self.mean;
         self.mean += d / self.n as f64;
         self.m2 += d * (x - self.mean);
-    }
-
-    /// Values added.
-    pub fn count(&self) -> usize {
-        self.n
     }
 
     /// Mean (NaN when empty).
@@ -82,6 +76,9 @@ pub(crate) struct WindowStats {
     pub worst: f64,
     /// Deepest fall below the running high, starting from the level before the window (<= 0).
     pub max_dd: f64,
+    /// The latest close's distance below the highest level in the window, the level before the
+    /// window included (<= 0; 0 at that high).
+    pub from_high: f64,
     /// Days with a value > 0, as a percentage of the window.
     pub win_rate: f64,
 }
@@ -94,6 +91,7 @@ impl WindowStats {
         sum: f64::NAN,
         worst: f64::NAN,
         max_dd: f64::NAN,
+        from_high: f64::NAN,
         win_rate: f64::NAN,
     };
 }
@@ -106,7 +104,8 @@ impl WindowStats {
 /// Drawdown without the forward equity curve: with `T_k` the sum of the last `k` values, the
 /// curve's level `k` days back is `E_now - T_k`, so the fall from an earlier point `p` to a later
 /// point `q` is `T_q - T_p`; scanning `p` backwards while keeping the largest `T` seen gives the
-/// deepest fall of each nested window in the same pass.
+/// deepest fall of each nested window in the same pass, and the smallest `T` (with `T_0 = 0`) is
+/// the latest close's distance below the window's high.
 pub(crate) struct NestedScan;
 
 impl NestedScan {
@@ -118,6 +117,7 @@ impl NestedScan {
         let mut wins = 0usize;
         // T_0 = 0 is the level at the scored day's close.
         let mut max_t = 0.0f64;
+        let mut min_t = 0.0f64;
         let mut depth = 0.0f64;
         let mut next = 0;
         for k in 1..=longest {
@@ -127,6 +127,7 @@ impl NestedScan {
             wins += usize::from(x > 0.0);
             depth = depth.max(max_t - sum);
             max_t = max_t.max(sum);
+            min_t = min_t.min(sum);
             // Snapshot every window whose size (capped at the history) is now reached.
             while let Some(&w) = windows.get(next) {
                 if k != w.min(n) {
@@ -141,6 +142,7 @@ impl NestedScan {
                         worst,
                         // `0.0 - depth` rather than `-depth`: a flat window is 0, not -0.
                         max_dd: 0.0 - depth,
+                        from_high: min_t,
                         win_rate: 100.0 * wins as f64 / k as f64,
                     }
                 } else {
