@@ -36,6 +36,14 @@ enum Command {
         /// Skip writing oracle.csv (the simulator's own evening-before loss probabilities).
         #[arg(long)]
         no_oracle: bool,
+        /// Daily loss limit in dollars: a trader whose running P&L for the day (realized, fees
+        /// and open positions marked) reaches minus this is flattened and stops for the day.
+        #[arg(long, default_value_t = simulate::DEFAULT_DAILY_LOSS_LIMIT)]
+        daily_loss_limit: f64,
+        /// Maximum drawdown in dollars below a trader's end-of-day equity peak: reaching it
+        /// flattens the trader, who is let go (and replaced if meant to stay).
+        #[arg(long, default_value_t = simulate::DEFAULT_MAX_DRAWDOWN)]
+        max_drawdown: f64,
     },
     /// Ingest fills, daily-totals and closing-price exports into the lake.
     Ingest(lake::IngestArgs),
@@ -164,17 +172,26 @@ pub fn run() -> Result<()> {
             seed,
             out,
             no_oracle,
+            daily_loss_limit,
+            max_drawdown,
         } => {
             let cfg = simulate::SimConfig {
                 traders,
                 days,
                 seed,
                 oracle: !no_oracle,
+                daily_loss_limit,
+                max_drawdown,
             };
             let summary = simulate::simulate_to_dir(&cfg, &out)?;
             println!(
                 "simulated {traders} traders x {days} days: {} fills, {} account-days",
                 summary.fills, summary.account_days
+            );
+            println!(
+                "  limits: {} account-days stopped at the daily stop, {} traders let go at the \
+                 ${max_drawdown} max drawdown, {} hired to replace them",
+                summary.stopped_days, summary.let_go, summary.hired
             );
             println!("  fills:  {}", summary.fills_csv.display());
             println!("  totals: {}", summary.totals_csv.display());

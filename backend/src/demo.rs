@@ -57,6 +57,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         days: args.days,
         seed: args.seed,
         oracle: true,
+        ..SimConfig::default()
     };
     println!(
         "[1/6] simulating a demo firm: {} traders x {} trading days (seed {})",

@@ -150,7 +150,10 @@ struct Totals {
     total: i64,
 }
 
-fn parse_totals(text: &str) -> Vec<((u32, u32, u32), String, Totals)> {
+/// One row of `totals.csv`: date, account, totals.
+type Day = ((u32, u32, u32), String, Totals);
+
+fn parse_totals(text: &str) -> Vec<Day> {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(TOTALS_HEADER));
     lines
@@ -300,50 +303,97 @@ fn auc(scored: &[(f64, bool)]) -> f64 {
     (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
-#[test]
-fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    simulate(dir.path(), &[]); // the defaults: 12 traders x 625 days, seed 42
-    let fills = parse_fills(&read(&dir.path().join("fills.csv")));
-    let totals = parse_totals(&read(&dir.path().join("totals.csv")));
-    assert!(fills.len() > 100_000 && totals.len() > 5_000);
+/// The demo firm's limits (`dars simulate`'s defaults), in cents.
+const DAILY_LOSS_LIMIT: i64 = 5_000 * 100;
+const MAX_DRAWDOWN: i64 = 25_000 * 100;
+/// How far past its stop a stopped day may close, in cents: the running P&L's move between the
+/// risk desk's last two looks (it looks after every fill and at least every ten seconds, every
+/// second when the book moves fast), at most $500 (10% of the demo's limit)...
+const LOOK_ALLOWANCE: i64 = 500 * 100;
+/// ...plus the liquidation: a cent through each mark, rounded to the penny against the trader,
+/// and the fees, at most 3 cents a share. Every share the account traded in the day's last ten
+/// seconds counts as liquidated (that over-counts on days that were not stopped, which is safe).
+const LIQUIDATION_ALLOWANCE_PER_SHARE: i64 = 3;
 
-    // Sorted by time, ids unique, each order in one account and one side.
-    assert!(
-        fills
-            .windows(2)
-            .all(|w| (w[0].day, w[0].t) <= (w[1].day, w[1].t)),
-        "rows out of time order"
-    );
-    assert_eq!(
-        fills.iter().map(|f| f.fill).collect::<HashSet<_>>().len(),
-        fills.len(),
-        "Fill Id reused"
-    );
-    let mut orders: HashMap<u64, (&str, &str)> = HashMap::new();
-    for f in &fills {
-        let owner = orders.entry(f.order).or_insert((&f.account, &f.side));
-        assert_eq!(
-            owner.0, f.account,
-            "Order Id {} shared across accounts",
-            f.order
+/// What enforcing the limits did, as read back from the files.
+struct Limits {
+    stopped_days: usize,
+    let_go: usize,
+}
+
+/// Checks the firm's limits from the exports alone: no day closes more than the allowance past
+/// its stop (the daily limit, or the room left to the maximum drawdown below the account's
+/// end-of-day equity peak); a day that reaches its stop ends flat (the liquidation closed every
+/// position; `account::tests` checks from the inside that only liquidating fills follow the
+/// stop); no account trades again once its drawdown exceeds the maximum.
+fn assert_limits(fills: &[Fill], totals: &[Day], limit: i64, max_drawdown: i64) -> Limits {
+    // Per account-day, the fills in file (time) order.
+    type DayFills<'a> = HashMap<((u32, u32, u32), &'a str), Vec<&'a Fill>>;
+    let mut by_day: DayFills = HashMap::new();
+    for f in fills {
+        by_day.entry((f.day, &f.account)).or_default().push(f);
+    }
+    let mut positions: HashMap<(&str, &str), i64> = HashMap::new();
+    let mut equity: HashMap<&str, (i64, i64, bool)> = HashMap::new(); // equity, peak, let go
+    let (mut stopped_days, mut let_go) = (0, 0);
+    for (day, account, t) in totals {
+        let (eq, peak, gone) = equity.entry(account).or_insert((0, 0, false));
+        assert!(
+            !*gone,
+            "{account} trades on {day:?} after exceeding the maximum drawdown"
         );
+        let stop = limit.min(max_drawdown - (*peak - *eq));
+        let day_fills = by_day.get(&(*day, account.as_str())).map_or(&[][..], |v| v);
+        let last = day_fills.last().map_or(0, |f| f.t);
+        let liquidated: i64 = day_fills
+            .iter()
+            .filter(|f| f.t + 10 >= last)
+            .map(|f| f.qty)
+            .sum();
+        let allowance = LOOK_ALLOWANCE + LIQUIDATION_ALLOWANCE_PER_SHARE * liquidated;
+        assert!(
+            t.total >= -(stop + allowance),
+            "{day:?} {account}: Total δ {} cents, stop {stop}, allowance {allowance}",
+            t.total
+        );
+        for f in day_fills {
+            let signed = if f.side == "B" { f.qty } else { -f.qty };
+            *positions.entry((&f.account, &f.symbol)).or_default() += signed;
+        }
+        *eq += t.total;
+        *peak = (*peak).max(*eq);
+        // Two cents: Gross and Unrealized δ are rounded to the cent separately.
+        if t.total <= -stop + 2 {
+            stopped_days += 1;
+            let open: Vec<_> = positions
+                .iter()
+                .filter(|((a, _), q)| *a == account && **q != 0)
+                .collect();
+            assert!(
+                open.is_empty(),
+                "{day:?} {account} stopped but holds {open:?}"
+            );
+        }
+        if *peak - *eq > max_drawdown {
+            *gone = true;
+            let_go += 1;
+        }
     }
-    assert!(fills.iter().any(|f| f.symbol == "BRK.B"));
-    for side in ["B", "S", "T"] {
-        assert!(fills.iter().any(|f| f.side == side), "no {side} fills");
+    Limits {
+        stopped_days,
+        let_go,
     }
-    assert!(fills.iter().any(|f| f.fees[1] < 0), "no ECN rebates");
+}
 
-    // Totals reconcile with an independent FIFO replay of the fills, to the cent.
-    let replay = replay(&fills);
+/// Totals reconcile with an independent FIFO replay of the fills, to the cent.
+fn assert_reconciles(fills: &[Fill], totals: &[Day]) -> Replay {
+    let replay = replay(fills);
     assert_eq!(
         replay.days.len(),
         totals.len(),
         "account-days in fills and totals differ"
     );
-    let mut unrealized_days = 0;
-    for (day, account, t) in &totals {
+    for (day, account, t) in totals {
         let mine = replay
             .days
             .get(&(*day, account.clone()))
@@ -374,8 +424,79 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
             t.net + t.unrealized,
             "{day:?} {account} Total δ = Net + Unrealized δ"
         );
-        unrealized_days += usize::from(t.unrealized != 0);
     }
+    replay
+}
+
+/// The oracle's rows, in the totals' order, with whether the day closed negative.
+fn oracle_scores(dir: &Path, totals: &[Day]) -> Vec<(f64, bool)> {
+    let oracle = read(&dir.join("oracle.csv"));
+    let mut lines = oracle.lines();
+    assert_eq!(lines.next(), Some("date,account_id,p_negative"));
+    let mut scored = Vec::with_capacity(totals.len());
+    for ((day, account, t), line) in totals.iter().zip(lines.by_ref()) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (y, m, d) = day;
+        assert_eq!(
+            (f[0], f[1]),
+            (format!("{y:04}-{m:02}-{d:02}").as_str(), account.as_str())
+        );
+        let p: f64 = f[2].parse().expect("probability");
+        assert!((0.0..=1.0).contains(&p));
+        scored.push((p, t.total < 0));
+    }
+    assert_eq!(lines.next(), None, "oracle rows beyond the totals");
+    assert_eq!(scored.len(), totals.len());
+    scored
+}
+
+#[test]
+fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    simulate(dir.path(), &[]); // the defaults: 12 traders x 625 days, seed 42
+    let fills = parse_fills(&read(&dir.path().join("fills.csv")));
+    let totals = parse_totals(&read(&dir.path().join("totals.csv")));
+    assert!(fills.len() > 100_000 && totals.len() > 5_000);
+
+    // The firm enforces its limits, and they bite.
+    let limits = assert_limits(&fills, &totals, DAILY_LOSS_LIMIT, MAX_DRAWDOWN);
+    assert!(
+        limits.stopped_days > 10 && limits.let_go > 0,
+        "{} stopped days, {} let go",
+        limits.stopped_days,
+        limits.let_go
+    );
+
+    // Sorted by time, ids unique, each order in one account and one side.
+    assert!(
+        fills
+            .windows(2)
+            .all(|w| (w[0].day, w[0].t) <= (w[1].day, w[1].t)),
+        "rows out of time order"
+    );
+    assert_eq!(
+        fills.iter().map(|f| f.fill).collect::<HashSet<_>>().len(),
+        fills.len(),
+        "Fill Id reused"
+    );
+    let mut orders: HashMap<u64, (&str, &str)> = HashMap::new();
+    for f in &fills {
+        let owner = orders.entry(f.order).or_insert((&f.account, &f.side));
+        assert_eq!(
+            owner.0, f.account,
+            "Order Id {} shared across accounts",
+            f.order
+        );
+    }
+    assert!(fills.iter().any(|f| f.symbol == "BRK.B"));
+    for side in ["B", "S", "T"] {
+        assert!(fills.iter().any(|f| f.side == side), "no {side} fills");
+    }
+    assert!(fills.iter().any(|f| f.fees[1] < 0), "no ECN rebates");
+
+    // Totals reconcile with an independent FIFO replay of the fills, to the cent.
+    let replay = assert_reconciles(&fills, &totals);
+    let unrealized_days = totals.iter().filter(|t| t.2.unrealized != 0).count();
     assert!(replay.flips > 0, "no position ever flipped through zero");
     assert!(
         unrealized_days > 50,
@@ -438,27 +559,13 @@ fn the_demo_firm_reconciles_has_a_ragged_history_and_is_predictable() {
         "no leaver"
     );
 
-    // Loss days are common but not the rule, and the oracle knows which ones are coming.
+    // Loss days are common but not the rule (with the firm's stop capping losing days, talent
+    // is calibrated so that the median account still loses a little: see TALENT_CEILING), and
+    // the oracle knows which ones are coming.
     let negative = |t: &Totals| t.total < 0;
     let base_rate = totals.iter().filter(|t| negative(&t.2)).count() as f64 / totals.len() as f64;
-    assert!((0.45..0.62).contains(&base_rate), "base rate {base_rate}");
-    let oracle = read(&dir.path().join("oracle.csv"));
-    let mut lines = oracle.lines();
-    assert_eq!(lines.next(), Some("date,account_id,p_negative"));
-    let mut scored = Vec::with_capacity(totals.len());
-    for ((day, account, t), line) in totals.iter().zip(lines.by_ref()) {
-        let f: Vec<&str> = line.split(',').collect();
-        let (y, m, d) = day;
-        assert_eq!(
-            (f[0], f[1]),
-            (format!("{y:04}-{m:02}-{d:02}").as_str(), account.as_str())
-        );
-        let p: f64 = f[2].parse().expect("probability");
-        assert!((0.0..=1.0).contains(&p));
-        scored.push((p, negative(t)));
-    }
-    assert_eq!(lines.next(), None, "oracle rows beyond the totals");
-    assert_eq!(scored.len(), totals.len());
+    assert!((0.38..0.60).contains(&base_rate), "base rate {base_rate}");
+    let scored = oracle_scores(dir.path(), &totals);
     let mean_p = scored.iter().map(|s| s.0).sum::<f64>() / scored.len() as f64;
     assert!(
         (mean_p - base_rate).abs() < 0.03,
@@ -489,4 +596,56 @@ fn the_same_seed_gives_byte_identical_files() {
         read(&a.path().join("fills.csv")) != read(&c.path().join("fills.csv")),
         "the seed is ignored"
     );
+}
+
+#[test]
+fn tight_limits_stop_days_let_traders_go_and_still_reconcile() {
+    // Limits tight for this firm's traders: many stopped days, several traders let go and
+    // replaced. Everything must still reconcile and the oracle must still price the stop.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (limit, max_drawdown) = (1_500 * 100, 6_000 * 100);
+    simulate(
+        dir.path(),
+        &[
+            "--traders",
+            "10",
+            "--days",
+            "200",
+            "--seed",
+            "8",
+            "--daily-loss-limit",
+            "1500",
+            "--max-drawdown",
+            "6000",
+        ],
+    );
+    let fills = parse_fills(&read(&dir.path().join("fills.csv")));
+    let totals = parse_totals(&read(&dir.path().join("totals.csv")));
+    assert_reconciles(&fills, &totals);
+    let limits = assert_limits(&fills, &totals, limit, max_drawdown);
+    assert!(
+        limits.stopped_days > 100 && limits.let_go >= 3,
+        "{} stopped days, {} let go",
+        limits.stopped_days,
+        limits.let_go
+    );
+    // Replacements take the next account numbers after the roster's ten and two legacy ones,
+    // and start after their predecessor's last day.
+    let accounts: BTreeSet<&str> = totals.iter().map(|t| t.1.as_str()).collect();
+    assert!(
+        accounts.contains("NET013"),
+        "no replacement hired: {accounts:?}"
+    );
+    // The oracle still describes these days: calibrated in the mean (to six points on these
+    // 1,300 rows, whose base rate alone has a standard error of 1.4 points; the demo firm holds it
+    // to three, and `account::tests` checks the stop's share of it against sessions) and
+    // ranking them well.
+    let scored = oracle_scores(dir.path(), &totals);
+    let base_rate = scored.iter().filter(|s| s.1).count() as f64 / scored.len() as f64;
+    let mean_p = scored.iter().map(|s| s.0).sum::<f64>() / scored.len() as f64;
+    assert!(
+        (mean_p - base_rate).abs() < 0.06,
+        "oracle mean {mean_p} vs base rate {base_rate}"
+    );
+    assert!(auc(&scored) > 0.6, "oracle AUC {}", auc(&scored));
 }

@@ -61,6 +61,10 @@ pub struct Evening<'a> {
     pub quotes: &'a [Quote],
     /// The account's last session: it flattens and opens nothing overnight.
     pub closing_out: bool,
+    /// The day's stop in dollars: when the running P&L reaches minus this, the risk desk
+    /// flattens the account and the trader's day is over (`risk`). The daily loss limit, or less
+    /// when the trader is that close to the maximum drawdown.
+    pub stop: f64,
 }
 
 /// What drives the trades of one part of the day.
@@ -241,14 +245,29 @@ pub struct Overnight {
     pub add_t: u32,
 }
 
+/// The firm's overnight limit: one standard deviation of an overnight position's move to the
+/// next morning's exit ([`CARRY_VOL`] of the name's daily volatility, in a normal market) may be
+/// at most this share of the day's stop. Prop firms cap overnight risk because a gap cannot be
+/// stopped out: without the cap a swing trader's 1,400 shares of a $400 name would carry a
+/// standard deviation of well over $10,000 into a $5,000 limit.
+pub const OVERNIGHT_RISK_OF_STOP: f64 = 0.2;
+
 impl Overnight {
+    /// Draws the position a trader opens to hold tonight, within the overnight limit for a day
+    /// whose stop is `stop` dollars.
     pub fn draw<R: Rng + ?Sized>(
         p: &Profile,
         d: &Drivers,
         quotes: &[Quote],
+        stop: f64,
         rng: &mut R,
     ) -> Overnight {
-        let shape = draw_shape(p, d, quotes, rng);
+        let mut shape = draw_shape(p, d, quotes, rng);
+        let gap_per_share = shape.anchor * UNIVERSE[usize::from(shape.sym)].daily_vol * CARRY_VOL;
+        let cap = OVERNIGHT_RISK_OF_STOP * stop / gap_per_share.max(1e-9);
+        if f64::from(shape.shares) > cap {
+            shape.shares = lot(cap).min(shape.shares);
+        }
         let add_qty = shape.shares / 3;
         let open_t = rng.random_range(OVERNIGHT_OPEN.0..OVERNIGHT_OPEN.1);
         let add_t = rng.random_range(OVERNIGHT_ADD.0..OVERNIGHT_ADD.1);

@@ -44,13 +44,14 @@ pub fn simulate_to_dir(cfg: &SimConfig, dir: &Path) -> Result<SimSummary> {
 }
 
 fn simulate_with_workers(cfg: &SimConfig, dir: &Path, workers: usize) -> Result<SimSummary> {
+    cfg.validate()?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let dates = calendar::trading_days(cfg.days)?;
     let mut market_rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     market_rng.set_stream(0);
     let market = Market::simulate(cfg.days, &mut market_rng);
     let accounts = account::roster(cfg.traders, cfg.days, cfg.seed, &mut market_rng);
-    let exports: Vec<Account> = accounts.iter().map(|a| a.export.clone()).collect();
+    let mut exports = Roster::new(accounts.iter().map(|a| a.export.clone()).collect());
 
     let mut out = Exports::create(dir, cfg.oracle)?;
     let ctx = RunContext {
@@ -58,6 +59,8 @@ fn simulate_with_workers(cfg: &SimConfig, dir: &Path, workers: usize) -> Result<
         market: &market,
         days: cfg.days,
         oracle: cfg.oracle,
+        daily_loss_limit: cfg.daily_loss_limit,
+        max_drawdown: cfg.max_drawdown,
     };
     let workers = workers.clamp(1, accounts.len().max(1));
     let mut shares: Vec<Vec<AccountSim>> = (0..workers).map(|_| Vec::new()).collect();
@@ -90,11 +93,61 @@ fn simulate_with_workers(cfg: &SimConfig, dir: &Path, workers: usize) -> Result<
                         .map_err(|_| anyhow!("a simulation worker stopped early"))?,
                 );
             }
+            exports.admit(&batch)?;
             out.write_session(&DateText::new(*date), &exports, &mut batch)?;
         }
         Ok(())
     })?;
-    out.finish(dir)
+    out.finish(dir, exports.hired)
+}
+
+/// Every account the files name, per roster slot and hire. New hires get the firm's next account
+/// number when they first trade; the writer meets them in date order and, within a date, in slot
+/// order, so the numbers do not depend on the threads.
+struct Roster {
+    slots: Vec<Vec<Account>>,
+    next_number: usize,
+    hired: usize,
+}
+
+impl Roster {
+    fn new(accounts: Vec<Account>) -> Roster {
+        Roster {
+            next_number: accounts.len() + 1,
+            slots: accounts.into_iter().map(|a| vec![a]).collect(),
+            hired: 0,
+        }
+    }
+
+    /// Opens accounts for the batch's new hires.
+    fn admit(&mut self, batch: &[AccountDay]) -> Result<()> {
+        let mut batch: Vec<&AccountDay> = batch.iter().collect();
+        batch.sort_unstable_by_key(|d| d.account);
+        for d in batch {
+            let slot = self
+                .slots
+                .get_mut(d.account)
+                .context("an account-day for an unknown slot")?;
+            if d.hire as usize == slot.len() {
+                let number = self.next_number;
+                self.next_number += 1;
+                self.hired += 1;
+                // The roster's rule: every fourth account writes negatives in parentheses.
+                slot.push(Account {
+                    id: format!("NET{number:03}"),
+                    parenthesised: number % 4 == 3,
+                    status_normal: d.status_normal,
+                });
+            } else if d.hire as usize > slot.len() {
+                return Err(anyhow!("hire {} of slot {} skipped one", d.hire, d.account));
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, d: &AccountDay) -> &Account {
+        &self.slots[d.account][d.hire as usize]
+    }
 }
 
 /// The three files being written, and the running id sequences.
@@ -108,6 +161,8 @@ struct Exports {
     next_propreports: u64,
     fill_count: usize,
     account_days: usize,
+    stopped_days: usize,
+    let_go: usize,
 }
 
 impl Exports {
@@ -133,13 +188,15 @@ impl Exports {
             next_propreports: FIRST_PROPREPORTS_ID,
             fill_count: 0,
             account_days: 0,
+            stopped_days: 0,
+            let_go: 0,
         })
     }
 
     fn write_session(
         &mut self,
         date: &DateText,
-        accounts: &[Account],
+        accounts: &Roster,
         batch: &mut [AccountDay],
     ) -> Result<()> {
         batch.sort_unstable_by_key(|d| d.account);
@@ -177,15 +234,7 @@ impl Exports {
             self.next_propreports += 1;
             let ticker = UNIVERSE[usize::from(f.raw.sym)].ticker;
             let route = ROUTES[usize::from(f.raw.route)].name;
-            pr::fill_row(
-                &mut self.buf,
-                date,
-                &accounts[d.account],
-                ticker,
-                route,
-                f,
-                ids,
-            );
+            pr::fill_row(&mut self.buf, date, accounts.get(d), ticker, route, f, ids);
             if self.buf.len() >= FLUSH_AT {
                 self.fills.write(&self.buf)?;
                 self.buf.clear();
@@ -196,18 +245,20 @@ impl Exports {
         self.fill_count += order.len();
 
         for d in batch.iter() {
-            pr::totals_row(&mut self.buf, date, &accounts[d.account], &d.totals);
+            pr::totals_row(&mut self.buf, date, accounts.get(d), &d.totals);
         }
         self.totals.write(&self.buf)?;
         self.buf.clear();
         self.account_days += batch.len();
+        self.stopped_days += batch.iter().filter(|d| d.stopped_at.is_some()).count();
+        self.let_go += batch.iter().filter(|d| d.let_go).count();
 
         if let Some(oracle) = self.oracle.as_mut() {
             for d in batch.iter() {
                 let p = d
                     .p_negative
                     .context("oracle probability missing for an account-day")?;
-                pr::oracle_row(&mut self.buf, date, &accounts[d.account], p);
+                pr::oracle_row(&mut self.buf, date, accounts.get(d), p);
             }
             oracle.write(&self.buf)?;
             self.buf.clear();
@@ -216,7 +267,7 @@ impl Exports {
     }
 
     /// Moves every file into place once all are complete.
-    fn finish(self, dir: &Path) -> Result<SimSummary> {
+    fn finish(self, dir: &Path, hired: usize) -> Result<SimSummary> {
         let fills_csv = self.fills.commit()?;
         let totals_csv = self.totals.commit()?;
         let oracle_csv = match self.oracle {
@@ -237,6 +288,9 @@ impl Exports {
             oracle_csv,
             fills: self.fill_count,
             account_days: self.account_days,
+            stopped_days: self.stopped_days,
+            let_go: self.let_go,
+            hired,
         })
     }
 }
@@ -262,11 +316,14 @@ mod tests {
 
     #[test]
     fn output_does_not_depend_on_the_number_of_workers() {
+        // Tight limits, so that traders are let go and new hires get account numbers.
         let cfg = SimConfig {
             traders: 7,
-            days: 30,
+            days: 40,
             seed: 5,
             oracle: true,
+            daily_loss_limit: 1_500.0,
+            max_drawdown: 4_000.0,
         };
         let (a, b) = (
             tempfile::tempdir().expect("tmp"),
@@ -274,7 +331,11 @@ mod tests {
         );
         let one = simulate_with_workers(&cfg, a.path(), 1).expect("1 worker");
         let three = simulate_with_workers(&cfg, b.path(), 3).expect("3 workers");
-        assert_eq!(one.fills, three.fills);
+        assert!(one.stopped_days > 0 && one.hired > 0, "{one:?}");
+        assert_eq!(
+            (one.fills, one.stopped_days, one.let_go, one.hired),
+            (three.fills, three.stopped_days, three.let_go, three.hired)
+        );
         assert_eq!(files(a.path()), files(b.path()));
         assert_eq!(files(a.path()).len(), 3, "no temporaries left behind");
     }
@@ -287,6 +348,7 @@ mod tests {
             days: 25,
             seed: 9,
             oracle: true,
+            ..SimConfig::default()
         };
         simulate_to_dir(&with, dir.path()).expect("with oracle");
         let before = files(dir.path());
@@ -323,6 +385,7 @@ mod tests {
                 days: 0,
                 seed: 1,
                 oracle: true,
+                ..SimConfig::default()
             },
             dir.path(),
         )

@@ -7,6 +7,11 @@
 //! intraday path per name, mostly on the penny with some midpoint and sub-penny prints. Exit
 //! prices are set so that each round trip realises its drawn P&L plus the fees the trader budgets
 //! for, which keeps the fills, the daily totals and the model consistent.
+//!
+//! The session is planned whole, then played forward by the risk desk (`risk`), which needs to
+//! know how every position is marked between its fills: each round trip, carried position and
+//! overnight position is a leg with its known prices and the variance of its move. If the stop is
+//! reached, the plan is cut there and the open legs are liquidated.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -17,6 +22,7 @@ use super::day::{
 };
 use super::fees::{self, Liq};
 use super::market::Session;
+use super::risk::{self, Breach, Leg};
 use super::symbols::UNIVERSE;
 use super::trader::Profile;
 
@@ -25,6 +31,11 @@ const LAST_ENTRY: u32 = CLOSE - 60;
 /// Latest start of a day trade's exit order; its partial fills take at most a few seconds more.
 const LATEST_EXIT: u32 = LAST_DAY_TRADE_FILL - 6;
 const HALF_HOUR: u32 = 1800;
+/// A liquidation is marketable: it crosses the spread, a cent through the mark, and its price is
+/// rounded to the penny against the trader.
+const FLATTEN_SLIPPAGE: f64 = 0.01;
+/// Seconds after the open within which a carried position is closed.
+const CARRY_EXIT: std::ops::Range<u32> = 300..3600;
 
 /// Relative entry intensity per half hour from the open: the U-shape of intraday activity.
 /// The first three buckets (to 11:00) hold 38% of it, matching `trader::MORNING_SHARE`.
@@ -52,7 +63,13 @@ pub struct RawFill {
 }
 
 /// Plays one session from the evening before, writing its fills (in creation order) to `fills`.
-pub fn play(e: &Evening<'_>, session: Session, rng: &mut ChaCha8Rng, fills: &mut Vec<RawFill>) {
+/// Returns the time the risk desk stopped the trader at the day's loss limit, if it did.
+pub fn play(
+    e: &Evening<'_>,
+    session: Session,
+    rng: &mut ChaCha8Rng,
+    fills: &mut Vec<RawFill>,
+) -> Option<u32> {
     let (p, quotes, carried) = (e.profile, e.quotes, e.carried);
     fills.clear();
     let mut desk = Desk::open(p, session, quotes, rng, fills);
@@ -79,14 +96,15 @@ pub fn play(e: &Evening<'_>, session: Session, rng: &mut ChaCha8Rng, fills: &mut
         })
         .collect();
 
+    // Carried positions are legs `0..carried.len()`, as the risk desk expects.
     for c in carried {
         let (mean, sd) = day::carry_moments(&rest_drivers, c.sym, c.qty, c.mark_e4 as f64 / 1e4);
         let z: f64 = StandardNormal.sample(desk.rng);
-        desk.close_carried(c, mean + sd * z);
+        desk.close_carried(c, mean + sd * z, sd);
     }
     let morning_times = desk.entry_times(morning.len(), 0..MORNING_BUCKETS, open.burst);
     for ((shape, pnl), t) in morning.iter().zip(morning_times) {
-        desk.round_trip(shape, *pnl, t);
+        desk.round_trip(shape, *pnl, t, OPEN);
     }
     let rest_times = desk.entry_times(
         rest.len(),
@@ -94,12 +112,25 @@ pub fn play(e: &Evening<'_>, session: Session, rng: &mut ChaCha8Rng, fills: &mut
         rest_drivers.burst,
     );
     for ((shape, pnl), t) in rest.iter().zip(rest_times) {
-        desk.round_trip(shape, *pnl, t);
+        desk.round_trip(shape, *pnl, t, OPEN + MORNING_BUCKETS as u32 * HALF_HOUR);
     }
     if !e.closing_out && desk.rng.random_bool(p.p_carry) {
-        let overnight = Overnight::draw(p, &rest_drivers, quotes, desk.rng);
-        desk.open_overnight(&overnight);
+        let overnight = Overnight::draw(p, &rest_drivers, quotes, e.stop, desk.rng);
+        desk.open_overnight(&overnight, &rest_drivers);
     }
+
+    // The plan is complete; the risk desk now plays it forward and cuts it at the stop.
+    let breach = risk::first_breach(
+        desk.fills,
+        &desk.leg_of,
+        &desk.legs,
+        carried,
+        &p.schedule,
+        e.stop,
+        desk.rng,
+    )?;
+    desk.stop_at(&breach);
+    Some(breach.t)
 }
 
 /// Intraday log-price path knots per watchlist slot, one every half hour from the open.
@@ -113,6 +144,10 @@ struct Desk<'a> {
     fills: &'a mut Vec<RawFill>,
     paths: Vec<Path>,
     orders: u32,
+    /// How each position is marked through the day, for the risk desk.
+    legs: Vec<Leg>,
+    /// The leg of each fill in `fills`.
+    leg_of: Vec<u32>,
 }
 
 impl<'a> Desk<'a> {
@@ -145,7 +180,15 @@ impl<'a> Desk<'a> {
             fills,
             paths,
             orders: 0,
+            legs: Vec::new(),
+            leg_of: Vec::new(),
         }
+    }
+
+    /// Starts a new leg; the fills executed until the next one belong to it.
+    fn new_leg(&mut self, sym: u16, t: u32, price: f64) -> usize {
+        self.legs.push(Leg::fixed(sym, t, price));
+        self.legs.len() - 1
     }
 
     /// The price a name trades at, at time `t`, on this trader's tape.
@@ -286,9 +329,15 @@ impl<'a> Desk<'a> {
                 liq,
                 order,
             });
+            self.leg_of.push(self.legs.len().saturating_sub(1) as u32);
             t = (t + self.rng.random_range(0..=2)).min(CLOSE);
         }
         (t, cost / f64::from(qty))
+    }
+
+    /// Price of the last fill written, in dollars.
+    fn last_price(&self) -> f64 {
+        self.fills.last().map_or(0.01, |f| f.price_e4 as f64 / 1e4)
     }
 
     fn fee_budget(&self, shape_qty: u32, price: f64, sym: u16, long: bool) -> f64 {
@@ -297,13 +346,18 @@ impl<'a> Desk<'a> {
     }
 
     /// A day trade: entry at `t`, exit after the holding time, realising `pnl` net of budgeted fees.
-    fn round_trip(&mut self, s: &Shape, pnl: f64, t: u32) {
+    fn round_trip(&mut self, s: &Shape, pnl: f64, t: u32, earliest: u32) {
         let dir = if s.long { 1.0 } else { -1.0 };
-        let entry_price = self.mid(s.slot, t);
-        let (entered, avg) = self.execute(s.sym, s.long, s.shares, entry_price, t, true);
         let held = s.hold
             * if pnl < 0.0 { self.p.disposition } else { 1.0 }
             * if s.blowup { 1.5 } else { 1.0 };
+        // Nobody opens an hour-long trade ten minutes before the close: a trade that would not
+        // fit is entered earlier (within its part of the day), so its move is not crammed into
+        // the last seconds.
+        let t = t.min(LATEST_EXIT.saturating_sub(held as u32 + 10).max(earliest));
+        let entry_price = self.mid(s.slot, t);
+        let leg = self.new_leg(s.sym, t, entry_price);
+        let (entered, avg) = self.execute(s.sym, s.long, s.shares, entry_price, t, true);
         let mut exit_t = entered + 1 + held as u32;
         if exit_t > LATEST_EXIT {
             // Flatten into the close rather than carry a day trade overnight.
@@ -311,6 +365,15 @@ impl<'a> Desk<'a> {
         }
         let gross = pnl + self.fee_budget(s.shares, avg, s.sym, s.long);
         let exit_price = (avg + dir * gross / f64::from(s.shares)).max(0.01);
+        let per_share_sd = s.sd / f64::from(s.shares);
+        self.legs[leg] = Leg {
+            sym: s.sym,
+            t0: entered,
+            p0: avg,
+            t1: exit_t,
+            p1: exit_price,
+            var: per_share_sd * per_share_sd,
+        };
         let scale_out = s.shares >= 200 && self.rng.random_bool(0.15);
         if scale_out {
             let first = (s.shares / 200) * 100;
@@ -324,30 +387,100 @@ impl<'a> Desk<'a> {
         }
     }
 
-    /// Closes a position carried from yesterday, realising `pnl` against yesterday's mark.
-    fn close_carried(&mut self, c: &Carried, pnl: f64) {
+    /// Closes a position carried from yesterday, realising `pnl` (standard deviation `sd`)
+    /// against yesterday's mark. Always starts a leg, even for an empty position, so that the
+    /// carried positions are the first legs.
+    fn close_carried(&mut self, c: &Carried, pnl: f64, sd: f64) {
+        let mark = c.mark_e4 as f64 / 1e4;
+        let leg = self.new_leg(c.sym, OPEN, mark);
         let qty = c.qty.unsigned_abs() as u32;
         if qty == 0 {
             return;
         }
         let long = c.qty > 0;
-        let mark = c.mark_e4 as f64 / 1e4;
         let exit_budget = self.fee_budget(qty, mark, c.sym, long) / 2.0;
         let dir = if long { 1.0 } else { -1.0 };
         let price = (mark + dir * (pnl + exit_budget) / f64::from(qty)).max(0.01);
-        let t = OPEN + self.rng.random_range(0..3600);
+        // Worked out of in the first hour, once the opening auction has settled.
+        let t = OPEN + self.rng.random_range(CARRY_EXIT);
+        // Marked from yesterday's close through the opening gap to the exit.
+        let per_share_sd = sd / f64::from(qty);
+        self.legs[leg] = Leg {
+            sym: c.sym,
+            t0: OPEN,
+            p0: mark,
+            t1: t,
+            p1: price,
+            var: per_share_sd * per_share_sd,
+        };
         self.execute(c.sym, !long, qty, price, t, false);
     }
 
     /// Opens a position to hold overnight: an afternoon entry, then an add in the closing seconds
     /// (after every day-trade fill), which makes the add the name's closing mark.
-    fn open_overnight(&mut self, o: &Overnight) {
+    fn open_overnight(&mut self, o: &Overnight, d: &Drivers) {
         let s = &o.shape;
         let price = self.mid(s.slot, o.open_t);
-        self.execute(s.sym, s.long, o.open_qty, price, o.open_t, true);
+        let leg = self.new_leg(s.sym, o.open_t, price);
+        let (entered, avg) = self.execute(s.sym, s.long, o.open_qty, price, o.open_t, true);
+        self.legs[leg] = Leg::fixed(s.sym, entered, self.last_price());
         if o.add_qty > 0 {
             let price = self.mid(s.slot, o.add_t);
             self.execute(s.sym, s.long, o.add_qty, price, o.add_t, false);
+            // The open part moves with the tape from its entry to the add, whose last print
+            // becomes the closing mark.
+            let per_share_sd = o.mark_variance(d).sqrt() / f64::from(o.open_qty.max(1));
+            self.legs[leg] = Leg {
+                sym: s.sym,
+                t0: entered,
+                p0: avg,
+                t1: o.add_t.max(entered),
+                p1: self.last_price(),
+                var: per_share_sd * per_share_sd,
+            };
+        }
+    }
+
+    /// The risk desk's stop: nothing planned after the breach is sent, and every open leg is
+    /// flattened a second later by one marketable order, priced a cent through its mark and
+    /// rounded to the penny against the trader. Order numbers are then made dense again.
+    fn stop_at(&mut self, b: &Breach) {
+        let mut seq = self.fills.len() as u32;
+        self.fills.retain(|f| f.t <= b.t);
+        let route = self.p.routes[0];
+        let t0 = (b.t + 1).min(CLOSE);
+        for &(leg, qty, mark) in &b.open {
+            let buy = qty < 0;
+            let price_e4 = if buy {
+                ((mark + FLATTEN_SLIPPAGE) * 100.0).ceil() as i64 * 100
+            } else {
+                ((mark - FLATTEN_SLIPPAGE) * 100.0).floor() as i64 * 100
+            }
+            .max(100);
+            let order = self.orders;
+            self.orders += 1;
+            let mut t = t0;
+            for q in self.split(qty.unsigned_abs() as u32) {
+                self.fills.push(RawFill {
+                    t,
+                    seq,
+                    sym: self.legs[leg].sym,
+                    buy,
+                    qty: q,
+                    price_e4,
+                    route,
+                    liq: Liq::Remove,
+                    order,
+                });
+                seq += 1;
+                t = (t + self.rng.random_range(0..=2)).min(CLOSE);
+            }
+        }
+        let mut used: Vec<u32> = self.fills.iter().map(|f| f.order).collect();
+        used.sort_unstable();
+        used.dedup();
+        for f in self.fills.iter_mut() {
+            f.order = used.partition_point(|&o| o < f.order) as u32;
         }
     }
 }

@@ -1199,6 +1199,7 @@ mod tests {
                     days: size.next().unwrap_or(250),
                     seed: 7,
                     oracle: false,
+                    ..crate::simulate::SimConfig::default()
                 };
                 let sim = tmp.path().join("sim");
                 let summary = crate::simulate::simulate_to_dir(&cfg, &sim).expect("simulate");

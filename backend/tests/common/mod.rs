@@ -40,19 +40,23 @@ pub fn with_fit<'a>(cmd: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 /// Simulates a test firm of `traders` x `days` into `dir/sim` (fills, totals and oracle CSVs).
 pub fn simulate(dir: &Path, traders: u32, days: u32, seed: u64) {
+    simulate_with(dir, traders, days, seed, &[]);
+}
+
+/// [`simulate`] with further `dars simulate` flags.
+pub fn simulate_with(dir: &Path, traders: u32, days: u32, seed: u64, extra: &[&str]) {
     let (t, d, s) = (traders.to_string(), days.to_string(), seed.to_string());
-    ok(
-        dir,
-        &[
-            "simulate",
-            "--traders",
-            &t,
-            "--days",
-            &d,
-            "--seed",
-            &s,
-            "--out",
-            "sim",
-        ],
-    );
+    let mut args = vec![
+        "simulate",
+        "--traders",
+        &t,
+        "--days",
+        &d,
+        "--seed",
+        &s,
+        "--out",
+        "sim",
+    ];
+    args.extend_from_slice(extra);
+    ok(dir, &args);
 }
