@@ -185,10 +185,12 @@ pub struct Training {
     pub retrain_freq: RetrainFreq,
     /// `lightgbm` (the only learner that publishes; logistic regression is its baseline).
     pub model_type: String,
-    pub folds: usize,
-    /// Trading days between training and test dates; unset = the longest feature window.
+    /// Walk-forward folds; unset = derived from the history (1 to 4).
+    pub folds: Option<usize>,
+    /// Trading days between the last training label and the first test date; unset = 5.
     pub embargo_days: Option<usize>,
-    pub min_train_days: usize,
+    /// Trading days the first fold trains on; unset = half the history, 20 to 120.
+    pub min_train_days: Option<usize>,
     /// Publish a scheduled retrain when its out-of-fold AUC is at least the current model's.
     pub auto_promote: bool,
 }
@@ -198,9 +200,9 @@ impl Default for Training {
         Training {
             retrain_freq: RetrainFreq::Weekly,
             model_type: "lightgbm".into(),
-            folds: 4,
+            folds: None,
             embargo_days: None,
-            min_train_days: 120,
+            min_train_days: None,
             auto_promote: true,
         }
     }
@@ -413,7 +415,7 @@ impl Config {
                 self.training.model_type
             );
         }
-        if self.training.folds == 0 {
+        if self.training.folds == Some(0) {
             bail!("training.folds: expected at least 1");
         }
         self.schedule.daily_time()?;

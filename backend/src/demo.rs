@@ -35,13 +35,13 @@ pub struct DemoArgs {
     /// fills, the size a manager would drop in practice.
     #[arg(long, default_value_t = 250)]
     pub web_days: usize,
-    /// Training embargo in trading days [default: the longest feature window]; shorten it
-    /// only for small demo firms.
+    /// Training embargo in trading days [default: 5].
     #[arg(long)]
     pub embargo: Option<usize>,
-    /// Trading days the first validation fold trains on.
-    #[arg(long, default_value_t = 120)]
-    pub min_train_days: usize,
+    /// Trading days the first validation fold trains on [default: half the history, 20 to
+    /// 120].
+    #[arg(long)]
+    pub min_train_days: Option<usize>,
     /// Trading days the demo backtest replays (monthly retraining), shown on the trader
     /// pages as past predictions against what happened.
     #[arg(long, default_value_t = 120)]
@@ -97,7 +97,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     cfg.paths.models = args.serve.models_dir.clone();
     let model = ModelArgs {
         data: args.data.clone(),
-        folds: 4,
+        folds: None,
         embargo: args.embargo,
         min_train_days: args.min_train_days,
         oracle: sim.oracle_csv.clone(),

@@ -130,7 +130,7 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let (policy, threshold_rule) = args.model.policy()?;
     let (_, data) = args.model.load(&policy)?;
     let m = &data.m;
-    let opts = args.model.options_with(policy.threshold.clone());
+    let opts = args.model.options_with(policy.threshold.clone())?;
 
     // Predictions are for a trader's next trading day: the rows whose outcome lies in range.
     let mut targets: Vec<(NaiveDate, usize)> = (0..m.len())
@@ -179,7 +179,7 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         targets.len(),
         blocks.len(),
         args.retrain,
-        opts.embargo
+        opts.plan.embargo
     );
 
     let mut rows = Vec::with_capacity(targets.len());

@@ -45,7 +45,7 @@ pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
     // it comes from) plays no part in an export.
     let opts = args
         .model
-        .options_with(dars_shared::policy::ThresholdRule::MaxF1);
+        .options_with(dars_shared::policy::ThresholdRule::MaxF1)?;
     let folds = pipeline::folds_for(&pipeline::distinct_dates(m, &labelled), &opts)?;
     let splits = folds
         .iter()
@@ -95,8 +95,8 @@ pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
     })?;
 
     let folds_json = json!({
-        "embargo_days": opts.embargo,
-        "min_train_days": opts.min_train_days,
+        "embargo_days": opts.plan.embargo,
+        "min_train_days": opts.plan.resolve(pipeline::distinct_dates(m, &labelled).len()).1,
         "final_rounds": "the median of the folds' early-stopped tree counts (sorted, index n/2), at least 1",
         "folds": folds.iter().zip(&splits).map(|(f, (rows, split))| json!({
             "fold": f.index,

@@ -21,7 +21,7 @@ use dars_shared::policy::{self, Policy, ThresholdRule};
 use dars_shared::rules::{self, RulesDecision, Thresholds, Tier, TierConfig};
 use sha2::{Digest, Sha256};
 
-use super::folds::{Fold, walk_forward};
+use super::folds::{Fold, FoldPlan};
 use super::gbm::{self, GbmParams, Xy};
 use super::logistic::Logistic;
 
@@ -64,9 +64,8 @@ impl TrainData {
 /// How to validate and fit.
 #[derive(Debug, Clone)]
 pub struct FitOptions {
-    pub folds: usize,
-    pub embargo: usize,
-    pub min_train_days: usize,
+    /// Folds, first training span and embargo (derived from the history where unset).
+    pub plan: FoldPlan,
     /// How the threshold is chosen on the out-of-fold predictions.
     pub threshold: ThresholdRule,
     pub params: GbmParams,
@@ -290,7 +289,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
             accounts: accounts.len() as u64,
             positive_rate: positives as f64 / rows.len().max(1) as f64,
             data_hash,
-            embargo_days: opts.embargo as u32,
+            embargo_days: opts.plan.embargo as u32,
             num_trees,
             params: params.to_json(num_trees, false),
             fit_seconds: Some(final_fit_seconds),
@@ -405,7 +404,7 @@ pub fn distinct_dates(m: &FeatureMatrix, rows: &[usize]) -> Vec<NaiveDate> {
 
 /// The walk-forward folds `fit` validates on, over the [`distinct_dates`] of its rows.
 pub fn folds_for(dates: &[NaiveDate], opts: &FitOptions) -> Result<Vec<Fold>> {
-    walk_forward(dates, opts.folds, opts.embargo, opts.min_train_days)
+    opts.plan.folds(dates)
 }
 
 /// Row-major features and labels of `rows`.

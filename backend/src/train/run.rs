@@ -11,6 +11,8 @@ use chrono::NaiveDate;
 use dars_shared::DailyRow;
 use dars_shared::artifact::ModelArtifact;
 use dars_shared::features::{self, FeatureContext, MarketSeries};
+
+use super::folds::{DEFAULT_EMBARGO_DAYS, FoldPlan};
 use dars_shared::metrics::CostMatrix;
 use dars_shared::policy::{Policy, ThresholdRule};
 use dars_shared::rules;
@@ -28,16 +30,18 @@ pub struct ModelArgs {
     /// Data directory holding the lake.
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
-    /// Walk-forward folds.
-    #[arg(long, default_value_t = 4)]
-    pub folds: usize,
-    /// Trading days left out between training and test dates [default: the longest feature
-    /// window].
+    /// Walk-forward folds [default: `training.folds`, else one per 10 trading days left after
+    /// the first training span and the embargo, 1 to 4].
+    #[arg(long)]
+    pub folds: Option<usize>,
+    /// Trading days between the last training label and the first test date [default:
+    /// `training.embargo_days`, else 5].
     #[arg(long)]
     pub embargo: Option<usize>,
-    /// Trading days the first fold trains on.
-    #[arg(long, default_value_t = 120)]
-    pub min_train_days: usize,
+    /// Trading days the first fold trains on [default: `training.min_train_days`, else half
+    /// the history, 20 to 120].
+    #[arg(long)]
+    pub min_train_days: Option<usize>,
     /// The simulator's oracle.csv (`date,account_id,p_negative`), to report the best achievable AUC.
     #[arg(long)]
     pub oracle: Option<PathBuf>,
@@ -59,16 +63,32 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// The validation plan: these flags, else the configuration's `training.*` (when the
+    /// policy is read from the file), else derived from the history.
+    pub fn plan(&self) -> Result<FoldPlan> {
+        let file = match (&self.policy, &self.config) {
+            (None, Some(path)) if path.exists() => Some(Config::load(path, false)?.training),
+            _ => None,
+        };
+        let file = file.as_ref();
+        Ok(FoldPlan {
+            folds: self.folds.or(file.and_then(|t| t.folds)),
+            min_train_days: self.min_train_days.or(file.and_then(|t| t.min_train_days)),
+            embargo: self
+                .embargo
+                .or(file.and_then(|t| t.embargo_days))
+                .unwrap_or(DEFAULT_EMBARGO_DAYS),
+        })
+    }
+
     /// The options with a given threshold rule.
-    pub(super) fn options_with(&self, threshold: ThresholdRule) -> FitOptions {
-        FitOptions {
-            folds: self.folds,
-            embargo: self.embargo.unwrap_or(features::max_window() as usize),
-            min_train_days: self.min_train_days,
+    pub(super) fn options_with(&self, threshold: ThresholdRule) -> Result<FitOptions> {
+        Ok(FitOptions {
+            plan: self.plan()?,
             threshold,
             params: GbmParams::default(),
             progress: false,
-        }
+        })
     }
 
     /// The policy — the caller's, else the configuration's (defaults without a file) — with
@@ -170,7 +190,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let (policy, threshold_rule) = args.model.policy()?;
     let opts = FitOptions {
         progress: true,
-        ..args.model.options_with(policy.threshold.clone())
+        ..args.model.options_with(policy.threshold.clone())?
     };
     let (_, data) = args.model.load(&policy)?;
     let labelled = data.labelled();
@@ -185,10 +205,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         dates.len(),
         started.elapsed().as_secs_f64() * 1e3
     );
+    let (n_folds, min_train) = opts.plan.resolve(dates.len());
     println!(
         "walk-forward CV: {} folds, embargo {} trading days, first fold trains on {} days; \
          threshold by {}",
-        opts.folds, opts.embargo, opts.min_train_days, threshold_rule
+        n_folds, opts.plan.embargo, min_train, threshold_rule
     );
     let Fitted { artifact, folds } = pipeline::fit(&data, &labelled, &opts)?;
     let version = artifact.version.clone();
