@@ -112,7 +112,14 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         promote: true,
     };
     let trained = train::train(&train_args)?;
-    println!("      published model {}", trained.version);
+    if trained.promoted {
+        println!("      published model {}", trained.version);
+    } else {
+        println!(
+            "      model {} not published: {}",
+            trained.version, trained.verdict.sentence
+        );
+    }
     println!(
         "[4/6] backtest: the last {} trading days, each month's model trained only on what \
          was known before it",

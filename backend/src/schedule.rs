@@ -160,7 +160,7 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
         (Some(_), None) => true,
         _ => false,
     };
-    let promoted = cfg.training.auto_promote && better;
+    let promoted = cfg.training.auto_promote && better && trained.verdict.publish;
     if promoted {
         registry.promote(
             &trained.version,

@@ -4,6 +4,7 @@
 mod backtest;
 mod export;
 mod folds;
+mod gate;
 mod gbm;
 mod logistic;
 mod pipeline;

@@ -78,6 +78,23 @@ pub struct FitOptions {
 pub struct Fitted {
     pub artifact: ModelArtifact,
     pub folds: Vec<Fold>,
+    /// The out-of-fold predictions everything above was measured on.
+    pub oof: OutOfFold,
+}
+
+/// Out-of-fold predictions, one entry per labelled row that fell into a test block.
+#[derive(Debug, Clone, Default)]
+pub struct OutOfFold {
+    /// Feature-matrix rows.
+    pub rows: Vec<usize>,
+    /// Calibrated probability of a negative next day, 0–1.
+    pub p_calibrated: Vec<f64>,
+    /// The model's cut at the artifact's thresholds (fraction of the limit, 0 = none).
+    pub model_cut: Vec<f64>,
+    /// The rules' cut (fraction of the limit, 0 = none).
+    pub rules_cut: Vec<f64>,
+    /// 1 when the next day closed negative.
+    pub labels: Vec<u8>,
 }
 
 /// Out-of-fold predictions for the labelled rows that fell into a test block.
@@ -298,7 +315,18 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         reliability: metrics::reliability(&p_cal, &y_oof, 10),
         feature_importance,
     };
-    Ok(Fitted { artifact, folds })
+    let oof = OutOfFold {
+        rows: oof.rows,
+        p_calibrated: p_cal,
+        model_cut: model_cuts,
+        rules_cut: oof.rules_cut,
+        labels: y_oof,
+    };
+    Ok(Fitted {
+        artifact,
+        folds,
+        oof,
+    })
 }
 
 /// One step per fold plus the final fit, on standard error (hidden when that is not a terminal).

@@ -13,6 +13,7 @@ use dars_shared::artifact::ModelArtifact;
 use dars_shared::features::{self, FeatureContext, MarketSeries};
 
 use super::folds::{DEFAULT_EMBARGO_DAYS, FoldPlan};
+use super::gate::{self, Verdict};
 use dars_shared::metrics::CostMatrix;
 use dars_shared::policy::{Policy, ThresholdRule};
 use dars_shared::rules;
@@ -183,6 +184,10 @@ fn parse_cost(s: &str) -> Result<CostMatrix, String> {
 
 pub struct TrainOutcome {
     pub version: String,
+    /// Whether the model beat the rules out of fold ([`super::gate`]), and the sentence why.
+    pub verdict: Verdict,
+    /// Whether it was published (`--promote` and a winning verdict).
+    pub promoted: bool,
 }
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
@@ -211,22 +216,38 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
          threshold by {}",
         n_folds, opts.plan.embargo, min_train, threshold_rule
     );
-    let Fitted { artifact, folds } = pipeline::fit(&data, &labelled, &opts)?;
+    let Fitted {
+        artifact,
+        folds,
+        oof,
+    } = pipeline::fit(&data, &labelled, &opts)?;
     let version = artifact.version.clone();
-    let text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
+    let verdict = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, &policy)?.verdict();
+    let mut text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
+    let _ = writeln!(text, "against the rules: {}", verdict.sentence);
     print!("{text}");
     let registry = Registry::open(&args.models).audited(&args.model.data);
     let dir = registry.write_version(&artifact, &policy.public(), &text)?;
     println!("model {version} written to {}", dir.display());
-    if args.promote {
+    let promoted = args.promote && verdict.publish;
+    if promoted {
         registry.promote(
             &version,
             "promote",
             "trained and promoted by `dars train --promote`",
         )?;
         println!("promoted: models/current -> {version} (the web app now scores with it)");
+    } else if args.promote {
+        println!(
+            "not promoted, the rules stay in charge; `dars model promote {version}` publishes it \
+             anyway (audited)"
+        );
     }
-    Ok(TrainOutcome { version })
+    Ok(TrainOutcome {
+        version,
+        verdict,
+        promoted,
+    })
 }
 
 fn load_oracle(path: &std::path::Path) -> Result<HashMap<(String, NaiveDate), f64>> {
