@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
+use dars_shared::features;
 use dars_shared::policy::{Policy, ThresholdRule};
 use dars_shared::rules::{RulesConfig, Tier, TierConfig};
 use serde::{Deserialize, Serialize};
@@ -51,12 +52,19 @@ impl Default for Paths {
 pub struct Risk {
     /// Overrides the model's own validated threshold when set (a probability).
     pub prob_threshold: Option<f64>,
+    /// The windows, in trading days, of the rolling statistics the model learns from (the
+    /// design's meaning: `[3, 5, 10]` = 3-, 5- and 10-day mean, volatility, sum, worst day and
+    /// maximum drawdown), among [`features::ROLLING_WINDOWS`]. A model trained with other
+    /// windows is refused until it is retrained.
+    pub lookback_days: LookbackDays,
     /// Calendar days without a trade after which a trader no longer counts as active.
-    pub lookback_days: u32,
+    pub active_days: u32,
     /// Business days without a trade after which a trader is reported stale, not scored.
     pub stale_after_days: u32,
-    /// Largest cut of any limit, as a fraction (0.8 = never cut more than 80%).
-    pub loss_cap: f64,
+    /// A day's loss level in dollars (negative: -500 = a $500 loss) for the magnitude model;
+    /// validated and stored, not used until that model lands. (The ceiling on cuts, which this
+    /// key once held, is `rules.max_cut`.)
+    pub loss_cap: Option<f64>,
     /// Daily loss limit, in dollars, of a trader without an entry in `loss_limits`.
     pub base_loss_limit: f64,
     pub loss_limits: BTreeMap<String, f64>,
@@ -80,9 +88,10 @@ impl Default for Risk {
         let s = Policy::default();
         Risk {
             prob_threshold: None,
-            lookback_days: 30,
+            lookback_days: LookbackDays::Windows(features::ROLLING_WINDOWS.to_vec()),
+            active_days: 30,
             stale_after_days: 5,
-            loss_cap: s.max_cut,
+            loss_cap: None,
             base_loss_limit: s.base_loss_limit,
             loss_limits: BTreeMap::new(),
             tiers: s.tiers,
@@ -170,11 +179,56 @@ impl Default for Email {
     }
 }
 
+/// `risk.lookback_days` as written: the design's list of windows, or a single number (the key's
+/// old meaning, now `risk.active_days`), which is refused by name rather than reinterpreted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LookbackDays {
+    Windows(Vec<u32>),
+    Scalar(u32),
+}
+
+impl LookbackDays {
+    /// The windows, ascending, each one this build computes; or why not.
+    pub fn windows(&self) -> Result<Vec<u32>> {
+        let list = match self {
+            LookbackDays::Windows(w) => w,
+            LookbackDays::Scalar(n) => bail!(
+                "risk.lookback_days: expected a list of rolling-statistic windows in trading \
+                 days, e.g. [3, 5, 10], found {n}; the days without a trade after which a \
+                 trader is inactive are now risk.active_days"
+            ),
+        };
+        if list.is_empty() {
+            bail!("risk.lookback_days: expected at least one window, e.g. [3, 5, 10]");
+        }
+        let known = features::ROLLING_WINDOWS
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(w) = list.iter().find(|w| !features::ROLLING_WINDOWS.contains(w)) {
+            bail!(
+                "risk.lookback_days: this build computes rolling statistics over {known} \
+                 trading days, found {w}"
+            );
+        }
+        let mut w = list.clone();
+        w.sort_unstable();
+        w.dedup();
+        Ok(w)
+    }
+}
+
+/// How often the scheduler retrains: a word, or the design's durations `1d`, `7d`, `30d`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RetrainFreq {
+    #[serde(alias = "1d")]
     Daily,
+    #[serde(alias = "7d")]
     Weekly,
+    #[serde(alias = "30d")]
     Monthly,
     Never,
 }
@@ -307,13 +361,21 @@ impl Config {
         {
             bail!("risk.prob_threshold: expected a probability between 0 and 1, found {p}");
         }
-        frac("risk.loss_cap", self.risk.loss_cap)?;
+        if let Some(cap) = self.risk.loss_cap
+            && !(cap < 0.0 && cap.is_finite())
+        {
+            bail!(
+                "risk.loss_cap: expected a negative dollar loss level for the magnitude model \
+                 (e.g. -500), found {cap}; the ceiling on cuts it once held is rules.max_cut"
+            );
+        }
+        self.risk.lookback_days.windows()?;
         frac("risk.tiers.high_cut", self.risk.tiers.high_cut)?;
         frac("risk.tiers.moderate_cut", self.risk.tiers.moderate_cut)?;
         frac("risk.tiers.moderate_band", self.risk.tiers.moderate_band)?;
         frac("risk.active_change_warn", self.risk.active_change_warn)?;
-        if self.risk.lookback_days == 0 {
-            bail!("risk.lookback_days: expected at least 1 day");
+        if self.risk.active_days == 0 {
+            bail!("risk.active_days: expected at least 1 day");
         }
         if self.risk.stale_after_days == 0 {
             bail!("risk.stale_after_days: expected at least 1 day");
@@ -408,9 +470,12 @@ impl Config {
                 self.email.from
             );
         }
-        if self.training.model_type != "lightgbm" {
+        if !matches!(
+            self.training.model_type.to_ascii_lowercase().as_str(),
+            "lightgbm" | "lgbm"
+        ) {
             bail!(
-                "training.model_type: only \"lightgbm\" is supported (logistic regression is \
+                "training.model_type: only \"lightgbm\" (or \"lgbm\") is supported (logistic regression is \
                  its baseline, reported beside it), found {:?}",
                 self.training.model_type
             );
@@ -448,10 +513,10 @@ impl Config {
             rules: self.rules.clone(),
             base_loss_limit: self.risk.base_loss_limit,
             loss_limits: self.risk.loss_limits.clone(),
-            max_cut: self.risk.loss_cap,
+            max_cut: self.rules.max_cut,
             top_factors: self.risk.top_factors,
             stale_after_days: self.risk.stale_after_days,
-            active_days: self.risk.lookback_days,
+            active_days: self.risk.active_days,
             ..Policy::default()
         }
     }
@@ -492,15 +557,31 @@ pub fn check(path: &Path) -> Result<()> {
     let secrets = Secrets::from_env();
     println!("{}: valid", path.display());
     println!(
-        "  risk: base limit {}, loss cap {:.0}%, tiers high {:.0}% / moderate {:.0}%, threshold {}",
+        "  risk: base limit {}, cuts at most {:.0}% (rules.max_cut), tiers high {:.0}% / \
+         moderate {:.0}%, threshold {}",
         dars_shared::rules::dollars(cfg.risk.base_loss_limit),
-        cfg.risk.loss_cap * 100.0,
+        cfg.rules.max_cut * 100.0,
         cfg.risk.tiers.high_cut * 100.0,
         cfg.risk.tiers.moderate_cut * 100.0,
         cfg.risk
             .prob_threshold
             .map_or("from the model".into(), |p| format!("{p:.3} (override)"))
     );
+    let windows = cfg.risk.lookback_days.windows()?;
+    println!(
+        "  features: rolling statistics over {} trading days (risk.lookback_days)",
+        windows
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(cap) = cfg.risk.loss_cap {
+        println!(
+            "  risk.loss_cap {}: stored for the magnitude model, not yet used",
+            dars_shared::rules::dollars(cap)
+        );
+    }
     println!(
         "  alerts: {:?} to {} desk recipient(s), {} opted-in trader(s); SMTP {}; Slack webhook {}",
         cfg.alerts.channels,
@@ -574,6 +655,52 @@ mod tests {
         assert!(e.contains("pager") && e.contains("channels"), "{e}");
         let e = err("risk:\n  loss_cap: lots\n");
         assert!(e.contains("loss_cap") && e.contains("line 2"), "{e}");
+    }
+
+    /// The configuration printed in the product's design loads unchanged, with its meanings.
+    #[test]
+    fn the_designs_file_loads_with_the_designs_meanings() {
+        let text = include_str!("../../tests/fixtures/config/design.yaml");
+        let cfg = Config::parse(text).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(cfg.risk.lookback_days.windows().ok(), Some(vec![3, 5, 10]));
+        assert_eq!(cfg.risk.loss_cap, Some(-500.0));
+        assert_eq!(cfg.training.retrain_freq, RetrainFreq::Weekly);
+        assert_eq!(cfg.risk.prob_threshold, Some(0.70));
+        // The ceiling on cuts is the rules' (the key loss_cap once held it).
+        assert_eq!(cfg.policy().max_cut, cfg.rules.max_cut);
+        for (freq, want) in [
+            ("1d", RetrainFreq::Daily),
+            ("30d", RetrainFreq::Monthly),
+            ("monthly", RetrainFreq::Monthly),
+        ] {
+            let cfg = Config::parse(&format!("training:\n  retrain_freq: {freq}\n"))
+                .unwrap_or_else(|e| panic!("{e:#}"));
+            assert_eq!(cfg.training.retrain_freq, want, "{freq}");
+        }
+    }
+
+    /// A value in a key's old meaning is an error naming the key that now holds it, never
+    /// silently reinterpreted.
+    #[test]
+    fn old_meanings_name_their_new_keys() {
+        let e = err("risk:\n  lookback_days: 30\n");
+        assert!(
+            e.contains("risk.lookback_days") && e.contains("risk.active_days"),
+            "{e}"
+        );
+        let e = err("risk:\n  loss_cap: 0.8\n");
+        assert!(
+            e.contains("risk.loss_cap") && e.contains("rules.max_cut"),
+            "{e}"
+        );
+        let e = err("risk:\n  lookback_days: [3, 7]\n");
+        assert!(
+            e.contains("found 7") && e.contains("3, 5, 10, 20, 60"),
+            "{e}"
+        );
+        let e = err("training:\n  retrain_freq: 14d\n");
+        assert!(e.contains("retrain_freq"), "{e}");
+        assert!(err("training:\n  model_type: xgboost\n").contains("\"xgboost\""));
     }
 
     #[test]

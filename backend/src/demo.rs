@@ -105,6 +105,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         cost: None,
         config: None,
         policy: Some(cfg.policy()),
+        lookback_days: Some(cfg.risk.lookback_days.windows()?),
     };
     let train_args = TrainArgs {
         model: model.clone(),

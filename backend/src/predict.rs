@@ -223,9 +223,11 @@ pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Resul
              pairs the current model with it"
         ));
     }
+    let windows = cfg.risk.lookback_days.windows()?;
     let scorer = match registry.current()? {
         Some(version) => match registry
             .load(&version)
+            .and_then(|a| same_windows(a, &windows))
             .and_then(|a| Scorer::new(a).map_err(anyhow::Error::from))
         {
             Ok(s) => Some(s),
@@ -533,6 +535,27 @@ pub fn summary(run: &PredictionRun) -> String {
         s.push_str(&format!("warning: {w}\n"));
     }
     s
+}
+
+/// The artifact, if it learned from the rolling-statistic windows the configuration names
+/// (`risk.lookback_days`); a model trained with other windows is refused until retrained.
+fn same_windows(
+    artifact: dars_shared::artifact::ModelArtifact,
+    windows: &[u32],
+) -> Result<dars_shared::artifact::ModelArtifact> {
+    let trained = dars_shared::features::rolling_windows_of(
+        artifact.features.iter().map(|f| f.name.as_str()),
+    );
+    if trained != windows {
+        let list = |w: &[u32]| w.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        anyhow::bail!(
+            "it learned rolling statistics over [{}] trading days but risk.lookback_days is \
+             [{}]; retrain (`dars train --promote`) after changing the windows",
+            list(&trained),
+            list(windows)
+        );
+    }
+    Ok(artifact)
 }
 
 #[cfg(test)]

@@ -149,6 +149,7 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
             // `cfg` is already loaded: its policy, nothing more to read.
             config: None,
             policy: Some(cfg.policy()),
+            lookback_days: Some(cfg.risk.lookback_days.windows()?),
         },
         models: models.to_owned(),
         promote: false,

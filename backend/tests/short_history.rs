@@ -56,6 +56,20 @@ fn write_firm(dir: &Path, seed: u64, next: impl Fn(&mut ChaCha8Rng, bool) -> f64
     std::fs::write(dir.join("fills.csv"), csv).unwrap_or_else(|e| panic!("writing fills: {e}"));
 }
 
+/// The firm of `a_learnable_first_month_publishes_and_the_model_decides`.
+fn tilting_firm(dir: &Path) {
+    // Tilt: after a losing day 80% of days lose, after a winning day 25%; some losing days
+    // go past a cut limit of $3,000, so the replay has cuts that bind.
+    write_firm(dir, 7, |rng, lost| {
+        let p_loss = if lost { 0.8 } else { 0.25 };
+        if rng.random_bool(p_loss) {
+            -rng.random_range(500.0..4_500.0)
+        } else {
+            rng.random_range(300.0..2_000.0)
+        }
+    });
+}
+
 /// Trains with `--promote` and runs the morning run: (train output, predict JSON).
 fn train_and_predict(dir: &Path) -> (String, serde_json::Value) {
     ok(dir, &["ingest", "fills.csv"]);
@@ -92,16 +106,7 @@ fn systems(run: &serde_json::Value) -> Vec<String> {
 fn a_learnable_first_month_publishes_and_the_model_decides() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    // Tilt: after a losing day 80% of days lose, after a winning day 25%; some losing days
-    // go past a cut limit of $3,000, so the replay has cuts that bind.
-    write_firm(dir, 7, |rng, lost| {
-        let p_loss = if lost { 0.8 } else { 0.25 };
-        if rng.random_bool(p_loss) {
-            -rng.random_range(500.0..4_500.0)
-        } else {
-            rng.random_range(300.0..2_000.0)
-        }
-    });
+    tilting_firm(dir);
     let (trained, run) = train_and_predict(dir);
     assert!(
         trained.contains("walk-forward CV: 2 folds, embargo 5 trading days"),
@@ -143,4 +148,61 @@ fn a_noisy_first_month_keeps_the_rules_and_says_why() {
     let systems = systems(&run);
     assert_eq!(systems.len(), TRADERS, "{run}");
     assert!(systems.iter().all(|s| s == "rules"), "{systems:?}");
+}
+
+/// The configuration printed in the product's design is accepted and drives train and predict
+/// with the design's meanings: the model learns 3-, 5- and 10-day rolling statistics only, the
+/// threshold is the fixed 0.70, and a model trained with other windows is refused by name.
+#[test]
+fn the_designs_configuration_drives_train_and_predict() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let design = include_str!("../../tests/fixtures/config/design.yaml");
+    std::fs::write(dir.join("config.yaml"), design).unwrap_or_else(|e| panic!("{e}"));
+    let checked = ok(dir, &["config", "check", "config.yaml"]);
+    assert!(
+        checked.contains("rolling statistics over 3, 5, 10 trading days"),
+        "{checked}"
+    );
+    assert!(
+        checked.contains("risk.loss_cap -$500: stored for the magnitude model, not yet used"),
+        "{checked}"
+    );
+    tilting_firm(dir);
+    ok(dir, &["ingest", "fills.csv"]);
+    let trained = ok(dir, &["train", "--promote"]);
+    assert!(trained.contains("fixed threshold"), "{trained}");
+    let current = std::fs::read_to_string(dir.join("models/current/model.json"))
+        .unwrap_or_else(|e| panic!("the published model: {e}\n{trained}"));
+    let artifact: serde_json::Value =
+        serde_json::from_str(&current).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = artifact["features"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(names.contains(&"pnl_mean_3d") && names.contains(&"pnl_max_dd_10d"));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with("_20d") && n.starts_with("pnl_mean")),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"pnl_std_60d"), "{names:?}");
+    let run: serde_json::Value = serde_json::from_str(&ok(dir, &["predict"]))
+        .unwrap_or_else(|e| panic!("predict JSON: {e}"));
+    assert!(
+        systems(&run).iter().all(|s| s == "model" || s == "guard"),
+        "{run}"
+    );
+    // Other windows: the model is refused by name until retrained.
+    let other = design.replace("[3, 5, 10]", "[3, 5]");
+    std::fs::write(dir.join("config.yaml"), other).unwrap_or_else(|e| panic!("{e}"));
+    let run: serde_json::Value = serde_json::from_str(&ok(dir, &["predict"]))
+        .unwrap_or_else(|e| panic!("predict JSON: {e}"));
+    let warnings = run["warnings"].to_string();
+    assert!(
+        warnings.contains("learned rolling statistics over [3, 5, 10] trading days but risk.lookback_days is [3, 5]"),
+        "{warnings}"
+    );
+    assert!(systems(&run).iter().all(|s| s == "rules"), "{run}");
 }

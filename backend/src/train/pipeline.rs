@@ -293,8 +293,11 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         code_version: dars_shared::VERSION.into(),
         learner: "lightgbm".into(),
         lightgbm_model: model_text,
-        features: features::FEATURES
+        // The matrix's columns: every feature, or those `risk.lookback_days` kept.
+        features: m
+            .names
             .iter()
+            .filter_map(|n| features::def(n))
             .map(FeatureSpec::from_def)
             .collect(),
         calibration,

@@ -61,6 +61,10 @@ pub struct ModelArgs {
     /// reading `config`.
     #[arg(skip)]
     pub policy: Option<Policy>,
+    /// Rolling-statistic windows already resolved by the caller (`risk.lookback_days`), used
+    /// instead of reading `config`.
+    #[arg(skip)]
+    pub lookback_days: Option<Vec<u32>>,
 }
 
 impl ModelArgs {
@@ -122,6 +126,20 @@ impl ModelArgs {
         Ok((policy, words))
     }
 
+    /// The rolling-statistic windows the model learns from: the caller's, else the
+    /// configuration's `risk.lookback_days`, else every window this build computes.
+    pub fn windows(&self) -> Result<Vec<u32>> {
+        if let Some(w) = &self.lookback_days {
+            return Ok(w.clone());
+        }
+        match &self.config {
+            Some(path) if self.policy.is_none() && path.exists() => {
+                Config::load(path, false)?.risk.lookback_days.windows()
+            }
+            _ => Ok(features::ROLLING_WINDOWS.to_vec()),
+        }
+    }
+
     /// The lake's daily table, its feature matrix and the rules' cuts, read once.
     pub fn load(&self, policy: &Policy) -> Result<(Vec<DailyRow>, TrainData)> {
         let daily = Lake::open(&self.data).daily()?;
@@ -141,7 +159,10 @@ impl ModelArgs {
             }
             None => None,
         };
-        let m = features::build(&daily, &FeatureContext { market });
+        let windows = self.windows()?;
+        let m = features::build(&daily, &FeatureContext { market }).select_columns(|name| {
+            features::rolling_window(name).is_none_or(|w| windows.contains(&w))
+        });
         let oracle = match &self.oracle {
             Some(p) => Some(load_oracle(p)?),
             None => None,

@@ -48,7 +48,7 @@ pub struct FeatureRow {
 /// Features and labels for every trader and trading day.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeatureMatrix {
-    /// Column names, equal to the registry's order.
+    /// Column names in the registry's order (all of them, unless a selection left some out).
     pub names: Vec<&'static str>,
     /// Row keys, sorted by account then date.
     pub rows: Vec<FeatureRowKey>,
@@ -77,6 +77,25 @@ impl FeatureMatrix {
     /// Number of columns.
     pub fn width(&self) -> usize {
         self.names.len()
+    }
+
+    /// The same rows with only the columns whose name `keep` accepts, in the same order.
+    pub fn select_columns(&self, keep: impl Fn(&str) -> bool) -> FeatureMatrix {
+        let cols: Vec<usize> = (0..self.width()).filter(|&c| keep(self.names[c])).collect();
+        let values = (0..self.len())
+            .flat_map(|i| {
+                let row = self.row(i);
+                cols.iter().map(move |&c| row[c])
+            })
+            .collect();
+        FeatureMatrix {
+            names: cols.iter().map(|&c| self.names[c]).collect(),
+            rows: self.rows.clone(),
+            values,
+            labels: self.labels.clone(),
+            next_total: self.next_total.clone(),
+            next_date: self.next_date.clone(),
+        }
     }
 
     /// The values of row `i` (empty when out of range).

@@ -56,8 +56,8 @@ pub use matrix::{
 pub(crate) use phrase::grouped;
 pub use phrase::{MAX_STD_DEVS, describe, format_value};
 pub use registry::{
-    Calendar, FEATURES, FeatureDef, Group, Lookback, N_FEATURES, Phrase, Unit, Window, def,
-    index_of, max_window, names,
+    Calendar, FEATURES, FeatureDef, Group, Lookback, N_FEATURES, Phrase, ROLLING_WINDOWS, Unit,
+    Window, def, index_of, max_window, names, rolling_window, rolling_windows_of,
 };
 pub use sessions::{DayTrades, SessionTotals};
 pub use trader::{OVERTRADING_QUANTILE, REVENGE_MULTIPLE};

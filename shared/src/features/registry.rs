@@ -526,6 +526,37 @@ pub fn def(name: &str) -> Option<&'static FeatureDef> {
     FEATURES.iter().find(|d| d.name == name)
 }
 
+/// The windows, in trading days, over which this build computes the rolling statistics of
+/// daily P&L (mean, volatility, sum, worst day, maximum drawdown: `pnl_mean_3d` ...
+/// `pnl_max_dd_60d`). The design's `risk.lookback_days` picks among them (its example is
+/// `[3, 5, 10]`); features of the other windows are left out of training.
+pub const ROLLING_WINDOWS: [u32; 5] = [3, 5, 10, 20, 60];
+
+/// The name prefixes of the rolling statistics, each followed by `<window>d`.
+const ROLLING_STATS: [&str; 5] = [
+    "pnl_mean_",
+    "pnl_std_",
+    "pnl_sum_",
+    "pnl_worst_",
+    "pnl_max_dd_",
+];
+
+/// The window of a rolling-statistic feature (`pnl_mean_3d` → 3); `None` for every other
+/// feature.
+pub fn rolling_window(name: &str) -> Option<u32> {
+    let rest = ROLLING_STATS.iter().find_map(|p| name.strip_prefix(p))?;
+    let days: u32 = rest.strip_suffix('d')?.parse().ok()?;
+    ROLLING_WINDOWS.contains(&days).then_some(days)
+}
+
+/// The rolling-statistic windows among `names`, ascending and distinct.
+pub fn rolling_windows_of<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+    let mut w: Vec<u32> = names.into_iter().filter_map(rolling_window).collect();
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
 /// The longest lookback of any feature, in trading days (firm days for firm features): the
 /// history a page needs for every feature to equal the morning run's, and what a walk-forward
 /// split must embargo so no training row's inputs overlap a test row's window. Every entry has
