@@ -252,7 +252,7 @@ pub fn run() -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve(args) => serve::run(&args),
+        Command::Serve(args) => serve::run(&args, args.settings()?),
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),
         Command::Audit(AuditCommand::Verify { data }) => audit::verify_cli(&data),
         Command::Retrain { config, models } => {

@@ -92,9 +92,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("[3/6] training and publishing the risk model");
     // One policy for training, the backtest, the morning run and the page: config.yaml's (the
     // defaults without one), so the demo decides as a firm with that file would.
-    let mut cfg = crate::config::Config::load(&args.serve.config, false)?;
+    let mut cfg = args.serve.settings()?;
     cfg.paths.data = args.data.clone();
-    cfg.paths.models = args.serve.models_dir.clone();
     let model = ModelArgs {
         data: args.data.clone(),
         folds: None,
@@ -109,7 +108,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     };
     let train_args = TrainArgs {
         model: model.clone(),
-        models: args.serve.models_dir.clone(),
+        models: cfg.paths.models.clone(),
         promote: true,
     };
     let trained = train::train(&train_args)?;
@@ -137,6 +136,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     std::fs::copy(&bt.csv, args.serve.demo_dir.join(BACKTEST))
         .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
     println!("[5/6] the morning run: predictions, audit trail and alerts");
+    // The server runs with the same settings (data, models, alerts, schedule).
+    let serve_cfg = cfg.clone();
     if cfg.alerts.email_recipients.is_empty() {
         // Without a config.yaml there is no desk to tell; show where its email would go.
         cfg.alerts.email_recipients = vec!["risk-desk@example.com".into()];
@@ -156,7 +157,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     }
     println!("[6/6] serving the web app and the API");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
-    serve::run(&args.serve)
+    serve::run(&args.serve, serve_cfg)
 }
 
 /// The demo fills file the web page's "Load demo data" button fetches from `/demo/`.

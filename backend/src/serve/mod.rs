@@ -25,9 +25,11 @@ pub struct ServeArgs {
     /// The built web app (Trunk's output).
     #[arg(long, default_value = "target/site")]
     pub web_dir: PathBuf,
-    /// Model registry; `current/model.json` inside it is what the browser loads.
-    #[arg(long, default_value = "models")]
-    pub models_dir: PathBuf,
+    /// Model registry; `current/model.json` inside it is what the browser loads [default: the
+    /// configuration's `paths.models`, else `models`]. The morning job, the weekly retrain, the
+    /// API and the static files all use this one directory.
+    #[arg(long)]
+    pub models_dir: Option<PathBuf>,
     /// Demo firm files offered to the page's "load demo data" button.
     #[arg(long, default_value = "data/demo")]
     pub demo_dir: PathBuf,
@@ -39,8 +41,20 @@ pub struct ServeArgs {
     pub no_schedule: bool,
 }
 
-/// Blocks serving until the process is stopped.
-pub fn run(args: &ServeArgs) -> Result<()> {
+impl ServeArgs {
+    /// The configuration file with this command's flags applied over it, resolved once.
+    pub fn settings(&self) -> Result<crate::config::Config> {
+        let mut cfg = crate::config::Config::load(&self.config, false)?;
+        if let Some(models) = &self.models_dir {
+            cfg.paths.models = models.clone();
+        }
+        Ok(cfg)
+    }
+}
+
+/// Blocks serving until the process is stopped, with settings already resolved (`cfg`: data
+/// and model directories, alerts, schedule).
+pub fn run(args: &ServeArgs, cfg: crate::config::Config) -> Result<()> {
     let index = args.web_dir.join("index.html");
     if !index.is_file() {
         anyhow::bail!(
@@ -48,20 +62,20 @@ pub fn run(args: &ServeArgs) -> Result<()> {
             index.display()
         );
     }
-    actix_web::rt::System::new().block_on(serve(args.clone()))
+    actix_web::rt::System::new().block_on(serve(args.clone(), cfg))
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
+async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
+    let models_dir = cfg.paths.models.clone();
     // Directories that do not exist yet (no model published, no demo simulated) are created
     // empty so the static handlers answer 404 for their files instead of failing at start-up.
-    for dir in [&args.models_dir, &args.demo_dir] {
+    for dir in [&models_dir, &args.demo_dir] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let cfg = crate::config::Config::load(&args.config, false)?;
-    let state = web::Data::new(api::ApiState::new(&cfg.paths.data, &args.models_dir)?);
+    let state = web::Data::new(api::ApiState::new(&cfg.paths.data, &models_dir)?);
     let doc = web::Data::new(api::openapi());
     if !args.no_schedule {
-        crate::schedule::spawn(cfg.clone(), args.models_dir.clone())?;
+        crate::schedule::spawn(cfg.clone(), models_dir.clone())?;
     }
     let a = args.clone();
     let server = HttpServer::new(move || {
@@ -76,7 +90,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
                     .configure(api::routes)
                     .default_service(web::to(api::no_such_endpoint)),
             )
-            .service(Files::new("/models", &a.models_dir))
+            .service(Files::new("/models", &models_dir))
             .service(Files::new("/demo", &a.demo_dir))
             .service(
                 Files::new("/", &a.web_dir)
@@ -117,4 +131,31 @@ fn spa_fallback(
 
 fn open_index(index: &Path) -> actix_web::Result<NamedFile> {
     Ok(NamedFile::open(index)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One models directory per process: the flag over the file's `paths.models`, which the
+    /// morning job, the retrain, the API and the static files then share.
+    #[test]
+    fn the_models_flag_overrides_the_configuration_once() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let config = tmp.path().join("config.yaml");
+        std::fs::write(&config, "paths:\n  models: from-file\n").unwrap_or_else(|e| panic!("{e}"));
+        let mut args = ServeArgs {
+            addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+            web_dir: "site".into(),
+            models_dir: None,
+            demo_dir: "demo".into(),
+            config,
+            no_schedule: true,
+        };
+        let from_file = args.settings().map(|c| c.paths.models);
+        assert_eq!(from_file.ok(), Some(PathBuf::from("from-file")));
+        args.models_dir = Some("from-flag".into());
+        let from_flag = args.settings().map(|c| c.paths.models);
+        assert_eq!(from_flag.ok(), Some(PathBuf::from("from-flag")));
+    }
 }
