@@ -1,5 +1,7 @@
 //! The scheduler inside `dars serve`: the morning prediction and alerts at `schedule.daily`
-//! (Monday to Friday) and the retrain at `schedule.weekly`, in `schedule.timezone`. Jobs run
+//! (Monday to Friday) and the retrain as `training.retrain_freq` says — `weekly` at
+//! `schedule.weekly`, `daily` every weekday at that time of day, `monthly` on the first such
+//! weekday of a month, `never` not at all — in `schedule.timezone`. Jobs run
 //! on their own thread; a failed or panicking job is logged, audited and alerted, and never
 //! takes the server down. `dars schedule print-cron` gives the same plan as crontab lines for
 //! firms that prefer cron.
@@ -11,7 +13,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekd
 use chrono_tz::Tz;
 
 use crate::audit::{Audit, Kind};
-use crate::config::{Config, Daily, Weekly};
+use crate::config::{Config, Daily, RetrainFreq, Weekly};
 use crate::train::{ModelArgs, TrainArgs};
 
 /// The local time `t` on `date`, resolved through DST: an ambiguous time (autumn) takes the
@@ -58,6 +60,26 @@ pub fn next_weekly(now: DateTime<Tz>, weekly: Weekly) -> DateTime<Tz> {
     }
 }
 
+/// The next retrain strictly after `now` under `freq` (`schedule.weekly` gives the day and
+/// the time of day); `None` for `never`.
+pub fn next_retrain(now: DateTime<Tz>, freq: RetrainFreq, weekly: Weekly) -> Option<DateTime<Tz>> {
+    match freq {
+        RetrainFreq::Never => None,
+        RetrainFreq::Weekly => Some(next_weekly(now, weekly)),
+        RetrainFreq::Daily => Some(next_daily(now, Daily(weekly.1))),
+        RetrainFreq::Monthly => {
+            let mut t = now;
+            loop {
+                let w = next_weekly(t, weekly);
+                if w.day() <= 7 {
+                    return Some(w);
+                }
+                t = w;
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Job {
     Morning,
@@ -69,11 +91,14 @@ pub fn spawn(cfg: Config, models: PathBuf) -> Result<()> {
     let tz = cfg.schedule.tz()?;
     let daily = cfg.schedule.daily_time()?;
     let weekly = cfg.schedule.weekly_time()?;
+    let freq = cfg.training.retrain_freq;
     let now = chrono::Utc::now().with_timezone(&tz);
     println!(
-        "scheduler: morning run next at {}, retrain next at {} ({})",
+        "scheduler: morning run next at {}, retrain ({freq:?}) next at {} ({})",
         next_daily(now, daily).format("%a %Y-%m-%d %H:%M %Z"),
-        next_weekly(now, weekly).format("%a %Y-%m-%d %H:%M %Z"),
+        next_retrain(now, freq, weekly).map_or("never".into(), |t| t
+            .format("%a %Y-%m-%d %H:%M %Z")
+            .to_string()),
         cfg.schedule.timezone
     );
     std::thread::Builder::new()
@@ -81,11 +106,10 @@ pub fn spawn(cfg: Config, models: PathBuf) -> Result<()> {
         .spawn(move || {
             loop {
                 let now = chrono::Utc::now().with_timezone(&tz);
-                let (d, w) = (next_daily(now, daily), next_weekly(now, weekly));
-                let (when, job) = if d <= w {
-                    (d, Job::Morning)
-                } else {
-                    (w, Job::Retrain)
+                let d = next_daily(now, daily);
+                let (when, job) = match next_retrain(now, freq, weekly) {
+                    Some(w) if w < d => (w, Job::Retrain),
+                    _ => (d, Job::Morning),
                 };
                 // Sleep in short steps so a changed clock (suspend, NTP) is noticed.
                 while chrono::Utc::now() < when.with_timezone(&chrono::Utc) {
@@ -207,18 +231,35 @@ pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
     let exe = shell_quote(&exe.display().to_string());
     let conf = shell_quote(&config_path.display().to_string());
     use chrono::Timelike;
+    let log = shell_quote(&cfg.paths.data.join("dars-cron.log").display().to_string());
+    let (wm, wh, wd) = (
+        weekly.1.minute(),
+        weekly.1.hour(),
+        weekly.0.num_days_from_sunday(),
+    );
+    // `training.retrain_freq`: the same days as the scheduler's (cron ORs day-of-month with
+    // day-of-week, so the monthly line tests the day of the month in the shell).
+    let retrain = match cfg.training.retrain_freq {
+        RetrainFreq::Never => String::new(),
+        RetrainFreq::Weekly => {
+            format!("{wm} {wh} * * {wd} cd {cd} && {exe} retrain --config {conf} >> {log} 2>&1\n")
+        }
+        RetrainFreq::Daily => {
+            format!("{wm} {wh} * * 1-5 cd {cd} && {exe} retrain --config {conf} >> {log} 2>&1\n")
+        }
+        RetrainFreq::Monthly => format!(
+            "{wm} {wh} * * {wd} [ \"$(date +\\%d)\" -le 07 ] && cd {cd} && {exe} retrain --config \
+             {conf} >> {log} 2>&1\n"
+        ),
+    };
     Ok(format!(
         "# DARS schedule ({tz}); install with `crontab -e`.\n\
          CRON_TZ={tz}\n\
          {dm} {dh} * * 1-5 cd {cd} && {exe} predict --config {conf} --alert >> {log} 2>&1\n\
-         {wm} {wh} * * {wd} cd {cd} && {exe} retrain --config {conf} >> {log} 2>&1\n",
+         {retrain}",
         tz = cfg.schedule.timezone,
         dm = daily.0.minute(),
         dh = daily.0.hour(),
-        wm = weekly.1.minute(),
-        wh = weekly.1.hour(),
-        wd = weekly.0.num_days_from_sunday(),
-        log = shell_quote(&cfg.paths.data.join("dars-cron.log").display().to_string()),
     ))
 }
 
@@ -309,5 +350,35 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\n0 20 * * 0 cd "), "{text}");
+        let mut never = Config::default();
+        never.training.retrain_freq = RetrainFreq::Never;
+        let text = print_cron(&never, Path::new("config.yaml")).unwrap_or_default();
+        assert!(!text.contains("retrain"), "{text}");
+    }
+
+    /// `training.retrain_freq` sets the retrain's days: every weekday, the weekly day, the
+    /// first weekly day of a month, or never.
+    #[test]
+    fn retrain_follows_its_frequency() {
+        let w = Weekly(
+            Weekday::Sun,
+            NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+        );
+        // Friday 2025-08-29 noon.
+        let now = ny(2025, 8, 29, 12, 0);
+        let at = |freq| next_retrain(now, freq, w).map(|t| t.naive_local().to_string());
+        assert_eq!(
+            at(RetrainFreq::Daily).as_deref(),
+            Some("2025-08-29 20:00:00")
+        );
+        assert_eq!(
+            at(RetrainFreq::Weekly).as_deref(),
+            Some("2025-08-31 20:00:00")
+        );
+        assert_eq!(
+            at(RetrainFreq::Monthly).as_deref(),
+            Some("2025-09-07 20:00:00")
+        );
+        assert_eq!(at(RetrainFreq::Never), None);
     }
 }
