@@ -58,7 +58,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let cfg = crate::config::Config::load(&args.config, false)?;
-    let state = web::Data::new(api::ApiState::new(&cfg.paths.data, &args.models_dir)?);
+    let state = web::Data::new(api::ApiState::new(
+        &cfg.paths.data,
+        &args.models_dir,
+        cfg.policy(),
+    )?);
     let doc = web::Data::new(api::openapi());
     if !args.no_schedule {
         crate::schedule::spawn(cfg.clone(), args.models_dir.clone())?;
