@@ -88,7 +88,13 @@ export async function startServer({ demoDir, modelsDir, cwd = root, config }) {
       reject(new Error(`dars serve exited early with ${code}: ${out}`));
     });
   });
-  return { url, stop: () => proc.kill('SIGTERM') };
+  // stop() resolves once the server has exited (awaiting it is optional).
+  const stop = () => new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+  return { url, stop };
 }
 
 /** Headless Debian Chromium with a fresh profile, flags that work as root on a closed network. */

@@ -7,7 +7,7 @@
 // without one it does not, so this test can fail.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dars, startServer, launchBrowser, shotDir } from './harness.mjs';
@@ -56,7 +56,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A fresh tab (its own, empty sessionStorage) on the dashboard, the model and policy loaded. */
