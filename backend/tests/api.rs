@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 mod common;
-use common::{ok as dars, simulate_with, with_fit};
+use common::{ok as dars, simulate_with, train_and_publish};
 
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
@@ -103,19 +103,8 @@ fn api_roles_openapi_overrides_and_audit() {
     // model scores.
     simulate_with(dir, 4, 150, 3, &["--max-drawdown", "1000000000"]);
     dars(dir, &["ingest", "sim/fills.csv"]);
-    // A four-trader firm is too small for its model to beat the rules with an interval above
-    // zero, so `train --promote` keeps the rules; the test publishes it by hand, the audited
-    // override a desk has (`dars model promote`).
-    let trained = dars(dir, &with_fit("train", &["--promote"]));
-    assert!(trained.contains("against the rules: "), "{trained}");
-    let version = trained
-        .lines()
-        .find_map(|l| l.strip_prefix("model ")?.split(' ').next())
-        .unwrap_or_else(|| panic!("no version in {trained}"))
-        .to_owned();
-    if !trained.contains("promoted: models/current") {
-        dars(dir, &["model", "promote", &version]);
-    }
+    // A four-trader firm rarely beats the rules with an interval above zero: publish by hand.
+    train_and_publish(dir, &[]);
     let printed = dars(dir, &["predict"]);
     let run: serde_json::Value =
         serde_json::from_str(&printed).unwrap_or_else(|e| panic!("predict JSON: {e}\n{printed}"));
@@ -334,4 +323,106 @@ fn api_roles_openapi_overrides_and_audit() {
         .unwrap_or_else(|e| panic!("{e}"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("row 2"), "{err}");
+}
+
+/// `GET /api/policy` hands out the policy the morning run decides with: a manager gets every
+/// per-account loss limit of `config.yaml`, a trader only its own accounts', no token is 401;
+/// the rest is the policy published with the current model.
+#[test]
+fn policy_endpoint_gives_each_role_its_loss_limits() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    simulate_with(dir, 4, 150, 5, &["--max-drawdown", "1000000000"]);
+    std::fs::write(
+        dir.join("config.yaml"),
+        "risk:\n  restrict_share: 0.40\n  high_share: 0.15\n  base_loss_limit: 4000\n  \
+         loss_limits:\n    NET001: 8000\n    NET002: 2500\n  tiers:\n    moderate_cut: 0.3\n    \
+         high_cut: 0.6\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    dars(dir, &["ingest", "sim/fills.csv"]);
+    // `--config config.yaml` is the default: training publishes this policy's public copy.
+    train_and_publish(dir, &[]);
+    let printed = dars(dir, &["predict"]);
+    let run: serde_json::Value =
+        serde_json::from_str(&printed).unwrap_or_else(|e| panic!("predict JSON: {e}\n{printed}"));
+    let manager = dars(dir, &["token", "create", "--role", "manager"]);
+    let manager = manager.trim();
+    let trader = dars(
+        dir,
+        &["token", "create", "--role", "trader", "--account", "NET001"],
+    );
+    let trader = trader.trim();
+    let other = dars(
+        dir,
+        &["token", "create", "--role", "trader", "--account", "NET003"],
+    );
+    let other = other.trim();
+    let (_server, base) = serve(dir);
+    let url = format!("{base}/api/policy");
+
+    let anon = call("GET", &url, None, None);
+    assert_eq!(anon.status, 401, "{}", anon.body);
+    assert!(anon.body["error"].is_string());
+    assert_eq!(call("GET", &url, Some("dars_wrong"), None).status, 401);
+
+    let all = call("GET", &url, Some(manager), None);
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.body["loss_limits"], "all");
+    assert_eq!(all.body["published"], true, "{}", all.body);
+    let current = std::fs::read_link(dir.join("models/current")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        all.body["model_version"].as_str(),
+        current.file_name().and_then(|n| n.to_str())
+    );
+    let policy = &all.body["policy"];
+    assert_eq!(
+        policy["loss_limits"],
+        serde_json::json!({ "NET001": 8000.0, "NET002": 2500.0 })
+    );
+    assert_eq!(policy["base_loss_limit"], 4000.0);
+    assert_eq!(policy["threshold"]["rule"], "restrict_share");
+    assert_eq!(policy["threshold"]["share"], 0.4);
+    assert_eq!(policy["tiers"]["high_cut"], 0.6);
+    // Without its per-account limits it is exactly the policy published with the model.
+    let mut public = policy.clone();
+    public.as_object_mut().map(|o| o.remove("loss_limits"));
+    let published: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("models/current/policy.json"))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(public, published);
+    // ... and the limits are the ones the morning run decided with.
+    for t in run["traders"].as_array().cloned().unwrap_or_default() {
+        let account = t["account_id"].as_str().unwrap_or_default();
+        let want = policy["loss_limits"][account].as_f64().unwrap_or(4000.0);
+        assert_eq!(
+            t["decision"]["base_limit"].as_f64(),
+            Some(want),
+            "{account}"
+        );
+    }
+
+    let mine = call("GET", &url, Some(trader), None);
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(mine.body["loss_limits"], "own");
+    assert_eq!(
+        mine.body["policy"]["loss_limits"],
+        serde_json::json!({ "NET001": 8000.0 })
+    );
+    assert_eq!(mine.body["policy"]["threshold"], policy["threshold"]);
+    // A trader without a limit of their own sees none of anyone else's.
+    let theirs = call("GET", &url, Some(other), None);
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert!(
+        theirs.body["policy"].get("loss_limits").is_none(),
+        "{}",
+        theirs.body
+    );
+    assert!(
+        !theirs.body.to_string().contains("NET00"),
+        "{}",
+        theirs.body
+    );
 }

@@ -28,34 +28,103 @@ pub const MODEL_URL: &str = "/models/current/model.json";
 /// Where the server publishes the current model's policy (public copy).
 pub const POLICY_URL: &str = "/models/current/policy.json";
 
+/// The API's policy with per-account limits; needs `Authorization: Bearer <token>`.
+pub const API_POLICY_URL: &str = "/api/policy";
+
+/// The sessionStorage key of the API token: kept for this tab only (never localStorage, never
+/// in a URL), gone when the tab closes.
+const TOKEN_KEY: &str = "dars.api_token";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The API token kept for this tab, if any.
+pub fn stored_token() -> Option<String> {
+    session_storage()?
+        .get_item(TOKEN_KEY)
+        .ok()?
+        .and_then(|t| state::clean_token(&t))
+}
+
+/// Keeps `token` for this tab, or forgets it (`None`).
+fn store_token(token: Option<&str>) {
+    if let Some(s) = session_storage() {
+        let _ = match token {
+            Some(t) => s.set_item(TOKEN_KEY, t),
+            None => s.remove_item(TOKEN_KEY),
+        };
+    }
+}
+
 /// Fetches the policy published with the model, so the page decides exactly as the morning
 /// run does. Without one (no model, or a model published before policies travelled with it)
 /// the defaults apply and the page says so.
-async fn load_policy() -> PolicyState {
-    let fallback = |why: String| PolicyState {
-        note: format!("{why}: default settings"),
-        ..PolicyState::default()
-    };
+async fn load_public_policy() -> PolicyState {
     let res = match gloo::net::http::Request::get(POLICY_URL).send().await {
         Ok(r) => r,
-        Err(e) => return fallback(format!("could not reach the server ({e})")),
+        Err(e) => return PolicyState::defaults(&format!("could not reach the server ({e})")),
     };
     if !res.ok() {
-        return fallback("no policy is published with the model".into());
+        return PolicyState::defaults("no policy is published with the model");
     }
     match res.text().await.map(|t| serde_json::from_str::<Policy>(&t)) {
-        Ok(Ok(policy)) => PolicyState {
-            note: format!(
-                "the published policy: thresholds by {}; every trader at the base limit of {} \
-                 (per-account limits are the firm's internal data, not published)",
-                policy.threshold.describe(),
-                dars_shared::rules::dollars(policy.base_loss_limit)
-            ),
-            policy: Arc::new(policy),
-        },
-        Ok(Err(e)) => fallback(format!("the published policy could not be read ({e})")),
-        Err(e) => fallback(format!("could not read the policy ({e})")),
+        Ok(Ok(policy)) => PolicyState::published(policy),
+        Ok(Err(e)) => {
+            PolicyState::defaults(&format!("the published policy could not be read ({e})"))
+        }
+        Err(e) => PolicyState::defaults(&format!("could not read the policy ({e})")),
     }
+}
+
+/// Fetches `/api/policy` with `token`: the policy with per-account limits, or why not. Only
+/// the token travels; nothing from the dropped files does.
+async fn load_api_policy(token: &str) -> Result<PolicyState, String> {
+    let res = gloo::net::http::Request::get(API_POLICY_URL)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|e| format!("could not reach the API ({e})"))?;
+    let body = res
+        .text()
+        .await
+        .map_err(|e| format!("could not read the API's answer ({e})"))?;
+    if !res.ok() {
+        return Err(state::api_refusal(res.status(), &body));
+    }
+    PolicyState::from_api(&body)
+}
+
+/// The policy to decide with: the API's with a token (falling back to the public copy, with
+/// the reason, when the API refuses or cannot be reached), else the public copy.
+async fn load_policy(token: Option<String>) -> PolicyState {
+    match token {
+        Some(t) => match load_api_policy(&t).await {
+            Ok(p) => p,
+            Err(e) => load_public_policy().await.with_error(e),
+        },
+        None => load_public_policy().await,
+    }
+}
+
+/// Keeps (or with `None` forgets) the API token for this tab and decides again with the
+/// policy it gives. Only the newest of overlapping loads is applied.
+pub fn use_token(ws: Workspace, token: Option<String>) {
+    store_token(token.as_deref());
+    ws.has_token.set(token.is_some());
+    reload_policy(ws, token);
+}
+
+fn reload_policy(ws: Workspace, token: Option<String>) {
+    ws.policy_loads.update_value(|n| *n += 1);
+    let load = ws.policy_loads.get_value();
+    spawn_local(async move {
+        let policy = load_policy(token).await;
+        if ws.policy_loads.get_value() == load {
+            ws.policy.set(policy);
+            ws.reanalyse();
+        }
+    });
 }
 
 /// Fetches and validates the published model. A missing or broken model is not fatal: the
@@ -90,12 +159,13 @@ async fn load_model() -> ModelState {
 pub fn App() -> impl IntoView {
     let ws = Workspace::new();
     provide_context(ws);
+    ws.has_token.set(stored_token().is_some());
     spawn_local(async move {
         let model = load_model().await;
-        let policy = load_policy().await;
-        ws.policy.set(policy);
         ws.model.set(model);
-        ws.reanalyse();
+        // Scores again once the policy is in (files dropped before were scored with the
+        // defaults). The token is read now: one given while the model loaded counts.
+        reload_policy(ws, stored_token());
     });
     view! {
         <Router>

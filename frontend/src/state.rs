@@ -311,20 +311,216 @@ pub fn restricted_summary(risks: &[TraderRisk]) -> String {
     s
 }
 
+/// Where the policy the page decides with came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicySource {
+    /// Nothing could be read: `Policy::default()`.
+    Defaults,
+    /// `/models/current/policy.json`: the public copy, every trader at the base limit.
+    Published,
+    /// `/api/policy` with the API token given in the page.
+    Api {
+        /// The published model version the policy belongs to.
+        model_version: Option<String>,
+        /// `all` (a manager's token) or `own` (a trader's).
+        loss_limits: String,
+        /// Whether it is the policy published with the model (per-account limits aside).
+        published: bool,
+    },
+}
+
+/// What `GET /api/policy` answers: the policy the morning run decides with, per-account loss
+/// limits included as far as the token may see them.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ApiPolicy {
+    /// The published model version (`models/current`).
+    pub model_version: Option<String>,
+    /// `all` (a manager's token) or `own` (a trader's: only its accounts' limits).
+    pub loss_limits: String,
+    /// Whether the policy, per-account limits left out, is the one published with the model.
+    pub published: bool,
+    pub policy: Policy,
+}
+
 /// The policy the page decides with, and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyState {
     pub policy: Arc<Policy>,
-    /// "policy of model v3; per-account limits need a manager's token: the base limit of
-    /// $5,000 is used".
+    pub source: PolicySource,
+    /// "policy of model 20260101-000000-abc with per-account limits, from the API (2 accounts
+    /// with their own limits, the others at the base limit of $5,000); thresholds by …".
     pub note: String,
+    /// Why the API token's policy is not in use (refused, unreachable): the page says so and
+    /// decides with the public policy.
+    pub error: Option<String>,
 }
 
 impl Default for PolicyState {
     fn default() -> Self {
+        PolicyState::defaults("no policy published")
+    }
+}
+
+impl PolicyState {
+    /// `Policy::default()`, because `why`.
+    pub fn defaults(why: &str) -> Self {
         PolicyState {
             policy: Arc::new(Policy::default()),
-            note: "no policy published: default settings".into(),
+            source: PolicySource::Defaults,
+            note: format!("{why}: default settings"),
+            error: None,
+        }
+    }
+
+    /// The public copy published with the model (`policy.json`).
+    pub fn published(policy: Policy) -> Self {
+        PolicyState {
+            note: format!(
+                "the published policy: thresholds by {}; every trader at the base limit of {} \
+                 (per-account limits are the firm's internal data: give a manager's API token \
+                 to use them)",
+                policy.threshold.describe(),
+                dars_shared::rules::dollars(policy.base_loss_limit)
+            ),
+            policy: Arc::new(policy),
+            source: PolicySource::Published,
+            error: None,
+        }
+    }
+
+    /// The answer of `GET /api/policy` (its JSON body), or why it cannot be used.
+    pub fn from_api(body: &str) -> Result<Self, String> {
+        let api: ApiPolicy = serde_json::from_str(body)
+            .map_err(|e| format!("the API's policy could not be read ({e})"))?;
+        api.policy
+            .validate()
+            .map_err(|e| format!("the API's policy is invalid ({e})"))?;
+        let model = api.model_version.as_deref().map_or(
+            "the configuration (no model published yet)".to_owned(),
+            |v| format!("model {v}"),
+        );
+        let n = api.policy.loss_limits.len();
+        let base = dars_shared::rules::dollars(api.policy.base_loss_limit);
+        let limits = match (api.loss_limits.as_str(), n) {
+            ("all", 0) => format!("no per-account limits are set: every trader at {base}"),
+            ("all", _) => format!(
+                "{n} account{} with {} own limit{}, the others at the base limit of {base}",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "its" } else { "their" },
+                if n == 1 { "" } else { "s" },
+            ),
+            (_, 0) => format!("your accounts have no limit of their own: {base}"),
+            (_, _) => format!("your accounts' own limits; anyone else at {base}"),
+        };
+        let mut note = format!(
+            "policy of {model} with per-account limits, from the API ({limits}); thresholds by {}",
+            api.policy.threshold.describe()
+        );
+        if !api.published {
+            note.push_str(
+                ". The server's configuration differs from the policy published with the model: \
+                 its next morning run publishes it",
+            );
+        }
+        Ok(PolicyState {
+            policy: Arc::new(api.policy),
+            source: PolicySource::Api {
+                model_version: api.model_version,
+                loss_limits: api.loss_limits,
+                published: api.published,
+            },
+            note,
+            error: None,
+        })
+    }
+
+    /// This (public) policy, with the reason the API token's could not be used.
+    pub fn with_error(self, error: String) -> Self {
+        PolicyState {
+            note: format!("API token not used: {error}. Deciding with {}", self.note),
+            error: Some(error),
+            ..self
+        }
+    }
+
+    /// True when the policy came from the API with a token.
+    pub fn from_token(&self) -> bool {
+        matches!(self.source, PolicySource::Api { .. })
+    }
+}
+
+/// Why `GET /api/policy` answered `status`, from its JSON error body (`{"error": "…"}`).
+pub fn api_refusal(status: u16, body: &str) -> String {
+    let said = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+    let what = match status {
+        401 => "the server refused the token (401)",
+        403 => "the token may not read the policy (403)",
+        404 => "the server has no policy endpoint (404)",
+        _ => "the server could not answer",
+    };
+    match said {
+        Some(why) if !why.is_empty() => format!("{what}: {why}"),
+        _ if matches!(status, 401 | 403 | 404) => what.to_owned(),
+        _ => format!("{what} ({status})"),
+    }
+}
+
+/// The token as typed or pasted: surrounding space and a copied `Bearer ` prefix removed;
+/// `None` when nothing is left.
+pub fn clean_token(input: &str) -> Option<String> {
+    let t = input.trim();
+    let t = match (t.get(..6), t.get(6..)) {
+        (Some(word), Some(rest))
+            if word.eq_ignore_ascii_case("bearer")
+                && (rest.is_empty() || rest.starts_with(char::is_whitespace)) =>
+        {
+            rest.trim()
+        }
+        _ => t,
+    };
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// The risk table's machine-readable row attributes (`data-*`), for scripts and the browser
+/// tests. Numbers are Rust's `{}` of the f64, which reads back as the same number; `tier` and
+/// `probability` are `None` (attribute left out) when there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowData {
+    pub account: String,
+    /// `scored`, `stale` or `departed`.
+    pub status: &'static str,
+    /// `model`, `guard`, `rules`, `new_trader` or `stale` (the decision's system).
+    pub decided_by: &'static str,
+    /// `low`, `moderate` or `high`; `None` for a trader who was not scored.
+    pub tier: Option<&'static str>,
+    /// Fraction of the limit cut (0.4 = 40%).
+    pub cut: String,
+    /// The trader's daily loss limit before the cut, in dollars.
+    pub base_limit: String,
+    /// The limit for the next session, in dollars.
+    pub new_limit: String,
+    /// Calibrated P(next day closes negative), 0-1, when the model scored.
+    pub probability: Option<String>,
+}
+
+impl RowData {
+    pub fn of(r: &TraderRisk) -> Self {
+        let status = match r.decision.decided_by {
+            DecidedBy::Stale { departed: true, .. } => "departed",
+            DecidedBy::Stale { .. } => "stale",
+            _ => "scored",
+        };
+        RowData {
+            account: r.account_id.clone(),
+            status,
+            decided_by: r.decision.decided_by.system(),
+            tier: (!not_scored(r)).then(|| r.decision.tier.label()),
+            cut: r.decision.cut.to_string(),
+            base_limit: r.decision.base_limit.to_string(),
+            new_limit: r.decision.new_limit.to_string(),
+            probability: r.probability.map(|p| p.to_string()),
         }
     }
 }
@@ -380,8 +576,12 @@ pub struct Workspace {
     pub progress: RwSignal<Option<String>>,
     /// Past predictions from backtest files, every trader's; empty until one is loaded.
     pub backtest: RwSignal<Arc<Vec<BacktestRow>>>,
-    /// The published policy (public copy) the page decides with.
+    /// The policy the page decides with: the published public copy, or the API's with a token.
     pub policy: RwSignal<PolicyState>,
+    /// Whether an API token is kept for this tab (in sessionStorage).
+    pub has_token: RwSignal<bool>,
+    /// Counts policy loads: only the newest one's answer is applied.
+    pub policy_loads: StoredValue<u64>,
 }
 
 impl Workspace {
@@ -394,6 +594,8 @@ impl Workspace {
             progress: RwSignal::new(None),
             backtest: RwSignal::new(Arc::new(Vec::new())),
             policy: RwSignal::new(PolicyState::default()),
+            has_token: RwSignal::new(false),
+            policy_loads: StoredValue::new(0),
         }
     }
 
@@ -586,6 +788,118 @@ mod tests {
             a.day_trades("NET002", date.succ_opt().unwrap_or(date))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_apis_policy_brings_per_account_limits_and_says_so() {
+        let mut policy = Policy::default();
+        policy.loss_limits.insert("NET001".into(), 8_000.0);
+        policy.loss_limits.insert("NET002".into(), 2_500.0);
+        let body = serde_json::json!({
+            "model_version": "20260101-000000-abc",
+            "loss_limits": "all",
+            "published": true,
+            "policy": policy,
+        })
+        .to_string();
+        let p = PolicyState::from_api(&body).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.from_token());
+        assert_eq!(p.policy.loss_limit("NET001"), 8_000.0);
+        assert_eq!(p.policy.loss_limit("NET009"), 5_000.0);
+        assert!(
+            p.note.starts_with(
+                "policy of model 20260101-000000-abc with per-account limits, from the API (2 \
+                 accounts with their own limits, the others at the base limit of $5,000)"
+            ),
+            "{}",
+            p.note
+        );
+        assert_eq!(p.error, None);
+        // The limits decide: NET001's limit is cut from $8,000, not from the base.
+        let a = analyse(&loaded(FILLS), None, &p.policy);
+        let net001 = a.risks.iter().find(|r| r.account_id == "NET001");
+        assert_eq!(net001.map(|r| r.decision.base_limit), Some(8_000.0));
+
+        let own = serde_json::json!({
+            "model_version": null, "loss_limits": "own", "published": false, "policy": Policy::default(),
+        })
+        .to_string();
+        let p = PolicyState::from_api(&own).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            p.note
+                .starts_with("policy of the configuration (no model published yet) with"),
+            "{}",
+            p.note
+        );
+        assert!(
+            p.note.contains("your accounts have no limit of their own"),
+            "{}",
+            p.note
+        );
+        assert!(p.note.contains("configuration differs"), "{}", p.note);
+
+        let e = PolicyState::from_api("{\"policy\": 3}")
+            .err()
+            .unwrap_or_default();
+        assert!(e.starts_with("the API's policy could not be read"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_token_falls_back_to_the_public_policy_and_says_why() {
+        let public = PolicyState::published(Policy::default());
+        assert!(
+            public.note.contains("base limit of $5,000"),
+            "{}",
+            public.note
+        );
+        let why = api_refusal(401, r#"{"error":"unknown or revoked token"}"#);
+        assert_eq!(
+            why,
+            "the server refused the token (401): unknown or revoked token"
+        );
+        let p = public.clone().with_error(why.clone());
+        assert_eq!(p.policy, public.policy);
+        assert!(!p.from_token());
+        assert_eq!(p.error.as_deref(), Some(why.as_str()));
+        assert!(
+            p.note
+                .starts_with("API token not used: the server refused the token (401)"),
+            "{}",
+            p.note
+        );
+        assert!(p.note.ends_with(&public.note), "{}", p.note);
+        assert_eq!(
+            api_refusal(403, "not json"),
+            "the token may not read the policy (403)"
+        );
+        assert_eq!(api_refusal(502, ""), "the server could not answer (502)");
+    }
+
+    #[test]
+    fn tokens_are_trimmed_of_space_and_a_pasted_bearer() {
+        assert_eq!(clean_token("  dars_ab12 \n"), Some("dars_ab12".into()));
+        assert_eq!(clean_token("Bearer dars_ab12"), Some("dars_ab12".into()));
+        assert_eq!(clean_token("   "), None);
+        assert_eq!(clean_token("Bearer "), None);
+        assert_eq!(clean_token("bearer\tdars_ab12"), Some("dars_ab12".into()));
+        assert_eq!(clean_token("Bearerish"), Some("Bearerish".into()));
+    }
+
+    #[test]
+    fn row_data_reads_back_as_the_same_numbers() {
+        let a = analyse(&loaded(FILLS), None, &Policy::default());
+        let r = &a.risks[0];
+        let d = RowData::of(r);
+        assert_eq!(d.account, r.account_id);
+        assert_eq!(d.status, "scored");
+        assert_eq!(d.decided_by, r.decision.decided_by.system());
+        assert_eq!(d.tier, Some(r.decision.tier.label()));
+        assert_eq!(d.cut.parse::<f64>().ok(), Some(r.decision.cut));
+        assert_eq!(d.new_limit.parse::<f64>().ok(), Some(r.decision.new_limit));
+        assert_eq!(d.probability, None);
+        // Display of an f64 reads back bit for bit.
+        let p = 0.1 + 0.2;
+        assert_eq!(p.to_string().parse::<f64>().ok(), Some(p));
     }
 
     #[test]

@@ -63,13 +63,15 @@ export function ensureBacktest({ demoDir }, accounts = ['NET001', 'NET002', 'NET
   return true;
 }
 
-/** Starts `dars serve` on a free loopback port; resolves once it printed its URL. */
-export async function startServer({ demoDir, modelsDir }) {
-  const proc = spawn(
-    bin,
-    ['serve', '--addr', '127.0.0.1:0', '--web-dir', webDir, '--demo-dir', demoDir, '--models-dir', modelsDir],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+/**
+ * Starts `dars serve` on a free loopback port; resolves once it printed its URL. With `config`
+ * (a path relative to `cwd`, default the repository) the API and its audit database follow that
+ * configuration's `paths.data`, and the scheduler stays off.
+ */
+export async function startServer({ demoDir, modelsDir, cwd = root, config }) {
+  const args = ['serve', '--addr', '127.0.0.1:0', '--web-dir', webDir, '--demo-dir', demoDir, '--models-dir', modelsDir];
+  if (config) args.push('--config', config, '--no-schedule');
+  const proc = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`dars serve printed no URL in 30 s: ${out}`)), 30_000);
@@ -86,7 +88,13 @@ export async function startServer({ demoDir, modelsDir }) {
       reject(new Error(`dars serve exited early with ${code}: ${out}`));
     });
   });
-  return { url, stop: () => proc.kill('SIGTERM') };
+  // stop() resolves once the server has exited (awaiting it is optional).
+  const stop = () => new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+  return { url, stop };
 }
 
 /** Headless Debian Chromium with a fresh profile, flags that work as root on a closed network. */

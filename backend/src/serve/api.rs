@@ -7,6 +7,10 @@
 //! `/api/openapi.json` is collected from the very routes the server runs (a test compares it
 //! with the checked-in `docs/openapi.json`, so an API change is always a visible diff).
 //!
+//! `GET /api/policy` hands the page the policy the morning run decides with, per-account loss
+//! limits included as far as the token may see them, so a manager's page decides exactly as
+//! `dars predict` does.
+//!
 //! Reads are served from memory: the latest run (pre-serialised for managers) and every
 //! trader's history are loaded once and reloaded when `data/predictions/` changes, which is
 //! what keeps the risk endpoint at thousands of requests per second.
@@ -22,6 +26,7 @@ use actix_web::http::header::{AUTHORIZATION, ContentType};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use anyhow::Context;
 use chrono::NaiveDate;
+use dars_shared::policy::Policy;
 use dars_shared::rules::Tier;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +38,9 @@ pub struct ApiState {
     pub version: &'static str,
     data: PathBuf,
     models: PathBuf,
+    /// The policy of the server's configuration, per-account limits included: what its
+    /// scheduled morning run decides with.
+    policy: Policy,
     audit: Mutex<Audit>,
     tokens: RwLock<HashMap<String, TokenInfo>>,
     runs: RwLock<Arc<Runs>>,
@@ -67,11 +75,14 @@ pub struct HistoryPoint {
 }
 
 impl ApiState {
-    pub fn new(data: &Path, models: &Path) -> anyhow::Result<ApiState> {
+    /// The API over the lake under `data` and the registry under `models`; `policy` is the
+    /// configuration's (`Config::policy`), per-account limits included.
+    pub fn new(data: &Path, models: &Path, policy: Policy) -> anyhow::Result<ApiState> {
         let state = ApiState {
             version: dars_shared::VERSION,
             data: data.to_owned(),
             models: models.to_owned(),
+            policy,
             audit: Mutex::new(Audit::open(data)?),
             tokens: RwLock::new(HashMap::new()),
             runs: RwLock::new(Arc::new(Runs::default())),
@@ -530,6 +541,68 @@ async fn model_report(
     })))
 }
 
+/// Whose per-account loss limits a policy answer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum LimitsScope {
+    /// Every account's (a manager's token).
+    All,
+    /// Only the token's own accounts' (a trader's token).
+    Own,
+}
+
+/// The policy the decisions use, as `GET /api/policy` answers it.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PolicyView {
+    /// The published model version (`models/current`), `null` before the first.
+    model_version: Option<String>,
+    /// Whose entries `policy.loss_limits` holds.
+    loss_limits: LimitsScope,
+    /// Whether the policy without per-account limits is the one published with
+    /// `model_version` (`policy.json`). False when the server's configuration changed since
+    /// (its next morning run publishes it) or another configuration published that version.
+    published: bool,
+    /// `dars_shared::policy::Policy`: thresholds, tiers, rules, `base_loss_limit` and
+    /// `loss_limits` in dollars, cuts and shares as fractions 0-1.
+    #[schema(value_type = Object)]
+    policy: Policy,
+}
+
+/// The policy of the morning run: thresholds, tier cuts, rules and loss limits, with every
+/// per-account limit for a manager and only its own accounts' for a trader.
+#[utoipa::path(
+    tag = "models",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PolicyView),
+        (status = 401, body = ErrorBody)
+    )
+)]
+#[get("/policy")]
+async fn current_policy(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
+    let who = state.auth(&req)?;
+    let reg = Registry::open(&state.models);
+    let model_version = reg.current().map_err(ApiError::from)?;
+    let published = match &model_version {
+        Some(v) => reg.load_policy(v).map_err(ApiError::from)?,
+        None => None,
+    };
+    let mut policy = state.policy.clone();
+    let published = published.as_ref() == Some(&policy.public());
+    let loss_limits = if who.role == Role::Manager {
+        LimitsScope::All
+    } else {
+        policy.loss_limits.retain(|account, _| who.may_see(account));
+        LimitsScope::Own
+    };
+    Ok(HttpResponse::Ok().json(PolicyView {
+        model_version,
+        loss_limits,
+        published,
+        policy,
+    }))
+}
+
 /// A manager's override of a recommended limit.
 #[derive(Deserialize, utoipa::ToSchema)]
 struct OverrideRequest {
@@ -617,6 +690,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(explanation)
         .service(list_models)
         .service(model_report)
+        .service(current_policy)
         .service(create_override);
 }
 

@@ -72,7 +72,11 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
     for dir in [&models_dir, &args.demo_dir] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let state = web::Data::new(api::ApiState::new(&cfg.paths.data, &models_dir)?);
+    let state = web::Data::new(api::ApiState::new(
+        &cfg.paths.data,
+        &models_dir,
+        cfg.policy(),
+    )?);
     let doc = web::Data::new(api::openapi());
     if !args.no_schedule {
         crate::schedule::spawn(cfg.clone(), models_dir.clone())?;

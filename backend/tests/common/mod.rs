@@ -60,3 +60,22 @@ pub fn simulate_with(dir: &Path, traders: u32, days: u32, seed: u64, extra: &[&s
     args.extend_from_slice(extra);
     ok(dir, &args);
 }
+
+/// `dars train --promote` with [`FIT`], then, when the model did not beat the rules (a test firm
+/// of a few traders rarely does with an interval above zero), publishes it by hand with the
+/// audited override `dars model promote`, for tests that need a published model. Returns the
+/// train output.
+pub fn train_and_publish(dir: &Path, extra: &[&str]) -> String {
+    let mut args = with_fit("train", &["--promote"]);
+    args.extend_from_slice(extra);
+    let trained = ok(dir, &args);
+    assert!(trained.contains("against the rules: "), "{trained}");
+    if !trained.contains("promoted: models/current") {
+        let version = trained
+            .lines()
+            .find_map(|l| l.strip_prefix("model ")?.split(' ').next())
+            .unwrap_or_else(|| panic!("no version in {trained}"));
+        ok(dir, &["model", "promote", version]);
+    }
+    trained
+}

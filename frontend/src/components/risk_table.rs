@@ -9,7 +9,7 @@ use leptos_router::components::A;
 
 use crate::components::svg::Svg;
 use crate::components::tier::TierBadge;
-use crate::state::{Analysis, SortKey, pct, restricted_summary, sorted};
+use crate::state::{Analysis, RowData, SortKey, pct, restricted_summary, sorted};
 
 #[component]
 pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
@@ -39,8 +39,18 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
                 // A trader who was not scored has no tier to show.
                 let tier = (!crate::state::not_scored(&r)).then_some(r.decision.tier);
                 let text = r.decision.text.clone();
+                let data = RowData::of(&r);
                 view! {
-                    <tr data-account=r.account_id.clone()>
+                    <tr
+                        data-account=data.account
+                        data-status=data.status
+                        data-decided-by=data.decided_by
+                        data-tier=data.tier
+                        data-cut=data.cut
+                        data-base-limit=data.base_limit
+                        data-new-limit=data.new_limit
+                        data-probability=data.probability
+                    >
                         <td><A href=href>{account}</A></td>
                         <td class="num prob">{prob}</td>
                         <td>{tier.map(|t| view! { <TierBadge tier=t /> })}</td>
