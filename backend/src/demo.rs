@@ -31,6 +31,10 @@ pub struct DemoArgs {
     /// Simulation seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// The demo firm's maximum drawdown in dollars (a trader who reaches it is let go and
+    /// replaced), as `dars simulate --max-drawdown`.
+    #[arg(long, default_value_t = simulate::DEFAULT_MAX_DRAWDOWN)]
+    pub max_drawdown: f64,
     /// Trading days in the slice the web page's "Load demo data" button fetches: a year of
     /// fills, the size a manager would drop in practice.
     #[arg(long, default_value_t = 250)]
@@ -57,6 +61,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         days: args.days,
         seed: args.seed,
         oracle: true,
+        max_drawdown: args.max_drawdown,
         ..SimConfig::default()
     };
     println!(

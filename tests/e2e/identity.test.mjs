@@ -36,7 +36,9 @@ const requests = [];
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'dars-e2e-identity-'));
-  dars(dir, 'simulate', '--traders', '6', '--days', '230', '--seed', '11', '--out', 'sim', '--no-oracle');
+  // No maximum drawdown: the accounts with their own limit below must still be trading.
+  dars(dir, 'simulate', '--traders', '6', '--days', '230', '--seed', '11', '--out', 'sim', '--no-oracle',
+    '--max-drawdown', '1000000000');
   writeFileSync(path.join(dir, 'config.yaml'), CONFIG);
   files = ['sim/fills.csv', 'sim/totals.csv'].map((f) => path.join(dir, f));
   dars(dir, 'ingest', ...files);
