@@ -64,20 +64,26 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         max_drawdown: args.max_drawdown,
         ..SimConfig::default()
     };
+    // The demo serves its own firm's files (`dars serve` does only when given a folder).
+    let demo_dir = args
+        .serve
+        .demo_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("data/demo"));
     println!(
         "[1/6] simulating a demo firm: {} traders x {} trading days (seed {})",
         cfg.traders, cfg.days, cfg.seed
     );
-    let sim = simulate::simulate_to_dir(&cfg, &args.serve.demo_dir)?;
+    let sim = simulate::simulate_to_dir(&cfg, &demo_dir)?;
     println!(
         "      {} fills, {} account-days -> {}",
         sim.fills,
         sim.account_days,
-        args.serve.demo_dir.display()
+        demo_dir.display()
     );
     let (kept_days, rows) = recent_slice(
         &sim.fills_csv,
-        &args.serve.demo_dir.join(RECENT_FILLS),
+        &demo_dir.join(RECENT_FILLS),
         args.web_days,
     )?;
     println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
@@ -138,7 +144,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         retrain: Retrain::Monthly,
         out: None,
     })?;
-    std::fs::copy(&bt.csv, args.serve.demo_dir.join(BACKTEST))
+    std::fs::copy(&bt.csv, demo_dir.join(BACKTEST))
         .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
     println!("[5/6] the morning run: predictions, audit trail and alerts");
     // The server runs with the same settings (data, models, alerts, schedule).
@@ -162,7 +168,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     }
     println!("[6/6] serving the web app and the API");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
-    serve::run(&args.serve, serve_cfg)
+    let serve_args = ServeArgs {
+        demo_dir: Some(demo_dir),
+        ..args.serve.clone()
+    };
+    serve::run(&serve_args, serve_cfg)
 }
 
 /// The demo fills file the web page's "Load demo data" button fetches from `/demo/`.

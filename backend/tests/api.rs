@@ -426,3 +426,76 @@ fn policy_endpoint_gives_each_role_its_loss_limits() {
         theirs.body
     );
 }
+
+/// Raw GET: (status, body).
+fn get_raw(url: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut res = agent
+        .get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = res.status().as_u16();
+    (status, res.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// Static files never leave their folder (issue #15 item 5): a link inside a mount that leads
+/// out of it (to the audit database, to /etc/passwd) is not served, while `models/current`,
+/// a link inside the registry, is; `/demo` is served only when a demo folder is given; and a
+/// mount that holds the data directory is refused at start-up.
+#[cfg(unix)]
+#[test]
+fn static_files_never_leave_their_folder() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let write = |p: &str, text: &str| {
+        let p = dir.join(p);
+        std::fs::create_dir_all(p.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("models/v1/model.json", "{\"model\": 1}");
+    write("data/audit.sqlite", "SECRET-AUDIT-ROWS");
+    write("data/demo/fills.csv", "Date/Time,Account\nSECRET-FILLS");
+    symlink("v1", dir.join("models/current")).unwrap_or_else(|e| panic!("{e}"));
+    symlink(dir.join("data/audit.sqlite"), dir.join("models/audit"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    symlink("/etc/passwd", dir.join("models/passwd")).unwrap_or_else(|e| panic!("{e}"));
+    symlink(dir.join("data"), dir.join("models/data")).unwrap_or_else(|e| panic!("{e}"));
+    let (_server, base) = serve(dir);
+    let (status, body) = get_raw(&format!("{base}/models/current/model.json"));
+    assert_eq!((status, body.as_str()), (200, "{\"model\": 1}"));
+    for path in [
+        "/models/audit",
+        "/models/passwd",
+        "/models/data/audit.sqlite",
+        "/demo/fills.csv",
+    ] {
+        let (status, body) = get_raw(&format!("{base}{path}"));
+        assert!(
+            !body.contains("SECRET") && !body.contains("root:"),
+            "{path} served {status}: {body}"
+        );
+    }
+    drop(_server);
+    // A static mount holding the data directory is refused.
+    write("index.html", "<html></html>");
+    let out = common::dars(
+        dir,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--web-dir",
+            ".",
+            "--no-schedule",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("refusing to serve"),
+        "{err}"
+    );
+}

@@ -41,6 +41,19 @@ pub enum IngestError {
         /// What the file is.
         detection: Box<Detection>,
     },
+    /// A quoted field opens and never closes, so no row after it can be told apart: reading
+    /// on would silently swallow the rest of the file into one field.
+    #[error(
+        "{file} line {line}: a quoted field opens here (a \" starts it) and never closes, so the \
+         rows after it cannot be split; expected a closing \" before the end of the field — fix \
+         or remove the stray quote and try again"
+    )]
+    UnterminatedQuote {
+        /// File name.
+        file: String,
+        /// 1-based line where the quote opens.
+        line: u64,
+    },
     /// Strict mode stopped at the first bad row.
     #[error("strict mode rejected the whole file at its first bad row: {0}")]
     Strict(Box<Rejection>),
@@ -53,7 +66,8 @@ impl IngestError {
             IngestError::Empty { file }
             | IngestError::NotCsv { file, .. }
             | IngestError::UnknownFormat { file, .. }
-            | IngestError::WrongKind { file, .. } => file,
+            | IngestError::WrongKind { file, .. }
+            | IngestError::UnterminatedQuote { file, .. } => file,
             IngestError::Strict(r) => &r.file,
         }
     }

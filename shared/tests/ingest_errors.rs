@@ -567,3 +567,36 @@ fn invalid_utf8_in_names_is_kept_lossily() {
     let b = read_fills("u.csv", &bytes, &IngestOptions::default()).expect("ok");
     assert_eq!(b.fills.accounts.name(0), "TR\u{fffd}1");
 }
+
+/// Issue #15: a stray quote kept 101 of 2,000 rows with "1 rejected" and exit 0. The whole
+/// kind: a quote that never closes is an error naming the file and the line it opens on.
+#[test]
+fn an_unterminated_quote_is_an_error_naming_its_line() {
+    let mut rows: Vec<String> = (0..2_000).map(|_| good_row()).collect();
+    rows[100] = pr_row("09/05/2025 09:31:02", "\"TR001", "B", "100", "AAPL", "230.00");
+    let e = read_fills("stray.csv", &file(&rows), &IngestOptions::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.starts_with("stray.csv line 102: a quoted field opens here"),
+        "{e}"
+    );
+}
+
+/// Issue #15: old-Mac CR-only line ends read 0 of 2,000 rows with exit 0; every row is read.
+#[test]
+fn cr_only_line_ends_read_every_row() {
+    let rows: Vec<String> = (0..2_000).map(|_| good_row()).collect();
+    let bytes: Vec<u8> = file(&rows)
+        .into_iter()
+        .map(|b| if b == b'\n' { b'\r' } else { b })
+        .collect();
+    let b = read_fills("mac.csv", &bytes, &IngestOptions::default()).expect("read");
+    assert_eq!(
+        (b.report.rows_read, b.report.rows_kept, b.report.rows_rejected),
+        (2_000, 2_000, 0),
+        "{}",
+        b.report.summary()
+    );
+}

@@ -30,9 +30,11 @@ pub struct ServeArgs {
     /// API and the static files all use this one directory.
     #[arg(long)]
     pub models_dir: Option<PathBuf>,
-    /// Demo firm files offered to the page's "load demo data" button.
-    #[arg(long, default_value = "data/demo")]
-    pub demo_dir: PathBuf,
+    /// Demo firm files offered to the page's "load demo data" button, served at `/demo` only
+    /// when this is given (and by `dars demo`, from `data/demo`): a firm's own server never
+    /// hands out a folder of fills to whoever asks.
+    #[arg(long)]
+    pub demo_dir: Option<PathBuf>,
     /// Configuration (data directory for the API and audit trail, alerts, schedule).
     #[arg(long, default_value = "config.yaml")]
     pub config: PathBuf,
@@ -69,7 +71,7 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
     let models_dir = cfg.paths.models.clone();
     // Directories that do not exist yet (no model published, no demo simulated) are created
     // empty so the static handlers answer 404 for their files instead of failing at start-up.
-    for dir in [&models_dir, &args.demo_dir] {
+    for dir in std::iter::once(&models_dir).chain(&args.demo_dir) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let state = web::Data::new(api::ApiState::new(
@@ -81,6 +83,14 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
     if !args.no_schedule {
         crate::schedule::spawn(cfg.clone(), models_dir.clone())?;
     }
+    // Static mounts: never one that holds the lake, predictions or the audit database, and
+    // never a file whose real path leaves its mount (issue #15 item 5).
+    let models_root = static_root("/models", &models_dir, &cfg.paths.data)?;
+    let web_root = static_root("/", &args.web_dir, &cfg.paths.data)?;
+    let demo = match &args.demo_dir {
+        Some(dir) => Some((dir.clone(), static_root("/demo", dir, &cfg.paths.data)?)),
+        None => None,
+    };
     let a = args.clone();
     let server = HttpServer::new(move || {
         let index = a.web_dir.join("index.html");
@@ -94,11 +104,18 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
                     .configure(api::routes)
                     .default_service(web::to(api::no_such_endpoint)),
             )
-            .service(Files::new("/models", &models_dir))
-            .service(Files::new("/demo", &a.demo_dir))
+            .service(
+                Files::new("/models", &models_dir).path_filter(confined(models_root.clone())),
+            )
+            .configure(|c| {
+                if let Some((dir, root)) = &demo {
+                    c.service(Files::new("/demo", dir).path_filter(confined(root.clone())));
+                }
+            })
             .service(
                 Files::new("/", &a.web_dir)
                     .index_file("index.html")
+                    .path_filter(confined(web_root.clone()))
                     .default_handler(spa_fallback(index)),
             )
     })
@@ -109,6 +126,40 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
         println!("DARS is serving on http://{addr}/");
     }
     server.run().await.context("server stopped with an error")
+}
+
+/// The real path of a static mount's folder, refused when the folder holds the data directory
+/// (the lake, predictions, the audit database) or is inside it other than the demo's own files.
+fn static_root(mount: &str, dir: &Path, data: &Path) -> Result<PathBuf> {
+    let root = dir
+        .canonicalize()
+        .with_context(|| format!("resolving the folder served at {mount}: {}", dir.display()))?;
+    if let Ok(data) = data.canonicalize() {
+        let sensitive = ["lake", "predictions", "audit.sqlite", "raw"]
+            .iter()
+            .map(|p| data.join(p))
+            .any(|p| p.starts_with(&root) && p.exists());
+        if data.starts_with(&root) || sensitive {
+            anyhow::bail!(
+                "refusing to serve {} at {mount}: it holds the data directory {} (the lake, \
+                 predictions and the audit database are never static files)",
+                dir.display(),
+                data.display()
+            );
+        }
+    }
+    Ok(root)
+}
+
+/// A filter for `Files` that serves a path only when its real path (links resolved) stays
+/// inside the mount's folder `root`: a link inside it, like `models/current`, keeps working;
+/// one that leads out (to `/etc/passwd`, to `data/audit.sqlite`) answers 404. A path that does
+/// not exist passes, and `Files` answers 404 for it.
+fn confined(root: PathBuf) -> impl Fn(&Path, &actix_web::dev::RequestHead) -> bool + 'static {
+    move |path, _| match root.join(path).canonicalize() {
+        Ok(real) => real.starts_with(&root),
+        Err(_) => true,
+    }
 }
 
 /// Serves `index.html` for client-side routes (`/trader/NET001`) so a reload of a deep link
@@ -152,7 +203,7 @@ mod tests {
             addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             web_dir: "site".into(),
             models_dir: None,
-            demo_dir: "demo".into(),
+            demo_dir: Some("demo".into()),
             config,
             no_schedule: true,
         };

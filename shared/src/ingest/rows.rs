@@ -74,6 +74,12 @@ impl<'a> RowReader<'a> {
                     file: file.to_owned(),
                 });
             }
+            if let Some(line) = split.unterminated {
+                return Err(IngestError::UnterminatedQuote {
+                    file: file.to_owned(),
+                    line,
+                });
+            }
             if rec.iter().any(|f| !trim(f).is_empty()) {
                 break;
             }
@@ -167,6 +173,12 @@ impl<'a> RowReader<'a> {
             if !self.split.next_record(&mut self.record) {
                 self.done = true;
                 return Ok(None);
+            }
+            if let Some(line) = self.split.unterminated {
+                return Err(IngestError::UnterminatedQuote {
+                    file: self.file.clone(),
+                    line,
+                });
             }
             let line = self.record.line;
             let first = trim(self.record.get(0).unwrap_or(b""));

@@ -1,5 +1,7 @@
 //! A zero-copy CSV record splitter over an in-memory file (RFC 4180: `,`/`;`/tab delimiters,
-//! `"quoted"` fields with `""` escapes and embedded newlines, LF or CRLF line ends).
+//! `"quoted"` fields with `""` escapes and embedded newlines, LF or CRLF line ends, and the old
+//! Mac's CR-only line ends when the file has no LF at all). A quote that never closes is
+//! reported ([`Splitter::unterminated`]) instead of swallowing the rest of the file.
 //!
 //! Why not the `csv` crate here: profiling the 26-column PropReports rows showed
 //! `csv_core::Reader::read_record` taking ~45% of the whole ingest, because its DFA handles every
@@ -74,15 +76,28 @@ pub(crate) struct Splitter<'a> {
     pos: usize,
     line: u64,
     delim: u8,
+    /// The line end: `\n` (LF, CRLF), or `\r` for a file with CR-only line ends.
+    eol: u8,
+    /// The line where a quoted field opened that never closed, once one was met.
+    pub unterminated: Option<u64>,
 }
 
 impl<'a> Splitter<'a> {
     pub fn new(input: &'a [u8], delim: u8) -> Self {
+        // CR-only line ends (classic Mac OS, some old exporters): no LF anywhere, CRs present.
+        let eol = if memchr::memchr(b'\n', input).is_none() && memchr::memchr(b'\r', input).is_some()
+        {
+            b'\r'
+        } else {
+            b'\n'
+        };
         Self {
             input,
             pos: 0,
             line: 1,
             delim,
+            eol,
+            unterminated: None,
         }
     }
 
@@ -106,7 +121,7 @@ impl<'a> Splitter<'a> {
         rec.fields.clear();
         rec.in_scratch = false;
         rec.line = self.line;
-        let end = match memchr::memchr2(b'\n', b'"', &input[start..]) {
+        let end = match memchr::memchr2(self.eol, b'"', &input[start..]) {
             Some(k) if input[start + k] == b'"' => return self.quoted_record(rec),
             Some(k) => start + k,
             None => input.len(),
@@ -140,7 +155,7 @@ impl<'a> Splitter<'a> {
     #[inline]
     fn end_record(&mut self, rec: &mut Record<'a>, field_start: usize, at: usize) -> bool {
         let input = self.input;
-        let end = if at > field_start && input[at - 1] == b'\r' {
+        let end = if self.eol == b'\n' && at > field_start && input[at - 1] == b'\r' {
             at - 1
         } else {
             at
@@ -160,7 +175,7 @@ impl<'a> Splitter<'a> {
     fn quoted_record(&mut self, rec: &mut Record<'a>) -> bool {
         let input = self.input;
         let n = input.len();
-        let delim = self.delim;
+        let (delim, eol) = (self.delim, self.eol);
         rec.fields.clear();
         rec.scratch.clear();
         rec.in_scratch = true;
@@ -172,15 +187,17 @@ impl<'a> Splitter<'a> {
                 loop {
                     match input[i..].iter().position(|&b| b == b'"') {
                         None => {
-                            // Unterminated quote: the rest of the input is the field.
-                            self.line += input[i..].iter().filter(|&&b| b == b'\n').count() as u64;
+                            // Unterminated quote: the rest of the input is the field, and the
+                            // caller is told where it opened.
+                            self.unterminated.get_or_insert(self.line);
+                            self.line += input[i..].iter().filter(|&&b| b == eol).count() as u64;
                             rec.scratch.extend_from_slice(&input[i..]);
                             i = n;
                             break;
                         }
                         Some(k) => {
                             let chunk = &input[i..i + k];
-                            self.line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+                            self.line += chunk.iter().filter(|&&b| b == eol).count() as u64;
                             rec.scratch.extend_from_slice(chunk);
                             i += k + 1;
                             if i < n && input[i] == b'"' {
@@ -194,12 +211,12 @@ impl<'a> Splitter<'a> {
                 }
             }
             // Unquoted text (or stray text after a closing quote) up to the delimiter or line end.
-            while i < n && input[i] != delim && input[i] != b'\n' {
+            while i < n && input[i] != delim && input[i] != eol {
                 rec.scratch.push(input[i]);
                 i += 1;
             }
-            if i >= n || input[i] == b'\n' {
-                if rec.scratch.len() > start && rec.scratch.last() == Some(&b'\r') {
+            if i >= n || input[i] == eol {
+                if eol == b'\n' && rec.scratch.len() > start && rec.scratch.last() == Some(&b'\r') {
                     rec.scratch.pop();
                 }
                 rec.fields.push((start, rec.scratch.len()));
@@ -282,5 +299,33 @@ mod tests {
             split("a,\"b\"c,d"),
             vec![(1, vec!["a".into(), "bc".into(), "d".into()])]
         );
+    }
+
+    /// Old Mac line ends (CR only, no LF anywhere) split into lines, quotes included.
+    #[test]
+    fn cr_only_line_ends() {
+        assert_eq!(
+            split("a,b\r1,\"x\ry\"\r2,3\r"),
+            vec![
+                (1, vec!["a".into(), "b".into()]),
+                (2, vec!["1".into(), "x\ry".into()]),
+                (4, vec!["2".into(), "3".into()]),
+            ]
+        );
+    }
+
+    /// A quote that never closes is reported with the line it opened on.
+    #[test]
+    fn an_unterminated_quote_is_reported_where_it_opens() {
+        let input = "a,b\n1,2\n3,\"oops\n4,5\n6,7\n";
+        let mut s = Splitter::new(input.as_bytes(), b',');
+        let mut r = Record::new(input.as_bytes());
+        while s.next_record(&mut r) {}
+        assert_eq!(s.unterminated, Some(3));
+        let fine = "a,\"b\"\n";
+        let mut s = Splitter::new(fine.as_bytes(), b',');
+        let mut r = Record::new(fine.as_bytes());
+        while s.next_record(&mut r) {}
+        assert_eq!(s.unterminated, None);
     }
 }
