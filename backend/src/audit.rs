@@ -150,8 +150,20 @@ pub struct Audit {
 impl Audit {
     /// The database under `data`, created with its tables on first use.
     pub fn open(data: &Path) -> Result<Audit> {
-        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        crate::lake::create_private_dir(data)?;
         let path = data.join("audit.sqlite");
+        // Owner-only from the start (0600): SQLite gives its WAL and shared-memory files the
+        // database file's mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+        }
         let conn =
             Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;

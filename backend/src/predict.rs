@@ -509,7 +509,7 @@ pub fn override_cli(args: &OverrideArgs) -> Result<()> {
 pub fn save(data: &Path, run: &PredictionRun) -> Result<PathBuf> {
     let path = run_path(data, run.as_of);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::lake::create_private_dir(dir)?;
     }
     let json = serde_json::to_string(run).context("serialising the run")?;
     write_atomic(&path, json.as_bytes())?;
