@@ -81,11 +81,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         sim.account_days,
         demo_dir.display()
     );
-    let (kept_days, rows) = recent_slice(
-        &sim.fills_csv,
-        &demo_dir.join(RECENT_FILLS),
-        args.web_days,
-    )?;
+    let (kept_days, rows) =
+        recent_slice(&sim.fills_csv, &demo_dir.join(RECENT_FILLS), args.web_days)?;
     println!("      web demo slice: last {kept_days} trading days, {rows} fills -> {RECENT_FILLS}");
     println!(
         "[2/6] ingesting the demo exports into the lake at {}",

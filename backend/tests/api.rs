@@ -442,7 +442,7 @@ fn get_raw(url: &str) -> (u16, String) {
 }
 
 /// Static files never leave their folder (issue #15 item 5): a link inside a mount that leads
-/// out of it (to the audit database, to /etc/passwd) is not served, while `models/current`,
+/// out of it (to a raw export in the data directory, to /etc/passwd) is not served, while `models/current`,
 /// a link inside the registry, is; `/demo` is served only when a demo folder is given; and a
 /// mount that holds the data directory is refused at start-up.
 #[cfg(unix)]
@@ -457,11 +457,14 @@ fn static_files_never_leave_their_folder() {
         std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
     };
     write("models/v1/model.json", "{\"model\": 1}");
-    write("data/audit.sqlite", "SECRET-AUDIT-ROWS");
+    write("data/raw/export.csv", "SECRET-RAW-EXPORT");
     write("data/demo/fills.csv", "Date/Time,Account\nSECRET-FILLS");
     symlink("v1", dir.join("models/current")).unwrap_or_else(|e| panic!("{e}"));
-    symlink(dir.join("data/audit.sqlite"), dir.join("models/audit"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    symlink(
+        dir.join("data/raw/export.csv"),
+        dir.join("models/audit"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     symlink("/etc/passwd", dir.join("models/passwd")).unwrap_or_else(|e| panic!("{e}"));
     symlink(dir.join("data"), dir.join("models/data")).unwrap_or_else(|e| panic!("{e}"));
     let (_server, base) = serve(dir);
@@ -470,7 +473,7 @@ fn static_files_never_leave_their_folder() {
     for path in [
         "/models/audit",
         "/models/passwd",
-        "/models/data/audit.sqlite",
+        "/models/data/raw/export.csv",
         "/demo/fills.csv",
     ] {
         let (status, body) = get_raw(&format!("{base}{path}"));

@@ -573,7 +573,14 @@ fn invalid_utf8_in_names_is_kept_lossily() {
 #[test]
 fn an_unterminated_quote_is_an_error_naming_its_line() {
     let mut rows: Vec<String> = (0..2_000).map(|_| good_row()).collect();
-    rows[100] = pr_row("09/05/2025 09:31:02", "\"TR001", "B", "100", "AAPL", "230.00");
+    rows[100] = pr_row(
+        "09/05/2025 09:31:02",
+        "\"TR001",
+        "B",
+        "100",
+        "AAPL",
+        "230.00",
+    );
     let e = read_fills("stray.csv", &file(&rows), &IngestOptions::default())
         .err()
         .map(|e| e.to_string())
@@ -594,7 +601,11 @@ fn cr_only_line_ends_read_every_row() {
         .collect();
     let b = read_fills("mac.csv", &bytes, &IngestOptions::default()).expect("read");
     assert_eq!(
-        (b.report.rows_read, b.report.rows_kept, b.report.rows_rejected),
+        (
+            b.report.rows_read,
+            b.report.rows_kept,
+            b.report.rows_rejected
+        ),
         (2_000, 2_000, 0),
         "{}",
         b.report.summary()

@@ -104,9 +104,7 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
                     .configure(api::routes)
                     .default_service(web::to(api::no_such_endpoint)),
             )
-            .service(
-                Files::new("/models", &models_dir).path_filter(confined(models_root.clone())),
-            )
+            .service(Files::new("/models", &models_dir).path_filter(confined(models_root.clone())))
             .configure(|c| {
                 if let Some((dir, root)) = &demo {
                     c.service(Files::new("/demo", dir).path_filter(confined(root.clone())));

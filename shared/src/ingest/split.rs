@@ -85,12 +85,12 @@ pub(crate) struct Splitter<'a> {
 impl<'a> Splitter<'a> {
     pub fn new(input: &'a [u8], delim: u8) -> Self {
         // CR-only line ends (classic Mac OS, some old exporters): no LF anywhere, CRs present.
-        let eol = if memchr::memchr(b'\n', input).is_none() && memchr::memchr(b'\r', input).is_some()
-        {
-            b'\r'
-        } else {
-            b'\n'
-        };
+        let eol =
+            if memchr::memchr(b'\n', input).is_none() && memchr::memchr(b'\r', input).is_some() {
+                b'\r'
+            } else {
+                b'\n'
+            };
         Self {
             input,
             pos: 0,
