@@ -460,11 +460,8 @@ fn static_files_never_leave_their_folder() {
     write("data/raw/export.csv", "SECRET-RAW-EXPORT");
     write("data/demo/fills.csv", "Date/Time,Account\nSECRET-FILLS");
     symlink("v1", dir.join("models/current")).unwrap_or_else(|e| panic!("{e}"));
-    symlink(
-        dir.join("data/raw/export.csv"),
-        dir.join("models/audit"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    symlink(dir.join("data/raw/export.csv"), dir.join("models/audit"))
+        .unwrap_or_else(|e| panic!("{e}"));
     symlink("/etc/passwd", dir.join("models/passwd")).unwrap_or_else(|e| panic!("{e}"));
     symlink(dir.join("data"), dir.join("models/data")).unwrap_or_else(|e| panic!("{e}"));
     let (_server, base) = serve(dir);

@@ -49,6 +49,22 @@ pub fn TraderPage() -> impl IntoView {
     }
 }
 
+/// What the risk-factor panel says when no factor made the list: the model's factors each
+/// add at least `min_points` percentage points (the policy's setting); without a model there
+/// are none to list.
+fn no_factor_text(scored: bool, min_points: f64) -> String {
+    if scored {
+        format!(
+            "No single factor adds {min_points} percentage points or more to this trader's \
+             probability; the waterfall below shows every contribution."
+        )
+    } else {
+        "The model did not score this trader, so there are no model factors; the decision \
+         above gives the rules' reasons."
+            .to_owned()
+    }
+}
+
 #[component]
 fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
     let ws = expect_context::<Workspace>();
@@ -59,6 +75,7 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         .get(&risk.account_id)
         .map(|h| h.iter().map(|x| x.1).collect())
         .unwrap_or_default();
+    let min_points = ws.policy.with_untracked(|p| p.policy.min_points);
     let system = risk.decision.decided_by.label();
     // When the model decided, its reasons are the risk factors listed just below; say them once.
     let decision_reasons = match risk.decision.decided_by {
@@ -108,7 +125,11 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         <div class="grid2">
             <section class="panel">
                 <h2>"Top risk factors"</h2>
-                <ul class="factors risk">{factors.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                {if factors.is_empty() {
+                    view! { <p class="muted">{no_factor_text(risk.probability.is_some(), min_points)}</p> }.into_any()
+                } else {
+                    view! { <ul class="factors risk">{factors.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul> }.into_any()
+                }}
                 {(!rules.is_empty()).then(|| view! {
                     <h3>"Rules that fired"</h3>
                     <ul class="factors">{rules.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
