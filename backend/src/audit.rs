@@ -30,6 +30,7 @@ pub enum Kind {
     Alert,
     AccessDenied,
     TokenCreated,
+    TokenRevoked,
     Retrain,
     RunFailed,
 }
@@ -44,6 +45,7 @@ impl Kind {
             Kind::Alert => "alert",
             Kind::AccessDenied => "access_denied",
             Kind::TokenCreated => "token_created",
+            Kind::TokenRevoked => "token_revoked",
             Kind::Retrain => "retrain",
             Kind::RunFailed => "run_failed",
         }
@@ -128,6 +130,21 @@ pub struct TokenInfo {
     pub accounts: Vec<String>,
 }
 
+/// A token as `dars token list` shows it (never the token itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRow {
+    /// The first 12 hex digits of the token's SHA-256.
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub accounts: Vec<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    /// "active", "expired" or "revoked".
+    pub status: &'static str,
+}
+
 impl TokenInfo {
     pub fn may_see(&self, account: &str) -> bool {
         self.role == Role::Manager || self.accounts.iter().any(|a| a == account)
@@ -189,6 +206,17 @@ impl Audit {
              );",
         )
         .with_context(|| format!("creating the audit tables in {}", path.display()))?;
+        // Expiry and revocation (issue #15 item 6), added to databases made before them.
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('tokens')")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for column in ["expires_at", "revoked_at"] {
+            if !columns.iter().any(|c| c == column) {
+                conn.execute_batch(&format!("ALTER TABLE tokens ADD COLUMN {column} TEXT"))
+                    .with_context(|| format!("adding tokens.{column} in {}", path.display()))?;
+            }
+        }
         Ok(Audit {
             conn,
             head: data.join("audit.head"),
@@ -306,9 +334,9 @@ impl Audit {
         })
     }
 
-    /// Creates a token, stores its hash and audits the creation. Returns the token: the only
-    /// time it is ever shown.
-    pub fn create_token(&mut self, info: &TokenInfo) -> Result<String> {
+    /// Creates a token valid for `days` days (`None`: until revoked), stores its hash and audits
+    /// the creation. Returns the token: the only time it is ever shown.
+    pub fn create_token(&mut self, info: &TokenInfo, days: Option<u32>) -> Result<String> {
         if info.role == Role::Trader && info.accounts.is_empty() {
             bail!("a trader token needs at least one --account");
         }
@@ -316,31 +344,118 @@ impl Audit {
         rand::fill(&mut bytes);
         let token = format!("dars_{}", hex(&bytes));
         let accounts = serde_json::to_string(&info.accounts)?;
+        let now = chrono::Utc::now();
+        let expires = days.map(|d| stamp(now + chrono::Duration::days(i64::from(d))));
         self.conn.execute(
-            "INSERT INTO tokens (hash, name, role, accounts, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO tokens (hash, name, role, accounts, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 token_hash(&token),
                 info.name,
-                serde_json::to_value(info.role)?.as_str().unwrap_or("trader"),
+                serde_json::to_value(info.role)?
+                    .as_str()
+                    .unwrap_or("trader"),
                 accounts,
-                chrono::Utc::now().to_rfc3339()
+                now.to_rfc3339(),
+                expires
             ],
         )?;
         self.append(
             Kind::TokenCreated,
             "cli",
             None,
-            &serde_json::json!({ "name": info.name, "role": info.role, "accounts": info.accounts }),
+            &serde_json::json!({
+                "name": info.name,
+                "role": info.role,
+                "accounts": info.accounts,
+                "expires_at": expires,
+            }),
         )?;
         Ok(token)
+    }
+
+    /// Every token (never the token itself): its id (the first 12 hex digits of its hash),
+    /// rights, dates and whether it still works.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>> {
+        let now = stamp(chrono::Utc::now());
+        let mut stmt = self.conn.prepare(
+            "SELECT hash, name, role, accounts, created_at, expires_at, revoked_at FROM tokens \
+             ORDER BY created_at",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(hash, name, role, accounts, created, expires, revoked)| {
+                let status = match (&revoked, &expires) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(e)) if *e <= now => "expired",
+                    _ => "active",
+                };
+                Ok(TokenRow {
+                    id: hash.chars().take(12).collect(),
+                    name,
+                    role,
+                    accounts: serde_json::from_str(&accounts)?,
+                    created_at: created,
+                    expires_at: expires,
+                    revoked_at: revoked,
+                    status,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes the token whose id (hash prefix, at least 8 hex digits, as `dars token list`
+    /// shows) is `id`; effective from the next request, also in a running server. Audited.
+    pub fn revoke_token(&mut self, id: &str, by: &str) -> Result<TokenRow> {
+        if id.len() < 8 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+            bail!("token id {id:?}: expected at least 8 hex digits, as `dars token list` shows");
+        }
+        let id = id.to_ascii_lowercase();
+        let matches: Vec<TokenRow> = self
+            .tokens()?
+            .into_iter()
+            .filter(|t| t.id.starts_with(&id) || id.starts_with(&t.id))
+            .collect();
+        let row = match matches.as_slice() {
+            [one] => one.clone(),
+            [] => bail!("no token with id {id} (see `dars token list`)"),
+            _ => bail!("{} tokens start with {id}: give more digits", matches.len()),
+        };
+        if row.revoked_at.is_some() {
+            bail!("token {} ({}) is already revoked", row.id, row.name);
+        }
+        self.conn.execute(
+            "UPDATE tokens SET revoked_at = ?1 WHERE substr(hash, 1, 12) = ?2",
+            params![stamp(chrono::Utc::now()), row.id],
+        )?;
+        self.append(
+            Kind::TokenRevoked,
+            by,
+            None,
+            &serde_json::json!({ "id": row.id, "name": row.name, "role": row.role }),
+        )?;
+        Ok(row)
     }
 
     /// The rights of a presented token, if it is known.
     pub fn token(&self, token: &str) -> Result<Option<TokenInfo>> {
         self.conn
             .query_row(
-                "SELECT name, role, accounts FROM tokens WHERE hash = ?1",
-                params![token_hash(token)],
+                "SELECT name, role, accounts FROM tokens WHERE hash = ?1 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > ?2)",
+                params![token_hash(token), stamp(chrono::Utc::now())],
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
@@ -359,6 +474,12 @@ impl Audit {
             })
             .transpose()
     }
+}
+
+/// A token date as stored: RFC 3339 in UTC to the second (`2026-12-01T06:30:00Z`), one fixed
+/// width so that SQLite compares them as text in time order.
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Tokens are looked up by their SHA-256: they are long random strings, so a plain hash (no
@@ -468,7 +589,9 @@ mod tests {
             role: Role::Trader,
             accounts: vec!["NET001".into()],
         };
-        let t = a.create_token(&info).unwrap_or_else(|e| panic!("{e:#}"));
+        let t = a
+            .create_token(&info, Some(90))
+            .unwrap_or_else(|e| panic!("{e:#}"));
         assert!(t.starts_with("dars_") && t.len() == 69);
         assert_eq!(a.token(&t).ok().flatten(), Some(info.clone()));
         assert_eq!(a.token("dars_nope").ok().flatten(), None);
@@ -488,6 +611,61 @@ mod tests {
             accounts: vec![],
             ..info
         };
-        assert!(a.create_token(&no_accounts).is_err());
+        assert!(a.create_token(&no_accounts, None).is_err());
+    }
+
+    /// Issue #15 item 6: a token stops working once revoked or expired; `tokens()` lists it
+    /// with its status, and the revocation is audited.
+    #[test]
+    fn tokens_expire_and_can_be_revoked() {
+        let (_dir, mut a) = audit();
+        let info = TokenInfo {
+            name: "desk".into(),
+            role: Role::Manager,
+            accounts: vec![],
+        };
+        let t = a
+            .create_token(&info, Some(90))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let forever = a
+            .create_token(&info, None)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(a.token(&t).ok().flatten().is_some());
+        let id = a
+            .tokens()
+            .unwrap_or_default()
+            .iter()
+            .find(|r| token_hash(&t).starts_with(&r.id))
+            .map(|r| r.id.clone())
+            .unwrap_or_default();
+        assert!(a.revoke_token("abc", "test").is_err(), "too short an id");
+        let row = a
+            .revoke_token(&id, "test")
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(row.name, "desk");
+        assert_eq!(a.token(&t).ok().flatten(), None, "revoked");
+        assert!(a.revoke_token(&id, "test").is_err(), "already revoked");
+        assert!(a.token(&forever).ok().flatten().is_some());
+        assert_eq!(
+            a.entries(Some(Kind::TokenRevoked), None)
+                .map(|v| v.len())
+                .ok(),
+            Some(1)
+        );
+        // Expired yesterday.
+        a.conn
+            .execute(
+                "UPDATE tokens SET expires_at = ?1 WHERE revoked_at IS NULL",
+                params![stamp(chrono::Utc::now() - chrono::Duration::days(1))],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.token(&forever).ok().flatten(), None, "expired");
+        let statuses: Vec<&str> = a
+            .tokens()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(statuses, ["revoked", "expired"]);
     }
 }

@@ -139,6 +139,24 @@ enum TokenCommand {
         /// Who the token is for.
         #[arg(long, default_value = "api")]
         name: String,
+        /// Days the token is valid; 0 = until revoked.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// List the tokens (id, rights, dates, status); the tokens themselves are never stored.
+    List {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Revoke a token by the id `list` shows; a running server refuses it from the next request.
+    Revoke {
+        /// The token's id (at least 8 of the hex digits `list` shows).
+        id: String,
+        /// Who revokes it, for the audit trail.
+        #[arg(long, default_value = "cli")]
+        by: String,
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
@@ -266,20 +284,57 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Override(args) => predict::override_cli(&args),
+        Command::Token(TokenCommand::List { data }) => {
+            let rows = audit::Audit::open(&data)?.tokens()?;
+            if rows.is_empty() {
+                println!("no tokens (create one with `dars token create`)");
+            }
+            for t in rows {
+                println!(
+                    "{}  {:<8} {:<8} {:<20} created {}  expires {}  {}{}",
+                    t.id,
+                    t.status,
+                    t.role,
+                    t.name,
+                    t.created_at.get(..10).unwrap_or(&t.created_at),
+                    t.expires_at
+                        .as_deref()
+                        .map_or("never", |e| e.get(..10).unwrap_or(e)),
+                    if t.accounts.is_empty() {
+                        "all accounts".to_owned()
+                    } else {
+                        t.accounts.join(",")
+                    },
+                    t.revoked_at
+                        .map(|r| format!("  revoked {r}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id, by, data }) => {
+            let row = audit::Audit::open(&data)?.revoke_token(&id, &by)?;
+            println!("revoked token {} ({}, {})", row.id, row.name, row.role);
+            Ok(())
+        }
         Command::Token(TokenCommand::Create {
             role,
             accounts,
             name,
+            days,
             data,
         }) => {
             if role == audit::Role::Manager && !accounts.is_empty() {
                 anyhow::bail!("a manager token sees every account: drop --account");
             }
-            let token = audit::Audit::open(&data)?.create_token(&audit::TokenInfo {
-                name,
-                role,
-                accounts,
-            })?;
+            let token = audit::Audit::open(&data)?.create_token(
+                &audit::TokenInfo {
+                    name,
+                    role,
+                    accounts,
+                },
+                (days > 0).then_some(days),
+            )?;
             println!("{token}");
             eprintln!(
                 "this is the only time the token is shown; it is stored hashed in {}",

@@ -499,3 +499,33 @@ fn static_files_never_leave_their_folder() {
         "{err}"
     );
 }
+
+/// Issue #15 item 6: revoking a token with `dars token revoke` refuses it from the next request
+/// to a server that is already running; `dars token list` shows it revoked.
+#[test]
+fn a_revoked_token_is_refused_from_the_next_request() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let token = dars(
+        dir,
+        &["token", "create", "--role", "manager", "--name", "desk"],
+    );
+    let token = token.trim();
+    let (_server, base) = serve(dir);
+    let url = format!("{base}/api/models");
+    assert_eq!(call("GET", &url, Some(token), None).status, 200);
+    let listed = dars(dir, &["token", "list"]);
+    let id = listed
+        .split_whitespace()
+        .next()
+        .unwrap_or_else(|| panic!("no token listed: {listed}"))
+        .to_owned();
+    assert!(
+        listed.contains("active") && listed.contains("desk"),
+        "{listed}"
+    );
+    dars(dir, &["token", "revoke", &id, "--by", "test"]);
+    let refused = call("GET", &url, Some(token), None);
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert!(dars(dir, &["token", "list"]).contains("revoked"));
+}

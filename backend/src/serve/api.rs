@@ -30,7 +30,7 @@ use dars_shared::policy::Policy;
 use dars_shared::rules::Tier;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{Audit, Kind, Role, TokenInfo, token_hash};
+use crate::audit::{Audit, Kind, Role, TokenInfo};
 use crate::predict::{self, Override, PredictionRun, TraderPrediction};
 use crate::registry::Registry;
 
@@ -42,7 +42,6 @@ pub struct ApiState {
     /// scheduled morning run decides with.
     policy: Policy,
     audit: Mutex<Audit>,
-    tokens: RwLock<HashMap<String, TokenInfo>>,
     runs: RwLock<Arc<Runs>>,
     /// Seconds since the epoch of the last look at `data/predictions/`.
     checked: AtomicU64,
@@ -84,7 +83,6 @@ impl ApiState {
             models: models.to_owned(),
             policy,
             audit: Mutex::new(Audit::open(data)?),
-            tokens: RwLock::new(HashMap::new()),
             runs: RwLock::new(Arc::new(Runs::default())),
             checked: AtomicU64::new(0),
         };
@@ -123,8 +121,8 @@ impl ApiState {
         self.runs.read().map(|r| Arc::clone(&r)).unwrap_or_default()
     }
 
-    /// The rights of the request's bearer token: cached, or looked up once in the database
-    /// (tokens created while the server runs work at once).
+    /// The rights of the request's bearer token (tokens created while the server runs work at
+    /// once; revoked or expired ones stop at once).
     fn auth(&self, req: &HttpRequest) -> Result<TokenInfo, ApiError> {
         let token = req
             .headers()
@@ -140,10 +138,8 @@ impl ApiState {
                      `dars token create`)",
                 )
             })?;
-        let hash = token_hash(token);
-        if let Some(info) = self.tokens.read().ok().and_then(|t| t.get(&hash).cloned()) {
-            return Ok(info);
-        }
+        // Looked up on every request (a primary-key read), so a revoked or expired token is
+        // refused from the next request on.
         let found = self
             .audit
             .lock()
@@ -151,15 +147,10 @@ impl ApiState {
             .token(token)
             .map_err(ApiError::from)?;
         match found {
-            Some(info) => {
-                if let Ok(mut t) = self.tokens.write() {
-                    t.insert(hash, info.clone());
-                }
-                Ok(info)
-            }
+            Some(info) => Ok(info),
             None => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unknown or revoked token",
+                "unknown, expired or revoked token (see `dars token list`)",
             )),
         }
     }
