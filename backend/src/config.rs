@@ -547,7 +547,68 @@ pub fn load_dotenv() -> Result<()> {
     match dotenvy::dotenv() {
         Ok(_) => Ok(()),
         Err(e) if e.not_found() => Ok(()),
-        Err(e) => Err(e).context("reading .env"),
+        Err(e) => Err(dotenv_error(e)),
+    }
+}
+
+/// A `.env` error that never repeats the line: it may hold a secret (issue #15 item 8).
+fn dotenv_error(e: dotenvy::Error) -> anyhow::Error {
+    match e {
+        dotenvy::Error::LineParse(line, at) => {
+            let n = line.chars().take(at).filter(|&c| c == '\n').count() + 1;
+            anyhow::anyhow!(
+                ".env: a line could not be read (line {n} of the unparsed text, character {}); \
+                 expected KEY=VALUE, with quotes around a value that has spaces or # (the line \
+                 is not shown: it may hold a secret)",
+                at + 1
+            )
+        }
+        other => anyhow::Error::new(other).context("reading .env"),
+    }
+}
+
+/// Whether SMTP to `host` may carry a password without TLS: only to this machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl Secrets {
+    /// Refuses settings that would send a secret in the clear: an SMTP password over `tls:
+    /// none` to a host other than this machine, a Slack webhook that is not `https://` (or
+    /// `http://` to this machine, for a local relay). Messages never repeat the secret.
+    pub fn check(&self, cfg: &Config) -> Result<()> {
+        if let (Some(host), Tls::None, Some(_)) =
+            (&cfg.email.smtp_host, cfg.email.tls, &self.smtp_password)
+            && !is_loopback_host(host)
+        {
+            bail!(
+                "email.tls: none would send the SMTP password in the clear to {host}: use \
+                 starttls or tls (a plain connection is allowed only to a relay on this machine)"
+            );
+        }
+        self.check_webhook()
+    }
+
+    /// The Slack part of [`Secrets::check`].
+    pub fn check_webhook(&self) -> Result<()> {
+        if let Some(url) = &self.slack_webhook_url {
+            let lower = url.to_ascii_lowercase();
+            let local = lower
+                .strip_prefix("http://")
+                .map(|rest| rest.split(['/', ':']).next().unwrap_or_default())
+                .is_some_and(is_loopback_host);
+            if !(lower.starts_with("https://") || local) {
+                bail!(
+                    "DARS_SLACK_WEBHOOK_URL: expected an https:// URL (as Slack gives it); the \
+                     value is not shown, it is a credential"
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -555,6 +616,7 @@ pub fn load_dotenv() -> Result<()> {
 pub fn check(path: &Path) -> Result<()> {
     let cfg = Config::load(path, true)?;
     let secrets = Secrets::from_env();
+    secrets.check(&cfg)?;
     println!("{}: valid", path.display());
     println!(
         "  risk: base limit {}, cuts at most {:.0}% (rules.max_cut), tiers high {:.0}% / \
@@ -701,6 +763,60 @@ mod tests {
         let e = err("training:\n  retrain_freq: 14d\n");
         assert!(e.contains("retrain_freq"), "{e}");
         assert!(err("training:\n  model_type: xgboost\n").contains("\"xgboost\""));
+    }
+
+    /// Issue #15 item 8: no message repeats a secret, and no setting sends one in the clear.
+    #[test]
+    fn secrets_are_never_echoed_nor_sent_in_the_clear() {
+        let e = dotenv_error(dotenvy::Error::LineParse(
+            "DARS_SMTP_PASSWORD=hunter2 with spaces".into(),
+            27,
+        ))
+        .to_string();
+        assert!(!e.contains("hunter2") && e.contains("character 28"), "{e}");
+        let mut cfg = Config::default();
+        cfg.email.smtp_host = Some("smtp.firm.com".into());
+        cfg.email.tls = Tls::None;
+        let secrets = Secrets {
+            smtp_username: Some("risk".into()),
+            smtp_password: Some("hunter2".into()),
+            slack_webhook_url: None,
+        };
+        let e = secrets
+            .check(&cfg)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("in the clear to smtp.firm.com") && !e.contains("hunter2"),
+            "{e}"
+        );
+        cfg.email.smtp_host = Some("127.0.0.1".into());
+        assert!(secrets.check(&cfg).is_ok(), "a relay on this machine");
+        cfg.email.tls = Tls::Starttls;
+        cfg.email.smtp_host = Some("smtp.firm.com".into());
+        assert!(secrets.check(&cfg).is_ok());
+        let hook = |url: &str| Secrets {
+            slack_webhook_url: Some(url.into()),
+            ..Secrets::default()
+        };
+        let e = hook("hooks.slack.com/services/T0/B0/SECRETPATH")
+            .check(&cfg)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("https://") && !e.contains("SECRETPATH"), "{e}");
+        assert!(
+            hook("http://hooks.slack.com/services/T0/B0/x")
+                .check(&cfg)
+                .is_err()
+        );
+        assert!(
+            hook("https://hooks.slack.com/services/T0/B0/x")
+                .check(&cfg)
+                .is_ok()
+        );
+        assert!(hook("http://127.0.0.1:8080/hook").check(&cfg).is_ok());
     }
 
     #[test]

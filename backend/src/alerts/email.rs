@@ -129,6 +129,12 @@ fn transport(cfg: &Config, secrets: &Secrets, host: &str) -> Result<(SmtpTranspo
     };
     let mut builder = builder.port(e.smtp_port).timeout(Some(SMTP_TIMEOUT));
     match (&secrets.smtp_username, &secrets.smtp_password) {
+        (Some(_), Some(_)) if e.tls == Tls::None && !crate::config::is_loopback_host(host) => {
+            bail!(
+                "email.tls: none would send the SMTP password in the clear to {host}: use starttls \
+             or tls (a plain connection is allowed only to a relay on this machine)"
+            )
+        }
         (Some(user), Some(password)) => {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }

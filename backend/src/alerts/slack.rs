@@ -31,13 +31,15 @@ pub fn deliver(
         ),
         Some(url) => {
             let shown = redact(url);
-            let outcome = match post(url, payload) {
+            let sent = secrets.check_webhook().and_then(|()| post(url, payload));
+            let outcome = match sent {
                 Ok(response) => Outcome::Sent {
                     via: format!("webhook {shown}"),
                     response,
                 },
+                // An HTTP library's error may quote the URL, whose path is the credential.
                 Err(e) => Outcome::Failed {
-                    error: format!("webhook {shown}: {e:#}"),
+                    error: format!("webhook {shown}: {}", scrub(&format!("{e:#}"), url, &shown)),
                 },
             };
             (vec![shown], outcome)
@@ -78,6 +80,21 @@ fn post(url: &str, payload: &Value) -> Result<String> {
     Ok(format!("HTTP {} {body}", status.as_u16()))
 }
 
+/// `text` with every appearance of the webhook `url` (and of its path alone) replaced by `shown`.
+fn scrub(text: &str, url: &str, shown: &str) -> String {
+    let mut out = text.replace(url, shown);
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split_once('/')
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    if path.len() >= 8 {
+        out = out.replace(path, "…");
+    }
+    out
+}
+
 /// A webhook URL is a credential (its path is the token): reports and the audit log keep only
 /// scheme, host and port.
 pub fn redact(url: &str) -> String {
@@ -105,6 +122,15 @@ fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_quoting_the_url_is_scrubbed() {
+        let url = "https://hooks.slack.com/services/T0/B0/SECRETPATH";
+        let text = format!("bad request to {url}: services/T0/B0/SECRETPATH refused");
+        let out = scrub(&text, url, &redact(url));
+        assert!(!out.contains("SECRETPATH"), "{out}");
+        assert!(out.contains("https://hooks.slack.com/…"), "{out}");
+    }
 
     #[test]
     fn redact_keeps_only_the_host() {
