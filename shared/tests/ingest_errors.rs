@@ -611,3 +611,86 @@ fn cr_only_line_ends_read_every_row() {
         b.report.summary()
     );
 }
+
+/// Issue #15 item 2: absurd values are rejected with the bound they broke, never kept (a price
+/// of 1e308 made a day's gross infinite; a fill dated 2052 moved the morning run to 2052).
+#[test]
+fn implausible_values_are_rejected_naming_the_bound() {
+    let cases = [
+        (
+            pr_row(
+                "09/05/2025 09:31:02",
+                "TR001",
+                "B",
+                "100",
+                "AAPL",
+                "2000000.00",
+            ),
+            "Price",
+            "a price of at most $1,000,000 a share",
+        ),
+        (
+            pr_row(
+                "09/05/2025 09:31:02",
+                "TR001",
+                "B",
+                "4294967295",
+                "AAPL",
+                "230.00",
+            ),
+            "Qty",
+            "at most 10000000 shares in one fill",
+        ),
+        (
+            pr_row(
+                "09/05/2025 09:31:02",
+                "TR001",
+                "B",
+                "9000000",
+                "AAPL",
+                "230.00",
+            ),
+            "Price",
+            "price x shares of at most $1,000,000,000 in one fill",
+        ),
+        (
+            pr_row("09/05/1900 09:31:02", "TR001", "B", "100", "AAPL", "230.00"),
+            "Date/Time",
+            "a trading day on or after 1990-01-01",
+        ),
+        (
+            pr_row("09/05/2052 09:31:02", "TR001", "B", "100", "AAPL", "230.00"),
+            "Date/Time",
+            "a trading day no later than 2026-12-02 (tomorrow)",
+        ),
+        (
+            good_row().replacen(",0.50,", ",200000.00,", 1),
+            "Comm",
+            "a fee of at most $100,000 in one fill",
+        ),
+    ];
+    let opts = IngestOptions {
+        plausibility: ingest::Plausibility {
+            latest: chrono::NaiveDate::from_ymd_opt(2026, 12, 2),
+            ..Default::default()
+        },
+        ..IngestOptions::default()
+    };
+    for (bad, column, expected) in cases {
+        let b = read_fills("t.csv", &file(&[good_row(), bad.clone()]), &opts).expect("read");
+        assert_eq!(
+            (
+                b.report.rows_read,
+                b.report.rows_kept,
+                b.report.rows_rejected
+            ),
+            (2, 1, 1),
+            "{bad}: {}",
+            b.report.summary()
+        );
+        let r = &b.report.rejections[0];
+        assert_eq!(r.column.name, column, "{bad}");
+        assert_eq!(r.reason, RejectReason::Implausible, "{bad}");
+        assert!(r.expected.starts_with(expected), "{bad}: {}", r.expected);
+    }
+}

@@ -73,6 +73,11 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
         strict: args.strict,
         legacy_suffix: (!args.include_legacy).then(|| args.legacy_suffix.clone()),
         max_rejections_listed: None,
+        // No trading day after tomorrow: a future date would move every run to it.
+        plausibility: dars_shared::ingest::Plausibility {
+            latest: chrono::Local::now().date_naive().succ_opt(),
+            ..Default::default()
+        },
     };
     let mut outcome = IngestOutcome::default();
     let inputs = args.closes.iter().map(|p| (p, Some(FileKind::Closes)));

@@ -53,6 +53,12 @@ async fn add_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
     }
     let opts = IngestOptions {
         max_rejections_listed: Some(200),
+        // No trading day after tomorrow (the browser's clock): a future date would move the
+        // session being scored to it.
+        plausibility: dars_shared::ingest::Plausibility {
+            latest: browser_today().and_then(|d| d.succ_opt()),
+            ..Default::default()
+        },
         ..IngestOptions::default()
     };
     let outcome = parse(&ws, &name, &bytes, &opts).await;
@@ -254,4 +260,14 @@ async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, String> {
             .map(Some)
             .map_err(|e| format!("could not read {url}: {e}")),
     }
+}
+
+/// Today by the browser's clock, local time.
+fn browser_today() -> Option<chrono::NaiveDate> {
+    let now = js_sys::Date::new_0();
+    chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(now.get_full_year()).ok()?,
+        now.get_month() + 1,
+        now.get_date(),
+    )
 }

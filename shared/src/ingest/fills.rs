@@ -14,10 +14,11 @@ use super::dialect::{Detection, Field, FileKind};
 use super::fields::{
     DateTimeParser, QtyError, order_key, parse_money, parse_qty, parse_side, trim,
 };
-use super::options::IngestOptions;
+use super::options::{IngestOptions, Plausibility};
 use super::report::{IngestReport, Progress, RejectReason};
 use super::rows::{RowReader, record_rejection};
 use crate::error::IngestError;
+use crate::rules::dollars;
 use crate::schema::{AccountId, Fill, FillId, FillIdColumn, FillSet, SymbolId};
 
 /// What the user is told each value should look like.
@@ -283,6 +284,10 @@ impl<'a> FillsReader<'a> {
             .times
             .parse(r.field(c.time))
             .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::DATETIME))?;
+        let bounds = &self.opts.plausibility;
+        if let Some(expected) = bounds.date_problem(time.date()) {
+            return Err(bad(c.time, RejectReason::Implausible, &expected));
+        }
         let side = parse_side(r.field(c.side))
             .ok_or_else(|| missing_or(c.side, RejectReason::BadSide, expect::SIDE))?;
         let qty = parse_qty(r.field(c.qty)).map_err(|e| {
@@ -301,6 +306,21 @@ impl<'a> FillsReader<'a> {
         if price <= 0.0 {
             return Err(bad(c.price, RejectReason::NonPositivePrice, expect::PRICE));
         }
+        if qty > bounds.max_quantity {
+            let expected = format!("at most {} shares in one fill", bounds.max_quantity);
+            return Err(bad(c.qty, RejectReason::Implausible, &expected));
+        }
+        if !Plausibility::amount_ok(price, bounds.max_price) {
+            let expected = format!("a price of at most {} a share", dollars(bounds.max_price));
+            return Err(bad(c.price, RejectReason::Implausible, &expected));
+        }
+        if !Plausibility::amount_ok(price * f64::from(qty), bounds.max_notional) {
+            let expected = format!(
+                "price x shares of at most {} in one fill",
+                dollars(bounds.max_notional)
+            );
+            return Err(bad(c.price, RejectReason::Implausible, &expected));
+        }
         let mut fee = 0.0;
         for &col in &c.fees {
             let v = trim(r.field(col));
@@ -308,7 +328,13 @@ impl<'a> FillsReader<'a> {
             if v.is_empty() || v == b"0" || v == b"0.00" {
                 continue;
             }
-            fee += parse_money(v).ok_or_else(|| bad(col, RejectReason::BadAmount, expect::FEE))?;
+            let one =
+                parse_money(v).ok_or_else(|| bad(col, RejectReason::BadAmount, expect::FEE))?;
+            if !Plausibility::amount_ok(one, bounds.max_fee) {
+                let expected = format!("a fee of at most {} in one fill", dollars(bounds.max_fee));
+                return Err(bad(col, RejectReason::Implausible, &expected));
+            }
+            fee += one;
         }
         let order: Option<NonZeroU64> = c.order.and_then(|col| order_key(r.field(col)));
         let id = c

@@ -30,7 +30,7 @@ pub use fields::{
 };
 pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
 pub use merge::{LoadSummary, LoadedFiles, MergeCounts, content_hash, merge_fills, merge_totals};
-pub use options::IngestOptions;
+pub use options::{IngestOptions, Plausibility};
 pub use report::{
     ColumnRef, IngestReport, Progress, RejectReason, Rejection, SkippedLine, duplicates_sentence,
 };

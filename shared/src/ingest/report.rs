@@ -32,6 +32,8 @@ pub enum RejectReason {
     BadCount,
     /// More non-empty fields than the header has columns (often an unquoted `1,234.50`).
     TooManyFields,
+    /// A value outside the plausibility bounds (`IngestOptions::plausibility`).
+    Implausible,
 }
 
 impl RejectReason {
@@ -48,6 +50,7 @@ impl RejectReason {
             RejectReason::BadAmount => "bad amount",
             RejectReason::BadCount => "bad count",
             RejectReason::TooManyFields => "too many fields",
+            RejectReason::Implausible => "implausible value",
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::dialect::{Detection, Field, FileKind};
 use super::fields::{parse_count, parse_date, parse_money, trim};
 use super::fills::expect;
-use super::options::IngestOptions;
+use super::options::{IngestOptions, Plausibility};
 use super::report::{IngestReport, RejectReason, Rejection};
 use super::rows::{RowReader, record_rejection};
 use crate::error::IngestError;
@@ -57,7 +57,12 @@ fn columns(d: &Detection) -> Option<Columns> {
     })
 }
 
-fn convert(r: &RowReader<'_>, c: &Columns, line: u64) -> Result<DailyTotal, Box<Rejection>> {
+fn convert(
+    r: &RowReader<'_>,
+    c: &Columns,
+    line: u64,
+    bounds: &Plausibility,
+) -> Result<DailyTotal, Box<Rejection>> {
     let missing_or = |col: usize, reason: RejectReason, expected: &str| {
         let reason = if trim(r.field(col)).is_empty() {
             RejectReason::MissingValue
@@ -68,9 +73,31 @@ fn convert(r: &RowReader<'_>, c: &Columns, line: u64) -> Result<DailyTotal, Box<
     };
     let date = parse_date(r.field(c.date))
         .ok_or_else(|| missing_or(c.date, RejectReason::BadDate, expect::DATE))?;
+    if let Some(expected) = bounds.date_problem(date) {
+        return Err(Box::new(r.rejection(
+            line,
+            c.date,
+            RejectReason::Implausible,
+            &expected,
+        )));
+    }
+    let implausible = |col: usize| {
+        let expected = format!(
+            "an amount of at most {}",
+            crate::rules::dollars(bounds.max_daily_amount)
+        );
+        Box::new(r.rejection(line, col, RejectReason::Implausible, &expected))
+    };
     let money = |col: usize| {
         parse_money(r.field(col))
             .ok_or_else(|| missing_or(col, RejectReason::BadAmount, expect::AMOUNT))
+            .and_then(|v| {
+                if Plausibility::amount_ok(v, bounds.max_daily_amount) {
+                    Ok(v)
+                } else {
+                    Err(implausible(col))
+                }
+            })
     };
     let count = |col: Option<usize>| -> Result<Option<u64>, Box<Rejection>> {
         match col {
@@ -96,6 +123,9 @@ fn convert(r: &RowReader<'_>, c: &Columns, line: u64) -> Result<DailyTotal, Box<
                 Box::new(r.rejection(line, col, RejectReason::BadAmount, expect::FEE))
             })?
         };
+        if !Plausibility::amount_ok(add, bounds.max_daily_amount) {
+            return Err(implausible(col));
+        }
         fees = Some(fees.unwrap_or(0.0) + add);
     }
     Ok(DailyTotal {
@@ -146,7 +176,7 @@ pub(crate) fn read_totals_rows(
                 .or_insert(0) += 1;
             continue;
         }
-        match convert(&rows, &cols, line) {
+        match convert(&rows, &cols, line, &opts.plausibility) {
             Ok(t) => {
                 report.rows_kept += 1;
                 totals.push(t);
