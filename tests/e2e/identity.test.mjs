@@ -189,7 +189,7 @@ test('a refused token is named in the note and the page falls back to the public
   const page = await openDashboard();
   await enterToken(page, 'dars_not_a_token');
   const note = page.getByTestId('policy-note');
-  await note.getByText(/API token not used: the server refused the token \(401\): unknown or revoked token/).waitFor();
+  await note.getByText(/API token not used: the server refused the token \(401\): unknown, expired or revoked token/).waitFor();
   assert.match(await note.innerText(), /Deciding with the published policy/);
   assert.match(await note.getAttribute('class'), /\berror\b/);
   await page.getByRole('button', { name: 'Forget token' }).click();
