@@ -189,6 +189,8 @@ fn latest_run_where(
 /// for the freshness check.
 pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Result<PredictionRun> {
     let data = &cfg.paths.data;
+    // Waits for a running ingest; refuses a lake an interrupted one left half-written.
+    let _lake = crate::lake::lock::read(data)?;
     let daily = Lake::open(data).daily()?;
     let latest = daily.iter().map(|r| r.date).max().with_context(|| {
         format!(

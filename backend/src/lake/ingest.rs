@@ -67,6 +67,14 @@ pub struct IngestOutcome {
 }
 
 pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
+    let names: Vec<String> = args
+        .closes
+        .iter()
+        .chain(&args.files)
+        .map(|p| p.display().to_string())
+        .collect();
+    // One writer at a time; the marker stays if this process dies before the manifest is saved.
+    let guard = super::lock::write(&args.data, &format!("ingesting {}", names.join(", ")))?;
     let lake = Lake::open(&args.data);
     let mut manifest = lake.manifest()?;
     let opts = IngestOptions {
@@ -163,6 +171,7 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
     }
     if outcome.files_ingested == 0 {
         println!("lake unchanged: {}", lake.root().display());
+        guard.finish()?;
         return Ok(outcome);
     }
     let (rows, discrepancies) = rebuild_daily(&lake, &manifest, &opts)?;
@@ -172,6 +181,7 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
     // and a re-run redoes them (merging is idempotent: ids already in the lake are skipped,
     // account-days without ids are replaced).
     lake.save_manifest(&manifest)?;
+    guard.finish()?;
     Ok(outcome)
 }
 

@@ -7,6 +7,7 @@
 //! lists ingested files is written last, so an interrupted ingest is simply re-run.
 
 mod ingest;
+pub mod lock;
 mod parquet_io;
 mod records;
 mod store;

@@ -142,6 +142,7 @@ impl ModelArgs {
 
     /// The lake's daily table, its feature matrix and the rules' cuts, read once.
     pub fn load(&self, policy: &Policy) -> Result<(Vec<DailyRow>, TrainData)> {
+        let _lake = crate::lake::lock::read(&self.data)?;
         let daily = Lake::open(&self.data).daily()?;
         if daily.is_empty() {
             bail!(
