@@ -327,6 +327,27 @@ pub fn run() -> Result<()> {
             if role == audit::Role::Manager && !accounts.is_empty() {
                 anyhow::bail!("a manager token sees every account: drop --account");
             }
+            if accounts.iter().any(|a| a.trim().is_empty()) {
+                anyhow::bail!(
+                    "--account: expected an account id such as NET001, found an empty one"
+                );
+            }
+            // A trader's first export may come later: an unknown account is said, not refused.
+            if !accounts.is_empty() {
+                let known: std::collections::BTreeSet<String> = lake::Lake::open(&data)
+                    .daily()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| r.account_id)
+                    .collect();
+                for a in accounts.iter().filter(|a| !known.contains(a.as_str())) {
+                    eprintln!(
+                        "warning: account {a} is not in the lake at {} (yet); the token will see \
+                         it once its data is ingested",
+                        data.display()
+                    );
+                }
+            }
             let token = audit::Audit::open(&data)?.create_token(
                 &audit::TokenInfo {
                     name,

@@ -529,3 +529,21 @@ fn a_revoked_token_is_refused_from_the_next_request() {
     assert_eq!(refused.status, 401, "{}", refused.body);
     assert!(dars(dir, &["token", "list"]).contains("revoked"));
 }
+
+/// Issue #15 item 12: a stray or unreadable file in `data/predictions/` is skipped, not a 500
+/// (nor a server that will not start).
+#[test]
+fn a_stray_file_among_the_runs_is_skipped() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("data/predictions")).unwrap_or_else(|e| panic!("{e}"));
+    for (name, text) in [("notes.json", "{}"), ("2025-01-02.json", "{not json")] {
+        std::fs::write(dir.join("data/predictions").join(name), text)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let token = dars(dir, &["token", "create", "--role", "manager"]);
+    let (_server, base) = serve(dir);
+    let reply = call("GET", &format!("{base}/api/risk"), Some(token.trim()), None);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.is_null(), "{}", reply.body);
+}

@@ -194,10 +194,17 @@ impl ApiState {
 }
 
 fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<Runs> {
+    // Runs are `<as_of>.json` (YYYY-MM-DD); anything else in the folder is not one of ours.
+    let is_run = |p: &Path| {
+        p.extension().is_some_and(|x| x == "json")
+            && p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
+    };
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(d) => d
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter(|p| is_run(p))
             .collect(),
         Err(_) => Vec::new(),
     };
@@ -207,10 +214,20 @@ fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<R
         ..Runs::default()
     };
     for f in files {
-        let text =
-            std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
-        let run: PredictionRun = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a prediction run", f.display()))?;
+        // One unreadable run (corrupt, or written by a version whose format this one does not
+        // read) must not take the API down: it is skipped and said, the others are served.
+        let run: PredictionRun = match std::fs::read_to_string(&f)
+            .with_context(|| format!("reading {}", f.display()))
+            .and_then(|text| {
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a prediction run", f.display()))
+            }) {
+            Ok(run) => run,
+            Err(e) => {
+                eprintln!("api: skipping {e:#}");
+                continue;
+            }
+        };
         for t in &run.traders {
             runs.history
                 .entry(t.account_id.clone())
