@@ -139,8 +139,8 @@ enum TokenCommand {
         /// Who the token is for.
         #[arg(long, default_value = "api")]
         name: String,
-        /// Days the token is valid; 0 = until revoked.
-        #[arg(long, default_value_t = 90)]
+        /// Days the token is valid (at most 3,650); 0 = until revoked.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(0..=3650))]
         days: u32,
         #[arg(long, default_value = "data")]
         data: PathBuf,

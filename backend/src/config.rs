@@ -483,6 +483,9 @@ impl Config {
         if self.training.folds == Some(0) {
             bail!("training.folds: expected at least 1");
         }
+        if self.training.min_train_days == Some(0) {
+            bail!("training.min_train_days: expected at least 1 trading day");
+        }
         self.schedule.daily_time()?;
         self.schedule.weekly_time()?;
         self.schedule.tz()?;
@@ -597,10 +600,13 @@ impl Secrets {
     pub fn check_webhook(&self) -> Result<()> {
         if let Some(url) = &self.slack_webhook_url {
             let lower = url.to_ascii_lowercase();
-            let local = lower
-                .strip_prefix("http://")
-                .map(|rest| rest.split(['/', ':']).next().unwrap_or_default())
-                .is_some_and(is_loopback_host);
+            // The authority up to the first '/': no user-info (`http://localhost@evil.example`
+            // goes to evil.example), and a loopback host.
+            let local = lower.strip_prefix("http://").is_some_and(|rest| {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+                !authority.contains('@')
+                    && is_loopback_host(authority.rsplit_once(':').map_or(authority, |(h, _)| h))
+            });
             if !(lower.starts_with("https://") || local) {
                 bail!(
                     "DARS_SLACK_WEBHOOK_URL: expected an https:// URL (as Slack gives it); the \
@@ -817,6 +823,12 @@ mod tests {
                 .is_ok()
         );
         assert!(hook("http://127.0.0.1:8080/hook").check(&cfg).is_ok());
+        assert!(
+            hook("http://localhost:1@evil.example/hook")
+                .check(&cfg)
+                .is_err(),
+            "user-info hides the real host"
+        );
     }
 
     #[test]

@@ -239,6 +239,7 @@ pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
     );
     // `training.retrain_freq`: the same days as the scheduler's (cron ORs day-of-month with
     // day-of-week, so the monthly line tests the day of the month in the shell).
+    let tz = &cfg.schedule.timezone;
     let retrain = match cfg.training.retrain_freq {
         RetrainFreq::Never => String::new(),
         RetrainFreq::Weekly => {
@@ -248,7 +249,7 @@ pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
             format!("{wm} {wh} * * 1-5 cd {cd} && {exe} retrain --config {conf} >> {log} 2>&1\n")
         }
         RetrainFreq::Monthly => format!(
-            "{wm} {wh} * * {wd} [ \"$(date +\\%d)\" -le 07 ] && cd {cd} && {exe} retrain --config \
+            "{wm} {wh} * * {wd} [ \"$(TZ={tz} date +\\%d)\" -le 07 ] && cd {cd} && {exe} retrain --config \
              {conf} >> {log} 2>&1\n"
         ),
     };
@@ -257,7 +258,6 @@ pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
          CRON_TZ={tz}\n\
          {dm} {dh} * * 1-5 cd {cd} && {exe} predict --config {conf} --alert >> {log} 2>&1\n\
          {retrain}",
-        tz = cfg.schedule.timezone,
         dm = daily.0.minute(),
         dh = daily.0.hour(),
     ))

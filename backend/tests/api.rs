@@ -498,6 +498,25 @@ fn static_files_never_leave_their_folder() {
         !out.status.success() && err.contains("refusing to serve"),
         "{err}"
     );
+    // Nor a folder inside the lake's raw exports.
+    let out = common::dars(
+        dir,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--web-dir",
+            "site",
+            "--demo-dir",
+            "data/raw",
+            "--no-schedule",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("refusing to serve"),
+        "{err}"
+    );
 }
 
 /// Issue #15 item 6: revoking a token with `dars token revoke` refuses it from the next request

@@ -251,3 +251,31 @@ fn the_model_scores_the_last_window_as_the_whole_history() {
         assert_eq!(e.decision, p.decision, "{}", e.account_id);
     }
 }
+
+/// A matrix with only some rolling windows (`risk.lookback_days`) still hands a scorer its
+/// values at their registry positions: each kept column where the full matrix has it, NaN
+/// for the columns left out (the backtest scored shifted columns before this).
+#[test]
+fn a_selected_matrix_gives_rows_in_registry_layout() {
+    let rows = demo_like_firm(3, 80);
+    let full = build(&rows, &FeatureContext::default());
+    let keep = [3u32, 5, 10];
+    let selected = full.select_columns(|n| {
+        dars_shared::features::rolling_window(n).is_none_or(|w| keep.contains(&w))
+    });
+    assert!(selected.width() < full.width());
+    for i in 0..full.len() {
+        let row = selected.registry_row(i);
+        assert_eq!(row.len(), full.width());
+        for (c, name) in full.names.iter().enumerate() {
+            let dropped =
+                dars_shared::features::rolling_window(name).is_some_and(|w| !keep.contains(&w));
+            let (got, want) = (row[c], full.row(i)[c]);
+            if dropped {
+                assert!(got.is_nan(), "{name} should be missing");
+            } else {
+                assert_eq!(got.to_bits(), want.to_bits(), "{name} row {i}");
+            }
+        }
+    }
+}

@@ -74,7 +74,7 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
         .map(|p| p.display().to_string())
         .collect();
     // One writer at a time; the marker stays if this process dies before the manifest is saved.
-    let guard = super::lock::write(&args.data, &format!("ingesting {}", names.join(", ")))?;
+    let mut guard = super::lock::write(&args.data, &format!("ingesting {}", names.join(", ")))?;
     let lake = Lake::open(&args.data);
     let mut manifest = lake.manifest()?;
     let opts = IngestOptions {
@@ -120,6 +120,8 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
             );
         }
         println!("{name}: {}", detection.message);
+        // The first write: from here a crash leaves the marker.
+        guard.begin()?;
         lake.store_raw(&sha, &bytes)?;
         // A year of a large firm's fills is gigabytes: free the text before merging.
         drop(bytes);
@@ -169,11 +171,14 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
     for line in outcome.summary.lines() {
         println!("{line}");
     }
-    if outcome.files_ingested == 0 {
+    if outcome.files_ingested == 0 && !guard.interrupted() {
         println!("lake unchanged: {}", lake.root().display());
         guard.finish()?;
         return Ok(outcome);
     }
+    // Anything changed, or an earlier ingest was killed mid-way: rebuild the daily table from
+    // the partitions (each written atomically).
+    guard.begin()?;
     let (rows, discrepancies) = rebuild_daily(&lake, &manifest, &opts)?;
     outcome.daily_rows = rows;
     outcome.discrepancies = discrepancies;

@@ -2,12 +2,14 @@
 //!
 //! `dars ingest` takes an exclusive lock on `data/lake.lock` (an OS file lock, released when
 //! the process ends, however it ends), so a second ingest waits for the first instead of both
-//! rewriting the manifest and losing one's entry. While it holds the lock it keeps a marker,
-//! `data/INGEST_INCOMPLETE`, that names what it is doing; the marker is removed only after the
-//! manifest, the last write, is saved. A run that reads the lake (`dars predict`, the morning
-//! job) takes the lock shared, so it waits for a running ingest, and refuses to score when the
-//! marker is left over from an ingest that was killed: the daily table may then mix old and new
-//! account-days. Temp files a killed writer left behind are removed by the next ingest.
+//! rewriting the manifest and losing one's entry. Before its first write to the lake it leaves
+//! a marker, `data/INGEST_INCOMPLETE`, naming what it is doing; the marker is removed only after
+//! the daily table and the manifest, the last writes, are saved (an ingest that fails before
+//! writing anything leaves none). A run that reads the lake (`dars predict`, `train`,
+//! `backtest`) holds the lock shared for as long as it reads, so it waits for a running ingest,
+//! and refuses to score when a marker is left over from an ingest that was killed: the daily
+//! table may then mix old and new account-days. The next ingest removes the temp files a killed
+//! writer left and rebuilds the daily table from the (each atomically written) partitions.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,12 @@ const MARKER: &str = "INGEST_INCOMPLETE";
 pub struct WriteLock {
     _file: File,
     marker: PathBuf,
+    /// What this ingest does, for its marker.
+    what: String,
+    /// The marker an earlier, killed ingest left, if any.
+    leftover: Option<String>,
+    /// Whether this ingest wrote its marker.
+    begun: bool,
 }
 
 /// A shared hold on the lake for a reader.
@@ -48,7 +56,7 @@ fn open_lock(data: &Path) -> Result<File> {
 }
 
 /// Takes the lake for writing: waits (saying so) while another writer holds it, then removes
-/// temp files a killed writer left and writes the marker naming `what`.
+/// temp files a killed writer left. The marker is written by [`WriteLock::begin`].
 pub fn write(data: &Path, what: &str) -> Result<WriteLock> {
     let file = open_lock(data)?;
     if file.try_lock().is_err() {
@@ -64,21 +72,53 @@ pub fn write(data: &Path, what: &str) -> Result<WriteLock> {
         eprintln!("removed {removed} temp file(s) left by an interrupted write");
     }
     let marker = data.join(MARKER);
-    let text = format!(
-        "dars ingest started {} (pid {}): {what}\n",
-        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        std::process::id()
-    );
-    super::store::write_atomic(&marker, text.as_bytes())?;
+    let leftover = std::fs::read_to_string(&marker)
+        .ok()
+        .map(|t| t.trim().to_owned());
+    if let Some(text) = &leftover {
+        eprintln!("an earlier ingest did not complete ({text}): the daily table will be rebuilt");
+    }
     Ok(WriteLock {
         _file: file,
         marker,
+        what: what.to_owned(),
+        leftover,
+        begun: false,
     })
 }
 
 impl WriteLock {
-    /// The ingest completed: remove the marker (the lock is released on drop).
+    /// Writes the marker before the first change to the lake (once).
+    pub fn begin(&mut self) -> Result<()> {
+        if self.begun {
+            return Ok(());
+        }
+        let mut text = format!(
+            "dars ingest started {} (pid {}): {}",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            std::process::id(),
+            self.what
+        );
+        if let Some(earlier) = &self.leftover {
+            text.push_str(&format!("; before it: {earlier}"));
+        }
+        text.push('\n');
+        super::store::write_atomic(&self.marker, text.as_bytes())?;
+        self.begun = true;
+        Ok(())
+    }
+
+    /// Whether an earlier ingest was killed before it completed (its marker was found).
+    pub fn interrupted(&self) -> bool {
+        self.leftover.is_some()
+    }
+
+    /// The ingest completed, the daily table rebuilt when anything changed or an earlier ingest
+    /// was interrupted: remove the marker (the lock is released on drop).
     pub fn finish(self) -> Result<()> {
+        if !(self.begun || self.leftover.is_some()) {
+            return Ok(());
+        }
         std::fs::remove_file(&self.marker)
             .with_context(|| format!("removing {}", self.marker.display()))
     }
@@ -139,7 +179,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let data = tmp.path();
         assert!(read(data).is_ok(), "a fresh lake reads");
-        let w = write(data, "ingesting fills.csv").unwrap_or_else(|e| panic!("{e:#}"));
+        // An ingest that fails before writing leaves no marker.
+        drop(write(data, "nothing").unwrap_or_else(|e| panic!("{e:#}")));
+        assert!(read(data).is_ok(), "nothing was written");
+        let mut w = write(data, "ingesting fills.csv").unwrap_or_else(|e| panic!("{e:#}"));
+        w.begin().unwrap_or_else(|e| panic!("{e:#}"));
         drop(w); // killed: no finish
         let e = read(data).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(
@@ -151,6 +195,7 @@ mod tests {
         std::fs::write(&stale, b"half").unwrap_or_else(|e| panic!("{e}"));
         let w = write(data, "again").unwrap_or_else(|e| panic!("{e:#}"));
         assert!(!stale.exists(), "stale temp file removed");
+        assert!(w.interrupted());
         w.finish().unwrap_or_else(|e| panic!("{e:#}"));
         assert!(read(data).is_ok());
     }

@@ -133,11 +133,14 @@ fn static_root(mount: &str, dir: &Path, data: &Path) -> Result<PathBuf> {
         .canonicalize()
         .with_context(|| format!("resolving the folder served at {mount}: {}", dir.display()))?;
     if let Ok(data) = data.canonicalize() {
-        let sensitive = ["lake", "predictions", "audit.sqlite", "raw"]
+        let sensitive: Vec<PathBuf> = ["lake", "predictions", "audit.sqlite", "raw"]
             .iter()
             .map(|p| data.join(p))
-            .any(|p| p.starts_with(&root) && p.exists());
-        if data.starts_with(&root) || sensitive {
+            .collect();
+        // Neither a folder holding one of them, nor a folder inside one.
+        let holds = sensitive.iter().any(|p| p.starts_with(&root) && p.exists());
+        let inside = sensitive.iter().any(|p| root.starts_with(p));
+        if data.starts_with(&root) || holds || inside {
             anyhow::bail!(
                 "refusing to serve {} at {mount}: it holds the data directory {} (the lake, \
                  predictions and the audit database are never static files)",

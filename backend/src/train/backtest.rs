@@ -127,6 +127,8 @@ pub struct BacktestOutcome {
 
 pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
     let started = std::time::Instant::now();
+    // Held while the lake is read (features, then the replay of the fills).
+    let _lake = crate::lake::lock::read(&args.model.data)?;
     let (policy, threshold_rule) = args.model.policy()?;
     let (_, data) = args.model.load(&policy)?;
     let m = &data.m;
@@ -328,7 +330,8 @@ fn predict(
     let needed = policy.rules.min_history_days;
     let probability = match scorer {
         Some(s) if trading_days >= needed => Some(
-            s.probability(m.row(i))
+            // The scorer reads registry positions; the matrix may hold a selection of them.
+            s.probability(&m.registry_row(i))
                 .with_context(|| format!("scoring {} on {}", key.account_id, key.date))?,
         ),
         _ => None,

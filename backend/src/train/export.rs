@@ -38,6 +38,7 @@ fn role(i: usize, split: &InnerSplit, rows: &FoldRows) -> &'static str {
 }
 
 pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
+    let _lake = crate::lake::lock::read(&args.model.data)?;
     let (_, data) = args.model.load(&dars_shared::policy::Policy::default())?;
     let m = &data.m;
     let labelled = data.labelled();

@@ -91,6 +91,9 @@ impl FoldPlan {
 
     /// The folds over `dates` (sorted, distinct), or why the history is too short.
     pub fn folds(&self, dates: &[NaiveDate]) -> Result<Vec<Fold>> {
+        if self.min_train_days == Some(0) {
+            bail!("the first fold needs at least one trading day to train on (--min-train-days)");
+        }
         let (folds, min_train) = self.resolve(dates.len());
         if self.folds.is_none() && self.min_train_days.is_none() {
             let needed = MIN_TRAIN_FLOOR + self.embargo + MIN_FOLD_DAYS;

@@ -180,6 +180,9 @@ impl Comparison {
                 "at this difference it would need about {} more out-of-fold trading days",
                 n.saturating_sub(self.trading_days).max(1)
             ),
+            _ if loses_dollars => "its cuts cost the desk money against the rules' on these \
+                                   days, so more history alone may not help"
+                .to_owned(),
             _ => "the model is not ahead on these days, so more history alone may not help"
                 .to_owned(),
         };

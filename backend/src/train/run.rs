@@ -142,7 +142,6 @@ impl ModelArgs {
 
     /// The lake's daily table, its feature matrix and the rules' cuts, read once.
     pub fn load(&self, policy: &Policy) -> Result<(Vec<DailyRow>, TrainData)> {
-        let _lake = crate::lake::lock::read(&self.data)?;
         let daily = Lake::open(&self.data).daily()?;
         if daily.is_empty() {
             bail!(
@@ -214,6 +213,8 @@ pub struct TrainOutcome {
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = std::time::Instant::now();
+    // Held while the lake is read (features, then the gate's replay of the fills).
+    let _lake = crate::lake::lock::read(&args.model.data)?;
     let (policy, threshold_rule) = args.model.policy()?;
     let opts = FitOptions {
         progress: true,

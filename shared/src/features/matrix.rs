@@ -79,6 +79,23 @@ impl FeatureMatrix {
         self.names.len()
     }
 
+    /// Row `i` laid out as the registry's columns (what [`crate::score::Scorer`] reads): the row
+    /// itself when no column was left out, else its values at their registry positions and NaN
+    /// (missing) for the columns a selection removed.
+    pub fn registry_row(&self, i: usize) -> std::borrow::Cow<'_, [f64]> {
+        let row = self.row(i);
+        if self.width() == super::N_FEATURES {
+            return std::borrow::Cow::Borrowed(row);
+        }
+        let mut full = vec![f64::NAN; super::N_FEATURES];
+        for (name, &v) in self.names.iter().zip(row) {
+            if let Some(c) = super::index_of(name) {
+                full[c] = v;
+            }
+        }
+        std::borrow::Cow::Owned(full)
+    }
+
     /// The same rows with only the columns whose name `keep` accepts, in the same order.
     pub fn select_columns(&self, keep: impl Fn(&str) -> bool) -> FeatureMatrix {
         let cols: Vec<usize> = (0..self.width()).filter(|&c| keep(self.names[c])).collect();
