@@ -154,6 +154,24 @@ fn api_roles_openapi_overrides_and_audit() {
     );
     let trader = trader.trim();
     let (_server, base) = serve(dir);
+    // The promotion history names operators: a manager sees it, a trader an empty list, and
+    // the registry's file is not a static file (issue #15 item 10).
+    let models = format!("{base}/api/models");
+    let seen = call("GET", &models, Some(manager), None);
+    assert!(
+        seen.body["history"]
+            .as_array()
+            .is_some_and(|h| !h.is_empty()),
+        "{}",
+        seen.body
+    );
+    let hidden = call("GET", &models, Some(trader), None);
+    assert_eq!(
+        hidden.body["history"],
+        serde_json::json!([]),
+        "{}",
+        hidden.body
+    );
     let version = run["model_version"].as_str().unwrap_or_default().to_owned();
 
     // The document served is the one checked in: an API change is always a reviewed diff.

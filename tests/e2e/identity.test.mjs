@@ -212,3 +212,14 @@ test('only the token went to the server: no file, no account, no write', async (
     'the Authorization header goes to /api/policy only');
   assert.ok(seen.every((r) => !r.url.includes('NET0') && !r.url.includes(manager)));
 });
+
+test('with a manager token the model page shows the promotion history from the API', async () => {
+  const page = await openDashboard();
+  await enterToken(page, manager);
+  await page.getByTestId('policy-note').getByText(/with per-account limits/).waitFor();
+  await page.goto(server.url + '/model');
+  const promotions = page.getByTestId('promotions');
+  await promotions.waitFor();
+  assert.match(await promotions.innerText(), /promote\s+\d{8}-\d{6}-/);
+  await page.close();
+});

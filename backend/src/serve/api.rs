@@ -493,7 +493,7 @@ async fn explanation(
 )]
 #[get("/models")]
 async fn list_models(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
-    state.auth(&req)?;
+    let who = state.auth(&req)?;
     let reg = Registry::open(&state.models);
     let current = reg.current().map_err(ApiError::from)?;
     let mut versions = Vec::new();
@@ -509,10 +509,17 @@ async fn list_models(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult 
             "rules": a.metrics.rules,
         }));
     }
+    // The history names the operators who moved the model: for managers only.
+    let history = if who.role == Role::Manager {
+        serde_json::to_value(reg.history().map_err(ApiError::from)?)
+            .map_err(|e| ApiError::internal(format!("history: {e}")))?
+    } else {
+        serde_json::Value::Array(Vec::new())
+    };
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "current": current,
         "versions": versions,
-        "history": reg.history().map_err(ApiError::from)?,
+        "history": history,
     })))
 }
 

@@ -104,7 +104,13 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
                     .configure(api::routes)
                     .default_service(web::to(api::no_such_endpoint)),
             )
-            .service(Files::new("/models", &models_dir).path_filter(confined(models_root.clone())))
+            .service(
+                // The registry's history names operators: managers read it through the API.
+                Files::new("/models", &models_dir).path_filter({
+                    let inside = confined(models_root.clone());
+                    move |path, head| path != Path::new(HISTORY_FILE) && inside(path, head)
+                }),
+            )
             .configure(|c| {
                 if let Some((dir, root)) = &demo {
                     c.service(Files::new("/demo", dir).path_filter(confined(root.clone())));
@@ -125,6 +131,10 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
     }
     server.run().await.context("server stopped with an error")
 }
+
+/// The registry's record of `current` moves (it names operators): `/api/models` for managers,
+/// never a static file.
+const HISTORY_FILE: &str = "history.jsonl";
 
 /// The real path of a static mount's folder, refused when the folder holds the data directory
 /// (the lake, predictions, the audit database) or is inside it other than the demo's own files.

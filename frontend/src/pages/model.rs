@@ -12,26 +12,42 @@ use crate::components::svg::Svg;
 use crate::state::{ModelState, Workspace};
 use crate::summary;
 
-/// Where the registry's append-only history of `current` moves is published.
-pub const HISTORY_URL: &str = "/models/history.jsonl";
+/// The API's model list, whose `history` is the registry's record of `current` moves. It names
+/// the operators who moved the model, so it is for managers (a bearer token), not a static file.
+pub const MODELS_API_URL: &str = "/api/models";
 
-/// The promotion history, or why it is not shown. A registry without history (a model copied in
-/// by hand) is normal, so a 404 is a sentence, not an error.
+/// The promotion history, or why it is not shown: it needs the manager's token given on the
+/// dashboard (kept for this tab).
 async fn load_history() -> Result<(Vec<PromotionEntry>, Vec<usize>), String> {
-    let res = gloo::net::http::Request::get(HISTORY_URL)
+    let token = crate::stored_token().ok_or_else(|| {
+        "the promotion history names who moved the model, so it is for managers: give a \
+         manager's API token on the dashboard to see it"
+            .to_owned()
+    })?;
+    let res = gloo::net::http::Request::get(MODELS_API_URL)
+        .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await
         .map_err(|e| format!("could not reach the server: {e}"))?;
-    if res.status() == 404 {
-        return Err("the registry has no promotion history".into());
+    if res.status() == 401 || res.status() == 403 {
+        return Err(format!(
+            "the server refused the token ({}): the history is for managers",
+            res.status()
+        ));
     }
     if !res.ok() {
         return Err(format!("the server answered {}", res.status()));
     }
-    let text = res
-        .text()
+    let body: serde_json::Value = res
+        .json()
         .await
         .map_err(|e| format!("could not read it: {e}"))?;
+    let entries = body["history"].as_array().cloned().unwrap_or_default();
+    if entries.is_empty() {
+        return Err("the registry has no promotion history".into());
+    }
+    // The same entries as the registry's history.jsonl, one per line.
+    let text: String = entries.iter().map(|e| format!("{e}\n")).collect();
     Ok(parse_history(&text))
 }
 
