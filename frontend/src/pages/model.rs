@@ -1,6 +1,6 @@
 //! Model page: which model the browser scores with and where it came from (version, lineage,
 //! the registry's promotion history), how it was validated, how well calibrated it is and which
-//! features matter — read from the published artifact and `models/history.jsonl`.
+//! features matter — read from the published artifact and, with a manager's token, `/api/models`.
 
 use dars_shared::analytics::{PromotionEntry, parse_history};
 use dars_shared::artifact::Scores;
@@ -76,7 +76,7 @@ fn PromotionHistory() -> impl IntoView {
                     </tbody>
                 </table>
                 {(!bad.is_empty()).then(|| view! {
-                    <p class="error">{format!("history.jsonl line(s) {bad:?} could not be read")}</p>
+                    <p class="error">{format!("promotion history entries {bad:?} could not be read")}</p>
                 })}
             }
             .into_any(),
