@@ -498,43 +498,22 @@ fn static_files_never_leave_their_folder() {
         );
     }
     drop(_server);
-    // A static mount holding the data directory is refused.
+    // A static mount holding the data directory is refused, and so is one inside the lake's
+    // raw exports.
     write("index.html", "<html></html>");
-    let out = common::dars(
-        dir,
-        &[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--web-dir",
-            ".",
-            "--no-schedule",
-        ],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("refusing to serve"),
-        "{err}"
-    );
-    // Nor a folder inside the lake's raw exports.
-    let out = common::dars(
-        dir,
-        &[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--web-dir",
-            "site",
-            "--demo-dir",
-            "data/raw",
-            "--no-schedule",
-        ],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("refusing to serve"),
-        "{err}"
-    );
+    for mount in [
+        &["--web-dir", "."][..],
+        &["--web-dir", "site", "--demo-dir", "data/raw"],
+    ] {
+        let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--no-schedule"];
+        args.extend_from_slice(mount);
+        let out = common::dars(dir, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("refusing to serve"),
+            "{mount:?}: {err}"
+        );
+    }
 }
 
 /// Issue #15 item 6: revoking a token with `dars token revoke` refuses it from the next request
