@@ -46,6 +46,35 @@ pub struct ModelArtifact {
     /// Mean |SHAP| per feature over the training rows, largest first.
     #[serde(default)]
     pub feature_importance: Vec<FeatureImportance>,
+    /// The model against the rules on the same out-of-fold trader-days, the figures that
+    /// decided whether it could be published (`dars train`'s gate); absent in older artifacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against_rules: Option<AgainstRules>,
+}
+
+/// The model against the rules out of fold: ranking (ROC AUC) and dollars (each one's cuts
+/// replayed on the day's fills, as targeting lift over its own uniform baseline of the same
+/// count and size), each difference with a 95% bootstrap interval over trading days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgainstRules {
+    /// ROC AUC of the model's calibrated probability, 0–1.
+    pub auc_model: f64,
+    /// ROC AUC of the rules' cut as a score, 0–1.
+    pub auc_rules: f64,
+    /// 95% interval of `auc_model − auc_rules`.
+    pub auc_difference_ci: (f64, f64),
+    /// The model's cuts' targeting lift, dollars.
+    pub lift_model: f64,
+    /// The rules' cuts' targeting lift, dollars.
+    pub lift_rules: f64,
+    /// 95% interval of `lift_model − lift_rules`, dollars.
+    pub lift_difference_ci: (f64, f64),
+    /// Distinct out-of-fold trading days.
+    pub trading_days: usize,
+    /// Whether the gate let it be published.
+    pub publish: bool,
+    /// The gate's sentence.
+    pub sentence: String,
 }
 
 /// A feature as the model knows it; the texts are what traders read.

@@ -213,6 +213,11 @@ test('the model page draws the reliability diagram and states version and lineag
   for (const field of ['Code version', 'Training window', 'Data hash', 'Embargo', 'Trees']) {
     assert.match(lineage, new RegExp(field));
   }
+  // The model against the rules, in ranking and replayed dollars, replaces the old EV lift.
+  const against = await page.getByTestId('against-rules').innerText();
+  assert.match(against, /Replayed targeting lift/);
+  assert.match(against, /ROC AUC\s+0\.\d{3}\s+0\.\d{3}/);
+  assert.doesNotMatch(await page.locator('main').innerText(), /EV lift/);
   // The promotion history names operators: without a manager's token the page says so, and
   // the registry's file is not served (the identity test shows it with a token).
   await page.getByText(/the promotion history names who moved the model, so it is for managers/).waitFor();

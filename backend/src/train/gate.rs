@@ -132,6 +132,21 @@ pub fn compare(
 }
 
 impl Comparison {
+    /// The figures as the artifact records them, with the verdict reached on them.
+    pub fn figures(&self, verdict: &Verdict) -> dars_shared::artifact::AgainstRules {
+        dars_shared::artifact::AgainstRules {
+            auc_model: self.auc_model,
+            auc_rules: self.auc_rules,
+            auc_difference_ci: (self.auc.low, self.auc.high),
+            lift_model: self.lift.lift_a,
+            lift_rules: self.lift.lift_b,
+            lift_difference_ci: (self.lift.ci95_low, self.lift.ci95_high),
+            trading_days: self.trading_days,
+            publish: verdict.publish,
+            sentence: verdict.sentence.clone(),
+        }
+    }
+
     /// Publish only when the model beats the rules on ranking (interval above zero) and is not
     /// shown to do worse in replayed dollars (interval reaching above zero).
     pub fn verdict(&self) -> Verdict {

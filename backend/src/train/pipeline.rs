@@ -317,6 +317,8 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         metrics: report,
         reliability: metrics::reliability(&p_cal, &y_oof, 10),
         feature_importance,
+        // Filled in by `dars train`, which has the lake's fills to replay.
+        against_rules: None,
     };
     let oof = OutOfFold {
         rows: oof.rows,

@@ -240,12 +240,14 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         n_folds, opts.plan.embargo, min_train, threshold_rule
     );
     let Fitted {
-        artifact,
+        mut artifact,
         folds,
         oof,
     } = pipeline::fit(&data, &labelled, &opts)?;
     let version = artifact.version.clone();
-    let verdict = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, &policy)?.verdict();
+    let comparison = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, &policy)?;
+    let verdict = comparison.verdict();
+    artifact.against_rules = Some(comparison.figures(&verdict));
     let mut text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
     let _ = writeln!(text, "against the rules: {}", verdict.sentence);
     print!("{text}");

@@ -51,6 +51,37 @@ async fn load_history() -> Result<(Vec<PromotionEntry>, Vec<usize>), String> {
     Ok(parse_history(&text))
 }
 
+/// The model against the rules out of fold, in ranking and in replayed dollars (the gate that
+/// decided whether it could be published). Replaces the old "EV lift", which rewarded cutting
+/// everyone when most traders lose on average: targeting lift is measured over a uniform
+/// baseline of the same cuts, so only the choice of days counts.
+#[component]
+fn AgainstRulesView(figures: Option<dars_shared::artifact::AgainstRules>) -> impl IntoView {
+    let Some(g) = figures else {
+        return view! {
+            <p class="muted" data-testid="against-rules">"This model was trained before the comparison with the rules in replayed dollars was recorded."</p>
+        }
+        .into_any();
+    };
+    let dollars = dars_shared::rules::dollars;
+    view! {
+        <div data-testid="against-rules">
+            <h3>"Against the rules, on the same out-of-fold days"</h3>
+            <table class="compact">
+                <thead><tr><th>""</th><th class="num">"Model"</th><th class="num">"Rules"</th><th class="num">"Difference, 95% interval"</th></tr></thead>
+                <tbody>
+                    <tr><td>"ROC AUC"</td><td class="num">{format!("{:.3}", g.auc_model)}</td><td class="num">{format!("{:.3}", g.auc_rules)}</td>
+                        <td class="num">{format!("{:+.3} ({:+.3} .. {:+.3})", g.auc_model - g.auc_rules, g.auc_difference_ci.0, g.auc_difference_ci.1)}</td></tr>
+                    <tr><td>"Replayed targeting lift (over random days at the same budget)"</td><td class="num">{dollars(g.lift_model)}</td><td class="num">{dollars(g.lift_rules)}</td>
+                        <td class="num">{format!("{} ({} .. {})", dollars(g.lift_model - g.lift_rules), dollars(g.lift_difference_ci.0), dollars(g.lift_difference_ci.1))}</td></tr>
+                </tbody>
+            </table>
+            <p class="muted">{format!("Over {} trading days. {}{}", g.trading_days, if g.publish { "Published: " } else { "Not published by the gate: " }, g.sentence)}</p>
+        </div>
+    }
+    .into_any()
+}
+
 #[component]
 fn PromotionHistory() -> impl IntoView {
     let history = LocalResource::new(load_history);
@@ -110,7 +141,6 @@ pub fn ModelPage() -> impl IntoView {
                         <td class="num">{f3(sc.recall_at_70_precision)}</td>
                         <td class="num">{f3(sc.brier)}</td>
                         <td class="num">{f3(sc.ece)}</td>
-                        <td class="num">{sc.ev_lift.map(dars_shared::rules::dollars).unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 };
                 let t = a.training.clone();
@@ -143,7 +173,7 @@ pub fn ModelPage() -> impl IntoView {
                     <section class="panel">
                         <h2>"Out-of-fold quality vs baselines"</h2>
                         <table>
-                            <thead><tr><th>""</th><th class="num">"ROC AUC"</th><th class="num">"PR AUC"</th><th class="num">"Recall @70% precision"</th><th class="num">"Brier"</th><th class="num">"ECE"</th><th class="num">"EV lift"</th></tr></thead>
+                            <thead><tr><th>""</th><th class="num">"ROC AUC"</th><th class="num">"PR AUC"</th><th class="num">"Recall @70% precision"</th><th class="num">"Brier"</th><th class="num">"ECE"</th></tr></thead>
                             <tbody>
                                 {row("LightGBM (calibrated)", &m.calibrated)}
                                 {row("LightGBM (raw)", &m.uncalibrated)}
@@ -151,6 +181,7 @@ pub fn ModelPage() -> impl IntoView {
                                 {row("Rules baseline", &m.rules)}
                             </tbody>
                         </table>
+                        <AgainstRulesView figures=a.against_rules.clone() />
                         <h2>"Walk-forward folds"</h2>
                         <table>
                             <thead><tr><th>"Fold"</th><th>"Test dates"</th><th class="num">"Train rows"</th><th class="num">"AUC"</th><th class="num">"Logistic"</th><th class="num">"Rules"</th><th class="num">"Oracle"</th></tr></thead>
