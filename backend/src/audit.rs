@@ -328,10 +328,65 @@ impl Audit {
         } else if !rows.is_empty() {
             return Ok(problem("audit.head is missing".into()));
         }
+        if let Some(p) = self.tokens_problem(&rows)? {
+            return Ok(problem(p));
+        }
         Ok(Verification {
             rows: rows.len(),
             problem: None,
         })
+    }
+
+    /// The tokens table against the chain (issue #15 item 6): each token must have been created
+    /// by an audited `token_created` row with the same rights (matched by its id; tokens created
+    /// before ids were audited, by name, role and accounts), and a revoked one must have its
+    /// `token_revoked` row. A token added or given more rights by editing the database is named.
+    fn tokens_problem(&self, rows: &[Entry]) -> Result<Option<String>> {
+        let detail = |e: &Entry| serde_json::from_str::<serde_json::Value>(&e.detail).ok();
+        let created: Vec<serde_json::Value> = rows
+            .iter()
+            .filter(|e| e.kind == Kind::TokenCreated.as_str())
+            .filter_map(detail)
+            .collect();
+        let revoked: Vec<String> = rows
+            .iter()
+            .filter(|e| e.kind == Kind::TokenRevoked.as_str())
+            .filter_map(detail)
+            .filter_map(|d| d["id"].as_str().map(str::to_owned))
+            .collect();
+        for t in self.tokens()? {
+            let rights = |d: &serde_json::Value| {
+                d["name"].as_str() == Some(t.name.as_str())
+                    && d["role"].as_str() == Some(t.role.as_str())
+                    && d["accounts"] == serde_json::json!(t.accounts)
+            };
+            let audited = created.iter().any(|d| match d["id"].as_str() {
+                Some(id) => {
+                    id == t.id && rights(d) && d["expires_at"].as_str() == t.expires_at.as_deref()
+                }
+                None => rights(d),
+            });
+            if !audited {
+                return Ok(Some(format!(
+                    "token {} ({}, {}) has no matching creation in the audit trail: it was added \
+                     or given other rights outside dars",
+                    t.id, t.name, t.role
+                )));
+            }
+            if t.revoked_at.is_some() != revoked.contains(&t.id) {
+                return Ok(Some(format!(
+                    "token {} ({}) is {} in the tokens table but the audit trail says otherwise",
+                    t.id,
+                    t.name,
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                )));
+            }
+        }
+        Ok(None)
     }
 
     /// Creates a token valid for `days` days (`None`: until revoked), stores its hash and audits
@@ -365,6 +420,7 @@ impl Audit {
             "cli",
             None,
             &serde_json::json!({
+                "id": token_hash(&token).chars().take(12).collect::<String>(),
                 "name": info.name,
                 "role": info.role,
                 "accounts": info.accounts,
@@ -667,5 +723,28 @@ mod tests {
             .map(|r| r.status)
             .collect();
         assert_eq!(statuses, ["revoked", "expired"]);
+    }
+
+    /// Issue #15 item 6: a token promoted to manager, or added, by editing the database is
+    /// caught by `verify`.
+    #[test]
+    fn a_token_edited_in_the_database_fails_verification() {
+        let (_dir, mut a) = audit();
+        let info = TokenInfo {
+            name: "bob".into(),
+            role: Role::Trader,
+            accounts: vec!["NET002".into()],
+        };
+        a.create_token(&info, Some(90))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(a.verify().ok().and_then(|v| v.problem), None);
+        a.conn
+            .execute("UPDATE tokens SET role = 'manager', accounts = '[]'", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = a.verify().ok().and_then(|v| v.problem).unwrap_or_default();
+        assert!(
+            p.contains("no matching creation") && p.contains("manager"),
+            "{p}"
+        );
     }
 }
