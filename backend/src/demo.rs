@@ -113,6 +113,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         config: None,
         policy: Some(cfg.policy()),
         lookback_days: Some(cfg.risk.lookback_days.windows()?),
+        file: Default::default(),
     };
     let train_args = TrainArgs {
         model: model.clone(),

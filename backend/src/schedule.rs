@@ -174,6 +174,7 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
             config: None,
             policy: Some(cfg.policy()),
             lookback_days: Some(cfg.risk.lookback_days.windows()?),
+            file: Default::default(),
         },
         models: models.to_owned(),
         promote: false,

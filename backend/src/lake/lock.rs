@@ -55,18 +55,34 @@ fn open_lock(data: &Path) -> Result<File> {
         .with_context(|| format!("opening the lake lock {}", path.display()))
 }
 
+/// Opens the lock file and takes it, exclusive for a writer or shared for a reader, saying
+/// `waiting` while someone else holds it.
+fn acquire(data: &Path, shared: bool, waiting: &str) -> Result<File> {
+    let file = open_lock(data)?;
+    let free = if shared {
+        file.try_lock_shared().is_ok()
+    } else {
+        file.try_lock().is_ok()
+    };
+    if !free {
+        eprintln!(
+            "{waiting} the lake at {}; waiting for it to finish",
+            data.display()
+        );
+        if shared {
+            file.lock_shared()
+        } else {
+            file.lock()
+        }
+        .with_context(|| format!("waiting for the lake lock in {}", data.display()))?;
+    }
+    Ok(file)
+}
+
 /// Takes the lake for writing: waits (saying so) while another writer holds it, then removes
 /// temp files a killed writer left. The marker is written by [`WriteLock::begin`].
 pub fn write(data: &Path, what: &str) -> Result<WriteLock> {
-    let file = open_lock(data)?;
-    if file.try_lock().is_err() {
-        eprintln!(
-            "another dars ingest is writing the lake at {}; waiting for it to finish",
-            data.display()
-        );
-        file.lock()
-            .with_context(|| format!("waiting for the lake lock in {}", data.display()))?;
-    }
+    let file = acquire(data, false, "another dars ingest is writing")?;
     let removed = remove_stale_temp_files(&data.join("lake"))?;
     if removed > 0 {
         eprintln!("removed {removed} temp file(s) left by an interrupted write");
@@ -127,15 +143,7 @@ impl WriteLock {
 /// Takes the lake for reading: waits for a running ingest, then refuses a lake an interrupted
 /// ingest left half-written.
 pub fn read(data: &Path) -> Result<ReadLock> {
-    let file = open_lock(data)?;
-    if file.try_lock_shared().is_err() {
-        eprintln!(
-            "dars ingest is writing the lake at {}; waiting for it to finish",
-            data.display()
-        );
-        file.lock_shared()
-            .with_context(|| format!("waiting for the lake lock in {}", data.display()))?;
-    }
+    let file = acquire(data, true, "dars ingest is writing")?;
     let marker = data.join(MARKER);
     if let Ok(text) = std::fs::read_to_string(&marker) {
         bail!(

@@ -29,6 +29,7 @@ use chrono::NaiveDate;
 use dars_shared::features::FeatureMatrix;
 use dars_shared::metrics::roc_auc;
 use dars_shared::policy::Policy;
+use dars_shared::rules::dollars;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -258,10 +259,6 @@ fn auc_difference(m: &FeatureMatrix, oof: &OutOfFold) -> (f64, f64, Interval) {
             high: q(0.975),
         },
     )
-}
-
-fn dollars(v: f64) -> String {
-    dars_shared::rules::dollars(v)
 }
 
 #[cfg(test)]

@@ -65,17 +65,29 @@ pub struct ModelArgs {
     /// instead of reading `config`.
     #[arg(skip)]
     pub lookback_days: Option<Vec<u32>>,
+    /// `config` as read once (policy, validation plan and windows all come from it).
+    #[arg(skip)]
+    pub file: std::sync::OnceLock<Option<Config>>,
 }
 
 impl ModelArgs {
+    /// The configuration file, read once: `None` when the caller resolved the policy itself,
+    /// when no file is named, or when the named file does not exist (the defaults apply).
+    fn file(&self) -> Result<Option<&Config>> {
+        if let Some(read) = self.file.get() {
+            return Ok(read.as_ref());
+        }
+        let read = match (&self.policy, &self.config) {
+            (None, Some(path)) if path.exists() => Some(Config::load(path, false)?),
+            _ => None,
+        };
+        Ok(self.file.get_or_init(|| read).as_ref())
+    }
+
     /// The validation plan: these flags, else the configuration's `training.*` (when the
     /// policy is read from the file), else derived from the history.
     pub fn plan(&self) -> Result<FoldPlan> {
-        let file = match (&self.policy, &self.config) {
-            (None, Some(path)) if path.exists() => Some(Config::load(path, false)?.training),
-            _ => None,
-        };
-        let file = file.as_ref();
+        let file = self.file()?.map(|c| &c.training);
         Ok(FoldPlan {
             folds: self.folds.or(file.and_then(|t| t.folds)),
             min_train_days: self.min_train_days.or(file.and_then(|t| t.min_train_days)),
@@ -100,17 +112,14 @@ impl ModelArgs {
     /// `--cost` replacing its threshold rule, and in words which rule chooses the threshold
     /// and where it came from.
     pub fn policy(&self) -> Result<(Policy, String)> {
-        let (mut policy, source) = match (&self.policy, &self.config) {
-            (Some(p), _) => (p.clone(), "the configuration".to_owned()),
-            (None, Some(path)) if path.exists() => (
-                Config::load(path, false)?.policy(),
-                path.display().to_string(),
-            ),
-            (None, Some(path)) => (
+        let (mut policy, source) = match (&self.policy, &self.config, self.file()?) {
+            (Some(p), _, _) => (p.clone(), "the configuration".to_owned()),
+            (None, Some(path), Some(file)) => (file.policy(), path.display().to_string()),
+            (None, Some(path), None) => (
                 Policy::default(),
                 format!("the defaults ({} not found)", path.display()),
             ),
-            (None, None) => (Policy::default(), "the defaults".to_owned()),
+            (None, None, _) => (Policy::default(), "the defaults".to_owned()),
         };
         if let Some(c) = &self.cost {
             policy.threshold = ThresholdRule::MinCost {
@@ -132,11 +141,9 @@ impl ModelArgs {
         if let Some(w) = &self.lookback_days {
             return Ok(w.clone());
         }
-        match &self.config {
-            Some(path) if self.policy.is_none() && path.exists() => {
-                Config::load(path, false)?.risk.lookback_days.windows()
-            }
-            _ => Ok(features::ROLLING_WINDOWS.to_vec()),
+        match self.file()? {
+            Some(file) => file.risk.lookback_days.windows(),
+            None => Ok(features::ROLLING_WINDOWS.to_vec()),
         }
     }
 
