@@ -54,6 +54,16 @@ pub enum IngestError {
         /// 1-based line where the quote opens.
         line: u64,
     },
+    /// A number written with a decimal comma: the file is refused whole, because the same
+    /// file's `1,234` would then mean 1.234, and reading it as 1234 would be silently wrong.
+    #[error(
+        "{} line {}, column '{}' (#{}): '{}' looks like a number with a decimal comma (as a \
+         spreadsheet in a German or French locale writes it); expected {}. Nothing from this \
+         file was read, because its other values such as 1,234 cannot be told apart either: \
+         export it with a decimal point",
+        .0.file, .0.line, .0.column.name, .0.column.index, .0.value, .0.expected
+    )]
+    DecimalComma(Box<Rejection>),
     /// Strict mode stopped at the first bad row.
     #[error("strict mode rejected the whole file at its first bad row: {0}")]
     Strict(Box<Rejection>),
@@ -68,7 +78,7 @@ impl IngestError {
             | IngestError::UnknownFormat { file, .. }
             | IngestError::WrongKind { file, .. }
             | IngestError::UnterminatedQuote { file, .. } => file,
-            IngestError::Strict(r) => &r.file,
+            IngestError::Strict(r) | IngestError::DecimalComma(r) => &r.file,
         }
     }
 }

@@ -694,3 +694,68 @@ fn implausible_values_are_rejected_naming_the_bound() {
         assert!(r.expected.starts_with(expected), "{bad}: {}", r.expected);
     }
 }
+
+/// Issue #16 item 4: `0,125` was read as 125 and `3.862,25` as 3.86225, both with "0 rejected".
+/// A decimal comma anywhere in a number column refuses the whole file, naming where.
+#[test]
+fn decimal_commas_refuse_the_whole_file() {
+    for (value, col) in [
+        ("\"0,125\"", 6),
+        ("\"3.862,25\"", 6),
+        ("\"12,40\"", 6),
+        ("\"1,00\"", 6),
+        ("\"236,6\"", 6),
+    ] {
+        let bad = pr_row("09/05/2025 09:32:00", "TR001", "S", "100", "AAPL", value);
+        let e = read_fills(
+            "eu.csv",
+            &file(&[good_row(), good_row(), bad]),
+            &IngestOptions::default(),
+        )
+        .expect_err(value);
+        let IngestError::DecimalComma(r) = &e else {
+            panic!("{value}: {e}");
+        };
+        assert_eq!((r.line, r.column.index), (4, col), "{value}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("eu.csv line 4, column 'Price' (#6):")
+                && text.contains("decimal comma")
+                && text.contains("Nothing from this file was read"),
+            "{text}"
+        );
+    }
+    // A fee written with a decimal comma, in parentheses (a rebate).
+    let mut row = good_row();
+    row = row.replacen("0.50", "\"(0,50)\"", 1);
+    let e = read_fills("eu.csv", &file(&[row]), &IngestOptions::default()).expect_err("fee");
+    assert!(matches!(e, IngestError::DecimalComma(_)), "{e}");
+    // Totals: a German-format Net.
+    let totals = "Date,Account,Gross,Net,Unrealized δ,Total δ\n09/05/2025,A,\"-1.234,50\",\"-1.240,00\",\"0,00\",\"-1.240,00\"\n";
+    let e = read_any("t.csv", totals.as_bytes(), &IngestOptions::default()).expect_err("totals");
+    assert!(matches!(e, IngestError::DecimalComma(_)), "{e}");
+    // Values that are not numbers at all stay row rejections, and real thousands groups read.
+    let r = reject_one(pr_row(
+        "09/05/2025 09:32:00",
+        "TR001",
+        "S",
+        "100",
+        "AAPL",
+        "abc",
+    ));
+    assert_eq!(r.reason, RejectReason::BadPrice);
+    let b = read_fills(
+        "us.csv",
+        &file(&[pr_row(
+            "09/05/2025 09:32:00",
+            "TR001",
+            "S",
+            "100",
+            "BRK.A",
+            "\"1,234.50\"",
+        )]),
+        &IngestOptions::default(),
+    )
+    .expect("US grouping");
+    assert_eq!(b.fills.fills[0].price, 1234.5);
+}

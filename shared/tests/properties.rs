@@ -199,6 +199,47 @@ proptest! {
         prop_assert_eq!(ingest::parse_money(text.as_bytes()), Some(v), "{}", text);
     }
 
+    /// Issue #16 item 4: a file written in a German (`1.234,50`) or French (`1 234,50`) number
+    /// format is refused, or every value read is the value meant; never a different number.
+    #[test]
+    fn european_number_formats_are_never_misread(
+        rows in prop::collection::vec((1u32..5_000_000, 1u32..20, any::<bool>()), 1..12),
+        french in any::<bool>(),
+    ) {
+        let group = if french { " " } else { "." };
+        let euro = |cents: u32| {
+            let (whole, frac) = (cents / 100, cents % 100);
+            let digits = whole.to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push_str(group);
+                }
+                grouped.push(c);
+            }
+            format!("\"{grouped},{frac:02}\"")
+        };
+        let mut csv = String::from("Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n");
+        for (k, &(cents, lots, rebate)) in rows.iter().enumerate() {
+            let fee = if rebate { format!("\"({})\"", euro(7).trim_matches('"')) } else { euro(35) };
+            csv.push_str(&format!(
+                "09/05/2025 09:{:02}:00,TR001,B,{},AAPL,{},{}\n",
+                k % 60,
+                lots * 100,
+                euro(cents),
+                fee
+            ));
+        }
+        match ingest::read_fills("eu.csv", csv.as_bytes(), &IngestOptions::default()) {
+            Err(e) => prop_assert!(matches!(e, dars_shared::IngestError::DecimalComma(_)), "{}", e),
+            Ok(b) => {
+                for (f, &(cents, _, _)) in b.fills.fills.iter().zip(&rows) {
+                    prop_assert_eq!(f.price, f64::from(cents) / 100.0);
+                }
+            }
+        }
+    }
+
     /// Timestamps written in each accepted layout read back unchanged.
     #[test]
     fn datetimes_round_trip(secs in 0i64..(40 * 365 * 86_400)) {

@@ -1240,6 +1240,64 @@ mod tests {
         assert_eq!(r.cuts_on_winning_days, 1);
     }
 
+    /// Exploration: every backtest row replayed at several cut sizes, written as CSV to
+    /// `DARS_REPLAY_OUT` (lake `DARS_REPLAY_LAKE`, rows `DARS_REPLAY_BACKTEST`).
+    #[test]
+    #[ignore = "an exploration, by hand"]
+    fn replay_every_row_at_every_cut() {
+        let (Ok(data), Ok(path), Ok(out)) = (
+            std::env::var("DARS_REPLAY_LAKE"),
+            std::env::var("DARS_REPLAY_BACKTEST"),
+            std::env::var("DARS_REPLAY_OUT"),
+        ) else {
+            return;
+        };
+        let lake = Lake::open(std::path::Path::new(&data));
+        let bytes = std::fs::read(&path).expect("backtest CSV");
+        let rows = dars_shared::backtest::parse(&path, &bytes).expect("backtest CSV");
+        let d: Vec<Decision<'_>> = rows
+            .iter()
+            .map(|r| Decision::from((r.account_id.as_str(), r.date, 5_000.0, 5_000.0)))
+            .collect();
+        let set = lake.pnl_fills(None).expect("fills");
+        let u = ReplayUniverse::new(&set, None, &d).expect("universe");
+        let sizes = [0.2, 0.3, 0.4, 0.5, 0.6, 0.8];
+        let mut cols = Vec::new();
+        for &c in &sizes {
+            let cuts = vec![c; u.len()];
+            cols.push(u.rows(&cuts).expect("rows"));
+        }
+        let mut text = String::from("account_id,date,actual");
+        for c in sizes {
+            text.push_str(&format!(",saved{:.0}", c * 100.0));
+        }
+        text.push('\n');
+        for k in 0..u.len() {
+            let r = &cols[0][k];
+            text.push_str(&format!(
+                "{},{},{}",
+                r.account_id,
+                r.date,
+                r.actual.unwrap_or(f64::NAN)
+            ));
+            for col in &cols {
+                text.push_str(&format!(",{:.2}", col[k].saved));
+            }
+            text.push('\n');
+        }
+        if let Ok(show) = std::env::var("DARS_REPLAY_SHOW") {
+            for col in &cols {
+                for r in col
+                    .iter()
+                    .filter(|r| format!("{},{}", r.account_id, r.date) == show)
+                {
+                    println!("{r:?}");
+                }
+            }
+        }
+        std::fs::write(out, text).expect("write");
+    }
+
     /// What the replay costs on a simulated firm (ingest timed for scale), or on an existing
     /// lake: `DARS_REPLAY_FIRM=500,500` (traders, days) or `DARS_REPLAY_LAKE=DATA_DIR`, then
     /// `cargo test --release -p dars --bin dars replay_cost -- --ignored --nocapture`.

@@ -105,10 +105,12 @@ fn parse_unsigned_decimal(s: &[u8]) -> Option<f64> {
             int_digits += 1;
             group_len += 1;
         } else if c == b',' {
+            // The leading group of a thousands-grouped number is 1–3 digits and not zero:
+            // `0,125` is a decimal comma (0.125), never 125.
             let ok = if seen_comma {
                 group_len == 3
             } else {
-                (1..=3).contains(&group_len)
+                (1..=3).contains(&group_len) && s[0] != b'0'
             };
             if !ok {
                 return None;
@@ -154,10 +156,15 @@ fn slow_decimal(s: &[u8]) -> Option<f64> {
     }
     let mut buf = [0u8; 64];
     let mut n = 0;
+    let mut in_integer_part = true;
     for &c in s {
         match c {
-            b',' => {}
+            // Thousands separators were checked by the caller, and only in the integer part:
+            // a comma after the point or in the exponent (`3.862,25`) is not a number we read.
+            b',' if in_integer_part => {}
+            b',' => return None,
             b'0'..=b'9' | b'.' | b'e' | b'E' | b'-' | b'+' => {
+                in_integer_part &= c.is_ascii_digit();
                 buf[n] = c;
                 n += 1;
             }
@@ -171,6 +178,29 @@ fn slow_decimal(s: &[u8]) -> Option<f64> {
     }
     let v: f64 = text.parse().ok()?;
     v.is_finite().then_some(v)
+}
+
+/// Whether a value the number parsers refused reads as a European-format number: a decimal
+/// comma (`0,125`, `12,40`, `3.862,25`, `-1.234,5`), as a spreadsheet in a German or French
+/// locale writes it. Used only to word a rejection; such values are never accepted.
+pub fn looks_like_decimal_comma(raw: &[u8]) -> bool {
+    let s = trim(raw);
+    let s = s
+        .strip_prefix(b"(")
+        .and_then(|v| v.strip_suffix(b")"))
+        .unwrap_or(s);
+    let s = s.strip_prefix(b"-").unwrap_or(s);
+    let s = s.strip_prefix(b"$").unwrap_or(s);
+    let Some(comma) = s.iter().rposition(|&c| c == b',') else {
+        return false;
+    };
+    let (int, frac) = (&s[..comma], &s[comma + 1..]);
+    let int_ok = !int.is_empty()
+        && int
+            .iter()
+            .all(|c| c.is_ascii_digit() || *c == b'.' || *c == b' ')
+        && int.first().is_some_and(u8::is_ascii_digit);
+    int_ok && !frac.is_empty() && frac.iter().all(u8::is_ascii_digit)
 }
 
 /// Formats an amount the way PropReports prints it: cents, thousands separators, negatives in
@@ -462,6 +492,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decimal_commas_are_recognised_for_the_message() {
+        for yes in [
+            &b"0,125"[..],
+            b"12,40",
+            b"3.862,25",
+            b"-1.234,5",
+            b"(0,50)",
+            b"1 234,50",
+            b"$1,5",
+        ] {
+            assert!(
+                looks_like_decimal_comma(yes),
+                "{}",
+                String::from_utf8_lossy(yes)
+            );
+        }
+        for no in [&b"1,234.50"[..], b"abc", b",5", b"1,", b"12.40", b"a,12"] {
+            assert!(
+                !looks_like_decimal_comma(no),
+                "{}",
+                String::from_utf8_lossy(no)
+            );
+        }
+    }
+
+    #[test]
     fn money_shapes() {
         assert_eq!(parse_money(b"1234.5"), Some(1234.5));
         assert_eq!(parse_money(b" (1,234.50) "), Some(-1234.5));
@@ -480,6 +536,16 @@ mod tests {
         for bad in [
             &b""[..],
             b"abc",
+            // Decimal commas (issue #16 item 4): 0,125 was read as 125, 3.862,25 as 3.86225.
+            b"0,125",
+            b"-0,125",
+            b"(0,125)",
+            b"3.862,25",
+            b"1.5,25",
+            b"1.5e3,5",
+            b"012,345",
+            b"1,00",
+            b"12,40",
             b"1,23",
             b"12,3456",
             b"1.2.3",

@@ -34,6 +34,10 @@ pub enum RejectReason {
     TooManyFields,
     /// A value outside the plausibility bounds (`IngestOptions::plausibility`).
     Implausible,
+    /// A price, amount or quantity written with a decimal comma (`0,125`, `3.862,25`). Never a
+    /// row-level rejection: the file is refused as a whole, because in such a file `1,234`
+    /// would mean 1.234 and cannot be read safely either (see [`crate::IngestError::DecimalComma`]).
+    DecimalComma,
 }
 
 impl RejectReason {
@@ -51,6 +55,7 @@ impl RejectReason {
             RejectReason::BadCount => "bad count",
             RejectReason::TooManyFields => "too many fields",
             RejectReason::Implausible => "implausible value",
+            RejectReason::DecimalComma => "decimal comma",
         }
     }
 }

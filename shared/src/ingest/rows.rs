@@ -3,7 +3,7 @@
 //! report. Readers only see data rows, in a reused [`Record`] (no allocation per row).
 
 use super::dialect::{Detection, detect};
-use super::fields::{is_page_footer, trim};
+use super::fields::{is_page_footer, looks_like_decimal_comma, trim};
 use super::options::IngestOptions;
 use super::report::{ColumnRef, IngestReport, RejectReason, Rejection, SkippedLine};
 use super::split::{Record, Splitter};
@@ -148,16 +148,27 @@ impl<'a> RowReader<'a> {
         reason: RejectReason,
         expected: &str,
     ) -> Rejection {
-        let value: String = String::from_utf8_lossy(trim(self.field(col)))
+        let raw = self.field(col);
+        let value: String = String::from_utf8_lossy(trim(raw))
             .chars()
             .take(MAX_VALUE_CHARS)
             .collect();
+        let numeric = matches!(
+            reason,
+            RejectReason::BadPrice | RejectReason::BadAmount | RejectReason::BadQuantity
+        );
+        let reason = if numeric && looks_like_decimal_comma(raw) {
+            RejectReason::DecimalComma
+        } else {
+            reason
+        };
+        let expected = expected.to_owned();
         Rejection {
             file: self.file.clone(),
             line,
             column: self.column(col),
             value,
-            expected: expected.to_owned(),
+            expected,
             reason,
         }
     }
@@ -248,6 +259,9 @@ pub(crate) fn record_rejection(
     opts: &IngestOptions,
     rejection: Rejection,
 ) -> Result<(), IngestError> {
+    if rejection.reason == RejectReason::DecimalComma {
+        return Err(IngestError::DecimalComma(Box::new(rejection)));
+    }
     if opts.strict {
         return Err(IngestError::Strict(Box::new(rejection)));
     }
