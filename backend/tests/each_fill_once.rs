@@ -166,3 +166,106 @@ fn the_same_file_twice_in_one_run_is_ingested_once() {
         ],
     );
 }
+
+/// Issue #15 item 3: an export without fill ids that starts partway through a day replaced that
+/// whole account-day with the afternoon only (net P&L changed on 3,600 account-days). Now the
+/// partial day is held back and reported, the loaded day stays, the later days are added, and
+/// an export covering the whole day resolves it.
+#[test]
+fn a_later_export_starting_mid_day_never_replaces_the_loaded_day() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let header = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n";
+    let put = |name: &str, rows: &str| {
+        std::fs::write(dir.join(name), format!("{header}{rows}")).unwrap_or_else(|e| panic!("{e}"))
+    };
+    // The whole of 2 January: a morning round trip (+50) and an afternoon one (−30).
+    put(
+        "january.csv",
+        "01/02/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00\n\
+         01/02/2025 10:00:00,NET001,S,100,AAPL,10.50,1.00\n\
+         01/02/2025 13:00:00,NET001,B,100,AAPL,10.40,1.00\n\
+         01/02/2025 14:00:00,NET001,S,100,AAPL,10.10,1.00\n",
+    );
+    // Exported from 12:00 on the 2nd: the afternoon again, then the 3rd.
+    put(
+        "from-noon.csv",
+        "01/02/2025 13:00:00,NET001,B,100,AAPL,10.40,1.00\n\
+         01/02/2025 14:00:00,NET001,S,100,AAPL,10.10,1.00\n\
+         01/03/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00\n\
+         01/03/2025 09:45:00,NET001,S,100,AAPL,11.00,1.00\n",
+    );
+    ok(dir, &["ingest", "january.csv"]);
+    let whole_day = ("2025-01-02", "NET001", 4, 20.0, 16.0);
+    check(&daily(dir), &[whole_day]);
+
+    let said = ok(dir, &["ingest", "from-noon.csv"]);
+    assert!(
+        said.contains("4 rows read, 2 kept, 0 rejected, 2 held back."),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "NET001 2025-01-02: this file's 2 fills from 13:00:00 to 14:00:00, inside the loaded \
+             export's 09:31:00 to 14:00:00"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("replaced"), "{said}");
+    check(
+        &daily(dir),
+        &[whole_day, ("2025-01-03", "NET001", 2, 100.0, 98.0)],
+    );
+    let manifest = || -> serde_json::Value {
+        serde_json::from_slice(
+            &std::fs::read(dir.join("data/lake/manifest.json")).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let m = manifest();
+    let entry = &m["files"][1];
+    let n = |k: &str| entry[k].as_u64().unwrap_or(u64::MAX);
+    assert_eq!((n("rows_read"), n("rows_kept"), n("rows_held")), (4, 2, 2));
+    assert_eq!(m["held"].as_array().map(Vec::len), Some(1), "{m}");
+    assert_eq!(m["held"][0]["file"], "from-noon.csv");
+
+    // A corrected export of the whole 2nd (the afternoon exit was at 10.20): it covers the
+    // loaded span, so it replaces the day and resolves the held-back entry.
+    put(
+        "corrected.csv",
+        "01/02/2025 09:31:00,NET001,B,100,AAPL,10.00,1.00\n\
+         01/02/2025 10:00:00,NET001,S,100,AAPL,10.50,1.00\n\
+         01/02/2025 13:00:00,NET001,B,100,AAPL,10.40,1.00\n\
+         01/02/2025 14:00:00,NET001,S,100,AAPL,10.20,1.00\n",
+    );
+    let said = ok(dir, &["ingest", "corrected.csv"]);
+    assert!(said.contains("replaced 1 account-day(s)"), "{said}");
+    check(
+        &daily(dir),
+        &[
+            ("2025-01-02", "NET001", 4, 30.0, 26.0),
+            ("2025-01-03", "NET001", 2, 100.0, 98.0),
+        ],
+    );
+    assert_eq!(manifest()["held"].as_array().map(Vec::len), Some(0));
+
+    // A morning-only export of a day loaded from an afternoon export: disjoint, both kept.
+    put(
+        "pm.csv",
+        "01/07/2025 13:00:00,NET002,B,100,MSFT,20.00,0.00\n\
+         01/07/2025 14:00:00,NET002,S,100,MSFT,21.00,0.00\n",
+    );
+    put(
+        "am.csv",
+        "01/07/2025 09:31:00,NET002,B,100,MSFT,20.00,0.00\n\
+         01/07/2025 09:45:00,NET002,S,100,MSFT,19.50,0.00\n",
+    );
+    ok(dir, &["ingest", "pm.csv"]);
+    let said = ok(dir, &["ingest", "am.csv"]);
+    assert!(said.contains("2 rows read, 2 kept, 0 rejected."), "{said}");
+    let got = daily(dir);
+    let d = got
+        .get(&("2025-01-07".to_owned(), "NET002".to_owned()))
+        .unwrap_or_else(|| panic!("{got:#?}"));
+    assert_eq!((d.0, d.1), (4, 50.0));
+}

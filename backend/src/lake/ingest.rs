@@ -9,22 +9,22 @@
 //! from all fills (FIFO carries positions across days, so a day's P&L can depend on earlier files)
 //! and, where back-office totals exist, reconciled against them to the cent.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use dars_shared::ingest::merge::{MergeKey, plan_merge};
+use dars_shared::ingest::merge::{MergeKey, MergeOutcome, MergePlan, plan_merge};
 use dars_shared::ingest::{
     AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport, LoadSummary, LoadedFiles,
-    MergeCounts, content_hash,
+    content_hash,
 };
 use dars_shared::schema::FillId;
 use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
 use super::records::LakeFill;
-use super::store::{Lake, ManifestEntry, write_atomic};
+use super::store::{HeldRecord, Lake, ManifestEntry, write_atomic};
 
 /// Flags of `dars ingest`.
 #[derive(Debug, Clone, clap::Args)]
@@ -128,7 +128,21 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
         let report = match batch {
             AnyBatch::Fills(b) => {
                 let mut report = b.report;
-                report.record_merge(&merge_fills(&lake, &b.fills, &sha)?);
+                let merged = merge_fills(&lake, &b.fills, &sha)?;
+                report.record_merge(&merged.outcome);
+                // A held-back day is resolved once an export covering it replaced it.
+                manifest.held.retain(|h| {
+                    !merged
+                        .replaced
+                        .contains(&(h.day.account.clone(), h.day.date))
+                });
+                manifest
+                    .held
+                    .extend(merged.outcome.held.iter().map(|day| HeldRecord {
+                        sha256: sha.clone(),
+                        file: name.clone(),
+                        day: day.clone(),
+                    }));
                 for (account, trader) in &b.fills.trader_names {
                     manifest
                         .trader_names
@@ -165,6 +179,7 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
             rows_rejected: report.rows_rejected,
             rows_excluded: report.rows_excluded,
             rows_duplicate: report.rows_duplicate,
+            rows_held: report.rows_held,
         });
         outcome.files_ingested += 1;
     }
@@ -248,48 +263,75 @@ fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
     Ok(())
 }
 
+/// What merging one file into the lake did.
+struct LakeMerge {
+    outcome: MergeOutcome,
+    /// The account-days whose loaded fills the file replaced.
+    replaced: HashSet<(String, NaiveDate)>,
+}
+
 /// Merges a file's fills into the date partitions with the shared merge (`plan_merge`), one
 /// partition at a time: duplicates are only ever looked for within their own day, so this is the
 /// same answer as merging everything at once.
-fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<MergeCounts> {
+fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
     // Indices per day, and lake rows built one day at a time: a lake row owns its strings
     // (about 300 bytes a fill), so building them all up front held ~7 GB for 23M fills.
     let mut by_day: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for (i, f) in set.fills.iter().enumerate() {
         by_day.entry(f.time.date()).or_default().push(i);
     }
-    let mut counts = MergeCounts::default();
+    let mut out = LakeMerge {
+        outcome: MergeOutcome::default(),
+        replaced: HashSet::new(),
+    };
     for (date, indices) in by_day {
         let existing = lake.read_fills_partition(date)?;
         let plan = plan_merge(
             existing.iter().map(|f| MergeKey {
                 account: f.account.as_str(),
-                date,
+                time: f.time,
                 id: f.fill_id.and_then(FillId::from_raw),
             }),
             indices.iter().map(|&i| {
                 let f = &set.fills[i];
                 MergeKey {
                     account: set.account_name(f.account),
-                    date,
+                    time: f.time,
                     id: f.id,
                 }
             }),
         );
-        counts += plan.counts;
-        if plan.counts.added == 0 && plan.counts.replaced_fills == 0 {
-            continue; // every fill of the day was already in the lake
+        // Owned from here, so the partition's rows can move into the merged day.
+        let MergePlan {
+            keep_existing,
+            keep_incoming,
+            counts,
+            held,
+        } = plan;
+        out.outcome.counts += counts;
+        out.outcome
+            .held
+            .extend(held.into_iter().map(|h| h.named(str::to_owned)));
+        if counts.added == 0 && counts.replaced_fills == 0 {
+            continue; // every fill of the day was already in the lake, or held back
         }
+        out.replaced.extend(
+            existing
+                .iter()
+                .zip(&keep_existing)
+                .filter(|(_, keep)| !**keep)
+                .map(|(f, _)| (f.account.clone(), date)),
+        );
         let mut merged: Vec<LakeFill> = existing
             .into_iter()
-            .zip(&plan.keep_existing)
+            .zip(&keep_existing)
             .filter(|(_, keep)| **keep)
             .map(|(f, _)| f)
             .collect();
         merged.extend(
             indices
                 .iter()
-                .zip(&plan.keep_incoming)
+                .zip(&keep_incoming)
                 .filter(|(_, keep)| **keep)
                 .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
         );
@@ -297,7 +339,7 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<MergeCounts> {
         merged.sort_by_key(|f| f.time);
         lake.write_fills_partition(date, &merged)?;
     }
-    Ok(counts)
+    Ok(out)
 }
 
 /// Merges reported totals with the shared rule: a later file's row for an account-day replaces

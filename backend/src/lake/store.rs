@@ -56,6 +56,23 @@ pub struct ManifestEntry {
     /// Rows whose fill was already in the lake (same fill id), skipped.
     #[serde(default)]
     pub rows_duplicate: u64,
+    /// Rows held back as part of an account-day another export holds (see [`HeldRecord`]).
+    #[serde(default)]
+    pub rows_held: u64,
+}
+
+/// Fills held back from the lake, kept apart until resolved: the account-day was loaded from
+/// another export that overlaps this file's fills of it in time, and this file does not cover
+/// the loaded span (issue #15 item 3). The raw file stays in `raw/` by its hash; the entry goes
+/// when a later export that covers the whole day replaces it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldRecord {
+    /// The file whose fills were held back.
+    pub sha256: String,
+    /// Its name as ingested.
+    pub file: String,
+    /// The account-day and the two spans.
+    pub day: dars_shared::ingest::merge::HeldAccountDay,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -65,6 +82,9 @@ pub struct Manifest {
     /// Trader name per account, from files that carry one.
     #[serde(default)]
     pub trader_names: BTreeMap<String, String>,
+    /// Account-days whose fills from a later export were held back, until resolved.
+    #[serde(default)]
+    pub held: Vec<HeldRecord>,
 }
 
 impl Manifest {

@@ -9,11 +9,22 @@
 //!   skipped and counted as a duplicate ([`IngestReport::record_merge`]), so overlapping exports
 //!   count each execution once.
 //! - **Fills without an id** are never deduplicated one by one: identical rows are separate
-//!   executions in real exports (two 100-share fills at one price in one second). Instead, when a
-//!   newer export covers an account-day that is already loaded and that account-day cannot be
-//!   matched fill by fill (the new file's or the loaded fills of that account-day lack ids), the
-//!   newer export's fills replace the account-day's. Where both sides have ids throughout, the
-//!   account-day keeps its loaded fills and gains the new ids only.
+//!   executions in real exports (two 100-share fills at one price in one second). Where an
+//!   account-day is already loaded and cannot be matched fill by fill (the new file's or the
+//!   loaded fills of that account-day lack ids), the two exports' time spans for it decide
+//!   (issue #15 item 3: replacing whole account-days with a later export that started mid-day
+//!   changed the P&L of 3,600 account-days):
+//!   - the new file **covers** the loaded span (its first fill of the day at or before the
+//!     loaded first, its last at or after the loaded last): the newer export replaces the
+//!     account-day;
+//!   - the spans are **disjoint** (a morning export, then an afternoon one): both are kept;
+//!   - otherwise the new file holds **part** of a day that is loaded: its fills for that
+//!     account-day are **held back** ([`HeldAccountDay`], counted in
+//!     [`IngestReport::rows_held`]) and the loaded fills stay, until an export that covers the
+//!     whole day arrives.
+//!
+//!   Where both sides have ids throughout, the account-day keeps its loaded fills and gains the
+//!   new ids only.
 //! - **Scope.** A fill has the same time in every export, so duplicates are looked for within
 //!   its trading day; the lake can therefore merge one date partition at a time and reach exactly
 //!   the answer of merging everything at once.
@@ -27,7 +38,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::hash::Hash;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -96,10 +107,17 @@ impl<H: AsRef<str>, N: AsRef<str>> FromIterator<(H, N)> for LoadedFiles {
 pub struct MergeKey<A> {
     /// The account.
     pub account: A,
-    /// The trading day (`time.date()`).
-    pub date: NaiveDate,
+    /// When the fill happened; its date is the trading day.
+    pub time: NaiveDateTime,
     /// The back office's fill id, if the file has one.
     pub id: Option<FillId>,
+}
+
+impl<A> MergeKey<A> {
+    /// The trading day (`time.date()`).
+    pub fn date(&self) -> NaiveDate {
+        self.time.date()
+    }
 }
 
 /// What one merge did.
@@ -113,6 +131,10 @@ pub struct MergeCounts {
     pub replaced_account_days: u64,
     /// Loaded fills removed with those account-days.
     pub replaced_fills: u64,
+    /// New fills held back: their account-day is loaded, overlaps them in time and is not
+    /// covered by them (see [`HeldAccountDay`]).
+    #[serde(default)]
+    pub held: u64,
 }
 
 impl std::ops::AddAssign for MergeCounts {
@@ -121,56 +143,198 @@ impl std::ops::AddAssign for MergeCounts {
         self.duplicates += o.duplicates;
         self.replaced_account_days += o.replaced_account_days;
         self.replaced_fills += o.replaced_fills;
+        self.held += o.held;
+    }
+}
+
+/// First and last fill time of one export's fills for an account-day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub first: NaiveDateTime,
+    pub last: NaiveDateTime,
+}
+
+impl Span {
+    fn at(t: NaiveDateTime) -> Self {
+        Span { first: t, last: t }
+    }
+
+    fn widen(&mut self, t: NaiveDateTime) {
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+    }
+
+    /// True when `self` starts no later and ends no earlier than `other`.
+    pub fn covers(&self, other: &Span) -> bool {
+        self.first <= other.first && self.last >= other.last
+    }
+
+    /// True when the two spans share no second.
+    pub fn disjoint(&self, other: &Span) -> bool {
+        self.last < other.first || other.last < self.first
+    }
+}
+
+/// An account-day whose fills in the new file were held back: the day is already loaded from
+/// another export, the two overlap in time, and the new file does not cover the loaded span, so
+/// neither replacing nor adding could be right without fill ids. The loaded fills stay; an
+/// export covering the whole day (or one with fill ids) resolves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldAccountDay<A = String> {
+    /// The account.
+    pub account: A,
+    /// The trading day.
+    pub date: NaiveDate,
+    /// The new file's fills for it, held back.
+    pub fills: u64,
+    /// Their span.
+    pub file_span: Span,
+    /// The loaded fills' span.
+    pub loaded_span: Span,
+}
+
+impl<A> HeldAccountDay<A> {
+    /// The same with the account named by `name`.
+    pub fn named<B>(self, name: impl FnOnce(A) -> B) -> HeldAccountDay<B> {
+        HeldAccountDay {
+            account: name(self.account),
+            date: self.date,
+            fills: self.fills,
+            file_span: self.file_span,
+            loaded_span: self.loaded_span,
+        }
+    }
+}
+
+impl std::fmt::Display for HeldAccountDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: this file's {} from {} to {}, inside the loaded export's {} to {}",
+            self.account,
+            self.date,
+            if self.fills == 1 {
+                "1 fill".to_owned()
+            } else {
+                format!("{} fills", crate::features::grouped(self.fills))
+            },
+            self.file_span.first.format("%H:%M:%S"),
+            self.file_span.last.format("%H:%M:%S"),
+            self.loaded_span.first.format("%H:%M:%S"),
+            self.loaded_span.last.format("%H:%M:%S"),
+        )
     }
 }
 
 /// The decision of [`plan_merge`]: which loaded fills stay and which new ones are added.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MergePlan {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergePlan<A> {
     /// Per loaded fill, in the order given: false when a newer export replaces its account-day.
     pub keep_existing: Vec<bool>,
-    /// Per new fill, in the order given: false for a duplicate.
+    /// Per new fill, in the order given: false for a duplicate or a held-back fill.
     pub keep_incoming: Vec<bool>,
     /// The totals of the above.
     pub counts: MergeCounts,
+    /// The account-days whose new fills were held back, by account then date.
+    pub held: Vec<HeldAccountDay<A>>,
 }
 
-#[derive(Default)]
+/// What happens to an account-day that is loaded and cannot be matched fill by fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WholeDay {
+    /// Matched by fill id (both sides have ids throughout), or not loaded yet.
+    ById,
+    Replace,
+    Union,
+    Hold,
+}
+
 struct AccountDay {
     incoming_without_id: bool,
+    incoming: u64,
+    incoming_span: Span,
     existing: u64,
     existing_without_id: bool,
+    existing_span: Option<Span>,
+}
+
+impl AccountDay {
+    fn whole_day(&self) -> WholeDay {
+        match self.existing_span {
+            Some(loaded) if self.incoming_without_id || self.existing_without_id => {
+                if self.incoming_span.covers(&loaded) {
+                    WholeDay::Replace
+                } else if self.incoming_span.disjoint(&loaded) {
+                    WholeDay::Union
+                } else {
+                    WholeDay::Hold
+                }
+            }
+            _ => WholeDay::ById,
+        }
+    }
 }
 
 /// Decides how the fills of one new file (`incoming`, in file order) join the loaded ones
 /// (`existing`), following the rules in the module documentation. Both iterators are walked
 /// twice, so they are `Clone` (a `map` over a slice is).
-pub fn plan_merge<A, E, I>(existing: E, incoming: I) -> MergePlan
+pub fn plan_merge<A, E, I>(existing: E, incoming: I) -> MergePlan<A>
 where
-    A: Copy + Eq + Hash,
+    A: Copy + Eq + Hash + Ord,
     E: Iterator<Item = MergeKey<A>> + Clone,
     I: Iterator<Item = MergeKey<A>> + Clone,
 {
     // The account-days the new file covers, and whether they can be matched fill by fill.
     let mut days: FxHashMap<(A, NaiveDate), AccountDay> = FxHashMap::default();
     for k in incoming.clone() {
-        days.entry((k.account, k.date))
-            .or_default()
-            .incoming_without_id |= k.id.is_none();
+        let d = days
+            .entry((k.account, k.date()))
+            .or_insert_with(|| AccountDay {
+                incoming_without_id: false,
+                incoming: 0,
+                incoming_span: Span::at(k.time),
+                existing: 0,
+                existing_without_id: false,
+                existing_span: None,
+            });
+        d.incoming_without_id |= k.id.is_none();
+        d.incoming += 1;
+        d.incoming_span.widen(k.time);
     }
     for k in existing.clone() {
-        if let Some(d) = days.get_mut(&(k.account, k.date)) {
+        if let Some(d) = days.get_mut(&(k.account, k.date())) {
             d.existing += 1;
             d.existing_without_id |= k.id.is_none();
+            match &mut d.existing_span {
+                Some(span) => span.widen(k.time),
+                None => d.existing_span = Some(Span::at(k.time)),
+            }
         }
     }
-    let replaced =
-        |d: &AccountDay| d.existing > 0 && (d.incoming_without_id || d.existing_without_id);
+    let whole: FxHashMap<(A, NaiveDate), WholeDay> =
+        days.iter().map(|(k, d)| (*k, d.whole_day())).collect();
     let mut counts = MergeCounts::default();
-    for d in days.values().filter(|d| replaced(d)) {
-        counts.replaced_account_days += 1;
-        counts.replaced_fills += d.existing;
+    let mut held = Vec::new();
+    for ((account, date), d) in &days {
+        match whole[&(*account, *date)] {
+            WholeDay::Replace => {
+                counts.replaced_account_days += 1;
+                counts.replaced_fills += d.existing;
+            }
+            WholeDay::Hold => {
+                counts.held += d.incoming;
+                held.push(HeldAccountDay {
+                    account: *account,
+                    date: *date,
+                    fills: d.incoming,
+                    file_span: d.incoming_span,
+                    loaded_span: d.existing_span.unwrap_or(d.incoming_span),
+                });
+            }
+            WholeDay::ById | WholeDay::Union => {}
+        }
     }
+    held.sort_by_key(|h| (h.account, h.date));
     let new_dates: FxHashSet<NaiveDate> = days.keys().map(|(_, date)| *date).collect();
 
     // Loaded fills stay unless their account-day is replaced; the ids of those that stay, on the
@@ -178,35 +342,48 @@ where
     let mut seen: FxHashSet<(NaiveDate, FillId)> = FxHashSet::default();
     let keep_existing: Vec<bool> = existing
         .map(|k| {
-            let keep = days.get(&(k.account, k.date)).is_none_or(|d| !replaced(d));
+            let keep = whole.get(&(k.account, k.date())) != Some(&WholeDay::Replace);
             if let (true, Some(id)) = (keep, k.id)
-                && new_dates.contains(&k.date)
+                && new_dates.contains(&k.date())
             {
-                seen.insert((k.date, id));
+                seen.insert((k.date(), id));
             }
             keep
         })
         .collect();
     let keep_incoming: Vec<bool> = incoming
-        .map(|k| match k.id {
-            Some(id) => seen.insert((k.date, id)),
-            None => true,
+        .map(|k| {
+            if whole.get(&(k.account, k.date())) == Some(&WholeDay::Hold) {
+                return false;
+            }
+            match k.id {
+                Some(id) => seen.insert((k.date(), id)),
+                None => true,
+            }
         })
         .collect();
     counts.added = keep_incoming.iter().filter(|k| **k).count() as u64;
-    counts.duplicates = keep_incoming.len() as u64 - counts.added;
+    counts.duplicates = keep_incoming.len() as u64 - counts.added - counts.held;
     MergePlan {
         keep_existing,
         keep_incoming,
         counts,
+        held,
     }
+}
+
+/// What merging one file did: the counts and the account-days held back (accounts named).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeOutcome {
+    pub counts: MergeCounts,
+    pub held: Vec<HeldAccountDay>,
 }
 
 /// Merges the fills of one newly read file into `into` by [`plan_merge`], remapping its account
 /// and symbol ids into `into`'s tables; `into` ends sorted by time (stable: loaded fills first
 /// within a second, each file in its own order). Record the counts in the file's report with
 /// [`IngestReport::record_merge`].
-pub fn merge_fills(into: &mut FillSet, incoming: FillSet) -> MergeCounts {
+pub fn merge_fills(into: &mut FillSet, incoming: FillSet) -> MergeOutcome {
     let acc: Vec<u32> = incoming
         .accounts
         .as_slice()
@@ -223,12 +400,12 @@ pub fn merge_fills(into: &mut FillSet, incoming: FillSet) -> MergeCounts {
     let plan = plan_merge(
         into.fills.iter().map(|f| MergeKey {
             account: f.account.0,
-            date: f.time.date(),
+            time: f.time,
             id: f.id,
         }),
         incoming.fills.iter().map(|f| MergeKey {
             account: account(f.account),
-            date: f.time.date(),
+            time: f.time,
             id: f.id,
         }),
     );
@@ -252,7 +429,15 @@ pub fn merge_fills(into: &mut FillSet, incoming: FillSet) -> MergeCounts {
         into.trader_names.entry(a).or_insert(t);
     }
     into.sort_by_time();
-    plan.counts
+    let held = plan
+        .held
+        .into_iter()
+        .map(|h| h.named(|a| into.account_name(AccountId(a)).to_owned()))
+        .collect();
+    MergeOutcome {
+        counts: plan.counts,
+        held,
+    }
 }
 
 /// Merges a newly read daily-totals file into `into`: the new file's row for an account-day
@@ -341,8 +526,8 @@ mod tests {
     fn load(into: &mut FillSet, name: &str, text: &str) -> IngestReport {
         let batch = read(name, text);
         let mut report = batch.report;
-        let counts = merge_fills(into, batch.fills);
-        report.record_merge(&counts);
+        let outcome = merge_fills(into, batch.fills);
+        report.record_merge(&outcome);
         assert!(report.is_balanced(), "{report:?}");
         report
     }
@@ -484,6 +669,97 @@ mod tests {
     }
 
     #[test]
+    fn without_ids_the_time_spans_decide_replace_add_or_hold() {
+        let t = |h, m| {
+            NaiveDate::from_ymd_opt(2025, 1, 2)
+                .and_then(|d| d.and_hms_opt(h, m, 0))
+                .unwrap_or_default()
+        };
+        let k = |account, (h, m)| MergeKey {
+            account,
+            time: t(h, m),
+            id: None,
+        };
+        let loaded = [k(1, (9, 30)), k(1, (15, 0)), k(2, (10, 0)), k(2, (11, 0))];
+        // Account 1: a later export from noon (inside the loaded day): held back.
+        // Account 2: 09:00–12:00 covers 10:00–11:00: replaced.
+        // Account 3: not loaded: added.
+        let new = [
+            k(1, (12, 0)),
+            k(1, (15, 0)),
+            k(2, (9, 0)),
+            k(2, (12, 0)),
+            k(3, (9, 0)),
+        ];
+        let p = plan_merge(loaded.iter().copied(), new.iter().copied());
+        assert_eq!(p.keep_existing, [true, true, false, false]);
+        assert_eq!(p.keep_incoming, [false, false, true, true, true]);
+        assert_eq!(
+            p.counts,
+            MergeCounts {
+                added: 3,
+                duplicates: 0,
+                replaced_account_days: 1,
+                replaced_fills: 2,
+                held: 2,
+            }
+        );
+        assert_eq!(
+            p.held,
+            [HeldAccountDay {
+                account: 1,
+                date: t(0, 0).date(),
+                fills: 2,
+                file_span: Span {
+                    first: t(12, 0),
+                    last: t(15, 0)
+                },
+                loaded_span: Span {
+                    first: t(9, 30),
+                    last: t(15, 0)
+                },
+            }]
+        );
+        // Disjoint spans (an afternoon export after a morning one): both kept; a shared second
+        // is an overlap, held back.
+        let p = plan_merge(
+            [k(1, (9, 30)), k(1, (11, 0))].into_iter(),
+            [k(1, (13, 0))].into_iter(),
+        );
+        assert_eq!((p.keep_incoming, p.counts.held), (vec![true], 0));
+        let p = plan_merge(
+            [k(1, (9, 30)), k(1, (11, 0))].into_iter(),
+            [k(1, (11, 0)), k(1, (12, 0))].into_iter(),
+        );
+        assert_eq!((p.keep_incoming, p.counts.held), (vec![false, false], 2));
+    }
+
+    #[test]
+    fn a_held_back_day_is_reported_and_counted() {
+        let whole = "Date/Time,Account,B/S,Qty,Symbol,Price
+                     01/02/2025 09:31:00,NET001,B,100,AAPL,10.00
+                     01/02/2025 15:00:00,NET001,S,100,AAPL,10.50
+";
+        let from_noon = "Date/Time,Account,B/S,Qty,Symbol,Price
+                         01/02/2025 12:00:00,NET001,B,100,AAPL,10.40
+                         01/02/2025 15:00:00,NET001,S,100,AAPL,10.50
+                         01/03/2025 09:31:00,NET001,B,100,AAPL,10.00
+";
+        let mut set = FillSet::new();
+        load(&mut set, "whole.csv", whole);
+        let r = load(&mut set, "noon.csv", from_noon);
+        assert_eq!((r.rows_read, r.rows_kept, r.rows_held), (3, 1, 2));
+        assert_eq!(set.fills.len(), 3);
+        assert!(
+            (gross(&set) - (50.0 - 1000.0)).abs() < 1e-9,
+            "{}",
+            gross(&set)
+        );
+        let text = r.summary();
+        assert!(text.contains("2 held back") && text.contains("NET001 2025-01-02: this file's 2 fills from 12:00:00 to 15:00:00, inside the loaded export's 09:31:00 to 15:00:00"), "{text}");
+    }
+
+    #[test]
     fn ids_on_only_one_side_fall_back_to_replacing_the_account_day() {
         // A lake written before fill ids were kept, then an export that has them.
         let old = "Date/Time,Account,B/S,Qty,Symbol,Price\n\
@@ -510,7 +786,7 @@ mod tests {
         let id = |n| FillId::from_raw(n);
         let k = |account, day, n| MergeKey {
             account,
-            date: d(day),
+            time: d(day).and_hms_opt(9, 30, 0).unwrap_or_default(),
             id: id(n),
         };
         let existing = [k(1, 2, 1), k(1, 2, 2), k(2, 2, 0), k(1, 3, 3), k(2, 3, 0)];
@@ -531,15 +807,16 @@ mod tests {
                 added: 4,
                 duplicates: 2,
                 replaced_account_days: 2,
-                replaced_fills: 2
+                replaced_fills: 2,
+                held: 0,
             }
         );
         let mut per_day = MergeCounts::default();
         let (mut keep_e, mut keep_i) = (Vec::new(), Vec::new());
         for day in [2, 3, 6] {
             let p = plan_merge(
-                existing.iter().copied().filter(|x| x.date == d(day)),
-                incoming.iter().copied().filter(|x| x.date == d(day)),
+                existing.iter().copied().filter(|x| x.date() == d(day)),
+                incoming.iter().copied().filter(|x| x.date() == d(day)),
             );
             keep_e.extend(p.keep_existing);
             keep_i.extend(p.keep_incoming);
@@ -582,10 +859,13 @@ mod tests {
         r.rows_read = 2500;
         r.rows_kept = 2500;
         r.fill_id_column = Some("Fill Id".into());
-        r.record_merge(&MergeCounts {
-            added: 500,
-            duplicates: 2000,
-            ..MergeCounts::default()
+        r.record_merge(&MergeOutcome {
+            counts: MergeCounts {
+                added: 500,
+                duplicates: 2000,
+                ..MergeCounts::default()
+            },
+            held: Vec::new(),
         });
         assert!(r.is_balanced());
         s.add_loaded(&r);

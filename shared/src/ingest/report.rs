@@ -122,11 +122,16 @@ pub struct SkippedLine {
     pub text: String,
 }
 
+/// Held-back account-days listed by name in a summary.
+const HELD_LISTED: usize = 10;
+
 /// The account of every row, counted:
-/// `rows_read = rows_kept + rows_rejected + rows_excluded + rows_duplicate`.
+/// `rows_read = rows_kept + rows_rejected + rows_excluded + rows_duplicate + rows_held`.
 ///
 /// Parsing fills in the first three; [`IngestReport::record_merge`] then moves the rows the
-/// merge skipped (their fill was already loaded) from kept to duplicate.
+/// merge skipped (their fill was already loaded) from kept to duplicate, and those it held back
+/// (part of an account-day another export holds, see [`super::merge::HeldAccountDay`]) from kept
+/// to held.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IngestReport {
     /// File name as given.
@@ -150,6 +155,14 @@ pub struct IngestReport {
     /// wins where its fills cannot be matched one by one by id, and always for daily totals.
     #[serde(default)]
     pub replaced_account_days: u64,
+    /// Rows held back by the merge: each is part of an account-day already loaded from another
+    /// export that overlaps it in time, and neither covers nor is covered by this file's rows
+    /// of that day. Listed in `held`.
+    #[serde(default)]
+    pub rows_held: u64,
+    /// The account-days those rows belong to.
+    #[serde(default)]
+    pub held: Vec<super::merge::HeldAccountDay>,
     /// Rejected rows per reason.
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
     /// Every rejected row (unless capped by `IngestOptions::max_rejections_listed`).
@@ -179,13 +192,14 @@ impl IngestReport {
     }
 
     /// True when every row read is counted once: `rows_read = rows_kept + rows_rejected +
-    /// rows_excluded + rows_duplicate`.
+    /// rows_excluded + rows_duplicate + rows_held`.
     pub fn is_balanced(&self) -> bool {
         [
             self.rows_kept,
             self.rows_rejected,
             self.rows_excluded,
             self.rows_duplicate,
+            self.rows_held,
         ]
         .iter()
         .try_fold(0u64, |sum, n| sum.checked_add(*n))
@@ -193,12 +207,18 @@ impl IngestReport {
     }
 
     /// Books what the merge did with this file's records: `duplicates` of the kept rows were
-    /// already loaded and move from kept to duplicate; `replaced_account_days` is noted. The
-    /// counts stay balanced ([`IngestReport::is_balanced`]).
-    pub fn record_merge(&mut self, counts: &super::merge::MergeCounts) {
+    /// already loaded and move from kept to duplicate, `held` ones move to held (with their
+    /// account-days); `replaced_account_days` is noted. The counts stay balanced
+    /// ([`IngestReport::is_balanced`]).
+    pub fn record_merge(&mut self, outcome: &super::merge::MergeOutcome) {
+        let counts = &outcome.counts;
         let duplicates = counts.duplicates.min(self.rows_kept);
         self.rows_kept -= duplicates;
         self.rows_duplicate += duplicates;
+        let held = counts.held.min(self.rows_kept);
+        self.rows_kept -= held;
+        self.rows_held += held;
+        self.held.extend(outcome.held.iter().cloned());
         self.replaced_account_days += counts.replaced_account_days;
     }
 
@@ -225,7 +245,29 @@ impl IngestReport {
         if self.rows_duplicate > 0 {
             s.push_str(&format!(", {} already loaded", self.rows_duplicate));
         }
+        if self.rows_held > 0 {
+            s.push_str(&format!(", {} held back", self.rows_held));
+        }
         s.push('.');
+        if self.rows_held > 0 {
+            s.push_str(&format!(
+                "\n  held back {} of {} account-day(s) that another export already holds in \
+                 part: this file starts or ends inside the loaded day, so without fill ids \
+                 neither replacing nor adding is safe; the loaded fills stay until an export \
+                 covering the whole day (or one with fill ids) is ingested",
+                plural(self.rows_held, "fill"),
+                crate::features::grouped(self.held.len() as u64)
+            ));
+            for h in self.held.iter().take(HELD_LISTED) {
+                s.push_str(&format!("\n    {h}"));
+            }
+            if self.held.len() > HELD_LISTED {
+                s.push_str(&format!(
+                    "\n    … and {} more",
+                    crate::features::grouped((self.held.len() - HELD_LISTED) as u64)
+                ));
+            }
+        }
         if self.rows_duplicate > 0 {
             s.push_str(&format!("\n  {}", self.duplicates_sentence()));
         }
