@@ -50,6 +50,105 @@ pub struct ModelArtifact {
     /// decided whether it could be published (`dars train`'s gate); absent in older artifacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against_rules: Option<AgainstRules>,
+    /// How the model did, out of fold, on traders with too little history of their own, and
+    /// whether it scores them (pooled across traders) instead of the rules; absent in older
+    /// artifacts, which leave such traders to the rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_history: Option<ShortHistory>,
+}
+
+impl ModelArtifact {
+    /// True when the model, rather than the rules, scores traders with fewer trading days of
+    /// their own than `rules.min_history_days` ([`ShortHistory::pooled`]).
+    pub fn pools_short_history(&self) -> bool {
+        self.short_history.as_ref().is_some_and(|s| s.pooled)
+    }
+}
+
+/// Traders with too little history of their own (issue #13 item 3): the model scores them from
+/// what it learned across all traders only when it has seen enough such trader-days out of fold,
+/// from enough different traders, and ranked them better than the rules did on the same days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortHistory {
+    /// "Short" means fewer trading days of the trader's own than this (`rules.min_history_days`
+    /// when trained).
+    pub below_days: usize,
+    /// Out-of-fold trader-days scored while the trader's history was that short.
+    pub rows: usize,
+    /// Distinct traders among them.
+    pub traders: usize,
+    /// ROC AUC of the model on those trader-days, 0–1 (`None` when they are all one class).
+    pub auc_model: Option<f64>,
+    /// ROC AUC of the rules' cut on the same trader-days, 0–1.
+    pub auc_rules: Option<f64>,
+    /// Whether the model scores such traders.
+    pub pooled: bool,
+    /// Why, in one sentence.
+    pub sentence: String,
+}
+
+impl ShortHistory {
+    /// Out-of-fold trader-days needed before the model may score short histories.
+    pub const MIN_ROWS: usize = 100;
+    /// Distinct traders needed among them: a firm's model must have seen several traders'
+    /// first days, not one trader's.
+    pub const MIN_TRADERS: usize = 10;
+
+    /// The verdict from the out-of-fold figures: pooled when at least [`Self::MIN_ROWS`]
+    /// trader-days from [`Self::MIN_TRADERS`] traders were seen and the model's AUC on them is
+    /// above the rules'.
+    pub fn judge(
+        below_days: usize,
+        rows: usize,
+        traders: usize,
+        auc_model: Option<f64>,
+        auc_rules: Option<f64>,
+    ) -> ShortHistory {
+        let seen = format!(
+            "{rows} out-of-fold trader-day(s) from {traders} trader(s) with fewer than \
+             {below_days} trading days of their own"
+        );
+        let (pooled, sentence) = if rows < Self::MIN_ROWS || traders < Self::MIN_TRADERS {
+            (
+                false,
+                format!(
+                    "the rules score new traders: the model has seen {seen}, and needs at least \
+                     {} from {} traders",
+                    Self::MIN_ROWS,
+                    Self::MIN_TRADERS
+                ),
+            )
+        } else {
+            match (auc_model, auc_rules) {
+                (Some(m), r) if m > r.unwrap_or(0.5) => (
+                    true,
+                    format!(
+                        "the model scores new traders, pooled across traders: on {seen} its ROC \
+                         AUC was {m:.3} against the rules' {:.3}",
+                        r.unwrap_or(0.5)
+                    ),
+                ),
+                (m, r) => (
+                    false,
+                    format!(
+                        "the rules score new traders: on {seen} the model's ROC AUC ({}) did \
+                         not beat the rules' ({})",
+                        m.map_or("n/a".to_owned(), |v| format!("{v:.3}")),
+                        r.map_or("n/a".to_owned(), |v| format!("{v:.3}"))
+                    ),
+                ),
+            }
+        };
+        ShortHistory {
+            below_days,
+            rows,
+            traders,
+            auc_model,
+            auc_rules,
+            pooled,
+            sentence,
+        }
+    }
 }
 
 /// The model against the rules out of fold: ranking (ROC AUC) and dollars (each one's cuts

@@ -22,8 +22,14 @@ use crate::score::Factor;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DecidedBy {
-    /// The model's tier (which may be low: no cut).
-    Model { version: String },
+    /// The model's tier (which may be low: no cut). `own_history` is set when the trader has
+    /// fewer trading days than the rules' minimum and the model scored them pooled across
+    /// traders ([`crate::artifact::ShortHistory`]).
+    Model {
+        version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        own_history: Option<OwnHistory>,
+    },
     /// A rule's hard breach raised the model's cut.
     Guard { rule: Rule, version: String },
     /// The rules, because no validated model could score (`reason` says why). `rule` is the
@@ -42,6 +48,14 @@ pub enum DecidedBy {
         business_days: u32,
         departed: bool,
     },
+}
+
+/// A trader's own history when it is shorter than the rules' minimum: `trading_days` of the
+/// `needed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnHistory {
+    pub trading_days: usize,
+    pub needed: usize,
 }
 
 impl DecidedBy {
@@ -69,7 +83,7 @@ impl DecidedBy {
     /// The model version that scored, when one did.
     pub fn model_version(&self) -> Option<&str> {
         match self {
-            DecidedBy::Model { version } | DecidedBy::Guard { version, .. } => Some(version),
+            DecidedBy::Model { version, .. } | DecidedBy::Guard { version, .. } => Some(version),
             _ => None,
         }
     }
@@ -82,7 +96,18 @@ impl DecidedBy {
             None => "rules (none fired)".to_owned(),
         };
         match self {
-            DecidedBy::Model { version } => format!("model {version}"),
+            DecidedBy::Model {
+                version,
+                own_history: None,
+            } => format!("model {version}"),
+            DecidedBy::Model {
+                version,
+                own_history: Some(h),
+            } => format!(
+                "model {version}, pooled across traders: new trader, {} of the {} trading days \
+                 of their own the rules need",
+                h.trading_days, h.needed
+            ),
             DecidedBy::Guard { rule, .. } => {
                 format!("{} rule (hard breach, over the model)", rule.label())
             }
@@ -134,6 +159,9 @@ pub struct ModelView<'a> {
     pub thresholds: Thresholds,
     /// The largest contributions towards a loss, in words.
     pub factors: &'a [Factor],
+    /// Set when the trader's own history is shorter than the rules' minimum and the model
+    /// scores them pooled across traders.
+    pub own_history: Option<OwnHistory>,
 }
 
 /// Who is in charge of a scored trader.
@@ -202,9 +230,17 @@ pub fn decide(
                             m.thresholds.high * 100.0
                         ));
                     }
+                    if let Some(h) = m.own_history.filter(|_| model_cut > 0.0) {
+                        reasons.push(format!(
+                            "a new trader ({} of {} trading days): scored from what other \
+                             traders' first days looked like",
+                            h.trading_days, h.needed
+                        ));
+                    }
                     finish(
                         DecidedBy::Model {
                             version: m.version.to_owned(),
+                            own_history: m.own_history,
                         },
                         model_tier,
                         model_cut,
@@ -422,6 +458,7 @@ mod tests {
                 restrict: 0.6,
             },
             factors,
+            own_history: None,
         })
     }
 

@@ -197,3 +197,68 @@ fn a_broken_model_is_an_error_not_a_panic() {
     assert!(Scorer::from_json(&a.to_string()).is_err());
     assert!(Scorer::from_json("{").is_err());
 }
+
+/// Issue #13 item 3: when the artifact says the model ranked short histories better than the
+/// rules out of fold, a newcomer is scored by the model (pooled across traders) and the decision
+/// says so; an artifact without that verdict (as above) leaves them to the rules.
+#[test]
+fn a_model_that_earned_it_scores_new_traders_pooled() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(ARTIFACT).unwrap_or_else(|e| panic!("{e}"));
+    let verdict = dars_shared::artifact::ShortHistory::judge(10, 215, 27, Some(0.67), Some(0.61));
+    assert!(verdict.pooled, "{}", verdict.sentence);
+    json["short_history"] = serde_json::to_value(&verdict).unwrap_or_else(|e| panic!("{e}"));
+    let scorer = Scorer::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let risks = score(
+        Some(&scorer),
+        &firm(),
+        &FeatureContext::default(),
+        &Policy::default(),
+        None,
+    );
+    let new = risks
+        .iter()
+        .find(|r| r.account_id == "NEW9")
+        .unwrap_or_else(|| panic!("NEW9 missing"));
+    assert!(new.probability.is_some(), "{new:?}");
+    let DecidedBy::Model {
+        own_history: Some(h),
+        ..
+    } = &new.decision.decided_by
+    else {
+        panic!("{:?}", new.decision.decided_by);
+    };
+    assert_eq!((h.trading_days, h.needed), (5, 10));
+    assert!(
+        new.decision
+            .decided_by
+            .label()
+            .contains("pooled across traders: new trader, 5 of the 10 trading days"),
+        "{}",
+        new.decision.decided_by.label()
+    );
+    assert!(new.decision.check().is_empty(), "{:?}", new.decision);
+    if new.decision.cut > 0.0 {
+        assert!(
+            new.decision
+                .reasons
+                .iter()
+                .any(|r| r.contains("a new trader (5 of 10")),
+            "{:?}",
+            new.decision.reasons
+        );
+    }
+    // Traders with history are untouched by the verdict.
+    for r in risks.iter().filter(|r| r.account_id != "NEW9") {
+        assert!(
+            matches!(
+                r.decision.decided_by,
+                DecidedBy::Model {
+                    own_history: None,
+                    ..
+                } | DecidedBy::Guard { .. }
+            ),
+            "{r:?}"
+        );
+    }
+}

@@ -534,6 +534,7 @@ pub(crate) mod tests {
         let mut d = Decision {
             decided_by: DecidedBy::Model {
                 version: "v7".into(),
+                own_history: None,
             },
             tier,
             base_limit: base,

@@ -7,7 +7,7 @@
 //! Blocks that come before enough history exists to validate a model are decided by the rules
 //! alone, as they would be in production, and the report says so.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDate};
 use dars_shared::artifact::Scores;
 use dars_shared::backtest::{self, BacktestRow, HitRate};
-use dars_shared::decision::{self, Basis, Decision, ModelView};
+use dars_shared::decision::{self, Basis, DecidedBy, Decision, ModelView, OwnHistory};
 use dars_shared::policy::Policy;
 use dars_shared::rules::Rule;
 use dars_shared::score::Scorer;
@@ -173,7 +173,7 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         };
         blocks.entry(key).or_default().push(i);
     }
-    let trading_days = trading_days_so_far(&data);
+    let trading_days = &data.trading_days;
     let labelled = data.labelled();
     println!(
         "backtest {from} .. {to}: {} trader-days in {} block(s), retrain {:?}, embargo {} days, \
@@ -329,7 +329,7 @@ fn predict(
     let key = &m.rows[i];
     let needed = policy.rules.min_history_days;
     let probability = match scorer {
-        Some(s) if trading_days >= needed => Some(
+        Some(s) if trading_days >= needed || s.artifact().pools_short_history() => Some(
             // The scorer reads registry positions; the matrix may hold a selection of them.
             s.probability(&m.registry_row(i))
                 .with_context(|| format!("scoring {} on {}", key.account_id, key.date))?,
@@ -342,6 +342,10 @@ fn predict(
             probability: p,
             thresholds: policy.thresholds(s.artifact()),
             factors: &[],
+            own_history: (trading_days < needed).then_some(OwnHistory {
+                trading_days,
+                needed,
+            }),
         }),
         (Some(_), None) => Basis::NewTrader {
             trading_days,
@@ -438,21 +442,6 @@ fn replay_cuts(
     Ok((report, rules_lift))
 }
 
-/// For each feature-matrix row, how many trading days its account has up to and including it.
-fn trading_days_so_far(data: &TrainData) -> Vec<usize> {
-    let m = &data.m;
-    let mut order: Vec<usize> = (0..m.len()).collect();
-    order.sort_by_key(|&i| m.rows[i].date);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut out = vec![0; m.len()];
-    for i in order {
-        let n = seen.entry(m.rows[i].account_id.as_str()).or_default();
-        *n += 1;
-        out[i] = *n;
-    }
-    out
-}
-
 #[allow(clippy::too_many_arguments)]
 fn summarize(
     rows: &[BacktestRow],
@@ -486,9 +475,15 @@ fn summarize(
     });
     let mut decided_by: BTreeMap<String, usize> = BTreeMap::new();
     for d in decisions {
-        *decided_by
-            .entry(d.decided_by.system().to_owned())
-            .or_default() += 1;
+        // New traders the model scored pooled across traders are counted apart from the rest.
+        let key = match &d.decided_by {
+            DecidedBy::Model {
+                own_history: Some(_),
+                ..
+            } => "model_new_trader",
+            other => other.system(),
+        };
+        *decided_by.entry(key.to_owned()).or_default() += 1;
     }
     let rules = Rule::ALL
         .iter()

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use dars_shared::DailyRow;
 use dars_shared::artifact::{
     ARTIFACT_FORMAT, FeatureImportance, FeatureSpec, FoldReport, MetricsReport, ModelArtifact,
-    Scores, ThresholdChoice, TrainingInfo,
+    Scores, ShortHistory, ThresholdChoice, TrainingInfo,
 };
 use dars_shared::calibration::Calibration;
 use dars_shared::features::{self, FeatureMatrix};
@@ -35,6 +35,11 @@ pub struct TrainData {
     pub rules_cut: Vec<f64>,
     /// Simulator oracle probabilities by (account, label date), when known.
     pub oracle: Option<HashMap<(String, NaiveDate), f64>>,
+    /// For each feature-matrix row, how many trading days its account has up to and
+    /// including it.
+    pub trading_days: Vec<usize>,
+    /// `rules.min_history_days`: fewer trading days than this is a short history.
+    pub min_history_days: usize,
 }
 
 impl TrainData {
@@ -46,6 +51,8 @@ impl TrainData {
     ) -> TrainData {
         let rules = rules_history(daily, &m, policy);
         TrainData {
+            trading_days: trading_days_so_far(&m),
+            min_history_days: policy.rules.min_history_days,
             m,
             rules_cut: rules.iter().map(|d| d.cut).collect(),
             rules,
@@ -95,6 +102,42 @@ pub struct OutOfFold {
     pub rules_cut: Vec<f64>,
     /// 1 when the next day closed negative.
     pub labels: Vec<u8>,
+}
+
+/// For each feature-matrix row, how many trading days its account has up to and including it.
+fn trading_days_so_far(m: &FeatureMatrix) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..m.len()).collect();
+    order.sort_by_key(|&i| m.rows[i].date);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut out = vec![0; m.len()];
+    for i in order {
+        let n = seen.entry(m.rows[i].account_id.as_str()).or_default();
+        *n += 1;
+        out[i] = *n;
+    }
+    out
+}
+
+/// The model against the rules on the out-of-fold trader-days whose trader had fewer than
+/// `min_history_days` of their own ([`ShortHistory`]).
+fn short_history(data: &TrainData, oof_rows: &[usize], p_cal: &[f64], y: &[u8]) -> ShortHistory {
+    let below = data.min_history_days;
+    let ks: Vec<usize> = (0..oof_rows.len())
+        .filter(|&k| data.trading_days[oof_rows[k]] < below)
+        .collect();
+    let traders: std::collections::HashSet<&str> = ks
+        .iter()
+        .map(|&k| data.m.rows[oof_rows[k]].account_id.as_str())
+        .collect();
+    let ys: Vec<u8> = ks.iter().map(|&k| y[k]).collect();
+    // `None` when the trader-days are all one class.
+    let auc = |score: &dyn Fn(usize) -> f64| {
+        let s: Vec<f64> = ks.iter().map(|&k| score(k)).collect();
+        metrics::roc_auc(&s, &ys)
+    };
+    let auc_model = auc(&|k| p_cal[k]);
+    let auc_rules = auc(&|k| data.rules_cut[oof_rows[k]]);
+    ShortHistory::judge(below, ks.len(), traders.len(), auc_model, auc_rules)
 }
 
 /// Out-of-fold predictions for the labelled rows that fell into a test block.
@@ -319,6 +362,7 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         feature_importance,
         // Filled in by `dars train`, which has the lake's fills to replay.
         against_rules: None,
+        short_history: Some(short_history(data, &oof.rows, &p_cal, &y_oof)),
     };
     let oof = OutOfFold {
         rows: oof.rows,

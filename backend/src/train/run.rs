@@ -257,6 +257,9 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     artifact.against_rules = Some(comparison.figures(&verdict));
     let mut text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
     let _ = writeln!(text, "against the rules: {}", verdict.sentence);
+    if let Some(short) = &artifact.short_history {
+        let _ = writeln!(text, "new traders: {}", short.sentence);
+    }
     print!("{text}");
     let registry = Registry::open(&args.models).audited(&args.model.data);
     let dir = registry.write_version(&artifact, &policy.public(), &text)?;

@@ -182,6 +182,10 @@ pub fn ModelPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <AgainstRulesView figures=a.against_rules.clone() />
+                        <p class="muted" data-testid="new-traders">{match &a.short_history {
+                            Some(s) => format!("New traders (fewer than {} trading days of their own): {}.", s.below_days, s.sentence),
+                            None => "New traders are scored by the rules: this model was trained before it was checked on short histories.".to_owned(),
+                        }}</p>
                         <h2>"Walk-forward folds"</h2>
                         <table>
                             <thead><tr><th>"Fold"</th><th>"Test dates"</th><th class="num">"Train rows"</th><th class="num">"AUC"</th><th class="num">"Logistic"</th><th class="num">"Rules"</th><th class="num">"Oracle"</th></tr></thead>

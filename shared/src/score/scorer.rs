@@ -10,7 +10,7 @@ use super::words::{Factor, factors};
 use crate::DailyRow;
 use crate::artifact::{ArtifactError, ModelArtifact};
 use crate::calibration::Confidence;
-use crate::decision::{self, Basis, Decision, ModelView, business_days_between};
+use crate::decision::{self, Basis, Decision, ModelView, OwnHistory, business_days_between};
 use crate::explain::{ShapExplainer, to_probability_space};
 use crate::features::{self, FeatureContext, FeatureRowKey, WhatIfError};
 use crate::model::{InputError, LgbmModel, ModelError};
@@ -303,12 +303,18 @@ pub(super) fn risk_for_row(
     let needed = policy.rules.min_history_days;
     let model = match scorer {
         None => Err(Basis::NoModel("no model is published")),
-        Some(_) if trading_days < needed => Err(Basis::NewTrader {
-            trading_days,
-            needed,
-        }),
+        Some(s) if trading_days < needed && !s.artifact.pools_short_history() => {
+            Err(Basis::NewTrader {
+                trading_days,
+                needed,
+            })
+        }
         Some(s) => Ok((s, s.explain(row))),
     };
+    let own_history = (trading_days < needed).then_some(OwnHistory {
+        trading_days,
+        needed,
+    });
     // The risk of a trader the model did not score: the decision and the rules' verdict only.
     let unscored = |decision: Decision, rules: RulesDecision| TraderRisk {
         account_id: key.account_id.clone(),
@@ -344,6 +350,7 @@ pub(super) fn risk_for_row(
                     probability: e.probability,
                     thresholds,
                     factors: &risk_factors,
+                    own_history,
                 }),
                 &rules,
                 base_limit,
