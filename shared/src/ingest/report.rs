@@ -122,6 +122,10 @@ pub struct SkippedLine {
     pub text: String,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Held-back account-days listed by name in a summary.
 const HELD_LISTED: usize = 10;
 
@@ -158,10 +162,10 @@ pub struct IngestReport {
     /// Rows held back by the merge: each is part of an account-day already loaded from another
     /// export that overlaps it in time, and neither covers nor is covered by this file's rows
     /// of that day. Listed in `held`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rows_held: u64,
     /// The account-days those rows belong to.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<super::merge::HeldAccountDay>,
     /// Rejected rows per reason.
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
