@@ -323,17 +323,85 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
+/// Environment variables that set a configuration key: `DARS__RISK__RESTRICT_SHARE=0.3` sets
+/// `risk.restrict_share` (each `__` is one level; names are matched in lower case), the value
+/// read as YAML (`0.3`, `[3, 5, 10]`, `null`, `Sun 20:00`). The double underscore keeps them
+/// apart from the secrets (`DARS_SMTP_PASSWORD`), which never live in the configuration.
+pub const ENV_PREFIX: &str = "DARS__";
+
+/// One key set by the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvSetting {
+    /// The variable, e.g. `DARS__RISK__RESTRICT_SHARE`.
+    pub var: String,
+    /// The key it sets, e.g. `risk.restrict_share`.
+    pub key: String,
+    /// The value as written.
+    pub value: String,
+}
+
+/// The `DARS__…` variables among `vars`, sorted by key.
+pub fn env_settings(vars: impl IntoIterator<Item = (String, String)>) -> Vec<EnvSetting> {
+    let mut out: Vec<EnvSetting> = vars
+        .into_iter()
+        .filter_map(|(var, value)| {
+            let rest = var.strip_prefix(ENV_PREFIX)?;
+            let key = rest
+                .split("__")
+                .map(str::to_ascii_lowercase)
+                .collect::<Vec<_>>()
+                .join(".");
+            Some(EnvSetting { var, key, value })
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
 impl Config {
-    /// Reads and validates a file; a missing file is an error only when `required`.
+    /// The settings every command uses: the file (a missing file is an error only when
+    /// `required`; an absent one means the defaults) under the environment's `DARS__…`
+    /// variables ([`ENV_PREFIX`]). Flags are applied on top by each command's arguments.
     pub fn load(path: &Path, required: bool) -> Result<Config> {
+        Config::load_with_env(path, required, &env_settings(std::env::vars()))
+    }
+
+    /// [`Config::load`] with the environment given (tests pass their own).
+    pub fn load_with_env(path: &Path, required: bool, env: &[EnvSetting]) -> Result<Config> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                return Ok(Config::default());
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => String::new(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        Config::parse(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+        // The file alone first, so its mistakes are reported with their line and column.
+        let from_file = Config::parse(&text)
+            .with_context(|| format!("invalid configuration in {}", path.display()))?;
+        if env.is_empty() {
+            return Ok(from_file);
+        }
+        let mut tree = serde_yaml_ng::to_value(&from_file)?;
+        for s in env {
+            set_key(&mut tree, &s.key, &s.value).with_context(|| format!("{}", s.var))?;
+        }
+        let cfg: Config = serde_yaml_ng::from_value(tree).map_err(|e| {
+            anyhow::anyhow!(
+                "{e} (with the environment's {})",
+                env.iter()
+                    .map(|s| s.var.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        cfg.validate().map_err(|e| {
+            anyhow::anyhow!(
+                "{e:#} (with the environment's {})",
+                env.iter()
+                    .map(|s| format!("{}={}", s.var, s.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        Ok(cfg)
     }
 
     pub fn parse(text: &str) -> Result<Config> {
@@ -618,12 +686,40 @@ impl Secrets {
     }
 }
 
+/// Sets `key` (dotted) in a YAML tree to `raw` read as YAML; the sections on the way must be
+/// mappings (they are: every section of [`Config`] serializes as one).
+fn set_key(tree: &mut serde_yaml_ng::Value, key: &str, raw: &str) -> Result<()> {
+    use serde_yaml_ng::Value;
+    let value: Value = serde_yaml_ng::from_str(raw)
+        .with_context(|| format!("{key}: '{raw}' is not a value (write it as in config.yaml)"))?;
+    let mut node = tree;
+    let parts: Vec<&str> = key.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Value::Mapping(map) = node else {
+            bail!("{key}: {} is not a section", parts[..i].join("."));
+        };
+        let k = Value::String((*part).to_owned());
+        if i + 1 == parts.len() {
+            map.insert(k, value);
+            return Ok(());
+        }
+        node = map
+            .entry(k)
+            .or_insert_with(|| Value::Mapping(serde_yaml_ng::Mapping::new()));
+    }
+    bail!("{key}: an empty key")
+}
+
 /// `dars config check`: a one-screen summary of what the file sets.
 pub fn check(path: &Path) -> Result<()> {
-    let cfg = Config::load(path, true)?;
+    let env = env_settings(std::env::vars());
+    let cfg = Config::load_with_env(path, true, &env)?;
     let secrets = Secrets::from_env();
     secrets.check(&cfg)?;
     println!("{}: valid", path.display());
+    for s in &env {
+        println!("  {} = {} (from {})", s.key, s.value, s.var);
+    }
     println!(
         "  risk: base limit {}, cuts at most {:.0}% (rules.max_cut), tiers high {:.0}% / \
          moderate {:.0}%, threshold {}",
@@ -829,6 +925,97 @@ mod tests {
                 .is_err(),
             "user-info hides the real host"
         );
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<EnvSetting> {
+        env_settings(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+    }
+
+    /// file < environment: a `DARS__…` variable sets its key over the file, is validated like
+    /// the file, and is named when it is wrong; secrets' variables are not settings.
+    #[test]
+    fn the_environment_sets_keys_over_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.yaml");
+        std::fs::write(
+            &path,
+            "risk:\n  restrict_share: 0.25\n  lookback_days: [3, 5, 10]\nalerts:\n  channels: [email]\n",
+        )
+        .expect("write");
+        let cfg = Config::load_with_env(
+            &path,
+            true,
+            &env(&[
+                ("DARS__RISK__RESTRICT_SHARE", "0.3"),
+                ("DARS__RISK__LOOKBACK_DAYS", "[5, 20]"),
+                ("DARS__SCHEDULE__WEEKLY", "Sat 18:00"),
+                ("DARS__RULES__MIN_HISTORY_DAYS", "15"),
+                ("DARS__EMAIL__SMTP_HOST", "mail.example.com"),
+                ("DARS_SMTP_PASSWORD", "not a setting"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .expect("load");
+        assert_eq!(cfg.risk.restrict_share, 0.3);
+        assert_eq!(cfg.risk.lookback_days.windows().expect("windows"), [5, 20]);
+        assert_eq!(cfg.schedule.weekly, "Sat 18:00");
+        assert_eq!(cfg.rules.min_history_days, 15);
+        assert_eq!(cfg.email.smtp_host.as_deref(), Some("mail.example.com"));
+        // Untouched keys keep the file's value; the policy sees the environment's.
+        assert_eq!(cfg.alerts.channels.len(), 1);
+        assert_eq!(cfg.policy().rules.min_history_days, 15);
+        // Without the file (not required): the defaults under the environment.
+        let cfg = Config::load_with_env(
+            &dir.path().join("absent.yaml"),
+            false,
+            &env(&[("DARS__RISK__BASE_LOSS_LIMIT", "8000")]),
+        )
+        .expect("load");
+        assert_eq!(cfg.risk.base_loss_limit, 8000.0);
+
+        // Every key of the repository's and the design's files survives the layering unchanged.
+        for file in ["../config.yaml", "../tests/fixtures/config/design.yaml"] {
+            let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            let plain = Config::load_with_env(&file, true, &[]).expect("plain");
+            let layered = Config::load_with_env(
+                &file,
+                true,
+                &env(&[("DARS__PATHS__DATA", "elsewhere")]),
+            )
+            .expect("layered");
+            assert_eq!(layered.paths.data, Path::new("elsewhere"));
+            assert_eq!(
+                Config {
+                    paths: plain.paths.clone(),
+                    ..layered
+                },
+                plain,
+                "{}",
+                file.display()
+            );
+        }
+
+        let wrong = |var: &str, value: &str| {
+            format!(
+                "{:#}",
+                Config::load_with_env(&path, true, &env(&[(var, value)]))
+                    .expect_err("an invalid setting")
+            )
+        };
+        let e = wrong("DARS__RISK__RESTRICT_SHARE", "2");
+        assert!(
+            e.contains("restrict_share") && e.contains("DARS__RISK__RESTRICT_SHARE=2"),
+            "{e}"
+        );
+        let e = wrong("DARS__RISK__RESTRICT_SHAER", "0.3");
+        assert!(
+            e.contains("unknown field `restrict_shaer`") && e.contains("DARS__RISK__RESTRICT_SHAER"),
+            "{e}"
+        );
+        let e = wrong("DARS__RISK__BASE_LOSS_LIMIT__X", "1");
+        assert!(e.contains("DARS__RISK__BASE_LOSS_LIMIT__X"), "{e}");
+        let e = wrong("DARS__RISK__LOOKBACK_DAYS", "[3, 7]");
+        assert!(e.contains("lookback_days"), "{e}");
     }
 
     #[test]
