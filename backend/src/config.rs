@@ -381,7 +381,7 @@ impl Config {
         }
         let mut tree = serde_yaml_ng::to_value(&from_file)?;
         for s in env {
-            set_key(&mut tree, &s.key, &s.value).with_context(|| format!("{}", s.var))?;
+            set_key(&mut tree, &s.key, &s.value).with_context(|| s.var.clone())?;
         }
         let cfg: Config = serde_yaml_ng::from_value(tree).map_err(|e| {
             anyhow::anyhow!(
