@@ -928,7 +928,11 @@ mod tests {
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<EnvSetting> {
-        env_settings(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+        env_settings(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
     }
 
     /// file < environment: a `DARS__…` variable sets its key over the file, is validated like
@@ -977,12 +981,9 @@ mod tests {
         for file in ["../config.yaml", "../tests/fixtures/config/design.yaml"] {
             let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
             let plain = Config::load_with_env(&file, true, &[]).expect("plain");
-            let layered = Config::load_with_env(
-                &file,
-                true,
-                &env(&[("DARS__PATHS__DATA", "elsewhere")]),
-            )
-            .expect("layered");
+            let layered =
+                Config::load_with_env(&file, true, &env(&[("DARS__PATHS__DATA", "elsewhere")]))
+                    .expect("layered");
             assert_eq!(layered.paths.data, Path::new("elsewhere"));
             assert_eq!(
                 Config {
@@ -1009,7 +1010,8 @@ mod tests {
         );
         let e = wrong("DARS__RISK__RESTRICT_SHAER", "0.3");
         assert!(
-            e.contains("unknown field `restrict_shaer`") && e.contains("DARS__RISK__RESTRICT_SHAER"),
+            e.contains("unknown field `restrict_shaer`")
+                && e.contains("DARS__RISK__RESTRICT_SHAER"),
             "{e}"
         );
         let e = wrong("DARS__RISK__BASE_LOSS_LIMIT__X", "1");
