@@ -28,6 +28,7 @@ pub mod error;
 pub mod explain;
 pub mod features;
 pub mod ingest;
+pub mod instrument;
 pub mod metrics;
 pub mod model;
 pub mod pnl;

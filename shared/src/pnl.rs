@@ -169,8 +169,11 @@ struct Position {
     trip: Option<Trip>,
     mark: Option<f64>,
     last_px_today: Option<f64>,
-    /// |qty| × last fill price: this position's share of the account exposure.
+    /// |qty| × last fill price × multiplier: this position's share of the account exposure.
     notional: f64,
+    /// Units of the underlying per unit traded (100 for an option contract, see
+    /// [`crate::instrument`]); every dollar amount of the position is scaled by it.
+    multiplier: f64,
 }
 
 impl Position {
@@ -178,7 +181,8 @@ impl Position {
         self.lots
             .iter()
             .map(|l| (price - l.price) * l.qty as f64)
-            .sum()
+            .sum::<f64>()
+            * self.multiplier
     }
 }
 
@@ -234,6 +238,7 @@ impl<'a> Ledger<'a> {
         let positions = &mut self.positions;
         let pi = *self.index.entry(key).or_insert_with(|| {
             positions.push(Position {
+                multiplier: crate::instrument::multiplier(set.symbol_name(f.symbol)),
                 account: f.account,
                 symbol: f.symbol,
                 lots: VecDeque::new(),
@@ -253,6 +258,7 @@ impl<'a> Ledger<'a> {
 
         let q = f.signed_qty();
         let price = f.price;
+        let mult = p.multiplier;
         let old = p.qty;
         let mut remaining = q;
         let mut realized = 0.0;
@@ -263,7 +269,7 @@ impl<'a> Ledger<'a> {
             };
             let dir = lot.qty.signum();
             let m = remaining.abs().min(lot.qty.abs());
-            realized += m as f64 * (price - lot.price) * dir as f64;
+            realized += m as f64 * (price - lot.price) * dir as f64 * mult;
             p.cost -= (dir * m) as f64 * lot.price;
             lot.qty -= dir * m;
             p.qty -= dir * m;
@@ -340,11 +346,11 @@ impl<'a> Ledger<'a> {
         if let Some(trip) = p.trip.as_mut() {
             let shares = p.qty.unsigned_abs();
             trip.max_shares = trip.max_shares.max(shares);
-            trip.max_notional = trip.max_notional.max(shares as f64 * price);
-            trip.observe(trip.gross + p.qty as f64 * price - p.cost);
+            trip.max_notional = trip.max_notional.max(shares as f64 * price * mult);
+            trip.observe(trip.gross + p.qty as f64 * price * mult - p.cost * mult);
         }
 
-        let notional = p.qty.unsigned_abs() as f64 * price;
+        let notional = p.qty.unsigned_abs() as f64 * price * mult;
         acc.exposure += notional - p.notional;
         p.notional = notional;
         match (old != 0, p.qty != 0) {

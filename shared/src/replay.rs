@@ -75,6 +75,9 @@ pub struct DayFills<'a> {
     /// End-of-day marks that override the default (own last fill today, else carried mark),
     /// e.g. closes or the day's [`crate::pnl::Mark`]s. Symbols not listed use the default.
     pub end_marks: &'a [EndMark],
+    /// Contract multipliers indexed by [`SymbolId`] ([`crate::schema::FillSet::multipliers`]);
+    /// a symbol past the end (or an empty slice) counts 1 unit per share.
+    pub multipliers: &'a [f64],
 }
 
 /// What a loss limit would have done to one account-day. All amounts in dollars.
@@ -138,8 +141,8 @@ pub enum ReplayError {
         /// Index of the offending fill.
         index: usize,
     },
-    /// A price or fee that is not finite, or a price ≤ 0.
-    #[error("fill {index} has a price or fee that is not a finite number (or a price <= 0)")]
+    /// A price or fee that is not finite, or a price < 0.
+    #[error("fill {index} has a price or fee that is not a finite number (or a price < 0)")]
     BadFill {
         /// Index of the offending fill.
         index: usize,
@@ -166,36 +169,51 @@ struct Sym {
     opening_value: f64,
     /// Per-share fee of the latest fill today (`None`: not traded today).
     fee_rate: Option<f64>,
+    /// Contract multiplier (1 for shares, 100 for an option).
+    mult: f64,
 }
 
 impl Sym {
     fn pnl(&self) -> f64 {
-        self.cash + self.qty as f64 * self.price - self.opening_value
+        self.cash + self.qty as f64 * self.price * self.mult - self.opening_value
     }
 }
 
 /// The account's book during the walk. A day touches few symbols, so a linear scan beats a map.
 #[derive(Clone, Debug, Default)]
-struct Book {
+struct Book<'a> {
     syms: Vec<Sym>,
     fees: f64,
+    multipliers: &'a [f64],
 }
 
-impl Book {
-    fn open(carried: &[CarriedPosition]) -> Result<Self, ReplayError> {
-        let mut book = Book::default();
+impl<'a> Book<'a> {
+    fn mult(&self, symbol: SymbolId) -> f64 {
+        self.multipliers
+            .get(symbol.0 as usize)
+            .copied()
+            .unwrap_or(1.0)
+    }
+
+    fn open(carried: &[CarriedPosition], multipliers: &'a [f64]) -> Result<Self, ReplayError> {
+        let mut book = Book {
+            multipliers,
+            ..Book::default()
+        };
         for (index, c) in carried.iter().enumerate() {
             let bad = !c.mark.is_finite() || book.syms.iter().any(|s| s.id == c.symbol);
             if bad {
                 return Err(ReplayError::BadCarried { index });
             }
+            let mult = book.mult(c.symbol);
             book.syms.push(Sym {
                 id: c.symbol,
                 qty: c.qty,
                 price: c.mark,
                 cash: 0.0,
-                opening_value: c.qty as f64 * c.mark,
+                opening_value: c.qty as f64 * c.mark * mult,
                 fee_rate: None,
+                mult,
             });
         }
         Ok(book)
@@ -205,6 +223,7 @@ impl Book {
         let k = match self.syms.iter().position(|s| s.id == f.symbol) {
             Some(k) => k,
             None => {
+                let mult = self.mult(f.symbol);
                 self.syms.push(Sym {
                     id: f.symbol,
                     qty: 0,
@@ -212,13 +231,14 @@ impl Book {
                     cash: 0.0,
                     opening_value: 0.0,
                     fee_rate: None,
+                    mult,
                 });
                 self.syms.len() - 1
             }
         };
         let s = &mut self.syms[k];
         let q = f.signed_qty();
-        s.cash -= q as f64 * f.price;
+        s.cash -= q as f64 * f.price * s.mult;
         s.qty += q;
         s.price = f.price;
         s.fee_rate = Some(f.fee / f64::from(f.qty.max(1)));
@@ -242,7 +262,7 @@ impl Book {
                         .find(|m| m.symbol == s.id)
                         .map_or(s.price, |m| m.price)
                 };
-                s.cash + s.qty as f64 * price - s.opening_value
+                s.cash + s.qty as f64 * price * s.mult - s.opening_value
             })
             .sum::<f64>()
             - self.fees
@@ -254,7 +274,8 @@ fn check_fills(fills: &[Fill]) -> Result<(), ReplayError> {
         return Ok(());
     };
     for (index, f) in fills.iter().enumerate() {
-        if !(f.price.is_finite() && f.price > 0.0 && f.fee.is_finite()) {
+        // 0.00 is an option expiring worthless (ingest admits it only there).
+        if !(f.price.is_finite() && f.price >= 0.0 && f.fee.is_finite()) {
             return Err(ReplayError::BadFill { index });
         }
         if f.account != first.account || f.time.date() != first.time.date() {
@@ -278,7 +299,7 @@ fn check_limit(limit: f64) -> Result<(), ReplayError> {
 /// The running P&L (dollars) after each fill of the day, indexed like [`DayFills::fills`].
 pub fn running_path(day: &DayFills<'_>) -> Result<Vec<f64>, ReplayError> {
     check_fills(day.fills)?;
-    let mut book = Book::open(day.carried)?;
+    let mut book = Book::open(day.carried, day.multipliers)?;
     Ok(day
         .fills
         .iter()
@@ -292,7 +313,7 @@ pub fn running_path(day: &DayFills<'_>) -> Result<Vec<f64>, ReplayError> {
 /// The day's actual P&L and lowest running P&L in one walk; see [`DaySummary::stops_under`].
 pub fn summarize(day: &DayFills<'_>) -> Result<DaySummary, ReplayError> {
     check_fills(day.fills)?;
-    let mut book = Book::open(day.carried)?;
+    let mut book = Book::open(day.carried, day.multipliers)?;
     let mut low: Option<f64> = None;
     for f in day.fills {
         book.apply(f);
@@ -311,7 +332,7 @@ pub fn summarize(day: &DayFills<'_>) -> Result<DaySummary, ReplayError> {
 pub fn replay(day: &DayFills<'_>, limit: f64) -> Result<DayReplay, ReplayError> {
     check_limit(limit)?;
     check_fills(day.fills)?;
-    let mut book = Book::open(day.carried)?;
+    let mut book = Book::open(day.carried, day.multipliers)?;
     let mut stop: Option<(usize, f64, Book)> = None;
     for (i, f) in day.fills.iter().enumerate() {
         book.apply(f);
@@ -361,7 +382,7 @@ pub fn replay(day: &DayFills<'_>, limit: f64) -> Result<DayReplay, ReplayError> 
         }
         let (price, rate) = exit.unwrap_or((s.price, s.fee_rate.unwrap_or(0.0)));
         flatten_fees += s.qty.unsigned_abs() as f64 * rate;
-        s.cash += s.qty as f64 * price;
+        s.cash += s.qty as f64 * price * s.mult;
         s.price = price;
         s.qty = 0;
     }
@@ -408,6 +429,7 @@ mod tests {
             fills,
             carried: &[],
             end_marks: &[],
+            multipliers: &[],
         }
     }
 
@@ -491,6 +513,7 @@ mod tests {
             fills: &s.fills[2..],
             carried: &carried,
             end_marks: &[],
+            multipliers: &[],
         };
         // A $40 limit stops the trader at the first fill of the day: -50 from yesterday's mark.
         let r = replay(&d, 40.0).expect("valid day");
@@ -605,6 +628,7 @@ mod tests {
             fills: &s.fills,
             carried: &[],
             end_marks: &marks,
+            multipliers: &[],
         };
         let r = replay(&d, 100.0).expect("valid day");
         assert!(!r.stopped);
@@ -648,6 +672,7 @@ mod tests {
             fills: &s.fills,
             carried: &twice,
             end_marks: &[],
+            multipliers: &[],
         };
         assert_eq!(replay(&d, 1.0), Err(ReplayError::BadCarried { index: 1 }));
         // An empty day is a valid day that nothing stops.
@@ -762,7 +787,7 @@ mod tests {
                 }
                 let p = pnl::compute(&s, close.then_some(&closes));
                 let (fills, carried, ends) = day2(&s, &p);
-                let d = DayFills { fills: &fills, carried: &carried, end_marks: &ends };
+                let d = DayFills { fills: &fills, carried: &carried, end_marks: &ends, multipliers: &[] };
                 let r = replay(&d, f64::INFINITY).expect("valid day");
                 prop_assert!(!r.stopped);
                 prop_assert_eq!(r.replayed.to_bits(), r.actual.to_bits());
@@ -784,7 +809,7 @@ mod tests {
                 let s = firm(&d1, &d2);
                 let p = pnl::compute(&s, None);
                 let (fills, carried, ends) = day2(&s, &p);
-                let d = DayFills { fills: &fills, carried: &carried, end_marks: &ends };
+                let d = DayFills { fills: &fills, carried: &carried, end_marks: &ends, multipliers: &[] };
                 let r = replay(&d, limit).expect("valid day");
                 prop_assert_eq!(summarize(&d).expect("valid day").stops_under(limit), r.stopped);
                 let end = r.stop_index.unwrap_or(fills.len());

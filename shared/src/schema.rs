@@ -139,7 +139,8 @@ pub struct Fill {
     pub side: Side,
     /// Shares (or contracts), always > 0.
     pub qty: u32,
-    /// Execution price, always > 0.
+    /// Execution price per unit (per share, or per option share: see [`crate::instrument`]), > 0
+    /// except 0.00 for an option expiring worthless.
     pub price: f64,
     /// Sum of every fee column of the row: positive = debit, negative = rebate.
     pub fee: f64,
@@ -301,6 +302,16 @@ impl FillSet {
     /// The name of a symbol id.
     pub fn symbol_name(&self, id: SymbolId) -> &str {
         self.symbols.name(id.0)
+    }
+
+    /// Each symbol's contract multiplier ([`crate::instrument::multiplier`]), indexed by
+    /// [`SymbolId`]: 100 for an option, 1 for a share.
+    pub fn multipliers(&self) -> Vec<f64> {
+        self.symbols
+            .as_slice()
+            .iter()
+            .map(|name| crate::instrument::multiplier(name))
+            .collect()
     }
 
     /// True when fills are in non-decreasing time order.

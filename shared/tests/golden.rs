@@ -8,7 +8,8 @@ mod common;
 mod snapshot;
 
 use common::{fixture, golden};
-use dars_shared::ingest::{IngestOptions, read_closes};
+use dars_shared::daily;
+use dars_shared::ingest::{IngestOptions, read_closes, read_fills, read_totals};
 
 fn check(name: &str) {
     let stem = name.trim_end_matches(".csv");
@@ -70,4 +71,48 @@ fn bad_rows() {
 #[test]
 fn closes() {
     check("closes.csv");
+}
+
+/// Issue #16 item 3: option contracts carry 100 shares. A PropReports round trip of 2 calls
+/// bought at 1.20 and sold at 1.55 made $0.70 instead of $70.00, and a put expiring worthless at
+/// 0.00 was rejected, so its loss was never booked. The fills now reconcile with PropReports'
+/// own daily totals to the cent, shares and options side by side.
+#[test]
+fn propreports_options() {
+    check("propreports_options.csv");
+    let opts = IngestOptions::default();
+    let fills = read_fills(
+        "propreports_options.csv",
+        &fixture("propreports_options.csv"),
+        &opts,
+    )
+    .expect("options fills");
+    assert_eq!(fills.report.rows_rejected, 0, "{}", fills.report.summary());
+    let totals = read_totals(
+        "propreports_options_totals.csv",
+        &fixture("propreports_options_totals.csv"),
+        &opts,
+    )
+    .expect("options totals")
+    .totals;
+    let combined = daily::combine(&fills.fills, None, &totals);
+    assert_eq!(combined.compared, 4);
+    assert!(
+        combined.discrepancies.is_empty(),
+        "{:?}",
+        combined.discrepancies
+    );
+    let day = |account: &str, date: &str| {
+        combined
+            .rows
+            .iter()
+            .find(|r| r.account_id == account && r.date.to_string() == date)
+            .unwrap_or_else(|| panic!("no {account} {date}"))
+    };
+    // $70.00 on the calls and $50.00 on 100 shares.
+    assert!((day("TR010", "2025-01-16").gross - 120.0).abs() < 1e-9);
+    // The worthless expiry books the whole premium: 3 x 0.45 x 100.
+    assert!((day("TR010", "2025-03-21").total_delta + 135.0).abs() < 1e-9);
+    // A short call covered lower: (2.10 - 1.60) x 100.
+    assert!((day("TR011", "2025-03-20").gross - 50.0).abs() < 1e-9);
 }

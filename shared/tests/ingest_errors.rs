@@ -759,3 +759,42 @@ fn decimal_commas_refuse_the_whole_file() {
     .expect("US grouping");
     assert_eq!(b.fills.fills[0].price, 1234.5);
 }
+
+/// A price of 0.00 is valid only for an option (an expiry booked worthless); shares at 0.00 and
+/// negative prices stay rejected.
+#[test]
+fn a_zero_price_is_an_option_expiring_worthless_or_an_error() {
+    let r = reject_one(pr_row(
+        "09/05/2025 09:32:00",
+        "TR001",
+        "S",
+        "100",
+        "AAPL",
+        "0.00",
+    ));
+    assert_eq!(r.reason, RejectReason::NonPositivePrice);
+    assert!(r.expected.contains("only for an option"), "{}", r.expected);
+    let r = reject_one(pr_row(
+        "09/05/2025 09:32:00",
+        "TR001",
+        "S",
+        "1",
+        "AAPL  250919C00230000",
+        "-0.05",
+    ));
+    assert_eq!(r.reason, RejectReason::NonPositivePrice);
+    let b = read_fills(
+        "o.csv",
+        &file(&[pr_row(
+            "09/19/2025 16:00:00",
+            "TR001",
+            "S",
+            "1",
+            "AAPL  250919C00230000",
+            "0.00",
+        )]),
+        &IngestOptions::default(),
+    )
+    .expect("an expiry");
+    assert_eq!((b.report.rows_kept, b.fills.fills[0].price), (1, 0.0));
+}

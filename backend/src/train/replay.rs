@@ -300,6 +300,8 @@ pub struct ReplayUniverse {
     fills: Vec<Fill>,
     carried: Vec<CarriedPosition>,
     end_marks: Vec<EndMark>,
+    /// Contract multipliers by symbol id (`FillSet::multipliers`).
+    multipliers: Vec<f64>,
     /// `saved` of replays whose limit binds, by (trader-day, limit bits).
     cache: HashMap<(usize, u64), f64>,
 }
@@ -335,6 +337,7 @@ impl ReplayUniverse {
     /// `closes` must be the closing prices the daily table was built with, so overnight marks
     /// agree with it.
     pub fn new(set: &FillSet, closes: Option<&Closes>, decisions: &[Decision<'_>]) -> Result<Self> {
+        let multipliers = set.multipliers();
         let mut index = HashMap::with_capacity(decisions.len());
         let mut slot: HashMap<(u32, NaiveDate), usize> = HashMap::with_capacity(decisions.len());
         for (k, d) in decisions.iter().enumerate() {
@@ -456,6 +459,7 @@ impl ReplayUniverse {
                         fills: &fills[ranges.0.clone()],
                         carried: &carried[ranges.1.clone()],
                         end_marks: &end_marks[ranges.2.clone()],
+                        multipliers: &multipliers,
                     })
                     .with_context(|| format!("replaying {} on {}", d.account_id, d.date))?,
                 ),
@@ -480,6 +484,7 @@ impl ReplayUniverse {
             fills,
             carried,
             end_marks,
+            multipliers,
             cache: HashMap::new(),
         })
     }
@@ -527,6 +532,7 @@ impl ReplayUniverse {
             fills: &self.fills[d.fills.clone()],
             carried: &self.carried[d.carried.clone()],
             end_marks: &self.end_marks[d.end_marks.clone()],
+            multipliers: &self.multipliers,
         }
     }
 

@@ -18,6 +18,7 @@ use super::options::{IngestOptions, Plausibility};
 use super::report::{IngestReport, Progress, RejectReason};
 use super::rows::{RowReader, record_rejection};
 use crate::error::IngestError;
+use crate::instrument;
 use crate::rules::dollars;
 use crate::schema::{AccountId, Fill, FillId, FillIdColumn, FillSet, SymbolId};
 
@@ -30,7 +31,8 @@ pub(crate) mod expect {
     pub const SIDE: &str = "B, S, T (short sale) or C (cover) — or BUY, SELL, SHORT, COVER, SS, BC";
     pub const QTY: &str = "a whole number of shares greater than 0, like 100 or 1,000";
     pub const SYMBOL: &str = "a symbol like AAPL or BRK.B";
-    pub const PRICE: &str = "a price greater than 0, like 227.53";
+    pub const PRICE: &str =
+        "a price greater than 0, like 227.53 (0.00 only for an option expiring worthless)";
     pub const FEE: &str = "an amount like 0.35, -0.12 or (0.12); empty counts as 0";
     pub const AMOUNT: &str = "an amount like 1,234.50, -12.00 or (12.00)";
     pub const COUNT: &str = "a whole number of 0 or more";
@@ -303,9 +305,12 @@ impl<'a> FillsReader<'a> {
         }
         let price = parse_money(r.field(c.price))
             .ok_or_else(|| missing_or(c.price, RejectReason::BadPrice, expect::PRICE))?;
-        if price <= 0.0 {
+        // Only an option may trade at 0.00: the fill that books it expiring worthless.
+        let symbol_text = std::str::from_utf8(symbol).unwrap_or("");
+        if price < 0.0 || (price == 0.0 && !instrument::zero_price_allowed(symbol_text)) {
             return Err(bad(c.price, RejectReason::NonPositivePrice, expect::PRICE));
         }
+        let multiplier = instrument::multiplier(symbol_text);
         if qty > bounds.max_quantity {
             let expected = format!("at most {} shares in one fill", bounds.max_quantity);
             return Err(bad(c.qty, RejectReason::Implausible, &expected));
@@ -314,7 +319,7 @@ impl<'a> FillsReader<'a> {
             let expected = format!("a price of at most {} a share", dollars(bounds.max_price));
             return Err(bad(c.price, RejectReason::Implausible, &expected));
         }
-        if !Plausibility::amount_ok(price * f64::from(qty), bounds.max_notional) {
+        if !Plausibility::amount_ok(price * f64::from(qty) * multiplier, bounds.max_notional) {
             let expected = format!(
                 "price x shares of at most {} in one fill",
                 dollars(bounds.max_notional)
