@@ -420,6 +420,21 @@ pub struct Override {
 }
 
 /// Validates and audits an override against the run it overrides.
+/// Why an override was not recorded: the caller's mistake, a run that does not exist, or a
+/// failure to read or write (the API answers 400, 404 and 500 respectively).
+#[derive(Debug, thiserror::Error)]
+pub enum OverrideError {
+    /// A bad limit, an empty reason, or an account the run does not hold.
+    #[error("{0}")]
+    Invalid(String),
+    /// No prediction run for the date asked.
+    #[error("{0}")]
+    NoRun(String),
+    /// Reading the run or writing the audit trail failed.
+    #[error("{0:#}")]
+    Storage(anyhow::Error),
+}
+
 pub fn record_override(
     data: &Path,
     account: &str,
@@ -427,21 +442,36 @@ pub fn record_override(
     reason: &str,
     by: &str,
     date: Option<NaiveDate>,
-) -> Result<(i64, Override)> {
+) -> Result<(i64, Override), OverrideError> {
     if !(new_limit.is_finite() && new_limit >= 0.0) {
-        bail!("the new limit must be a dollar amount of at least 0, found {new_limit}");
+        return Err(OverrideError::Invalid(format!(
+            "the new limit must be a dollar amount of at least 0, found {new_limit}"
+        )));
     }
     if reason.trim().is_empty() {
-        bail!("an override needs a reason");
+        return Err(OverrideError::Invalid("an override needs a reason".into()));
     }
     let run = match date {
         Some(d) => {
             let path = run_path(data, d);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("no prediction run for {d} ({})", path.display()))?;
-            Some(serde_json::from_str::<PredictionRun>(&text)?)
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(OverrideError::NoRun(format!("no prediction run for {d}")));
+                }
+                Err(e) => {
+                    return Err(OverrideError::Storage(
+                        anyhow::Error::new(e).context(format!("reading {}", path.display())),
+                    ));
+                }
+            };
+            Some(
+                serde_json::from_str::<PredictionRun>(&text)
+                    .with_context(|| format!("reading {}", path.display()))
+                    .map_err(OverrideError::Storage)?,
+            )
         }
-        None => latest_run(data)?,
+        None => latest_run(data).map_err(OverrideError::Storage)?,
     };
     let recommended = run.as_ref().and_then(|r| {
         r.traders
@@ -453,7 +483,7 @@ pub fn record_override(
     if let Some(r) = &run
         && !r.traders.iter().any(|t| t.account_id == account)
     {
-        bail!(
+        return Err(OverrideError::Invalid(format!(
             "account {account} is not in the run for {} (active traders: {})",
             r.as_of,
             r.traders
@@ -461,7 +491,7 @@ pub fn record_override(
                 .map(|t| t.account_id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        )));
     }
     let o = Override {
         account_id: account.into(),
@@ -471,12 +501,10 @@ pub fn record_override(
         as_of: run.as_ref().map(|r| r.as_of),
         recommended_limit: recommended,
     };
-    let id = Audit::open(data)?.append(
-        Kind::Override,
-        by,
-        Some(account),
-        &serde_json::to_value(&o)?,
-    )?;
+    let id = serde_json::to_value(&o)
+        .map_err(anyhow::Error::from)
+        .and_then(|detail| Audit::open(data)?.append(Kind::Override, by, Some(account), &detail))
+        .map_err(OverrideError::Storage)?;
     Ok((id, o))
 }
 

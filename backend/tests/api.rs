@@ -563,3 +563,55 @@ fn a_stray_file_among_the_runs_is_skipped() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body.is_null(), "{}", reply.body);
 }
+
+/// Our failures are 500 with a reference only: the cause (here an unreadable model file and
+/// its path) goes to the server's log, never to the client (issue #14 item 4).
+#[test]
+fn an_internal_error_gives_a_reference_not_the_cause() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let token = dars(dir, &["token", "create", "--role", "manager"]);
+    let version = dir.join("models/20260101-000000-deadbeef");
+    std::fs::create_dir_all(&version).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(version.join("model.json"), "{not json").unwrap_or_else(|e| panic!("{e}"));
+    let (_server, base) = serve(dir);
+    let reply = call(
+        "GET",
+        &format!("{base}/api/models"),
+        Some(token.trim()),
+        None,
+    );
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    let text = reply.body["error"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("internal error (reference ") && text.ends_with(" in the server's log)"),
+        "{text}"
+    );
+    for leak in ["model.json", "deadbeef", &dir.display().to_string()] {
+        assert!(!text.contains(leak), "{text} names {leak}");
+    }
+    // The caller's mistakes still say what is wrong.
+    let reply = call(
+        "POST",
+        &format!("{base}/api/overrides"),
+        Some(token.trim()),
+        Some(serde_json::json!({ "account_id": "NET001", "new_limit": -5, "reason": "x" })),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("at least 0")),
+        "{}",
+        reply.body
+    );
+    let reply = call(
+        "POST",
+        &format!("{base}/api/overrides"),
+        Some(token.trim()),
+        Some(serde_json::json!({
+            "account_id": "NET001", "new_limit": 100, "reason": "x", "date": "2024-01-02"
+        })),
+    );
+    assert_eq!(reply.status, 404, "{}", reply.body);
+}

@@ -3,6 +3,13 @@
 //! anyone else's data is answered 403 and written to the audit trail; no or an unknown token is
 //! 401. Every error is JSON (`{"error": "…"}`).
 //!
+//! Authentication cannot be forgotten: a handler gets its caller only through the [`Caller`]
+//! (any valid token) or [`Manager`] (a manager's token; others get an audited 403) extractor,
+//! which answer 401/403 before the handler runs, and a test walks every path of the OpenAPI
+//! document without a token. Errors are mapped to a status in one place ([`ApiError`]): 4xx
+//! name the caller's mistake; a 5xx says only "internal error" and a reference that the
+//! server's log carries with the cause, so paths and internals never reach a client.
+//!
 //! Handlers are registered through `utoipa-actix-web`, so the OpenAPI document served at
 //! `/api/openapi.json` is collected from the very routes the server runs (a test compares it
 //! with the checked-in `docs/openapi.json`, so an API change is always a visible diff).
@@ -266,8 +273,19 @@ impl ApiError {
         }
     }
 
-    fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    /// A failure of ours: the cause goes to the server's log under a reference, the client
+    /// gets the reference only.
+    fn internal(cause: impl Into<String>) -> ApiError {
+        let reference = format!("{:08x}", rand::random::<u32>());
+        eprintln!("error {reference}: {}", cause.into());
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error (reference {reference} in the server's log)"),
+        )
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 
     fn not_found(message: impl Into<String>) -> ApiError {
@@ -307,6 +325,44 @@ impl ResponseError for ApiError {
 
 type ApiResult = Result<HttpResponse, ApiError>;
 
+/// The caller of an endpoint: any valid token. Extracting it answers 401 for a missing,
+/// unknown, expired or revoked token before the handler runs.
+pub struct Caller(pub TokenInfo);
+
+impl actix_web::FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(state_of(req).and_then(|s| s.auth(req)).map(Caller))
+    }
+}
+
+/// A caller with a manager's token; a trader's token is refused with an audited 403.
+pub struct Manager(pub TokenInfo);
+
+impl actix_web::FromRequest for Manager {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Manager, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(state_of(req).and_then(|s| {
+            let who = s.auth(req)?;
+            if who.role == Role::Manager {
+                Ok(Manager(who))
+            } else {
+                Err(s.deny(&who, None, req))
+            }
+        }))
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<&ApiState, ApiError> {
+    req.app_data::<web::Data<ApiState>>()
+        .map(|d| d.get_ref())
+        .ok_or_else(|| ApiError::internal("the API state is not registered with the app"))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 struct Health {
     status: &'static str,
@@ -333,8 +389,7 @@ async fn health(state: web::Data<ApiState>) -> HttpResponse {
     )
 )]
 #[get("/risk")]
-async fn risk(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
-    let who = state.auth(&req)?;
+async fn risk(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResult {
     state.reload(false)?;
     let runs = state.runs();
     if who.role == Role::Manager {
@@ -380,11 +435,11 @@ struct TraderView {
 )]
 #[get("/traders/{account}")]
 async fn trader(
+    Caller(who): Caller,
     state: web::Data<ApiState>,
     req: HttpRequest,
     account: web::Path<String>,
 ) -> ApiResult {
-    let who = state.auth(&req)?;
     let account = account.into_inner();
     state.require_account(&who, &account, &req)?;
     state.reload(false)?;
@@ -441,12 +496,12 @@ struct ExplanationQuery {
 )]
 #[get("/traders/{account}/explanation")]
 async fn explanation(
+    Caller(who): Caller,
     state: web::Data<ApiState>,
     req: HttpRequest,
     account: web::Path<String>,
     query: web::Query<ExplanationQuery>,
 ) -> ApiResult {
-    let who = state.auth(&req)?;
     let account = account.into_inner();
     state.require_account(&who, &account, &req)?;
     let run = match query.date {
@@ -492,8 +547,7 @@ async fn explanation(
     responses((status = 200, body = Object), (status = 401, body = ErrorBody))
 )]
 #[get("/models")]
-async fn list_models(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
-    let who = state.auth(&req)?;
+async fn list_models(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResult {
     let reg = Registry::open(&state.models);
     let current = reg.current().map_err(ApiError::from)?;
     let mut versions = Vec::new();
@@ -532,11 +586,10 @@ async fn list_models(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult 
 )]
 #[get("/models/{version}")]
 async fn model_report(
+    _: Caller,
     state: web::Data<ApiState>,
-    req: HttpRequest,
     version: web::Path<String>,
 ) -> ApiResult {
-    state.auth(&req)?;
     let reg = Registry::open(&state.models);
     let version = version.into_inner();
     if !reg.versions().map_err(ApiError::from)?.contains(&version) {
@@ -594,8 +647,7 @@ struct PolicyView {
     )
 )]
 #[get("/policy")]
-async fn current_policy(state: web::Data<ApiState>, req: HttpRequest) -> ApiResult {
-    let who = state.auth(&req)?;
+async fn current_policy(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResult {
     let reg = Registry::open(&state.models);
     let model_version = reg.current().map_err(ApiError::from)?;
     let published = match &model_version {
@@ -650,14 +702,10 @@ struct OverrideCreated {
 )]
 #[post("/overrides")]
 async fn create_override(
+    Manager(who): Manager,
     state: web::Data<ApiState>,
-    req: HttpRequest,
     body: web::Json<OverrideRequest>,
 ) -> ApiResult {
-    let who = state.auth(&req)?;
-    if who.role != Role::Manager {
-        return Err(state.deny(&who, Some(&body.account_id), &req));
-    }
     // The audit lock also serialises overrides with the API's other audit writes.
     let _guard = state
         .audit
@@ -671,7 +719,11 @@ async fn create_override(
         &who.name,
         body.date,
     )
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("{e:#}")))?;
+    .map_err(|e| match e {
+        predict::OverrideError::Invalid(why) => ApiError::bad_request(why),
+        predict::OverrideError::NoRun(why) => ApiError::not_found(why),
+        predict::OverrideError::Storage(cause) => ApiError::internal(format!("{cause:#}")),
+    })?;
     Ok(HttpResponse::Created().json(OverrideCreated {
         audit_id,
         r#override: o,
@@ -694,7 +746,7 @@ pub async fn no_such_endpoint(req: HttpRequest) -> ApiResult {
 
 /// Malformed request bodies get a JSON error naming the problem.
 pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, format!("invalid JSON body: {err}")).into()
+    ApiError::bad_request(format!("invalid JSON body: {err}")).into()
 }
 
 /// Registers the documented routes.
