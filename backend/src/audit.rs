@@ -2,20 +2,36 @@
 //! every prediction, model move, manual override, alert and refused API request is appended.
 //!
 //! Rows are hash-chained: each stores the previous row's hash and its own hash over its content
-//! and that previous hash, so editing or deleting any row breaks the chain at that row. Removing
-//! rows from the end leaves a valid but shorter chain, so the head (last id and hash) is also
-//! written to `audit.head` beside the database; `dars audit verify` checks both.
+//! and that previous hash, so editing or deleting any row breaks the chain at that row. The head
+//! (last id and hash) is written in the same transaction as the row (table `head`), so a crash
+//! never leaves the two apart; `dars audit verify` checks the chain against it.
+//!
+//! **Keyed chain** (issue #15 item 7). Anyone who can write `data/` can recompute plain SHA-256
+//! hashes, so with a key configured (`DARS_AUDIT_KEY`, or `DARS_AUDIT_KEY_FILE` naming a file
+//! outside `data/`; at least 32 characters) each row's hash is an HMAC-SHA256 under that key
+//! (RFC 2104, RustCrypto `hmac`) and the head carries a MAC too. Without the key, edited rows
+//! cannot be re-chained and forged rows cannot be appended. Rows written before a key was set
+//! stay plain; after the first keyed row every row must be keyed.
+//!
+//! **Checkpoints.** Cutting the tail and rewriting the head inside the database cannot be seen
+//! from the database alone, so the head is published outside it: `dars audit checkpoint` prints
+//! it, each morning's desk email carries it, and `dars audit verify --against FILE` checks that
+//! every checkpoint saved in a file is still in the chain with the same hash (and, keyed, that
+//! its MAC is the key's).
+//!
+//! **Bounded refusals.** A refused API request stores at most [`MAX_DENIED_PATH`] characters of
+//! its path, and at most [`DENIED_ROWS_PER_MINUTE`] refusals per token and minute are written;
+//! the rest are counted into the next row written for that token.
 //!
 //! API tokens live in the same file (hashed; the token itself is shown once and never stored).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-use crate::lake::write_atomic;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -64,11 +80,15 @@ pub struct Entry {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+    /// Whether `hash` is an HMAC under the audit key (else a plain SHA-256).
+    #[serde(default)]
+    pub keyed: bool,
 }
 
 impl Entry {
-    fn compute_hash(&self) -> String {
+    fn compute_hash(&self, key: Option<&AuditKey>) -> String {
         row_hash(
+            key,
             &self.prev_hash,
             self.id,
             &self.at,
@@ -80,9 +100,11 @@ impl Entry {
     }
 }
 
-/// SHA-256 over the row's fields, each length-prefixed so no two rows can collide by moving
-/// text between fields.
+/// The row's fields, each length-prefixed so no two rows can collide by moving text between
+/// fields, hashed with SHA-256 or, keyed, HMAC-SHA256.
+#[allow(clippy::too_many_arguments)]
 fn row_hash(
+    key: Option<&AuditKey>,
     prev: &str,
     id: i64,
     at: &str,
@@ -91,9 +113,8 @@ fn row_hash(
     account: Option<&str>,
     detail: &str,
 ) -> String {
-    let mut h = Sha256::new();
     let id = id.to_string();
-    for part in [
+    let parts = [
         prev,
         &id,
         at,
@@ -101,11 +122,158 @@ fn row_hash(
         actor,
         account.unwrap_or("\u{0}"),
         detail,
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
+    ];
+    digest(key, &parts)
+}
+
+/// SHA-256 (no key) or HMAC-SHA256 (key) over length-prefixed parts, as hex.
+fn digest(key: Option<&AuditKey>, parts: &[&str]) -> String {
+    match key {
+        None => {
+            let mut h = Sha256::new();
+            for part in parts {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+            hex(&h.finalize())
+        }
+        Some(k) => {
+            let mut m = k.mac();
+            for part in parts {
+                m.update(&(part.len() as u64).to_le_bytes());
+                m.update(part.as_bytes());
+            }
+            hex(&m.finalize().into_bytes())
+        }
     }
-    hex(&h.finalize())
+}
+
+/// The MAC of a head or checkpoint (`id`, `hash`) under the key.
+fn head_mac(key: &AuditKey, id: i64, hash: &str) -> String {
+    digest(Some(key), &["dars audit head", &id.to_string(), hash])
+}
+
+/// Longest path a refused request stores, in characters.
+pub const MAX_DENIED_PATH: usize = 200;
+/// Refusals written per token and minute; the rest are counted into the next row.
+pub const DENIED_ROWS_PER_MINUTE: u32 = 20;
+
+/// The key of the audit chain, from `DARS_AUDIT_KEY` or the file `DARS_AUDIT_KEY_FILE` names.
+/// Never stored under `data/`; at least 32 characters (e.g. `openssl rand -hex 32`).
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+impl AuditKey {
+    /// Minimum key length, characters.
+    pub const MIN_LEN: usize = 32;
+
+    /// A key from its text (surrounding whitespace ignored).
+    pub fn new(text: &str) -> Result<AuditKey> {
+        let t = text.trim();
+        if t.len() < Self::MIN_LEN {
+            bail!(
+                "the audit key must be at least {} characters (it has {}); make one with \
+                 `openssl rand -hex 32`",
+                Self::MIN_LEN,
+                t.len()
+            );
+        }
+        Ok(AuditKey(t.as_bytes().to_vec()))
+    }
+
+    /// The configured key: `DARS_AUDIT_KEY`, else the file `DARS_AUDIT_KEY_FILE` names (which
+    /// must not lie under `data`); `None` when neither is set.
+    pub fn from_env(data: &Path) -> Result<Option<AuditKey>> {
+        if let Some(k) = std::env::var("DARS_AUDIT_KEY")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            return AuditKey::new(&k).map(Some).context("DARS_AUDIT_KEY");
+        }
+        let Some(file) = std::env::var_os("DARS_AUDIT_KEY_FILE").filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let file = PathBuf::from(file);
+        if let (Ok(f), Ok(d)) = (file.canonicalize(), data.canonicalize())
+            && f.starts_with(&d)
+        {
+            bail!(
+                "DARS_AUDIT_KEY_FILE {} lies inside the data directory {}: keep the key where \
+                 whoever can write data/ cannot read it",
+                file.display(),
+                data.display()
+            );
+        }
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading DARS_AUDIT_KEY_FILE {}", file.display()))?;
+        AuditKey::new(&text)
+            .map(Some)
+            .with_context(|| format!("DARS_AUDIT_KEY_FILE {}", file.display()))
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        // HMAC takes a key of any length; this cannot fail.
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"))
+    }
+}
+
+/// The head of the chain published outside the database: `dars-audit-checkpoint v1 <id>
+/// <hash> <mac>` (`mac` is `-` for an unkeyed chain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub id: i64,
+    pub hash: String,
+    pub mac: Option<String>,
+}
+
+impl Checkpoint {
+    const PREFIX: &'static str = "dars-audit-checkpoint v1";
+
+    /// Every checkpoint line in `text` (other text, such as the rest of an email, is skipped).
+    /// A saved `.eml` file works too: quoted-printable soft line breaks (`=` at a line's end,
+    /// RFC 2045 §6.7), which split a line this long, are undone first.
+    pub fn parse_all(text: &str) -> Vec<Checkpoint> {
+        let text = text.replace("=\r\n", "").replace("=\n", "");
+        text.lines()
+            .filter_map(|line| {
+                let rest = line.trim().split(Self::PREFIX).nth(1)?;
+                // Hex digits only: the HTML part of an email follows the line with `</p>`.
+                let hex_part =
+                    |t: &str| -> String { t.chars().take_while(char::is_ascii_hexdigit).collect() };
+                let mut f = rest.split_whitespace();
+                let id = f.next()?.parse().ok()?;
+                let hash = hex_part(f.next()?);
+                let mac = f.next().map(hex_part).filter(|m| !m.is_empty());
+                (hash.len() == 64).then_some(Checkpoint { id, hash, mac })
+            })
+            .fold(Vec::new(), |mut all, c| {
+                // An email carries the line twice (text and HTML parts).
+                if !all.contains(&c) {
+                    all.push(c);
+                }
+                all
+            })
+    }
+}
+
+impl std::fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {} {}",
+            Self::PREFIX,
+            self.id,
+            self.hash,
+            self.mac.as_deref().unwrap_or("-")
+        )
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -157,16 +325,29 @@ pub struct Verification {
     pub rows: usize,
     /// The first problem found, if any.
     pub problem: Option<String>,
+    /// Rows whose hash is keyed (HMAC).
+    pub keyed: usize,
+    /// Checkpoints checked (`verify_against`).
+    pub checkpoints: usize,
 }
 
 pub struct Audit {
     conn: Connection,
-    head: PathBuf,
+    key: Option<AuditKey>,
+    /// Refusals per token in the current minute: (minute, written, suppressed).
+    denied: std::collections::HashMap<String, (i64, u32, u64)>,
 }
 
 impl Audit {
-    /// The database under `data`, created with its tables on first use.
+    /// The database under `data`, created with its tables on first use, keyed as the
+    /// environment says ([`AuditKey::from_env`]).
     pub fn open(data: &Path) -> Result<Audit> {
+        let key = AuditKey::from_env(data)?;
+        Audit::open_with_key(data, key)
+    }
+
+    /// [`Audit::open`] with the key given.
+    pub fn open_with_key(data: &Path, key: Option<AuditKey>) -> Result<Audit> {
         crate::lake::create_private_dir(data)?;
         let path = data.join("audit.sqlite");
         // Owner-only from the start (0600): SQLite gives its WAL and shared-memory files the
@@ -197,6 +378,12 @@ impl Audit {
                  hash TEXT NOT NULL
              );
              CREATE INDEX IF NOT EXISTS audit_account ON audit (account_id, kind);
+             CREATE TABLE IF NOT EXISTS head (
+                 one INTEGER PRIMARY KEY CHECK (one = 1),
+                 id INTEGER NOT NULL,
+                 hash TEXT NOT NULL,
+                 mac TEXT
+             );
              CREATE TABLE IF NOT EXISTS tokens (
                  hash TEXT PRIMARY KEY,
                  name TEXT NOT NULL,
@@ -217,10 +404,94 @@ impl Audit {
                     .with_context(|| format!("adding tokens.{column} in {}", path.display()))?;
             }
         }
+        // Keyed rows (issue #15 item 7), added to databases made before them.
+        let audit_columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('audit')")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !audit_columns.iter().any(|c| c == "keyed") {
+            conn.execute_batch("ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
+                .with_context(|| format!("adding audit.keyed in {}", path.display()))?;
+        }
+        // A database made when the head lived in `audit.head` beside it: carry that head over
+        // once (verification then checks the chain against it as before).
+        let has_head: bool = conn.query_row("SELECT COUNT(*) FROM head", [], |r| r.get(0))?;
+        let legacy = data.join("audit.head");
+        if !has_head && let Ok(text) = std::fs::read_to_string(&legacy) {
+            let mut f = text.split_whitespace();
+            if let (Some(id), Some(hash)) = (f.next().and_then(|v| v.parse::<i64>().ok()), f.next())
+            {
+                conn.execute(
+                    "INSERT INTO head (one, id, hash, mac) VALUES (1, ?1, ?2, NULL)",
+                    params![id, hash],
+                )?;
+            }
+        }
         Ok(Audit {
             conn,
-            head: data.join("audit.head"),
+            key,
+            denied: std::collections::HashMap::new(),
         })
+    }
+
+    /// Whether rows are written keyed.
+    pub fn is_keyed(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The current head as a checkpoint to publish; `None` before the first row.
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let head: Option<(i64, String)> = self
+            .conn
+            .query_row("SELECT id, hash FROM head WHERE one = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        Ok(head.map(|(id, hash)| Checkpoint {
+            mac: self.key.as_ref().map(|k| head_mac(k, id, &hash)),
+            id,
+            hash,
+        }))
+    }
+
+    /// Records a refused request, bounded: the path cut to [`MAX_DENIED_PATH`] characters and
+    /// at most [`DENIED_ROWS_PER_MINUTE`] rows per token and minute; refusals beyond that are
+    /// counted and reported as `suppressed_before` in the token's next row. Returns whether a
+    /// row was written.
+    pub fn append_denied(
+        &mut self,
+        who: &TokenInfo,
+        account: Option<&str>,
+        method: &str,
+        path: &str,
+    ) -> Result<bool> {
+        let minute = chrono::Utc::now().timestamp() / 60;
+        let slot = self
+            .denied
+            .entry(who.name.clone())
+            .or_insert((minute, 0, 0));
+        if slot.0 != minute {
+            slot.0 = minute;
+            slot.1 = 0;
+        }
+        if slot.1 >= DENIED_ROWS_PER_MINUTE {
+            slot.2 += 1;
+            return Ok(false);
+        }
+        slot.1 += 1;
+        let suppressed = std::mem::take(&mut slot.2);
+        let path: String = path.chars().take(MAX_DENIED_PATH).collect();
+        let account: Option<String> = account.map(|a| a.chars().take(64).collect());
+        let mut detail = serde_json::json!({
+            "method": method.chars().take(16).collect::<String>(),
+            "path": path,
+            "role": who.role,
+        });
+        if suppressed > 0 {
+            detail["suppressed_before"] = serde_json::json!(suppressed);
+        }
+        self.append(Kind::AccessDenied, &who.name, account.as_deref(), &detail)?;
+        Ok(true)
     }
 
     /// Appends a row and returns its id. The read of the last hash and the insert happen in
@@ -248,21 +519,38 @@ impl Audit {
         };
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let detail = detail.to_string();
-        let hash = row_hash(&prev, id, &at, kind.as_str(), actor, account, &detail);
+        let key = self.key.as_ref();
+        let hash = row_hash(key, &prev, id, &at, kind.as_str(), actor, account, &detail);
         tx.execute(
-            "INSERT INTO audit (id, at, kind, actor, account_id, detail, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, at, kind.as_str(), actor, account, detail, prev, hash],
+            "INSERT INTO audit (id, at, kind, actor, account_id, detail, prev_hash, hash, keyed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                id,
+                at,
+                kind.as_str(),
+                actor,
+                account,
+                detail,
+                prev,
+                hash,
+                key.is_some()
+            ],
+        )?;
+        // The head moves in the same transaction: a crash leaves both or neither.
+        tx.execute(
+            "INSERT INTO head (one, id, hash, mac) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (one) DO UPDATE SET id = excluded.id, hash = excluded.hash,
+             mac = excluded.mac",
+            params![id, hash, key.map(|k| head_mac(k, id, &hash))],
         )?;
         tx.commit()?;
-        write_atomic(&self.head, format!("{id} {hash}\n").as_bytes())?;
         Ok(id)
     }
 
     /// Rows in id order, optionally of one kind and/or account.
     pub fn entries(&self, kind: Option<Kind>, account: Option<&str>) -> Result<Vec<Entry>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, kind, actor, account_id, detail, prev_hash, hash FROM audit
+            "SELECT id, at, kind, actor, account_id, detail, prev_hash, hash, keyed FROM audit
              WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR account_id = ?2) ORDER BY id",
         )?;
         let rows = stmt.query_map(params![kind.map(Kind::as_str), account], |r| {
@@ -275,20 +563,26 @@ impl Audit {
                 detail: r.get(5)?,
                 prev_hash: r.get(6)?,
                 hash: r.get(7)?,
+                keyed: r.get(8)?,
             })
         })?;
         rows.collect::<Result<Vec<_>, _>>().map_err(Into::into)
     }
 
     /// Walks the chain: ids contiguous from 1, each row's `prev_hash` the previous row's hash,
-    /// each hash recomputed, and the last row matching `audit.head`.
+    /// each hash recomputed (keyed rows with the key; once a row is keyed every later one must
+    /// be), and the last row matching the head (its MAC too when keyed); then the tokens table.
     pub fn verify(&self) -> Result<Verification> {
         let rows = self.entries(None, None)?;
-        let mut prev = GENESIS.to_owned();
+        let keyed = rows.iter().filter(|e| e.keyed).count();
         let problem = |p: String| Verification {
             rows: rows.len(),
             problem: Some(p),
+            keyed,
+            checkpoints: 0,
         };
+        let mut prev = GENESIS.to_owned();
+        let mut seen_keyed = false;
         for (k, e) in rows.iter().enumerate() {
             let expected_id = k as i64 + 1;
             if e.id != expected_id {
@@ -304,7 +598,24 @@ impl Audit {
                     e.id - 1
                 )));
             }
-            if e.compute_hash() != e.hash {
+            if seen_keyed && !e.keyed {
+                return Ok(problem(format!(
+                    "row {} is not keyed although earlier rows are: it was written or rewritten \
+                     without the audit key",
+                    e.id
+                )));
+            }
+            seen_keyed |= e.keyed;
+            let key = match (e.keyed, &self.key) {
+                (false, _) => None,
+                (true, Some(k)) => Some(k),
+                (true, None) => bail!(
+                    "row {} and later are keyed: set DARS_AUDIT_KEY (or DARS_AUDIT_KEY_FILE) to \
+                     the audit key to verify them",
+                    e.id
+                ),
+            };
+            if e.compute_hash(key) != e.hash {
                 return Ok(problem(format!(
                     "row {} ({} at {}) was modified after it was written",
                     e.id, e.kind, e.at
@@ -312,21 +623,36 @@ impl Audit {
             }
             prev = e.hash.clone();
         }
-        if let Ok(head) = std::fs::read_to_string(&self.head) {
-            let expected = match rows.last() {
-                Some(e) => format!("{} {}", e.id, e.hash),
-                None => String::new(),
-            };
-            if head.trim() != expected {
+        let head: Option<(i64, String, Option<String>)> = self
+            .conn
+            .query_row("SELECT id, hash, mac FROM head WHERE one = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        match (rows.last(), head) {
+            (None, None) => {}
+            (Some(_), None) => return Ok(problem("the head of the chain is missing".into())),
+            (None, Some((id, _, _))) => {
                 return Ok(problem(format!(
-                    "the chain ends at {:?} but audit.head records {:?}: rows were removed from \
-                     the end",
-                    expected,
-                    head.trim()
+                    "the head records row {id} but the trail is empty: rows were removed"
                 )));
             }
-        } else if !rows.is_empty() {
-            return Ok(problem("audit.head is missing".into()));
+            (Some(last), Some((id, hash, mac))) => {
+                if (last.id, &last.hash) != (id, &hash) {
+                    return Ok(problem(format!(
+                        "the chain ends at row {} but the head records row {id}: rows were \
+                         removed from the end",
+                        last.id
+                    )));
+                }
+                if let (true, Some(k)) = (last.keyed, &self.key)
+                    && mac.as_deref() != Some(head_mac(k, id, &hash).as_str())
+                {
+                    return Ok(problem(
+                        "the head's MAC does not match the key: the head was rewritten".into(),
+                    ));
+                }
+            }
         }
         if let Some(p) = self.tokens_problem(&rows)? {
             return Ok(problem(p));
@@ -334,7 +660,52 @@ impl Audit {
         Ok(Verification {
             rows: rows.len(),
             problem: None,
+            keyed,
+            checkpoints: 0,
         })
+    }
+
+    /// [`Audit::verify`], then every checkpoint: its row must still be in the chain with the
+    /// same hash, and a keyed checkpoint's MAC must be the key's (a checkpoint made without the
+    /// key proves nothing about a keyed chain and is refused).
+    pub fn verify_against(&self, checkpoints: &[Checkpoint]) -> Result<Verification> {
+        let mut v = self.verify()?;
+        if v.problem.is_some() {
+            return Ok(v);
+        }
+        let rows = self.entries(None, None)?;
+        for c in checkpoints {
+            let found = rows.iter().find(|e| e.id == c.id);
+            let problem = match found {
+                None => Some(format!(
+                    "checkpoint row {} is no longer in the trail (it has {} rows): rows were \
+                     removed from the end and the head rewritten",
+                    c.id,
+                    rows.len()
+                )),
+                Some(e) if e.hash != c.hash => Some(format!(
+                    "row {} differs from its checkpoint: the trail was rewritten from there on",
+                    c.id
+                )),
+                Some(e) => match (&c.mac, &self.key) {
+                    (Some(mac), Some(k)) if *mac != head_mac(k, c.id, &c.hash) => Some(format!(
+                        "checkpoint row {} carries a MAC the audit key did not make",
+                        c.id
+                    )),
+                    (None, Some(_)) if e.keyed => Some(format!(
+                        "checkpoint row {} has no MAC although the row is keyed",
+                        c.id
+                    )),
+                    _ => None,
+                },
+            };
+            if let Some(p) = problem {
+                v.problem = Some(p);
+                return Ok(v);
+            }
+            v.checkpoints += 1;
+        }
+        Ok(v)
     }
 
     /// The tokens table against the chain (issue #15 item 6): each token must have been created
@@ -545,17 +916,64 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// `dars audit verify`.
-pub fn verify_cli(data: &Path) -> Result<()> {
-    let v = Audit::open(data)?.verify()?;
+pub fn verify_cli(data: &Path, against: Option<&Path>) -> Result<()> {
+    let audit = Audit::open(data)?;
+    let checkpoints = match against {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading checkpoints from {}", file.display()))?;
+            let found = Checkpoint::parse_all(&text);
+            if found.is_empty() {
+                bail!(
+                    "{} holds no checkpoint line (`dars-audit-checkpoint v1 …`, printed by `dars \
+                     audit checkpoint` and carried by each morning's desk email)",
+                    file.display()
+                );
+            }
+            found
+        }
+        None => Vec::new(),
+    };
+    let v = audit.verify_against(&checkpoints)?;
     match v.problem {
         None => {
             println!(
-                "audit trail intact: {} row(s), every hash and link checks out",
-                v.rows
+                "audit trail intact: {} row(s), every hash and link checks out; {}{}",
+                v.rows,
+                if v.keyed == v.rows && v.rows > 0 {
+                    "every row keyed".to_owned()
+                } else if v.keyed > 0 {
+                    format!(
+                        "{} row(s) keyed (the earlier ones predate the key)",
+                        v.keyed
+                    )
+                } else if audit.is_keyed() {
+                    "no row is keyed yet (the trail predates the key)".to_owned()
+                } else {
+                    "not keyed: set DARS_AUDIT_KEY so that whoever can write data/ cannot \
+                     re-chain it"
+                        .to_owned()
+                },
+                if v.checkpoints > 0 {
+                    format!("; {} checkpoint(s) found in the chain", v.checkpoints)
+                } else {
+                    String::new()
+                }
             );
             Ok(())
         }
         Some(p) => bail!("audit trail TAMPERED ({} rows read): {p}", v.rows),
+    }
+}
+
+/// `dars audit checkpoint`: the head to keep outside `data/`.
+pub fn checkpoint_cli(data: &Path) -> Result<()> {
+    match Audit::open(data)?.checkpoint()? {
+        Some(c) => {
+            println!("{c}");
+            Ok(())
+        }
+        None => bail!("the audit trail is empty: nothing to checkpoint yet"),
     }
 }
 
@@ -630,7 +1048,7 @@ mod tests {
         a.conn
             .execute(
                 "UPDATE audit SET detail = '{}', hash = ?1 WHERE id = 2",
-                params![forged.compute_hash()],
+                params![forged.compute_hash(None)],
             )
             .unwrap_or_else(|e| panic!("{e}"));
         let p = a.verify().ok().and_then(|v| v.problem).unwrap_or_default();
@@ -746,5 +1164,221 @@ mod tests {
             p.contains("no matching creation") && p.contains("manager"),
             "{p}"
         );
+    }
+
+    fn key() -> AuditKey {
+        AuditKey::new("0123456789abcdef0123456789abcdef-test-key")
+            .unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
+    fn keyed_audit() -> (tempfile::TempDir, Audit) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let a = Audit::open_with_key(dir.path(), Some(key())).unwrap_or_else(|e| panic!("{e:#}"));
+        (dir, a)
+    }
+
+    fn problem(a: &Audit, checkpoints: &[Checkpoint]) -> String {
+        a.verify_against(checkpoints)
+            .ok()
+            .and_then(|v| v.problem)
+            .unwrap_or_default()
+    }
+
+    /// Issue #15 item 7: with a key, someone who can write data/ but does not hold the key can
+    /// neither re-chain an edited trail nor forge rows; cutting the tail and rewriting the
+    /// head is caught by a checkpoint kept outside.
+    #[test]
+    fn a_keyed_chain_cannot_be_rechained_without_the_key() {
+        let (dir, mut a) = keyed_audit();
+        fill(&mut a, 5);
+        let v = a.verify().unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!((v.rows, v.keyed, v.problem), (5, 5, None));
+        let cp = a
+            .checkpoint()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("a head"));
+        assert_eq!(
+            Checkpoint::parse_all(&format!("Subject: x\n{cp}\n")),
+            vec![cp.clone()]
+        );
+        assert!(cp.mac.is_some());
+        assert_eq!(problem(&a, std::slice::from_ref(&cp)), "");
+
+        // Rewrite row 3 and re-chain 3..5 with plain SHA-256 (all an attacker can compute).
+        let rechain = |a: &mut Audit, from: i64| {
+            let rows = a.entries(None, None).unwrap_or_default();
+            let mut prev = rows
+                .iter()
+                .find(|e| e.id == from - 1)
+                .map_or(GENESIS.to_owned(), |e| e.hash.clone());
+            for e in rows.iter().filter(|e| e.id >= from) {
+                let forged = Entry {
+                    detail: if e.id == from {
+                        "{\"forged\":true}".into()
+                    } else {
+                        e.detail.clone()
+                    },
+                    prev_hash: prev.clone(),
+                    keyed: false,
+                    ..e.clone()
+                };
+                let hash = forged.compute_hash(None);
+                a.conn
+                    .execute(
+                        "UPDATE audit SET detail = ?1, prev_hash = ?2, hash = ?3, keyed = 0 WHERE id = ?4",
+                        params![forged.detail, forged.prev_hash, hash, e.id],
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"));
+                a.conn
+                    .execute(
+                        "UPDATE head SET hash = ?1, mac = NULL WHERE one = 1",
+                        params![hash],
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"));
+                prev = hash;
+            }
+        };
+        rechain(&mut a, 3);
+        let p = problem(&a, &[]);
+        assert!(
+            p.contains("row 3 is not keyed although earlier rows are"),
+            "{p}"
+        );
+        // Re-chaining the whole trail as unkeyed passes the chain walk, but not the checkpoint.
+        rechain(&mut a, 1);
+        assert_eq!(problem(&a, &[]), "");
+        let p = problem(&a, std::slice::from_ref(&cp));
+        assert!(p.contains("row 5 differs from its checkpoint"), "{p}");
+
+        // Without the key a keyed trail cannot be verified at all (and says why).
+        let (dir2, mut b) = keyed_audit();
+        fill(&mut b, 2);
+        drop(b);
+        let unkeyed = Audit::open_with_key(dir2.path(), None).unwrap_or_else(|e| panic!("{e:#}"));
+        let e = unkeyed
+            .verify()
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(e.contains("set DARS_AUDIT_KEY"), "{e}");
+        // Nor can rows be appended after keyed ones without the key.
+        let mut unkeyed = unkeyed;
+        fill(&mut unkeyed, 1);
+        let keyed_again =
+            Audit::open_with_key(dir2.path(), Some(key())).unwrap_or_else(|e| panic!("{e:#}"));
+        let p = problem(&keyed_again, &[]);
+        assert!(p.contains("row 3 is not keyed"), "{p}");
+        drop(dir);
+    }
+
+    #[test]
+    fn cutting_the_tail_is_caught_by_the_head_or_a_checkpoint() {
+        let (_d, mut a) = keyed_audit();
+        fill(&mut a, 6);
+        let cp = a
+            .checkpoint()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("a head"));
+        a.conn
+            .execute("DELETE FROM audit WHERE id > 4", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = problem(&a, &[]);
+        assert!(p.contains("removed from the end"), "{p}");
+        // Re-heading to the new last row needs the key for its MAC...
+        let last = a
+            .entries(None, None)
+            .unwrap_or_default()
+            .pop()
+            .unwrap_or_else(|| panic!("rows"));
+        a.conn
+            .execute(
+                "UPDATE head SET id = ?1, hash = ?2, mac = 'forged' WHERE one = 1",
+                params![last.id, last.hash],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = problem(&a, &[]);
+        assert!(p.contains("head's MAC"), "{p}");
+        // ...and even with an old valid head replayed, the checkpoint still catches it.
+        a.conn
+            .execute(
+                "UPDATE head SET mac = ?1 WHERE one = 1",
+                params![head_mac(&key(), last.id, &last.hash)],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(problem(&a, &[]), "");
+        let p = problem(&a, &[cp]);
+        assert!(
+            p.contains("checkpoint row 6 is no longer in the trail"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn a_flood_of_refusals_writes_bounded_rows() {
+        let (_d, mut a) = audit();
+        let who = TokenInfo {
+            name: "mallory".into(),
+            role: Role::Trader,
+            accounts: vec!["NET001".into()],
+        };
+        let long = format!("/api/traders/{}", "X".repeat(50_000));
+        let mut written = 0;
+        for _ in 0..2_000 {
+            if a.append_denied(&who, Some("NET002"), "GET", &long)
+                .unwrap_or_else(|e| panic!("{e:#}"))
+            {
+                written += 1;
+            }
+        }
+        // At most two minutes' allowance even if the minute turned during the loop.
+        assert!(written <= 2 * DENIED_ROWS_PER_MINUTE, "{written}");
+        let rows = a
+            .entries(Some(Kind::AccessDenied), None)
+            .unwrap_or_default();
+        assert_eq!(rows.len() as u32, written);
+        assert!(
+            rows.iter().all(|e| e.detail.len() < MAX_DENIED_PATH + 200),
+            "{}",
+            rows[0].detail
+        );
+        let raw = std::fs::metadata(_d.path().join("audit.sqlite"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(raw < 1_000_000, "audit.sqlite is {raw} bytes");
+        // Another token has its own allowance.
+        let other = TokenInfo {
+            name: "eve".into(),
+            ..who
+        };
+        assert!(
+            a.append_denied(&other, None, "GET", "/api/models")
+                .unwrap_or(false)
+        );
+    }
+
+    #[test]
+    fn a_database_from_before_the_head_table_keeps_its_head() {
+        let (d, mut a) = audit();
+        fill(&mut a, 3);
+        let head = a
+            .checkpoint()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("head"));
+        // As an older build left it: no head row, the head in audit.head.
+        a.conn
+            .execute("DELETE FROM head", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(a);
+        std::fs::write(
+            d.path().join("audit.head"),
+            format!("{} {}\n", head.id, head.hash),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let a = Audit::open_with_key(d.path(), None).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(problem(&a, &[]), "");
+        assert_eq!(a.checkpoint().ok().flatten().map(|c| c.id), Some(3));
     }
 }

@@ -124,6 +124,15 @@ enum AuditCommand {
     Verify {
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        /// A file holding checkpoints kept outside data/ (e.g. saved desk emails): each must
+        /// still be in the chain with the same hash
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
+    /// Print the head of the chain as a checkpoint line, to keep outside data/.
+    Checkpoint {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
     },
 }
 
@@ -272,7 +281,10 @@ pub fn run() -> Result<()> {
         }
         Command::Serve(args) => serve::run(&args, args.settings()?),
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),
-        Command::Audit(AuditCommand::Verify { data }) => audit::verify_cli(&data),
+        Command::Audit(AuditCommand::Verify { data, against }) => {
+            audit::verify_cli(&data, against.as_deref())
+        }
+        Command::Audit(AuditCommand::Checkpoint { data }) => audit::checkpoint_cli(&data),
         Command::Retrain { config, models } => {
             let cfg = config::Config::load(&config, false)?;
             println!("{}", schedule::retrain(&cfg, &models)?);

@@ -329,7 +329,8 @@ pub fn morning(
         let path = save(&cfg.paths.data, &run)?;
         audit_run(&cfg.paths.data, &run)?;
         if send_alerts {
-            let deliveries = alerts::send_run_alerts(cfg, &secrets, &run)?;
+            let checkpoint = Audit::open(&cfg.paths.data)?.checkpoint()?;
+            let deliveries = alerts::send_run_alerts(cfg, &secrets, &run, checkpoint.as_ref())?;
             let mut audit = Audit::open(&cfg.paths.data)?;
             for d in &deliveries {
                 audit.append(Kind::Alert, "morning run", None, &serde_json::to_value(d)?)?;

@@ -104,12 +104,17 @@ pub fn send_run_alerts(
     cfg: &Config,
     secrets: &Secrets,
     run: &PredictionRun,
+    checkpoint: Option<&crate::audit::Checkpoint>,
 ) -> Result<Vec<Delivery>> {
     let mut out = Vec::new();
     for channel in channels(cfg) {
         match channel {
             Channel::Email => {
-                let mut emails = vec![desk_email(run, cfg)];
+                let mut desk = desk_email(run, cfg);
+                if let Some(c) = checkpoint {
+                    render::add_checkpoint(&mut desk, c);
+                }
+                let mut emails = vec![desk];
                 emails.extend(trader_emails(run, cfg));
                 out.extend(email::deliver(cfg, secrets, run.as_of, emails));
             }

@@ -120,6 +120,23 @@ pub fn desk_email(run: &PredictionRun, cfg: &Config) -> Email {
     }
 }
 
+/// Ends the desk email with the audit trail's head (issue #15 item 7): kept in the desk's
+/// mailboxes, outside `data/`, it lets `dars audit verify --against` detect a trail that was cut
+/// and re-headed.
+pub fn add_checkpoint(email: &mut Email, checkpoint: &crate::audit::Checkpoint) {
+    let line = format!("Audit checkpoint (keep this line): {checkpoint}");
+    let _ = writeln!(email.text, "\n{line}");
+    if let Some(end) = email.html.rfind("</body>") {
+        email.html.insert_str(
+            end,
+            &format!(
+                "<p style=\"color: #666; font-size: 11px; font-family: monospace\">{}</p>\n",
+                esc(&line)
+            ),
+        );
+    }
+}
+
 /// One email per opted-in address, carrying only the accounts mapped to that address. Every
 /// opted-in trader in the run gets one whatever their tier: it is their daily outlook, and a
 /// missing email must not be read as "no change". Firm-wide counts and the run's warnings name

@@ -223,7 +223,7 @@ fn tmp() -> tempfile::TempDir {
 }
 
 fn send(cfg: &Config, secrets: &Secrets) -> Vec<Delivery> {
-    send_run_alerts(cfg, secrets, &run()).unwrap_or_else(|e| panic!("{e:#}"))
+    send_run_alerts(cfg, secrets, &run(), None).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn by_subject(messages: &[Value]) -> BTreeMap<String, Value> {

@@ -164,23 +164,18 @@ impl ApiState {
 
     /// 403, recorded in the audit trail.
     fn deny(&self, who: &TokenInfo, account: Option<&str>, req: &HttpRequest) -> ApiError {
+        // Bounded and rate-limited per token (`Audit::append_denied`): a flood of refusals
+        // cannot flood the trail.
         if let Ok(mut audit) = self.audit.lock() {
-            let _ = audit.append(
-                Kind::AccessDenied,
-                &who.name,
-                account,
-                &serde_json::json!({
-                    "method": req.method().as_str(),
-                    "path": req.path(),
-                    "role": who.role,
-                    "accounts": who.accounts,
-                }),
-            );
+            let _ = audit.append_denied(who, account, req.method().as_str(), req.path());
         }
         ApiError::new(
             StatusCode::FORBIDDEN,
             match account {
-                Some(a) => format!("this token may not see account {a}"),
+                Some(a) => format!(
+                    "this token may not see account {}",
+                    a.chars().take(64).collect::<String>()
+                ),
                 None => "this endpoint is for managers".into(),
             },
         )
