@@ -393,25 +393,22 @@ impl Audit {
              );",
         )
         .with_context(|| format!("creating the audit tables in {}", path.display()))?;
-        // Expiry and revocation (issue #15 item 6), added to databases made before them.
-        let columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info('tokens')")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for column in ["expires_at", "revoked_at"] {
-            if !columns.iter().any(|c| c == column) {
-                conn.execute_batch(&format!("ALTER TABLE tokens ADD COLUMN {column} TEXT"))
-                    .with_context(|| format!("adding tokens.{column} in {}", path.display()))?;
+        // Columns added to databases made before them: expiry and revocation (issue #15
+        // item 6), keyed rows (item 7).
+        for (table, column, decl) in [
+            ("tokens", "expires_at", "TEXT"),
+            ("tokens", "revoked_at", "TEXT"),
+            ("audit", "keyed", "INTEGER NOT NULL DEFAULT 0"),
+        ] {
+            let present: bool = conn.query_row(
+                "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                params![table, column],
+                |r| r.get(0),
+            )?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+                    .with_context(|| format!("adding {table}.{column} in {}", path.display()))?;
             }
-        }
-        // Keyed rows (issue #15 item 7), added to databases made before them.
-        let audit_columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info('audit')")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if !audit_columns.iter().any(|c| c == "keyed") {
-            conn.execute_batch("ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
-                .with_context(|| format!("adding audit.keyed in {}", path.display()))?;
         }
         // A database made when the head lived in `audit.head` beside it: carry that head over
         // once (verification then checks the chain against it as before).

@@ -52,6 +52,12 @@ test('"Load demo data" parses and scores every trader in the browser', async () 
   const probs = await page.locator('table.risks td.prob').allInnerTexts();
   assert.ok(probs.filter((p) => /^\d+%$/.test(p)).length >= 5, `probabilities: ${probs}`);
   await page.getByText(/\d+ of \d+ traders restricted/).waitFor();
+  // Departed traders are folded under the table, not listed in it (as the morning run does).
+  assert.equal(await page.locator('table.risks tbody tr[data-status="departed"]').count(), 0);
+  const departed = page.getByTestId('departed');
+  if (await departed.count()) {
+    assert.match(await departed.innerText(), /^\d+ departed traders? not scored/);
+  }
   const ingest = await page.locator('section.ingest').innerText();
   assert.match(ingest, /Detected PropReports fills export/);
   assert.match(ingest, /rows read, \d+ kept, 0 rejected/);

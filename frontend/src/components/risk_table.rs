@@ -1,9 +1,12 @@
 //! The manager's table: every trader's risk, sortable and filterable, each row linking to the
-//! trader's page.
+//! trader's page. Departed traders (no trade past the active window), whom the morning run
+//! leaves out, are folded into one line under the table instead of filling it.
 
 use std::sync::Arc;
 
 use dars_shared::charts;
+use dars_shared::decision::DecidedBy;
+use dars_shared::score::TraderRisk;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -16,12 +19,26 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
     let (filter, set_filter) = signal(String::new());
     let (key, set_key) = signal(SortKey::Probability);
     let summary = restricted_summary(&analysis.risks);
+    let mut departed: Vec<(String, chrono::NaiveDate)> = analysis
+        .risks
+        .iter()
+        .filter_map(|r| match r.decision.decided_by {
+            DecidedBy::Stale {
+                departed: true,
+                last_trading_day,
+                ..
+            } => Some((r.account_id.clone(), last_trading_day)),
+            _ => None,
+        })
+        .collect();
+    departed.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let a = analysis.clone();
     let rows = move || {
         let f = filter.get();
         let k = key.get();
         sorted(&a.risks, k, &f)
             .into_iter()
+            .filter(|r| !is_departed(r))
             .cloned()
             .collect::<Vec<_>>()
             .into_iter()
@@ -100,6 +117,28 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
+            {(!departed.is_empty()).then(|| view! {
+                <details class="departed" data-testid="departed">
+                    <summary>{format!(
+                        "{} departed trader{} not scored (no trade for longer than the active window)",
+                        departed.len(),
+                        if departed.len() == 1 { "" } else { "s" }
+                    )}</summary>
+                    <p class="muted">{departed
+                        .iter()
+                        .map(|(a, d)| format!("{a} (last traded {d})"))
+                        .collect::<Vec<_>>()
+                        .join(" · ")}</p>
+                </details>
+            })}
         </section>
     }
+}
+
+/// A trader past the active window: listed under the table, not in it.
+fn is_departed(r: &TraderRisk) -> bool {
+    matches!(
+        r.decision.decided_by,
+        DecidedBy::Stale { departed: true, .. }
+    )
 }
