@@ -104,8 +104,7 @@ impl DecidedBy {
                 version,
                 own_history: Some(h),
             } => format!(
-                "model {version}, pooled across traders: new trader, {} of the {} trading days \
-                 of their own the rules need",
+                "model {version} (pooled across traders: a new trader, {} of {} trading days)",
                 h.trading_days, h.needed
             ),
             DecidedBy::Guard { rule, .. } => {

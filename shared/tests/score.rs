@@ -233,7 +233,7 @@ fn a_model_that_earned_it_scores_new_traders_pooled() {
         new.decision
             .decided_by
             .label()
-            .contains("pooled across traders: new trader, 5 of the 10 trading days"),
+            .contains("(pooled across traders: a new trader, 5 of 10 trading days)"),
         "{}",
         new.decision.decided_by.label()
     );

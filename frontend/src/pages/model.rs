@@ -183,7 +183,7 @@ pub fn ModelPage() -> impl IntoView {
                         </table>
                         <AgainstRulesView figures=a.against_rules.clone() />
                         <p class="muted" data-testid="new-traders">{match &a.short_history {
-                            Some(s) => format!("New traders (fewer than {} trading days of their own): {}.", s.below_days, s.sentence),
+                            Some(s) => format!("New traders: {}.", s.sentence),
                             None => "New traders are scored by the rules: this model was trained before it was checked on short histories.".to_owned(),
                         }}</p>
                         <h2>"Walk-forward folds"</h2>
