@@ -165,6 +165,9 @@ pub struct Email {
     pub smtp_host: Option<String>,
     pub smtp_port: u16,
     pub tls: Tls,
+    /// A PEM file of the certificate authority that signed the relay's certificate (a relay
+    /// with a private CA); unset: the public web roots only. Certificates are always verified.
+    pub ca_file: Option<PathBuf>,
     pub from: String,
 }
 
@@ -174,6 +177,7 @@ impl Default for Email {
             smtp_host: None,
             smtp_port: 587,
             tls: Tls::Starttls,
+            ca_file: None,
             from: "DARS Risk <risk@localhost>".into(),
         }
     }

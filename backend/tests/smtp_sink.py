@@ -1,6 +1,10 @@
 """A loopback SMTP server for the alert tests (backend/src/alerts/tests.rs).
 
-Usage: smtp_sink.py OUTDIR [--auth USER:PASSWORD] [--reject ADDRESS]...
+Usage: smtp_sink.py OUTDIR [--auth USER:PASSWORD] [--reject ADDRESS]... [--starttls CERT:KEY]
+       [--implicit-tls CERT:KEY]
+
+--starttls offers STARTTLS with the given PEM certificate and key and refuses mail before it;
+--implicit-tls speaks TLS from the first byte (SMTPS).
 
 Listens on 127.0.0.1 on a port the OS picks and prints that port on the first line of stdout, so
 the test needs no port guessing. Every accepted message becomes OUTDIR/NNNN.json (written to a
@@ -15,6 +19,7 @@ import email.policy
 import json
 import logging
 import os
+import ssl
 import sys
 import warnings
 
@@ -74,6 +79,7 @@ def authenticator(expected):
 async def main():
     args = sys.argv[1:]
     outdir, rejected, auth = args[0], [], None
+    starttls, implicit = None, None
     i = 1
     while i < len(args):
         if args[i] == "--reject":
@@ -81,21 +87,31 @@ async def main():
         elif args[i] == "--auth":
             user, password = args[i + 1].split(":", 1)
             auth = (user.encode(), password.encode())
+        elif args[i] in ("--starttls", "--implicit-tls"):
+            cert, key = args[i + 1].split(":", 1)
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(cert, key)
+            if args[i] == "--starttls":
+                starttls = ctx
+            else:
+                implicit = ctx
         i += 2
     handler = Sink(outdir, rejected)
 
     def factory():
-        if auth is None:
-            return SMTP(handler)
-        return SMTP(
-            handler,
-            authenticator=authenticator(auth),
-            auth_required=True,
-            auth_require_tls=False,
-        )
+        options = {}
+        if starttls is not None:
+            options.update(tls_context=starttls, require_starttls=True)
+        if auth is not None:
+            options.update(
+                authenticator=authenticator(auth),
+                auth_required=True,
+                auth_require_tls=starttls is not None,
+            )
+        return SMTP(handler, **options)
 
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(factory, "127.0.0.1", 0)
+    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=implicit)
     print(server.sockets[0].getsockname()[1], flush=True)
     await loop.run_in_executor(None, sys.stdin.read)
     server.close()

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
 use super::render::Email;
@@ -120,12 +121,27 @@ pub fn message(from: &str, email: &Email) -> Result<Message> {
 /// The relay per `email.tls`, with credentials when both are set, and a label for reports.
 fn transport(cfg: &Config, secrets: &Secrets, host: &str) -> Result<(SmtpTransport, String)> {
     let e = &cfg.email;
+    // Certificates are verified against the public web roots, plus `email.ca_file` when a
+    // relay's certificate comes from a private CA; there is no way to turn verification off.
+    let parameters = || -> Result<TlsParameters> {
+        let mut p = TlsParameters::builder(host.to_owned());
+        if let Some(file) = &e.ca_file {
+            let pem = std::fs::read(file)
+                .with_context(|| format!("email.ca_file: reading {}", file.display()))?;
+            let ca = Certificate::from_pem(&pem).with_context(|| {
+                format!("email.ca_file: {} is not a PEM certificate", file.display())
+            })?;
+            p = p.add_root_certificate(ca);
+        }
+        p.build()
+            .with_context(|| format!("email.smtp_host: TLS setup for {host:?}"))
+    };
     let builder = match e.tls {
         Tls::None => SmtpTransport::builder_dangerous(host),
-        Tls::Starttls => SmtpTransport::starttls_relay(host)
-            .with_context(|| format!("email.smtp_host: STARTTLS setup for {host:?}"))?,
-        Tls::Tls => SmtpTransport::relay(host)
-            .with_context(|| format!("email.smtp_host: TLS setup for {host:?}"))?,
+        Tls::Starttls => {
+            SmtpTransport::builder_dangerous(host).tls(SmtpTls::Required(parameters()?))
+        }
+        Tls::Tls => SmtpTransport::builder_dangerous(host).tls(SmtpTls::Wrapper(parameters()?)),
     };
     let mut builder = builder.port(e.smtp_port).timeout(Some(SMTP_TIMEOUT));
     match (&secrets.smtp_username, &secrets.smtp_password) {

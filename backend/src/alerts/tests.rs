@@ -574,3 +574,112 @@ fn only_listed_channels_are_used() {
     assert_eq!(deliveries.len(), 3);
     ensure_delivered(&deliveries).unwrap_or_else(|e| panic!("{e:#}"));
 }
+
+/// A private CA and a server certificate it signed for 127.0.0.1 and localhost (Debian's
+/// `openssl`), as (ca.pem, cert.pem, key.pem) in `dir`.
+fn private_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let p = |name: &str| dir.join(name);
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("running openssl: {e}"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        p("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=DARS test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "leaf.csr",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    (p("ca.pem"), p("cert.pem"), p("key.pem"))
+}
+
+/// Issue #15 item 11: both encrypted paths meet a real TLS server. Its certificate
+/// comes from a private CA, so it is refused (verification fails closed: nothing is sent, the
+/// password never leaves) until `email.ca_file` names that CA; then the mail arrives, with the
+/// login, over TLS.
+#[test]
+fn starttls_and_implicit_tls_verify_the_relay_certificate() {
+    let certs = tmp();
+    let (ca, cert, key) = private_ca(certs.path());
+    let pair = format!("{}:{}", cert.display(), key.display());
+    let secrets = Secrets {
+        smtp_username: Some("dars".into()),
+        smtp_password: Some("s3cret".into()),
+        ..Secrets::default()
+    };
+    for (flag, tls) in [("--starttls", Tls::Starttls), ("--implicit-tls", Tls::Tls)] {
+        let sink = SmtpSink::start(&[flag, &pair, "--auth", "dars:s3cret"]);
+        let data = tmp();
+        let mut cfg = config(data.path(), &[Channel::Email], Some(sink.port));
+        cfg.email.tls = tls;
+
+        let refused = send(&cfg, &secrets);
+        assert!(
+            refused
+                .iter()
+                .all(|d| matches!(d.outcome, Outcome::Failed { .. })),
+            "{flag}: {refused:#?}"
+        );
+        let why = format!("{:?}", refused[0].outcome);
+        assert!(why.to_lowercase().contains("certificate"), "{flag}: {why}");
+        assert!(sink.messages(0).is_empty(), "{flag}: a message got through");
+
+        cfg.email.ca_file = Some(ca.clone());
+        let sent = send(&cfg, &secrets);
+        ensure_delivered(&sent).unwrap_or_else(|e| panic!("{flag}: {e:#}"));
+        let messages = sink.messages(sent.len());
+        assert_eq!(messages.len(), sent.len(), "{flag}");
+        assert!(messages.iter().all(|m| s(m, "login") == "dars"), "{flag}");
+    }
+}
