@@ -1036,4 +1036,224 @@ mod tests {
         );
         assert_eq!(s.tz().ok(), Some(chrono_tz::America::New_York));
     }
+
+    /// Issue #13 item 5: every key of the repository's `config.yaml` changes what its comment
+    /// says it does, read through the function that uses it (the policy the decisions use, the
+    /// alerts as rendered, the SMTP transport, the retrain's validation plan, the schedule). A
+    /// key added to the file without an entry here fails the test.
+    #[test]
+    fn every_key_of_the_file_changes_what_it_should() {
+        use crate::alerts::render::tests::{date, run};
+        use crate::alerts::{self, desk_email, failure_email, trader_emails};
+        type Probe = fn(&Config) -> String;
+        fn policy(c: &Config) -> String {
+            format!("{:?}", c.policy())
+        }
+        fn transport(c: &Config) -> String {
+            format!(
+                "{:?}",
+                crate::alerts::email::transport(c, &Secrets::default(), "relay.example.com")
+                    .map(|(_, label)| label)
+                    .map_err(|e| format!("{e:#}"))
+            )
+        }
+        fn plan(c: &Config) -> String {
+            format!(
+                "{:?}",
+                crate::schedule::retrain_args(c, Path::new("models"))
+                    .and_then(|a| a.model.plan())
+                    .map_err(|e| format!("{e:#}"))
+            )
+        }
+        let keys: Vec<(&str, &str, Probe)> = vec![
+            ("paths.data", "elsewhere", |c| {
+                format!(
+                    "{:?}",
+                    crate::schedule::retrain_args(c, Path::new("m"))
+                        .map(|a| a.model.data)
+                        .ok()
+                )
+            }),
+            ("paths.models", "registry", |c| {
+                format!("{:?}", c.paths.models)
+            }),
+            ("risk.restrict_share", "0.3", policy),
+            ("risk.high_share", "0.05", policy),
+            ("risk.prob_threshold", "0.65", policy),
+            (
+                "risk.cost_matrix",
+                "{false_positive: 1, false_negative: 3}",
+                policy,
+            ),
+            ("risk.lookback_days", "[3, 5, 10]", |c| {
+                format!("{:?}", c.risk.lookback_days.windows().ok())
+            }),
+            ("risk.active_days", "60", policy),
+            ("risk.stale_after_days", "3", policy),
+            // Stored for the magnitude model, not yet used (the file says so).
+            ("risk.loss_cap", "-500", |c| {
+                format!("{:?}", c.risk.loss_cap)
+            }),
+            ("risk.base_loss_limit", "8000", policy),
+            ("risk.loss_limits", "{NET001: 9000}", policy),
+            ("risk.tiers.moderate_band", "0.05", policy),
+            ("risk.tiers.high_cut", "0.5", policy),
+            ("risk.tiers.moderate_cut", "0.1", policy),
+            ("risk.top_factors", "5", policy),
+            // Read by the morning run's swing warning (`predict::predict`).
+            ("risk.active_change_warn", "0.5", |c| {
+                format!("{}", c.risk.active_change_warn)
+            }),
+            ("rules.guard", "any", policy),
+            ("rules.loss_streak_days", "4", policy),
+            ("rules.loss_streak_cut", "0.2", policy),
+            ("rules.loss_streak_severe_days", "9", policy),
+            ("rules.loss_streak_severe_cut", "0.6", policy),
+            ("rules.drawdown_window_days", "30", policy),
+            ("rules.drawdown_limits", "3.0", policy),
+            ("rules.drawdown_cut", "0.3", policy),
+            ("rules.drawdown_severe_limits", "8.0", policy),
+            ("rules.drawdown_severe_cut", "0.7", policy),
+            ("rules.vol_spike_ratio", "3.0", policy),
+            ("rules.vol_spike_cut", "0.3", policy),
+            ("rules.tail_loss_percentile", "10", policy),
+            ("rules.tail_loss_cut", "0.3", policy),
+            ("rules.tail_loss_min_days", "30", policy),
+            ("rules.tail_loss_window_days", "60", policy),
+            ("rules.max_cut", "0.6", policy),
+            ("rules.min_history_days", "15", policy),
+            ("alerts.channels", "[email, slack]", |c| {
+                format!("{:?}", alerts::channels(c))
+            }),
+            ("alerts.email_recipients", "[cro@example.com]", |c| {
+                format!("{:?}", desk_email(&run(), c).to)
+            }),
+            ("alerts.ops_recipients", "[night@example.com]", |c| {
+                format!("{:?}", failure_email(c, date(), &anyhow::anyhow!("x")).to)
+            }),
+            ("alerts.trader_emails", "{NET001: ann@example.com}", |c| {
+                format!(
+                    "{:?}",
+                    trader_emails(&run(), c)
+                        .iter()
+                        .map(|e| e.to.clone())
+                        .collect::<Vec<_>>()
+                )
+            }),
+            ("alerts.min_tier", "high", |c| {
+                format!("{:?}", desk_email(&run(), c).accounts)
+            }),
+            ("email.smtp_host", "mail.example.com", |c| {
+                format!(
+                    "{:?}",
+                    c.email.smtp_host.as_deref().map(|h| {
+                        crate::alerts::email::transport(c, &Secrets::default(), h)
+                            .map(|(_, label)| label)
+                            .ok()
+                    })
+                )
+            }),
+            ("email.smtp_port", "465", transport),
+            ("email.tls", "tls", transport),
+            ("email.ca_file", "/nonexistent/ca.pem", transport),
+            ("email.from", "Desk <desk@example.com>", |c| {
+                crate::alerts::email::message(&c.email.from, &desk_email(&run(), c))
+                    .map(|m| {
+                        String::from_utf8_lossy(&m.formatted())
+                            .lines()
+                            .find(|l| l.starts_with("From:"))
+                            .unwrap_or_default()
+                            .to_owned()
+                    })
+                    .unwrap_or_else(|e| format!("{e:#}"))
+            }),
+            ("training.retrain_freq", "never", |c| {
+                let now = chrono::NaiveDate::from_ymd_opt(2026, 6, 1)
+                    .and_then(|d| d.and_hms_opt(12, 0, 0))
+                    .map(|t| chrono::TimeZone::from_utc_datetime(&chrono_tz::UTC, &t));
+                let (Some(now), Ok(tz), Ok(weekly)) =
+                    (now, c.schedule.tz(), c.schedule.weekly_time())
+                else {
+                    return "invalid".into();
+                };
+                format!(
+                    "{:?}",
+                    crate::schedule::next_retrain(
+                        now.with_timezone(&tz),
+                        c.training.retrain_freq,
+                        weekly
+                    )
+                )
+            }),
+            ("training.folds", "2", plan),
+            ("training.embargo_days", "10", plan),
+            ("training.min_train_days", "40", plan),
+            // Read by the scheduled retrain's publish decision (`schedule::retrain`).
+            ("training.auto_promote", "false", |c| {
+                format!("{}", c.training.auto_promote)
+            }),
+            ("schedule.daily", "07:15", |c| {
+                format!("{:?}", c.schedule.daily_time().ok())
+            }),
+            ("schedule.weekly", "Sat 18:00", |c| {
+                format!("{:?}", c.schedule.weekly_time().ok())
+            }),
+            ("schedule.timezone", "Europe/London", |c| {
+                format!("{:?}", c.schedule.tz().ok())
+            }),
+        ];
+
+        // Every leaf of the file has an entry (training.model_type names the one learner there
+        // is: its only effect is to refuse others, checked below).
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config.yaml");
+        let tree: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&file).expect("config.yaml"))
+                .expect("yaml");
+        fn leaves(v: &serde_yaml_ng::Value, prefix: &str, out: &mut Vec<String>) {
+            match v {
+                serde_yaml_ng::Value::Mapping(m) if !m.is_empty() => {
+                    for (k, v) in m {
+                        let k = k.as_str().unwrap_or_default();
+                        let path = if prefix.is_empty() {
+                            k.to_owned()
+                        } else {
+                            format!("{prefix}.{k}")
+                        };
+                        leaves(v, &path, out);
+                    }
+                }
+                _ => out.push(prefix.to_owned()),
+            }
+        }
+        let mut all = Vec::new();
+        leaves(&tree, "", &mut all);
+        for key in &all {
+            assert!(
+                key == "training.model_type" || keys.iter().any(|(k, _, _)| k == key),
+                "config.yaml key {key} has no behaviour test"
+            );
+        }
+        assert_eq!(all.len(), keys.len() + 1, "{all:?}");
+
+        let base = Config::load_with_env(&file, true, &[]).expect("base");
+        for (key, value, probe) in &keys {
+            let var = format!("DARS__{}", key.replace('.', "__").to_uppercase());
+            let changed = Config::load_with_env(&file, true, &env(&[(&var, value)]))
+                .unwrap_or_else(|e| panic!("{key} = {value}: {e:#}"));
+            assert_ne!(
+                probe(&base),
+                probe(&changed),
+                "{key} = {value} changed nothing that reads it"
+            );
+        }
+        let e = Config::load_with_env(
+            &file,
+            true,
+            &env(&[("DARS__TRAINING__MODEL_TYPE", "xgboost")]),
+        )
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+        assert!(e.contains("model_type") || e.contains("xgboost"), "{e}");
+    }
 }

@@ -161,25 +161,7 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
         Some(v) => registry.load(&v)?.metrics.calibrated.roc_auc,
         None => None,
     };
-    let args = TrainArgs {
-        model: ModelArgs {
-            data: cfg.paths.data.clone(),
-            folds: cfg.training.folds,
-            embargo: cfg.training.embargo_days,
-            min_train_days: cfg.training.min_train_days,
-            oracle: None,
-            market: None,
-            cost: None,
-            // `cfg` is already loaded: its policy, nothing more to read.
-            config: None,
-            policy: Some(cfg.policy()),
-            lookback_days: Some(cfg.risk.lookback_days.windows()?),
-            file: Default::default(),
-        },
-        models: models.to_owned(),
-        promote: false,
-    };
-    let trained = crate::train::train(&args)?;
+    let trained = crate::train::train(&retrain_args(cfg, models)?)?;
     let new_auc = registry.load(&trained.version)?.metrics.calibrated.roc_auc;
     let better = match (new_auc, current_auc) {
         (Some(n), Some(c)) => n >= c,
@@ -219,6 +201,29 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
             "not published (not better than the current model, or auto_promote is off)"
         }
     ))
+}
+
+/// What the scheduled retrain trains with: the configuration's data, validation plan
+/// (`training.folds`, `embargo_days`, `min_train_days`), policy and windows.
+pub fn retrain_args(cfg: &Config, models: &Path) -> Result<TrainArgs> {
+    Ok(TrainArgs {
+        model: ModelArgs {
+            data: cfg.paths.data.clone(),
+            folds: cfg.training.folds,
+            embargo: cfg.training.embargo_days,
+            min_train_days: cfg.training.min_train_days,
+            oracle: None,
+            market: None,
+            cost: None,
+            // `cfg` is already loaded: its policy, nothing more to read.
+            config: None,
+            policy: Some(cfg.policy()),
+            lookback_days: Some(cfg.risk.lookback_days.windows()?),
+            file: Default::default(),
+        },
+        models: models.to_owned(),
+        promote: false,
+    })
 }
 
 /// `dars schedule print-cron`: the same plan for cron (`CRON_TZ` keeps the desk's zone).

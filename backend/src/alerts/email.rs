@@ -119,7 +119,11 @@ pub fn message(from: &str, email: &Email) -> Result<Message> {
 }
 
 /// The relay per `email.tls`, with credentials when both are set, and a label for reports.
-fn transport(cfg: &Config, secrets: &Secrets, host: &str) -> Result<(SmtpTransport, String)> {
+pub(crate) fn transport(
+    cfg: &Config,
+    secrets: &Secrets,
+    host: &str,
+) -> Result<(SmtpTransport, String)> {
     let e = &cfg.email;
     // Certificates are verified against the public web roots, plus `email.ca_file` when a
     // relay's certificate comes from a private CA; there is no way to turn verification off.

@@ -7,8 +7,8 @@
 
 // Until `dars predict --alert` and the scheduler call in, only the tests use this module.
 
-mod email;
-mod render;
+pub(crate) mod email;
+pub(crate) mod render;
 mod slack;
 #[cfg(test)]
 mod tests;
@@ -184,7 +184,7 @@ pub fn ensure_delivered(deliveries: &[Delivery]) -> Result<()> {
 }
 
 /// `alerts.channels` in order, each once: a duplicated entry must not send everything twice.
-fn channels(cfg: &Config) -> Vec<Channel> {
+pub(crate) fn channels(cfg: &Config) -> Vec<Channel> {
     let mut seen = Vec::new();
     for c in &cfg.alerts.channels {
         if !seen.contains(c) {
