@@ -144,6 +144,10 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     })?;
     std::fs::copy(&bt.csv, demo_dir.join(BACKTEST))
         .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
+    // Its report (metrics and the decisions replayed on the fills) for the model page.
+    let report = bt.csv.with_extension("json");
+    std::fs::copy(&report, demo_dir.join(BACKTEST_REPORT))
+        .with_context(|| format!("copying {} to the demo directory", report.display()))?;
     println!("[5/6] the morning run: predictions, audit trail and alerts");
     // The server runs with the same settings (data, models, alerts, schedule).
     let serve_cfg = cfg.clone();
@@ -177,6 +181,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 pub const RECENT_FILLS: &str = "recent-fills.csv";
 /// The demo backtest the same button fetches for the trader pages' past predictions.
 pub const BACKTEST: &str = "backtest.csv";
+/// The demo backtest's report, which the model page shows in demo mode.
+pub const BACKTEST_REPORT: &str = "backtest.json";
 
 /// Copies the header and the rows of the last `days` trading days of a PropReports fills file
 /// (dates are the `MM/DD/YYYY` prefix of the first column). Returns (days kept, rows kept).

@@ -604,6 +604,46 @@ async fn model_report(
     })))
 }
 
+/// The latest backtest's report (`dars backtest`'s JSON beside its CSV): out-of-sample metrics,
+/// the restriction rate, each rule on its own, and the decisions replayed on the fills against
+/// random days at the same budget, the rules alone and, with an oracle, the oracle. For
+/// managers: firm-wide dollar figures.
+#[utoipa::path(
+    tag = "models",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report of the most recent `dars backtest`", body = Object),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "For managers only (audited)", body = ErrorBody),
+        (status = 404, description = "No backtest has been run", body = ErrorBody)
+    )
+)]
+#[get("/backtest")]
+async fn latest_backtest(_: Manager, state: web::Data<ApiState>) -> ApiResult {
+    let dir = state.data.join("backtests");
+    let newest = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+                .max()
+        })
+        .ok()
+        .flatten();
+    let Some((_, path)) = newest else {
+        return Err(ApiError::not_found(
+            "no backtest has been run (`dars backtest`)",
+        ));
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(text))
+}
+
 /// Whose per-account loss limits a policy answer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -753,6 +793,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_models)
         .service(model_report)
         .service(current_policy)
+        .service(latest_backtest)
         .service(create_override);
 }
 

@@ -51,6 +51,116 @@ async fn load_history() -> Result<(Vec<PromotionEntry>, Vec<usize>), String> {
     Ok(parse_history(&text))
 }
 
+/// The latest backtest's report: from `/api/backtest` with a manager's token, else the demo's
+/// copy at `/demo/backtest.json` (served only in demo mode).
+async fn load_backtest() -> Result<(serde_json::Value, &'static str), String> {
+    let get = |url: &'static str| async move {
+        let mut req = gloo::net::http::Request::get(url);
+        if url.starts_with("/api/")
+            && let Some(token) = crate::stored_token()
+        {
+            req = req.header("Authorization", &format!("Bearer {token}"));
+        }
+        match req.send().await {
+            Ok(res) if res.ok() => res.json::<serde_json::Value>().await.ok(),
+            _ => None,
+        }
+    };
+    if crate::stored_token().is_some()
+        && let Some(v) = get("/api/backtest").await
+    {
+        return Ok((v, "the latest `dars backtest`"));
+    }
+    if let Some(v) = get("/demo/backtest.json").await {
+        return Ok((v, "the demo's backtest"));
+    }
+    Err(
+        "no backtest to show: run `dars backtest`, then give a manager's API token on the \
+         dashboard (the figures are the firm's)"
+            .into(),
+    )
+}
+
+/// The decisions of a backtest replayed on the fills (issue #12 item 5): the issued cuts
+/// against the same cuts on random days, the rules alone and, when the backtest had an oracle,
+/// the oracle at the same budget; the targeting lift with its interval.
+#[component]
+fn BacktestReplay() -> impl IntoView {
+    let report = LocalResource::new(load_backtest);
+    let dollars = dars_shared::rules::dollars;
+    view! {
+        <section class="panel" data-testid="backtest-replay">
+            <h2>"Backtest: the decisions replayed on the fills"</h2>
+            {move || match report.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(why)) => view! { <p class="muted">{why}</p> }.into_any(),
+                Some(Ok((d, source))) => {
+                    let r = &d["replay"];
+                    let n = r["trader_days"].as_f64().unwrap_or(0.0).max(1.0);
+                    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
+                    let row = |name: String, cuts: f64, saved: f64, forgone: f64, net: f64| view! {
+                        <tr>
+                            <td>{name}</td>
+                            <td class="num">{format!("{cuts:.0}")}</td>
+                            <td class="num">{format!("{:.1}%", 100.0 * cuts / n)}</td>
+                            <td class="num">{dollars(saved)}</td>
+                            <td class="num">{dollars(forgone)}</td>
+                            <td class="num">{dollars(net)}</td>
+                        </tr>
+                    };
+                    let issued = &r["issued"];
+                    let uniform = &r["uniform"];
+                    let mut rows = vec![
+                        row("issued".into(), f(&issued["cuts"]), f(&issued["saved_on_losing_days"]), f(&issued["forgone_on_winning_days"]), f(&issued["net"])),
+                        row("same cuts on random days (mean of draws)".into(), f(&uniform["cuts"]), f(&uniform["saved_on_losing_days_mean"]), f(&uniform["forgone_on_winning_days_mean"]), f(&uniform["net_mean"])),
+                    ];
+                    let mut oracle_lift = None;
+                    for p in r["policies"].as_array().cloned().unwrap_or_default() {
+                        let name = p["name"].as_str().unwrap_or("?").to_owned();
+                        let rep = &p["report"];
+                        if name.starts_with("oracle") {
+                            oracle_lift = Some(f(&rep["net"]) - f(&uniform["net_mean"]));
+                        }
+                        rows.push(row(name, f(&rep["cuts"]), f(&rep["saved_on_losing_days"]), f(&rep["forgone_on_winning_days"]), f(&rep["net"])));
+                    }
+                    let t = &r["targeting_lift"];
+                    let lift = f(&t["lift"]);
+                    let mut line = format!(
+                        "Targeting lift of the issued cuts: {} over random days at the same budget (95% interval over days {} .. {})",
+                        dollars(lift), dollars(f(&t["ci95_low"])), dollars(f(&t["ci95_high"]))
+                    );
+                    if let Some(o) = oracle_lift.filter(|o| *o > 0.0) {
+                        line.push_str(&format!("; {:.2} of the oracle's {} at the same budget", lift / o, dollars(o)));
+                    }
+                    line.push('.');
+                    let rules = &d["rules_lift"];
+                    let rules_line = (!rules.is_null()).then(|| format!(
+                        "The rules alone at their own rate: {} over random days ({} .. {}).",
+                        dollars(f(&rules["lift"])), dollars(f(&rules["ci95_low"])), dollars(f(&rules["ci95_high"]))
+                    ));
+                    view! {
+                        <p class="muted">{format!(
+                            "From {}: {} .. {}, {} trader-days, a model retrained {}; each cut day's fills stopped at its new limit (open positions flattened at each symbol's next fill).",
+                            source,
+                            d["from"].as_str().unwrap_or("?"),
+                            d["to"].as_str().unwrap_or("?"),
+                            n,
+                            d["retrain"].as_str().unwrap_or("?")
+                        )}</p>
+                        <table class="compact">
+                            <thead><tr><th>"Policy"</th><th class="num">"Cuts"</th><th class="num">"Rate"</th><th class="num">"Saved on losing days"</th><th class="num">"Forgone on winning days"</th><th class="num">"Net"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                        <p data-testid="targeting-lift">{line}</p>
+                        {rules_line.map(|l| view! { <p class="muted">{l}</p> })}
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
 /// The model against the rules out of fold, in ranking and in replayed dollars (the gate that
 /// decided whether it could be published). Replaces the old "EV lift", which rewarded cutting
 /// everyone when most traders lose on average: targeting lift is measured over a uniform
@@ -196,6 +306,7 @@ pub fn ModelPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </section>
+                    <BacktestReplay />
                     <div class="grid2">
                         <section class="panel" data-testid="reliability">
                             <h2>"Calibration (reliability)"</h2>
