@@ -148,9 +148,15 @@ fn digest(key: Option<&AuditKey>, parts: &[&str]) -> String {
     }
 }
 
-/// The MAC of a head or checkpoint (`id`, `hash`) under the key.
+/// The MAC of the head stored in the database (`id`, `hash`) under the key.
 fn head_mac(key: &AuditKey, id: i64, hash: &str) -> String {
     digest(Some(key), &["dars audit head", &id.to_string(), hash])
+}
+
+/// The MAC of a published checkpoint: under another label than the head's, so that a
+/// checkpoint read from an email cannot be written back as the head of a trail cut to it.
+fn checkpoint_mac(key: &AuditKey, id: i64, hash: &str) -> String {
+    digest(Some(key), &["dars audit checkpoint", &id.to_string(), hash])
 }
 
 /// Longest path a refused request stores, in characters.
@@ -423,6 +429,10 @@ impl Audit {
                     params![id, hash],
                 )?;
             }
+            // Carried over once: left in place, an old head could be re-imported later by
+            // deleting the head row.
+            std::fs::remove_file(&legacy)
+                .with_context(|| format!("removing {} after carrying it over", legacy.display()))?;
         }
         Ok(Audit {
             conn,
@@ -445,7 +455,7 @@ impl Audit {
             })
             .optional()?;
         Ok(head.map(|(id, hash)| Checkpoint {
-            mac: self.key.as_ref().map(|k| head_mac(k, id, &hash)),
+            mac: self.key.as_ref().map(|k| checkpoint_mac(k, id, &hash)),
             id,
             hash,
         }))
@@ -463,6 +473,22 @@ impl Audit {
         path: &str,
     ) -> Result<bool> {
         let minute = chrono::Utc::now().timestamp() / 60;
+        // Other tokens' refusals suppressed in a minute that has passed are written now, so a
+        // burst followed by silence is still counted (a restart loses at most a minute's).
+        let stale: Vec<(String, u64)> = self
+            .denied
+            .iter_mut()
+            .filter(|(name, slot)| **name != who.name && slot.0 != minute && slot.2 > 0)
+            .map(|(name, slot)| (name.clone(), std::mem::take(&mut slot.2)))
+            .collect();
+        for (name, n) in stale {
+            self.append(
+                Kind::AccessDenied,
+                &name,
+                None,
+                &serde_json::json!({ "suppressed_before": n }),
+            )?;
+        }
         let slot = self
             .denied
             .entry(who.name.clone())
@@ -514,6 +540,19 @@ impl Audit {
             Some((id, hash)) => (id + 1, hash),
             None => (1, GENESIS.to_owned()),
         };
+        if self.key.is_none() {
+            let keyed: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit WHERE keyed = 1)",
+                [],
+                |r| r.get(0),
+            )?;
+            if keyed {
+                bail!(
+                    "the audit trail is keyed: set DARS_AUDIT_KEY (or DARS_AUDIT_KEY_FILE) to \
+                     write to it; a row written without the key would break its chain"
+                );
+            }
+        }
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let detail = detail.to_string();
         let key = self.key.as_ref();
@@ -651,6 +690,15 @@ impl Audit {
                 }
             }
         }
+        if self.key.is_some() && keyed == 0 && !rows.is_empty() {
+            return Ok(problem(
+                "an audit key is set but no row is keyed: either nothing was written since the \
+                 key was set (the next morning run or any audited command signs the trail), or \
+                 the keyed rows were removed and the rest rewritten; compare with a checkpoint \
+                 (`--against`)"
+                    .into(),
+            ));
+        }
         if let Some(p) = self.tokens_problem(&rows)? {
             return Ok(problem(p));
         }
@@ -685,10 +733,12 @@ impl Audit {
                     c.id
                 )),
                 Some(e) => match (&c.mac, &self.key) {
-                    (Some(mac), Some(k)) if *mac != head_mac(k, c.id, &c.hash) => Some(format!(
-                        "checkpoint row {} carries a MAC the audit key did not make",
-                        c.id
-                    )),
+                    (Some(mac), Some(k)) if *mac != checkpoint_mac(k, c.id, &c.hash) => {
+                        Some(format!(
+                            "checkpoint row {} carries a MAC the audit key did not make",
+                            c.id
+                        ))
+                    }
                     (None, Some(_)) if e.keyed => Some(format!(
                         "checkpoint row {} has no MAC although the row is keyed",
                         c.id
@@ -1242,11 +1292,13 @@ mod tests {
             p.contains("row 3 is not keyed although earlier rows are"),
             "{p}"
         );
-        // Re-chaining the whole trail as unkeyed passes the chain walk, but not the checkpoint.
+        // Re-chaining the whole trail as unkeyed leaves no keyed row under a set key, and the
+        // checkpoint no longer matches either.
         rechain(&mut a, 1);
-        assert_eq!(problem(&a, &[]), "");
+        let p = problem(&a, &[]);
+        assert!(p.contains("an audit key is set but no row is keyed"), "{p}");
         let p = problem(&a, std::slice::from_ref(&cp));
-        assert!(p.contains("row 5 differs from its checkpoint"), "{p}");
+        assert!(p.contains("no row is keyed"), "{p}");
 
         // Without the key a keyed trail cannot be verified at all (and says why).
         let (dir2, mut b) = keyed_audit();
@@ -1259,13 +1311,24 @@ mod tests {
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
         assert!(e.contains("set DARS_AUDIT_KEY"), "{e}");
-        // Nor can rows be appended after keyed ones without the key.
+        // Nor does a process without the key append to it (its row would break the chain).
         let mut unkeyed = unkeyed;
-        fill(&mut unkeyed, 1);
+        let e = unkeyed
+            .append(Kind::Prediction, "test", None, &serde_json::json!({}))
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(e.contains("the audit trail is keyed"), "{e}");
         let keyed_again =
             Audit::open_with_key(dir2.path(), Some(key())).unwrap_or_else(|e| panic!("{e:#}"));
-        let p = problem(&keyed_again, &[]);
-        assert!(p.contains("row 3 is not keyed"), "{p}");
+        assert_eq!(problem(&keyed_again, &[]), "");
+        // A checkpoint from an email cannot stand in for the head: its MAC is another one.
+        let c = keyed_again
+            .checkpoint()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("a head"));
+        assert_ne!(c.mac, Some(head_mac(&key(), c.id, &c.hash)));
         drop(dir);
     }
 
@@ -1377,5 +1440,29 @@ mod tests {
         let a = Audit::open_with_key(d.path(), None).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(problem(&a, &[]), "");
         assert_eq!(a.checkpoint().ok().flatten().map(|c| c.id), Some(3));
+    }
+
+    /// A trail keyed only from row 4 on, cut back to its last plain row with the head rewritten
+    /// to it: the set key finds no keyed row left.
+    #[test]
+    fn cutting_back_to_the_rows_before_the_key_is_caught() {
+        let (d, mut a) = audit();
+        fill(&mut a, 3);
+        drop(a);
+        let mut a = Audit::open_with_key(d.path(), Some(key())).unwrap_or_else(|e| panic!("{e:#}"));
+        fill(&mut a, 3);
+        assert_eq!(problem(&a, &[]), "");
+        let third = a.entries(None, None).unwrap_or_default()[2].clone();
+        a.conn
+            .execute("DELETE FROM audit WHERE id > 3", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        a.conn
+            .execute(
+                "UPDATE head SET id = 3, hash = ?1, mac = NULL WHERE one = 1",
+                params![third.hash],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = problem(&a, &[]);
+        assert!(p.contains("no row is keyed"), "{p}");
     }
 }
