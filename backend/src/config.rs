@@ -338,7 +338,8 @@ pub const ENV_PREFIX: &str = "DARS__";
 pub struct EnvSetting {
     /// The variable, e.g. `DARS__RISK__RESTRICT_SHARE`.
     pub var: String,
-    /// The key it sets, e.g. `risk.restrict_share`.
+    /// The key it sets as written in the variable, e.g. `RISK.RESTRICT_SHARE` (matched to
+    /// `risk.restrict_share`; a map key such as an account id keeps its case).
     pub key: String,
     /// The value as written.
     pub value: String,
@@ -350,11 +351,10 @@ pub fn env_settings(vars: impl IntoIterator<Item = (String, String)>) -> Vec<Env
         .into_iter()
         .filter_map(|(var, value)| {
             let rest = var.strip_prefix(ENV_PREFIX)?;
-            let key = rest
-                .split("__")
-                .map(str::to_ascii_lowercase)
-                .collect::<Vec<_>>()
-                .join(".");
+            // Sections and keys are matched in lower case when set ([`set_key`]); the segments
+            // are kept as written so that a map key such as an account id (`LOSS_LIMITS__NET001`)
+            // keeps its case.
+            let key = rest.split("__").collect::<Vec<_>>().join(".");
             Some(EnvSetting { var, key, value })
         })
         .collect();
@@ -702,7 +702,16 @@ fn set_key(tree: &mut serde_yaml_ng::Value, key: &str, raw: &str) -> Result<()> 
         let Value::Mapping(map) = node else {
             bail!("{key}: {} is not a section", parts[..i].join("."));
         };
-        let k = Value::String((*part).to_owned());
+        // A field of the configuration (every field is present in the serialized tree) is
+        // named in lower case; anything else (an account id in a map, or a typo, which the
+        // configuration then names) keeps the case it was written in.
+        let lower = part.to_ascii_lowercase();
+        let name = if map.contains_key(Value::String(lower.clone())) {
+            lower
+        } else {
+            (*part).to_owned()
+        };
+        let k = Value::String(name);
         if i + 1 == parts.len() {
             map.insert(k, value);
             return Ok(());
@@ -722,7 +731,7 @@ pub fn check(path: &Path) -> Result<()> {
     secrets.check(&cfg)?;
     println!("{}: valid", path.display());
     for s in &env {
-        println!("  {} = {} (from {})", s.key, s.value, s.var);
+        println!("  {} = {} (from the environment)", s.var, s.value);
     }
     println!(
         "  risk: base limit {}, cuts at most {:.0}% (rules.max_cut), tiers high {:.0}% / \
@@ -1014,10 +1023,18 @@ mod tests {
         );
         let e = wrong("DARS__RISK__RESTRICT_SHAER", "0.3");
         assert!(
-            e.contains("unknown field `restrict_shaer`")
+            e.contains("unknown field `RESTRICT_SHAER`")
                 && e.contains("DARS__RISK__RESTRICT_SHAER"),
             "{e}"
         );
+        // A map key keeps its case: the account id as the firm writes it.
+        let cfg = Config::load_with_env(
+            &path,
+            true,
+            &env(&[("DARS__RISK__LOSS_LIMITS__NET001", "2000")]),
+        )
+        .expect("a per-account limit");
+        assert_eq!(cfg.policy().loss_limit("NET001"), 2000.0);
         let e = wrong("DARS__RISK__BASE_LOSS_LIMIT__X", "1");
         assert!(e.contains("DARS__RISK__BASE_LOSS_LIMIT__X"), "{e}");
         let e = wrong("DARS__RISK__LOOKBACK_DAYS", "[3, 7]");

@@ -798,3 +798,35 @@ fn a_zero_price_is_an_option_expiring_worthless_or_an_error() {
     .expect("an expiry");
     assert_eq!((b.report.rows_kept, b.fills.fills[0].price), (1, 0.0));
 }
+
+/// A closing price of 0.00 marks an option that expired worthless; for a share it is an error.
+#[test]
+fn a_zero_close_is_valid_for_an_option_only() {
+    let csv = "Date,Symbol,Close\n2025-09-19,AAPL  250919C00230000,0.00\n2025-09-19,AAPL,0.00\n";
+    let b =
+        ingest::read_closes("c.csv", csv.as_bytes(), &IngestOptions::default()).expect("closes");
+    assert_eq!((b.report.rows_kept, b.report.rows_rejected), (1, 1));
+    assert_eq!(b.closes.len(), 1);
+}
+
+/// A decimal-comma file can be made only of values that are also valid US thousands groups:
+/// prices to the mill (`12,345` = 12.345) and no fees. No single value gives it away, the file
+/// does: commas and never a point. It is refused whole rather than read 1,000 times too high.
+#[test]
+fn a_file_of_commas_and_no_point_is_refused() {
+    let csv = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n\
+               09/05/2025 09:31:00,TR001,B,100,AAPL,\"12,345\",\n\
+               09/05/2025 09:32:00,TR001,S,100,AAPL,\"12,350\",\n";
+    let e = read_fills("eu.csv", csv.as_bytes(), &IngestOptions::default())
+        .expect_err("ambiguous file");
+    let IngestError::DecimalComma(r) = &e else {
+        panic!("{e}");
+    };
+    assert_eq!((r.line, r.column.index, r.value.as_str()), (2, 6, "12,345"));
+    assert!(e.to_string().contains("never with a point"), "{e}");
+    // The same values in a file that also writes points are US thousands groups.
+    let us = "Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n\
+              09/05/2025 09:31:00,TR001,B,1,BRK.A,\"712,345\",0.35\n";
+    let b = read_fills("us.csv", us.as_bytes(), &IngestOptions::default()).expect("US file");
+    assert_eq!(b.fills.fills[0].price, 712_345.0);
+}

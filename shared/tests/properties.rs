@@ -203,12 +203,16 @@ proptest! {
     /// format is refused, or every value read is the value meant; never a different number.
     #[test]
     fn european_number_formats_are_never_misread(
-        rows in prop::collection::vec((1u32..5_000_000, 1u32..20, any::<bool>()), 1..12),
+        rows in prop::collection::vec((1u32..5_000_000, 1u32..20, 0usize..3), 1..12),
         french in any::<bool>(),
+        places in 2usize..4,
     ) {
+        // `places` decimals (2 like cents, 3 like a price to the mill), German `1.234,567` or
+        // French `1 234,567`; fees as an amount, a rebate in parentheses, or empty.
         let group = if french { " " } else { "." };
-        let euro = |cents: u32| {
-            let (whole, frac) = (cents / 100, cents % 100);
+        let scale = 10u32.pow(places as u32);
+        let euro = |units: u32| {
+            let (whole, frac) = (units / scale, units % scale);
             let digits = whole.to_string();
             let mut grouped = String::new();
             for (i, c) in digits.chars().enumerate() {
@@ -217,24 +221,28 @@ proptest! {
                 }
                 grouped.push(c);
             }
-            format!("\"{grouped},{frac:02}\"")
+            format!("\"{grouped},{frac:0places$}\"")
         };
         let mut csv = String::from("Date/Time,Account,B/S,Qty,Symbol,Price,Comm\n");
-        for (k, &(cents, lots, rebate)) in rows.iter().enumerate() {
-            let fee = if rebate { format!("\"({})\"", euro(7).trim_matches('"')) } else { euro(35) };
+        for (k, &(units, lots, fee_style)) in rows.iter().enumerate() {
+            let fee = match fee_style {
+                0 => format!("\"({})\"", euro(7).trim_matches('"')),
+                1 => euro(35),
+                _ => String::new(),
+            };
             csv.push_str(&format!(
                 "09/05/2025 09:{:02}:00,TR001,B,{},AAPL,{},{}\n",
                 k % 60,
                 lots * 100,
-                euro(cents),
+                euro(units),
                 fee
             ));
         }
         match ingest::read_fills("eu.csv", csv.as_bytes(), &IngestOptions::default()) {
             Err(e) => prop_assert!(matches!(e, dars_shared::IngestError::DecimalComma(_)), "{}", e),
             Ok(b) => {
-                for (f, &(cents, _, _)) in b.fills.fills.iter().zip(&rows) {
-                    prop_assert_eq!(f.price, f64::from(cents) / 100.0);
+                for (f, &(units, _, _)) in b.fills.fills.iter().zip(&rows) {
+                    prop_assert_eq!(f.price, f64::from(units) / f64::from(scale), "{}", csv);
                 }
             }
         }

@@ -78,7 +78,9 @@ impl ModelArgs {
             return Ok(read.as_ref());
         }
         let read = match (&self.policy, &self.config) {
-            (None, Some(path)) if path.exists() => Some(Config::load(path, false)?),
+            // A missing file means the defaults, under the environment's `DARS__…` settings
+            // like every other command.
+            (None, Some(path)) => Some(Config::load(path, false)?),
             _ => None,
         };
         Ok(self.file.get_or_init(|| read).as_ref())
@@ -114,7 +116,13 @@ impl ModelArgs {
     pub fn policy(&self) -> Result<(Policy, String)> {
         let (mut policy, source) = match (&self.policy, &self.config, self.file()?) {
             (Some(p), _, _) => (p.clone(), "the configuration".to_owned()),
-            (None, Some(path), Some(file)) => (file.policy(), path.display().to_string()),
+            (None, Some(path), Some(file)) if path.exists() => {
+                (file.policy(), path.display().to_string())
+            }
+            (None, Some(path), Some(file)) => (
+                file.policy(),
+                format!("the defaults ({} not found)", path.display()),
+            ),
             (None, Some(path), None) => (
                 Policy::default(),
                 format!("the defaults ({} not found)", path.display()),

@@ -62,9 +62,11 @@ pub(crate) fn read_closes_rows(
             record_rejection(&mut report, opts, r)?;
             continue;
         }
+        let name = String::from_utf8_lossy(symbol);
         match parse_money(rows.field(close_col)) {
-            Some(p) if p > 0.0 => {
-                closes.insert(date, &String::from_utf8_lossy(symbol), p);
+            // 0.00 closes an option that expires worthless, and only an option.
+            Some(p) if p > 0.0 || (p == 0.0 && crate::instrument::zero_price_allowed(&name)) => {
+                closes.insert(date, &name, p);
                 report.rows_kept += 1;
             }
             Some(_) => {

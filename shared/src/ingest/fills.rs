@@ -124,6 +124,12 @@ pub struct FillsReader<'a> {
     excluded: FxHashMap<Vec<u8>, u64>,
     has_trader: Vec<bool>,
     times: DateTimeParser,
+    /// Prices and fees written with a comma (valid thousands groups such as `12,345`), the
+    /// first of them, and those written with a point: a file with commas and no point at all
+    /// is a decimal-comma file whose `12,345` means 12.345, refused whole at the end.
+    comma_numbers: u64,
+    first_comma: Option<Box<crate::ingest::Rejection>>,
+    point_numbers: u64,
 }
 
 impl<'a> FillsReader<'a> {
@@ -194,6 +200,9 @@ impl<'a> FillsReader<'a> {
             excluded: FxHashMap::default(),
             has_trader: Vec::new(),
             times: DateTimeParser::default(),
+            comma_numbers: 0,
+            first_comma: None,
+            point_numbers: 0,
         })
     }
 
@@ -240,6 +249,17 @@ impl<'a> FillsReader<'a> {
     pub fn finish(mut self) -> Result<FillsBatch, IngestError> {
         while !self.rows.done {
             self.read(u64::MAX)?;
+        }
+        if self.comma_numbers > 0
+            && self.point_numbers == 0
+            && let Some(mut first) = self.first_comma.take()
+        {
+            first.reason = RejectReason::DecimalComma;
+            first.expected = "a number with a decimal point: this file writes prices and fees \
+                with commas and never with a point, so its 12,345 is 12.345 in a decimal-comma \
+                locale but 12345 in a US one"
+                .into();
+            return Err(IngestError::DecimalComma(first));
         }
         let mut excluded: Vec<(Vec<u8>, u64)> = self.excluded.into_iter().collect();
         excluded.sort();
@@ -303,8 +323,13 @@ impl<'a> FillsReader<'a> {
         if symbol.is_empty() {
             return Err(bad(c.symbol, RejectReason::MissingValue, expect::SYMBOL));
         }
-        let price = parse_money(r.field(c.price))
+        let raw_price = r.field(c.price);
+        let price = parse_money(raw_price)
             .ok_or_else(|| missing_or(c.price, RejectReason::BadPrice, expect::PRICE))?;
+        // Which decimal mark the file writes (see `finish`).
+        let mut commas = u64::from(raw_price.contains(&b','));
+        let mut points = u64::from(raw_price.contains(&b'.'));
+        let mut first_comma = (commas > 0).then_some(c.price);
         // Only an option may trade at 0.00: the fill that books it expiring worthless.
         let symbol_text = std::str::from_utf8(symbol).unwrap_or("");
         if price < 0.0 || (price == 0.0 && !instrument::zero_price_allowed(symbol_text)) {
@@ -330,9 +355,18 @@ impl<'a> FillsReader<'a> {
         for &col in &c.fees {
             let v = trim(r.field(col));
             // "0.00" is by far the most common fee value; skip the parser for it.
-            if v.is_empty() || v == b"0" || v == b"0.00" {
+            if v == b"0.00" {
+                points += 1;
                 continue;
             }
+            if v.is_empty() || v == b"0" {
+                continue;
+            }
+            if v.contains(&b',') {
+                commas += 1;
+                first_comma = first_comma.or(Some(col));
+            }
+            points += u64::from(v.contains(&b'.'));
             let one =
                 parse_money(v).ok_or_else(|| bad(col, RejectReason::BadAmount, expect::FEE))?;
             if !Plausibility::amount_ok(one, bounds.max_fee) {
@@ -379,6 +413,18 @@ impl<'a> FillsReader<'a> {
             line: u32::try_from(line).unwrap_or(u32::MAX),
         });
         self.report.rows_kept += 1;
+        self.comma_numbers += commas;
+        self.point_numbers += points;
+        if self.first_comma.is_none()
+            && let Some(col) = first_comma
+        {
+            self.first_comma = Some(Box::new(r.rejection(
+                line,
+                col,
+                RejectReason::DecimalComma,
+                "",
+            )));
+        }
         Ok(())
     }
 }

@@ -21,7 +21,7 @@
 //!   - otherwise the new file holds **part** of a day that is loaded: its fills for that
 //!     account-day are **held back** ([`HeldAccountDay`], counted in
 //!     [`IngestReport::rows_held`]) and the loaded fills stay, until an export that covers the
-//!     whole day arrives.
+//!     whole day arrives. Spans are compared to the whole second, as the lake stores times.
 //!
 //!   Where both sides have ids throughout, the account-day keeps its loaded fills and gains the
 //!   new ids only.
@@ -118,6 +118,12 @@ impl<A> MergeKey<A> {
     pub fn date(&self) -> NaiveDate {
         self.time.date()
     }
+
+    /// The time to the whole second, as the lake stores it: spans are compared on this, so
+    /// the browser (which still holds fractions) and the lake decide alike.
+    fn second(&self) -> NaiveDateTime {
+        chrono::Timelike::with_nanosecond(&self.time, 0).unwrap_or(self.time)
+    }
 }
 
 /// What one merge did.
@@ -178,7 +184,7 @@ impl Span {
 /// An account-day whose fills in the new file were held back: the day is already loaded from
 /// another export, the two overlap in time, and the new file does not cover the loaded span, so
 /// neither replacing nor adding could be right without fill ids. The loaded fills stay; an
-/// export covering the whole day (or one with fill ids) resolves it.
+/// export covering the whole day resolves it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldAccountDay<A = String> {
     /// The account.
@@ -292,22 +298,22 @@ where
             .or_insert_with(|| AccountDay {
                 incoming_without_id: false,
                 incoming: 0,
-                incoming_span: Span::at(k.time),
+                incoming_span: Span::at(k.second()),
                 existing: 0,
                 existing_without_id: false,
                 existing_span: None,
             });
         d.incoming_without_id |= k.id.is_none();
         d.incoming += 1;
-        d.incoming_span.widen(k.time);
+        d.incoming_span.widen(k.second());
     }
     for k in existing.clone() {
         if let Some(d) = days.get_mut(&(k.account, k.date())) {
             d.existing += 1;
             d.existing_without_id |= k.id.is_none();
             match &mut d.existing_span {
-                Some(span) => span.widen(k.time),
-                None => d.existing_span = Some(Span::at(k.time)),
+                Some(span) => span.widen(k.second()),
+                None => d.existing_span = Some(Span::at(k.second())),
             }
         }
     }
@@ -732,6 +738,18 @@ mod tests {
             [k(1, (11, 0)), k(1, (12, 0))].into_iter(),
         );
         assert_eq!((p.keep_incoming, p.counts.held), (vec![false, false], 2));
+        // Fractions of a second do not count: the lake keeps whole seconds, the browser the
+        // file's fractions, and both must decide alike (a re-export with milliseconds covers).
+        let ms = |h, m, ms| MergeKey {
+            account: 1,
+            time: t(h, m) + chrono::Duration::milliseconds(ms),
+            id: None,
+        };
+        let p = plan_merge(
+            [k(1, (9, 30)), k(1, (15, 0))].into_iter(),
+            [ms(9, 30, 400), ms(15, 0, 700)].into_iter(),
+        );
+        assert_eq!((p.counts.replaced_account_days, p.counts.held), (1, 0));
     }
 
     #[test]

@@ -258,7 +258,7 @@ impl IngestReport {
                 "\n  held back {} of {} account-day(s) that another export already holds in \
                  part: this file starts or ends inside the loaded day, so without fill ids \
                  neither replacing nor adding is safe; the loaded fills stay until an export \
-                 covering the whole day (or one with fill ids) is ingested",
+                 covering the whole day is ingested",
                 plural(self.rows_held, "fill"),
                 crate::features::grouped(self.held.len() as u64)
             ));
