@@ -231,6 +231,16 @@ test('the model page draws the reliability diagram and states version and lineag
   assert.match(against, /Replayed targeting lift/);
   assert.match(against, /ROC AUC\s+0\.\d{3}\s+0\.\d{3}/);
   assert.doesNotMatch(await page.locator('main').innerText(), /EV lift/);
+  // The demo's backtest: the decisions replayed on the fills against the same cuts on random
+  // days, the rules alone and the oracle, with the targeting lift and its interval.
+  const replay = page.getByTestId('backtest-replay');
+  await replay.getByTestId('targeting-lift').waitFor({ timeout: 30_000 });
+  const replayText = await replay.innerText();
+  for (const row of ['issued', 'same cuts on random days', 'rules alone', 'oracle at the issued budget']) {
+    assert.match(replayText, new RegExp(row));
+  }
+  assert.match(replayText, /Targeting lift of the issued cuts: -?\$[\d,]+ over random days .*95% interval/);
+  assert.match(await page.getByTestId('new-traders').innerText(), /^New traders: /);
   // The promotion history names operators: without a manager's token the page says so, and
   // the registry's file is not served (the identity test shows it with a token).
   await page.getByText(/the promotion history names who moved the model, so it is for managers/).waitFor();
