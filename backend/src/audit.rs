@@ -354,7 +354,7 @@ impl Audit {
 
     /// [`Audit::open`] with the key given.
     pub fn open_with_key(data: &Path, key: Option<AuditKey>) -> Result<Audit> {
-        crate::lake::create_private_dir(data)?;
+        crate::atomic::create_private_dir(data)?;
         let path = data.join("audit.sqlite");
         // Owner-only from the start (0600): SQLite gives its WAL and shared-memory files the
         // database file's mode.

@@ -208,6 +208,6 @@ fn recent_slice(src: &Path, dst: &Path, days: usize) -> Result<(usize, usize)> {
             rows += 1;
         }
     }
-    crate::lake::write_atomic(dst, out.as_bytes())?;
+    crate::atomic::write_atomic(dst, out.as_bytes())?;
     Ok((all_days.len().min(days), rows))
 }

@@ -39,7 +39,7 @@ pub fn export_daily(args: &ExportDailyArgs) -> Result<()> {
         Format::Json => dars_shared::daily::to_json(&rows),
     };
     match &args.out {
-        Some(path) => crate::lake::write_atomic(path, text.as_bytes())?,
+        Some(path) => crate::atomic::write_atomic(path, text.as_bytes())?,
         None => std::io::stdout()
             .lock()
             .write_all(text.as_bytes())

@@ -2,6 +2,7 @@
 //! to an exit code so that every command stays testable as library code.
 
 mod alerts;
+mod atomic;
 mod audit;
 mod cli;
 mod config;

@@ -16,9 +16,10 @@ use dars_shared::score::{self, Explanation, Factor, Scorer, TraderRisk};
 use serde::{Deserialize, Serialize};
 
 use crate::alerts;
+use crate::atomic::write_atomic;
 use crate::audit::{Audit, Kind};
 use crate::config::{Config, Secrets};
-use crate::lake::{Lake, write_atomic};
+use crate::lake::Lake;
 use crate::registry::Registry;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -540,7 +541,7 @@ pub fn override_cli(args: &OverrideArgs) -> Result<()> {
 pub fn save(data: &Path, run: &PredictionRun) -> Result<PathBuf> {
     let path = run_path(data, run.as_of);
     if let Some(dir) = path.parent() {
-        crate::lake::create_private_dir(dir)?;
+        crate::atomic::create_private_dir(dir)?;
     }
     let json = serde_json::to_string(run).context("serialising the run")?;
     write_atomic(&path, json.as_bytes())?;

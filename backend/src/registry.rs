@@ -141,10 +141,10 @@ impl Registry {
                     .with_context(|| format!("copying {file} into {}", to.display()))?;
             }
         }
-        crate::lake::write_atomic(&to.join(POLICY), json.as_bytes())?;
+        crate::atomic::write_atomic(&to.join(POLICY), json.as_bytes())?;
         let model = std::fs::read(from.join("model.json"))
             .with_context(|| format!("reading {}", from.join("model.json").display()))?;
-        crate::lake::write_atomic(&to.join("model.json"), &model)?;
+        crate::atomic::write_atomic(&to.join("model.json"), &model)?;
         self.promote(&version, "policy", why)?;
         Ok(Some(version))
     }
@@ -164,17 +164,17 @@ impl Registry {
                 self.root.display()
             );
         }
-        crate::lake::write_atomic(
+        crate::atomic::write_atomic(
             &dir.join("metrics.json"),
             serde_json::to_string_pretty(&artifact.metrics)?.as_bytes(),
         )?;
-        crate::lake::write_atomic(&dir.join("metrics.txt"), report_text.as_bytes())?;
-        crate::lake::write_atomic(
+        crate::atomic::write_atomic(&dir.join("metrics.txt"), report_text.as_bytes())?;
+        crate::atomic::write_atomic(
             &dir.join(POLICY),
             serde_json::to_string_pretty(&policy.public())?.as_bytes(),
         )?;
         // The artifact goes last: a directory without model.json is not a version.
-        crate::lake::write_atomic(&dir.join("model.json"), artifact.to_json().as_bytes())?;
+        crate::atomic::write_atomic(&dir.join("model.json"), artifact.to_json().as_bytes())?;
         Ok(dir)
     }
 

@@ -13,8 +13,8 @@ use lettre::{Message, SmtpTransport, Transport};
 
 use super::render::Email;
 use super::{Delivery, Outcome};
+use crate::atomic::write_atomic;
 use crate::config::{Channel, Config, Secrets, Tls};
-use crate::lake::write_atomic;
 
 /// A relay that does not answer within this long is reported as failed rather than holding up
 /// the morning run (lettre's default is a minute per command).

@@ -24,7 +24,8 @@ use dars_shared::schema::FillId;
 use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
 use super::records::LakeFill;
-use super::store::{HeldRecord, Lake, ManifestEntry, write_atomic};
+use super::store::{HeldRecord, Lake, ManifestEntry};
+use crate::atomic::write_atomic;
 
 /// Flags of `dars ingest`.
 #[derive(Debug, Clone, clap::Args)]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::store::create_private_dir;
+use crate::atomic::create_private_dir;
 
 /// The lock file, under the data directory.
 const LOCK: &str = "lake.lock";
@@ -119,7 +119,7 @@ impl WriteLock {
             text.push_str(&format!("; before it: {earlier}"));
         }
         text.push('\n');
-        super::store::write_atomic(&self.marker, text.as_bytes())?;
+        crate::atomic::write_atomic(&self.marker, text.as_bytes())?;
         self.begun = true;
         Ok(())
     }

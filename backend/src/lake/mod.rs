@@ -14,4 +14,4 @@ mod store;
 
 pub(crate) use ingest::load_closes;
 pub use ingest::{IngestArgs, ingest_files};
-pub use store::{Lake, create_private_dir, with_atomic_file, write_atomic};
+pub use store::Lake;

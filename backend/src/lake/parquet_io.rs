@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_arrow::schema::{SchemaLike, TracingOptions};
 
-use super::store::with_atomic_file;
+use crate::atomic::with_atomic_file;
 
 /// Arrow fields for `rows`; `dates` and `timestamps` name the fields stored as `Date32` and
 /// `Timestamp(Second)`. Traced from the rows themselves because `serde_arrow` cannot trace chrono

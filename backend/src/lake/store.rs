@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::atomic::write_atomic;
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
@@ -273,72 +275,5 @@ fn read_or_empty<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> 
         read_rows(path)
     } else {
         Ok(Vec::new())
-    }
-}
-
-/// Creates `dir` and any missing parents owner-only (0700 on Unix; existing directories keep
-/// their mode): data directories hold trading data and identities (issue #15 item 9).
-pub fn create_private_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    let made = {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    };
-    #[cfg(not(unix))]
-    let made = std::fs::create_dir_all(dir);
-    made.with_context(|| format!("creating {}", dir.display()))
-}
-
-/// Writes a whole file or nothing: temp file in the same directory, fsync, rename. The file is
-/// owner-only (0600 on Unix), whatever the umask: everything written here is trading data,
-/// predictions or a model of them.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    with_atomic_file(path, |f| f.write_all(bytes).map_err(Into::into))
-}
-
-/// Runs `write` on a temp file beside `path`, then syncs it and renames it over `path`, so
-/// readers see the old file or the new one, never a part. A failed write leaves no temp file.
-pub fn with_atomic_file(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
-) -> Result<()> {
-    let dir = path.parent().context("path has no parent directory")?;
-    create_private_dir(dir)?;
-    // tempfile creates the file 0600 and the rename keeps it.
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-    write(tmp.as_file_mut()).with_context(|| format!("writing {}", path.display()))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn mode(p: &Path) -> u32 {
-        std::fs::metadata(p).map_or(0, |m| m.permissions().mode() & 0o777)
-    }
-
-    /// Issue #15 item 9: data files are owner-only whatever the umask (the helper used to force
-    /// 0644), and the directories it creates are 0700.
-    #[test]
-    fn atomic_files_and_their_new_directories_are_owner_only() {
-        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let file = tmp.path().join("data/lake/fills/x.parquet");
-        write_atomic(&file, b"rows").unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(mode(&file), 0o600);
-        assert_eq!(mode(&tmp.path().join("data/lake/fills")), 0o700);
-        assert_eq!(mode(&tmp.path().join("data")), 0o700);
-        let audit = crate::audit::Audit::open(&tmp.path().join("data"));
-        assert!(audit.is_ok());
-        assert_eq!(mode(&tmp.path().join("data/audit.sqlite")), 0o600);
     }
 }

@@ -34,7 +34,6 @@
 //! `atomic` (files).
 
 mod account;
-mod atomic;
 mod calendar;
 mod config;
 mod day;

@@ -17,13 +17,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::account::{self, AccountDay, AccountSim, RunContext};
-use super::atomic::AtomicFile;
 use super::calendar;
 use super::fees::ROUTES;
 use super::market::Market;
 use super::propreports::{self as pr, Account, DateText, FillIds};
 use super::symbols::UNIVERSE;
 use super::{SimConfig, SimSummary};
+use crate::atomic::AtomicFile;
 
 /// Sessions a worker may run ahead of the writer.
 const LOOKAHEAD: usize = 4;

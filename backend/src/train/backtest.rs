@@ -24,8 +24,8 @@ use serde::Serialize;
 use super::pipeline::{self, TrainData, rule_scores, scores};
 use super::replay::{self, ReplayOptions, ReplayReport, ReplayUniverse, TargetingLift};
 use super::run::ModelArgs;
+use crate::atomic::write_atomic;
 use crate::lake::Lake;
-use crate::lake::write_atomic;
 
 /// How often the backtest retrains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::pipeline::{self, FoldRows, InnerSplit};
 use super::run::ModelArgs;
-use crate::lake::{with_atomic_file, write_atomic};
+use crate::atomic::{with_atomic_file, write_atomic};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportFeaturesArgs {
