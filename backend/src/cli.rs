@@ -7,7 +7,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    audit, config, demo, export, lake, predict, registry, schedule, serve, simulate, train,
+    audit, config, demo, export, lake, overrides, predict, registry, schedule, serve, simulate,
+    train,
 };
 
 #[derive(Debug, Parser)]
@@ -60,7 +61,7 @@ enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Record a manager's override of a trader's recommended limit.
-    Override(predict::OverrideArgs),
+    Override(overrides::OverrideArgs),
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -295,7 +296,7 @@ pub fn run() -> Result<()> {
             print!("{}", schedule::print_cron(&cfg, &config)?);
             Ok(())
         }
-        Command::Override(args) => predict::override_cli(&args),
+        Command::Override(args) => overrides::override_cli(&args),
         Command::Token(TokenCommand::List { data }) => {
             let rows = audit::Audit::open(&data)?.tokens()?;
             if rows.is_empty() {

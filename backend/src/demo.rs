@@ -163,7 +163,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .max()
         .context("the demo lake is empty")?;
     let (run, path) = crate::predict::morning(&cfg, Some(last_day), last_day, true)?;
-    print!("{}", crate::predict::summary(&run));
+    print!("{}", crate::runs::summary(&run));
     println!("      predictions written to {}", path.display());
     if args.no_serve {
         return Ok(());

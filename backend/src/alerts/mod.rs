@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Channel, Config, Secrets};
-use crate::predict::PredictionRun;
+use crate::runs::PredictionRun;
 
 pub use render::{
     Kind, desk_email, failure_email, failure_slack, slack_message, subject, trader_emails,

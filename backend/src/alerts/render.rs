@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::predict::{PredictionRun, Status, TraderPrediction};
+use crate::runs::{PredictionRun, Status, TraderPrediction};
 
 /// Which message a delivery carried; the audit log keeps it beside the outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -539,7 +539,7 @@ fn slug(s: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::predict::{PredictionRun, Status, TraderPrediction};
+    use crate::runs::{PredictionRun, Status, TraderPrediction};
     use dars_shared::decision::{DecidedBy, Decision, recommendation_text, stale};
 
     pub(crate) fn date() -> NaiveDate {

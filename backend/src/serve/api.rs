@@ -31,15 +31,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, ContentType};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
-use anyhow::Context;
 use chrono::NaiveDate;
 use dars_shared::policy::Policy;
 use dars_shared::rules::Tier;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Audit, Kind, Role, TokenInfo};
-use crate::predict::{self, Override, PredictionRun, TraderPrediction};
+use crate::overrides::{self, Override};
 use crate::registry::Registry;
+use crate::runs::{self, PredictionRun, RunStore, TraderPrediction};
 
 pub struct ApiState {
     pub version: &'static str,
@@ -71,7 +71,7 @@ struct Runs {
 pub struct HistoryPoint {
     pub as_of: NaiveDate,
     #[schema(value_type = String)]
-    pub status: predict::Status,
+    pub status: runs::Status,
     pub system: String,
     pub probability: Option<f64>,
     #[schema(value_type = Option<String>)]
@@ -106,18 +106,19 @@ impl ApiState {
         if !force && self.checked.swap(now, Ordering::Relaxed) == now {
             return Ok(());
         }
-        let dir = self.data.join("predictions");
-        let stamp = std::fs::metadata(&dir)
+        let store = RunStore::new(&self.data);
+        let dir = store.dir();
+        let stamp = std::fs::metadata(dir)
             .and_then(|m| m.modified())
             .ok()
             .map(|t| {
-                let n = std::fs::read_dir(&dir).map_or(0, |d| d.count());
+                let n = std::fs::read_dir(dir).map_or(0, |d| d.count());
                 (t, n)
             });
         if !force && self.runs().stamp == stamp {
             return Ok(());
         }
-        let runs = load_runs(&dir, stamp)?;
+        let runs = load_runs(&store, stamp)?;
         if let Ok(mut w) = self.runs.write() {
             *w = Arc::new(runs);
         }
@@ -195,35 +196,15 @@ impl ApiState {
     }
 }
 
-fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<Runs> {
-    // Runs are `<as_of>.json` (YYYY-MM-DD); anything else in the folder is not one of ours.
-    let is_run = |p: &Path| {
-        p.extension().is_some_and(|x| x == "json")
-            && p.file_stem()
-                .and_then(|s| s.to_str())
-                .is_some_and(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
-    };
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(d) => d
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| is_run(p))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    files.sort();
+fn load_runs(store: &RunStore, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<Runs> {
     let mut runs = Runs {
         stamp,
         ..Runs::default()
     };
-    for f in files {
+    for run in store.all() {
         // One unreadable run (corrupt, or written by a version whose format this one does not
         // read) must not take the API down: it is skipped and said, the others are served.
-        let run: PredictionRun = match std::fs::read_to_string(&f)
-            .with_context(|| format!("reading {}", f.display()))
-            .and_then(|text| {
-                serde_json::from_str(&text)
-                    .with_context(|| format!("{} is not a prediction run", f.display()))
-            }) {
+        let run = match run {
             Ok(run) => run,
             Err(e) => {
                 eprintln!("api: skipping {e:#}");
@@ -240,9 +221,8 @@ fn load_runs(dir: &Path, stamp: Option<(SystemTime, usize)>) -> anyhow::Result<R
                     system: t.system.clone(),
                     probability: t.probability,
                     tier: t.tier(),
-                    cut: (t.status == predict::Status::Scored).then_some(t.decision.cut),
-                    new_limit: (t.status == predict::Status::Scored)
-                        .then_some(t.decision.new_limit),
+                    cut: (t.status == runs::Status::Scored).then_some(t.decision.cut),
+                    new_limit: (t.status == runs::Status::Scored).then_some(t.decision.new_limit),
                 });
         }
         runs.latest = Some(run);
@@ -399,7 +379,7 @@ async fn risk(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResult {
         r.stale_traders = r
             .traders
             .iter()
-            .filter(|t| t.status == predict::Status::Stale)
+            .filter(|t| t.status == runs::Status::Stale)
             .count();
         r
     });
@@ -500,13 +480,9 @@ async fn explanation(
     let account = account.into_inner();
     state.require_account(&who, &account, &req)?;
     let run = match query.date {
-        Some(d) => {
-            let path = predict::run_path(&state.data, d);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|_| ApiError::not_found(format!("no prediction run for {d}")))?;
-            serde_json::from_str::<PredictionRun>(&text)
-                .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?
-        }
+        Some(d) => RunStore::new(&state.data)
+            .read(d)?
+            .ok_or_else(|| ApiError::not_found(format!("no prediction run for {d}")))?,
         None => {
             state.reload(false)?;
             state
@@ -746,7 +722,7 @@ async fn create_override(
         .audit
         .lock()
         .map_err(|_| ApiError::internal("the audit database lock is poisoned"))?;
-    let (audit_id, o) = predict::record_override(
+    let (audit_id, o) = overrides::record_override(
         &state.data,
         &body.account_id,
         body.new_limit,
@@ -755,9 +731,9 @@ async fn create_override(
         body.date,
     )
     .map_err(|e| match e {
-        predict::OverrideError::Invalid(why) => ApiError::bad_request(why),
-        predict::OverrideError::NoRun(why) => ApiError::not_found(why),
-        predict::OverrideError::Storage(cause) => ApiError::internal(format!("{cause:#}")),
+        overrides::OverrideError::Invalid(why) => ApiError::bad_request(why),
+        overrides::OverrideError::NoRun(why) => ApiError::not_found(why),
+        overrides::OverrideError::Storage(cause) => ApiError::internal(format!("{cause:#}")),
     })?;
     Ok(HttpResponse::Created().json(OverrideCreated {
         audit_id,
