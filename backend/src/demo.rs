@@ -119,6 +119,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         model: model.clone(),
         models: cfg.paths.models.clone(),
         promote: true,
+        quiet: false,
     };
     let trained = train::train(&train_args)?;
     if trained.promoted {

@@ -93,7 +93,7 @@ pub fn spawn(cfg: Config, models: PathBuf) -> Result<()> {
     let weekly = cfg.schedule.weekly_time()?;
     let freq = cfg.training.retrain_freq;
     let now = chrono::Utc::now().with_timezone(&tz);
-    println!(
+    tracing::info!(
         "scheduler: morning run next at {}, retrain ({freq:?}) next at {} ({})",
         next_daily(now, daily).format("%a %Y-%m-%d %H:%M %Z"),
         next_retrain(now, freq, weekly).map_or("never".into(), |t| t
@@ -136,9 +136,9 @@ fn run_job(cfg: &Config, models: &Path, job: Job, today: NaiveDate) {
         Job::Retrain => retrain(cfg, models),
     }));
     match result {
-        Ok(Ok(msg)) => println!("scheduler: {msg}"),
+        Ok(Ok(msg)) => tracing::info!("scheduler: {msg}"),
         Ok(Err(e)) => {
-            eprintln!("scheduler: {job:?} job failed: {e:#}");
+            tracing::error!("scheduler: {job:?} job failed: {e:#}");
             // The morning job audits and alerts its own failures.
             if job == Job::Retrain {
                 crate::predict::report_failure(cfg, "scheduler", today, &e, true);
@@ -146,7 +146,7 @@ fn run_job(cfg: &Config, models: &Path, job: Job, today: NaiveDate) {
         }
         Err(_) => {
             let e = anyhow::anyhow!("the {job:?} job panicked");
-            eprintln!("scheduler: {e}");
+            tracing::error!("scheduler: {e}");
             crate::predict::report_failure(cfg, "scheduler", today, &e, true);
         }
     }
@@ -223,6 +223,7 @@ pub fn retrain_args(cfg: &Config, models: &Path) -> Result<TrainArgs> {
         },
         models: models.to_owned(),
         promote: false,
+        quiet: true,
     })
 }
 

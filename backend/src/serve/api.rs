@@ -207,7 +207,7 @@ fn load_runs(store: &RunStore, stamp: Option<(SystemTime, usize)>) -> anyhow::Re
         let run = match run {
             Ok(run) => run,
             Err(e) => {
-                eprintln!("api: skipping {e:#}");
+                tracing::warn!("api: skipping {e:#}");
                 continue;
             }
         };
@@ -252,7 +252,7 @@ impl ApiError {
     /// gets the reference only.
     fn internal(cause: impl Into<String>) -> ApiError {
         let reference = format!("{:08x}", rand::random::<u32>());
-        eprintln!("error {reference}: {}", cause.into());
+        tracing::error!("error {reference}: {}", cause.into());
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("internal error (reference {reference} in the server's log)"),

@@ -57,6 +57,7 @@ impl ServeArgs {
 /// Blocks serving until the process is stopped, with settings already resolved (`cfg`: data
 /// and model directories, alerts, schedule).
 pub fn run(args: &ServeArgs, cfg: crate::config::Config) -> Result<()> {
+    init_log();
     let index = args.web_dir.join("index.html");
     if !index.is_file() {
         anyhow::bail!(
@@ -130,6 +131,22 @@ async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
         println!("DARS is serving on http://{addr}/");
     }
     server.run().await.context("server stopped with an error")
+}
+
+/// The server's log on stderr, with a timestamp and a level on every line: `info` by default,
+/// `DARS_LOG` (e.g. `debug`, or `dars=debug,actix_server=warn`) to change it. The scheduled
+/// jobs report their outcome at info and their detail (the retrain's training report) at
+/// debug; the API logs unreadable runs at warn and its internal errors, with their reference,
+/// at error.
+fn init_log() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DARS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second server in one process (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// The registry's record of `current` moves (it names operators): `/api/models` for managers,

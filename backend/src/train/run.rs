@@ -197,6 +197,10 @@ pub struct TrainArgs {
     /// Point `models/current` at the new version.
     #[arg(long)]
     pub promote: bool,
+    /// The report goes to the log at debug level instead of the terminal (the scheduled
+    /// retrain inside `dars serve`, whose log says the outcome at info).
+    #[arg(skip)]
+    pub quiet: bool,
 }
 
 fn parse_cost(s: &str) -> Result<CostMatrix, String> {
@@ -239,7 +243,15 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let labelled = data.labelled();
     let m = &data.m;
     let dates = pipeline::distinct_dates(m, &labelled);
-    println!(
+    // The terminal for `dars train`; the log, at debug, for the scheduled retrain.
+    let say = |text: String| {
+        if args.quiet {
+            tracing::debug!("{}", text.trim_end());
+        } else {
+            println!("{}", text.trim_end());
+        }
+    };
+    say(format!(
         "features: {} rows x {} columns for {} accounts ({} labelled, {} trading days) in {:.0} ms",
         m.len(),
         m.width(),
@@ -247,13 +259,13 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         labelled.len(),
         dates.len(),
         started.elapsed().as_secs_f64() * 1e3
-    );
+    ));
     let (n_folds, min_train) = opts.plan.resolve(dates.len());
-    println!(
+    say(format!(
         "walk-forward CV: {} folds, embargo {} trading days, first fold trains on {} days; \
          threshold by {}",
         n_folds, opts.plan.embargo, min_train, threshold_rule
-    );
+    ));
     let Fitted {
         mut artifact,
         folds,
@@ -268,10 +280,10 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     if let Some(short) = &artifact.short_history {
         let _ = writeln!(text, "new traders: {}", short.sentence);
     }
-    print!("{text}");
+    say(text.clone());
     let registry = Registry::open(&args.models).audited(&args.model.data);
     let dir = registry.write_version(&artifact, &policy.public(), &text)?;
-    println!("model {version} written to {}", dir.display());
+    say(format!("model {version} written to {}", dir.display()));
     let promoted = args.promote && verdict.publish;
     if promoted {
         registry.promote(
@@ -279,12 +291,14 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
             "promote",
             "trained and promoted by `dars train --promote`",
         )?;
-        println!("promoted: models/current -> {version} (the web app now scores with it)");
+        say(format!(
+            "promoted: models/current -> {version} (the web app now scores with it)"
+        ));
     } else if args.promote {
-        println!(
+        say(format!(
             "not promoted, the rules stay in charge; `dars model promote {version}` publishes it \
              anyway (audited)"
-        );
+        ));
     }
     Ok(TrainOutcome {
         version,
