@@ -102,18 +102,13 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     // defaults without one), so the demo decides as a firm with that file would.
     let mut cfg = args.serve.settings()?;
     cfg.paths.data = args.data.clone();
+    // The configuration's, with the demo's own validation flags and the simulator's oracle.
     let model = ModelArgs {
-        data: args.data.clone(),
         folds: None,
         embargo: args.embargo,
         min_train_days: args.min_train_days,
         oracle: sim.oracle_csv.clone(),
-        market: None,
-        cost: None,
-        config: None,
-        policy: Some(cfg.policy()),
-        lookback_days: Some(cfg.risk.lookback_days.windows()?),
-        file: Default::default(),
+        ..ModelArgs::from_config(&cfg)?
     };
     let train_args = TrainArgs {
         model: model.clone(),

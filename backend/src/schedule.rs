@@ -207,20 +207,7 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
 /// (`training.folds`, `embargo_days`, `min_train_days`), policy and windows.
 pub fn retrain_args(cfg: &Config, models: &Path) -> Result<TrainArgs> {
     Ok(TrainArgs {
-        model: ModelArgs {
-            data: cfg.paths.data.clone(),
-            folds: cfg.training.folds,
-            embargo: cfg.training.embargo_days,
-            min_train_days: cfg.training.min_train_days,
-            oracle: None,
-            market: None,
-            cost: None,
-            // `cfg` is already loaded: its policy, nothing more to read.
-            config: None,
-            policy: Some(cfg.policy()),
-            lookback_days: Some(cfg.risk.lookback_days.windows()?),
-            file: Default::default(),
-        },
+        model: ModelArgs::from_config(cfg)?,
         models: models.to_owned(),
         promote: false,
         quiet: true,

@@ -71,6 +71,25 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// What a configuration already loaded trains with (the scheduled retrain, the demo): its
+    /// data directory, validation plan (`training.*`), policy and windows; no oracle, market
+    /// series or cost matrix, and nothing more to read from a file.
+    pub fn from_config(cfg: &Config) -> Result<ModelArgs> {
+        Ok(ModelArgs {
+            data: cfg.paths.data.clone(),
+            folds: cfg.training.folds,
+            embargo: cfg.training.embargo_days,
+            min_train_days: cfg.training.min_train_days,
+            oracle: None,
+            market: None,
+            cost: None,
+            config: None,
+            policy: Some(cfg.policy()),
+            lookback_days: Some(cfg.risk.lookback_days.windows()?),
+            file: Default::default(),
+        })
+    }
+
     /// The configuration file, read once: `None` when the caller resolved the policy itself,
     /// when no file is named, or when the named file does not exist (the defaults apply).
     fn file(&self) -> Result<Option<&Config>> {
