@@ -376,7 +376,7 @@ pub fn run() -> Result<()> {
             );
             Ok(())
         }
-        Command::Predict(args) => predict::run(&args),
+        Command::Predict(args) => schedule::predict_cli(&args),
         Command::Demo(args) => demo::run(&args),
     }
 }

@@ -158,7 +158,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .map(|r| r.date)
         .max()
         .context("the demo lake is empty")?;
-    let (run, path) = crate::predict::morning(&cfg, Some(last_day), last_day, true)?;
+    let (run, path) = crate::schedule::morning(&cfg, Some(last_day), last_day, true)?;
     print!("{}", crate::runs::summary(&run));
     println!("      predictions written to {}", path.display());
     if args.no_serve {

@@ -1,9 +1,10 @@
-//! `dars predict`: the morning run. Scores every active trader as of a date with the published
-//! model (the rules decide per trader where the model cannot), reports stale traders instead of
-//! scoring them as if nothing had happened, checks the data's freshness and the active-trader
-//! count against the previous run, and writes the run to `data/predictions/<date>.json`.
+//! Scoring the lake into a prediction run: every active trader as of a date with the published
+//! model (the rules decide per trader where the model cannot), stale traders reported instead
+//! of scored as if nothing had happened, the data's freshness and the active-trader count
+//! checked against the previous run. Saving, auditing and alerting are the morning job's
+//! (`schedule::morning`); runs are stored by `runs::RunStore`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
@@ -13,12 +14,10 @@ pub use dars_shared::decision::business_days_between;
 use dars_shared::features::FeatureContext;
 use dars_shared::score::{self, Scorer};
 
-use crate::alerts;
-use crate::audit::{Audit, Kind};
-use crate::config::{Config, Secrets};
+use crate::config::Config;
 use crate::lake::Lake;
 use crate::registry::Registry;
-use crate::runs::{self, PredictionRun, RunStore, Status, TraderPrediction};
+use crate::runs::{PredictionRun, RunStore, Status, TraderPrediction};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PredictArgs {
@@ -143,96 +142,6 @@ pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Resul
         warnings,
         traders,
     })
-}
-
-/// `dars predict`: run, save, audit, alert when asked, print the JSON; warnings and a summary
-/// go to stderr.
-pub fn run(args: &PredictArgs) -> Result<()> {
-    let cfg = Config::load(&args.config, false)?;
-    let today = chrono::Utc::now()
-        .with_timezone(&cfg.schedule.tz()?)
-        .date_naive();
-    let (run, path) = morning(&cfg, args.date, today, args.alert)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&run.compact()).context("serialising the run")?
-    );
-    eprint!("{}", runs::summary(&run));
-    eprintln!("written to {}", path.display());
-    Ok(())
-}
-
-/// The whole morning job, as `dars predict` and the scheduler run it: predict, save, audit
-/// every prediction, then alert. A failure is audited and sent to the ops recipients before
-/// it is returned.
-pub fn morning(
-    cfg: &Config,
-    date: Option<NaiveDate>,
-    today: NaiveDate,
-    send_alerts: bool,
-) -> Result<(PredictionRun, PathBuf)> {
-    let secrets = Secrets::from_env();
-    let result = (|| -> Result<(PredictionRun, PathBuf)> {
-        let run = predict(cfg, date, today)?;
-        let path = RunStore::new(&cfg.paths.data).write(&run)?;
-        audit_run(&cfg.paths.data, &run)?;
-        if send_alerts {
-            let checkpoint = Audit::open(&cfg.paths.data)?.checkpoint()?;
-            let deliveries = alerts::send_run_alerts(cfg, &secrets, &run, checkpoint.as_ref())?;
-            let mut audit = Audit::open(&cfg.paths.data)?;
-            for d in &deliveries {
-                audit.append(Kind::Alert, "morning run", None, &serde_json::to_value(d)?)?;
-                eprintln!("alert: {d}");
-            }
-            alerts::ensure_delivered(&deliveries)?;
-        }
-        Ok((run, path))
-    })();
-    if let Err(e) = &result {
-        report_failure(cfg, "morning run", date.unwrap_or(today), e, send_alerts);
-    }
-    result
-}
-
-/// Audits a failed run and, when alerts are on, tells the ops recipients. Never fails itself:
-/// it runs when something already has.
-pub fn report_failure(cfg: &Config, actor: &str, day: NaiveDate, e: &anyhow::Error, alert: bool) {
-    if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
-        let _ = audit.append(
-            Kind::RunFailed,
-            actor,
-            None,
-            &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
-        );
-    }
-    if alert {
-        match alerts::send_failure_alert(cfg, &Secrets::from_env(), day, e) {
-            Ok(ds) => ds.iter().for_each(|d| eprintln!("failure alert: {d}")),
-            Err(alert_err) => eprintln!("the failure alert could not be sent: {alert_err:#}"),
-        }
-    }
-}
-
-/// One audit row per trader.
-fn audit_run(data: &Path, run: &PredictionRun) -> Result<()> {
-    let mut audit = Audit::open(data)?;
-    for t in &run.traders {
-        audit.append(
-            Kind::Prediction,
-            "morning run",
-            Some(&t.account_id),
-            &serde_json::json!({
-                "as_of": run.as_of,
-                "status": t.status,
-                "model_version": t.model_version,
-                "system": t.system,
-                "probability": t.probability,
-                "decision": t.decision,
-                "top_factors": t.top_factors.iter().map(|f| &f.sentence).collect::<Vec<_>>(),
-            }),
-        )?;
-    }
-    Ok(())
 }
 
 /// The artifact, if it learned from the rolling-statistic windows the configuration names

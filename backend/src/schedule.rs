@@ -1,4 +1,5 @@
-//! The scheduler inside `dars serve`: the morning prediction and alerts at `schedule.daily`
+//! The jobs and their scheduler: the morning job (predict, save, audit, alert; `dars predict`
+//! runs it by hand) and the retrain, and the scheduler inside `dars serve` that runs them: the morning prediction and alerts at `schedule.daily`
 //! (Monday to Friday) and the retrain as `training.retrain_freq` says — `weekly` at
 //! `schedule.weekly`, `daily` every weekday at that time of day, `monthly` on the first such
 //! weekday of a month, `never` not at all — in `schedule.timezone`. Jobs run
@@ -12,8 +13,11 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 
+use crate::alerts;
 use crate::audit::{Audit, Kind};
-use crate::config::{Config, Daily, RetrainFreq, Weekly};
+use crate::config::{Config, Daily, RetrainFreq, Secrets, Weekly};
+use crate::predict::PredictArgs;
+use crate::runs::{self, PredictionRun, RunStore};
 use crate::train::{ModelArgs, TrainArgs};
 
 /// The local time `t` on `date`, resolved through DST: an ambiguous time (autumn) takes the
@@ -125,7 +129,7 @@ pub fn spawn(cfg: Config, models: PathBuf) -> Result<()> {
 /// Runs one job, containing failures and panics.
 fn run_job(cfg: &Config, models: &Path, job: Job, today: NaiveDate) {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
-        Job::Morning => crate::predict::morning(cfg, None, today, true).map(|(run, path)| {
+        Job::Morning => morning(cfg, None, today, true).map(|(run, path)| {
             format!(
                 "morning run for {}: {} trader(s), written to {}",
                 run.as_of,
@@ -141,13 +145,13 @@ fn run_job(cfg: &Config, models: &Path, job: Job, today: NaiveDate) {
             tracing::error!("scheduler: {job:?} job failed: {e:#}");
             // The morning job audits and alerts its own failures.
             if job == Job::Retrain {
-                crate::predict::report_failure(cfg, "scheduler", today, &e, true);
+                report_failure(cfg, "scheduler", today, &e, true);
             }
         }
         Err(_) => {
             let e = anyhow::anyhow!("the {job:?} job panicked");
             tracing::error!("scheduler: {e}");
-            crate::predict::report_failure(cfg, "scheduler", today, &e, true);
+            report_failure(cfg, "scheduler", today, &e, true);
         }
     }
 }
@@ -201,6 +205,96 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
             "not published (not better than the current model, or auto_promote is off)"
         }
     ))
+}
+
+/// `dars predict`: run, save, audit, alert when asked, print the JSON; warnings and a summary
+/// go to stderr.
+pub fn predict_cli(args: &PredictArgs) -> Result<()> {
+    let cfg = Config::load(&args.config, false)?;
+    let today = chrono::Utc::now()
+        .with_timezone(&cfg.schedule.tz()?)
+        .date_naive();
+    let (run, path) = morning(&cfg, args.date, today, args.alert)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&run.compact()).context("serialising the run")?
+    );
+    eprint!("{}", runs::summary(&run));
+    eprintln!("written to {}", path.display());
+    Ok(())
+}
+
+/// The whole morning job, as `dars predict` and the scheduler run it: predict, save, audit
+/// every prediction, then alert. A failure is audited and sent to the ops recipients before
+/// it is returned.
+pub fn morning(
+    cfg: &Config,
+    date: Option<NaiveDate>,
+    today: NaiveDate,
+    send_alerts: bool,
+) -> Result<(PredictionRun, PathBuf)> {
+    let secrets = Secrets::from_env();
+    let result = (|| -> Result<(PredictionRun, PathBuf)> {
+        let run = crate::predict::predict(cfg, date, today)?;
+        let path = RunStore::new(&cfg.paths.data).write(&run)?;
+        audit_run(&cfg.paths.data, &run)?;
+        if send_alerts {
+            let checkpoint = Audit::open(&cfg.paths.data)?.checkpoint()?;
+            let deliveries = alerts::send_run_alerts(cfg, &secrets, &run, checkpoint.as_ref())?;
+            let mut audit = Audit::open(&cfg.paths.data)?;
+            for d in &deliveries {
+                audit.append(Kind::Alert, "morning run", None, &serde_json::to_value(d)?)?;
+                eprintln!("alert: {d}");
+            }
+            alerts::ensure_delivered(&deliveries)?;
+        }
+        Ok((run, path))
+    })();
+    if let Err(e) = &result {
+        report_failure(cfg, "morning run", date.unwrap_or(today), e, send_alerts);
+    }
+    result
+}
+
+/// Audits a failed run and, when alerts are on, tells the ops recipients. Never fails itself:
+/// it runs when something already has.
+pub fn report_failure(cfg: &Config, actor: &str, day: NaiveDate, e: &anyhow::Error, alert: bool) {
+    if let Ok(mut audit) = Audit::open(&cfg.paths.data) {
+        let _ = audit.append(
+            Kind::RunFailed,
+            actor,
+            None,
+            &serde_json::json!({ "date": day, "error": format!("{e:#}") }),
+        );
+    }
+    if alert {
+        match alerts::send_failure_alert(cfg, &Secrets::from_env(), day, e) {
+            Ok(ds) => ds.iter().for_each(|d| eprintln!("failure alert: {d}")),
+            Err(alert_err) => eprintln!("the failure alert could not be sent: {alert_err:#}"),
+        }
+    }
+}
+
+/// One audit row per trader.
+fn audit_run(data: &Path, run: &PredictionRun) -> Result<()> {
+    let mut audit = Audit::open(data)?;
+    for t in &run.traders {
+        audit.append(
+            Kind::Prediction,
+            "morning run",
+            Some(&t.account_id),
+            &serde_json::json!({
+                "as_of": run.as_of,
+                "status": t.status,
+                "model_version": t.model_version,
+                "system": t.system,
+                "probability": t.probability,
+                "decision": t.decision,
+                "top_factors": t.top_factors.iter().map(|f| &f.sentence).collect::<Vec<_>>(),
+            }),
+        )?;
+    }
+    Ok(())
 }
 
 /// What the scheduled retrain trains with: the configuration's data, validation plan
