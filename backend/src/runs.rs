@@ -12,7 +12,7 @@ use dars_shared::rules::{Thresholds, Tier};
 use dars_shared::score::{Explanation, Factor, TraderRisk};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::{create_private_dir, write_atomic};
+use crate::atomic::write_atomic;
 
 /// Whether a trader was scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +207,6 @@ impl RunStore {
     /// Writes the run (atomically, owner-only) and returns where.
     pub fn write(&self, run: &PredictionRun) -> Result<PathBuf> {
         let path = self.path(run.as_of);
-        create_private_dir(&self.dir)?;
         let json = serde_json::to_string(run).context("serialising the run")?;
         write_atomic(&path, json.as_bytes())?;
         Ok(path)

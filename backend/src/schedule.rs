@@ -237,11 +237,12 @@ pub fn morning(
     let result = (|| -> Result<(PredictionRun, PathBuf)> {
         let run = crate::predict::predict(cfg, date, today)?;
         let path = RunStore::new(&cfg.paths.data).write(&run)?;
-        audit_run(&cfg.paths.data, &run)?;
+        // One connection for the run's rows, the checkpoint and the alerts' rows.
+        let mut audit = Audit::open(&cfg.paths.data)?;
+        audit_run(&mut audit, &run)?;
         if send_alerts {
-            let checkpoint = Audit::open(&cfg.paths.data)?.checkpoint()?;
+            let checkpoint = audit.checkpoint()?;
             let deliveries = alerts::send_run_alerts(cfg, &secrets, &run, checkpoint.as_ref())?;
-            let mut audit = Audit::open(&cfg.paths.data)?;
             for d in &deliveries {
                 audit.append(Kind::Alert, "morning run", None, &serde_json::to_value(d)?)?;
                 eprintln!("alert: {d}");
@@ -276,8 +277,7 @@ pub fn report_failure(cfg: &Config, actor: &str, day: NaiveDate, e: &anyhow::Err
 }
 
 /// One audit row per trader.
-fn audit_run(data: &Path, run: &PredictionRun) -> Result<()> {
-    let mut audit = Audit::open(data)?;
+fn audit_run(audit: &mut Audit, run: &PredictionRun) -> Result<()> {
     for t in &run.traders {
         audit.append(
             Kind::Prediction,

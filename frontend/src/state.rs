@@ -196,6 +196,14 @@ pub fn not_scored(r: &TraderRisk) -> bool {
     matches!(r.decision.decided_by, DecidedBy::Stale { .. })
 }
 
+/// Departed: not scored, and past the active window (the morning run leaves them out).
+pub fn departed(r: &TraderRisk) -> bool {
+    matches!(
+        r.decision.decided_by,
+        DecidedBy::Stale { departed: true, .. }
+    )
+}
+
 /// "for the session after 2026-06-30", and a warning when that day is more than the policy's
 /// staleness setting of business days before `today`.
 pub fn session_line(
@@ -507,10 +515,12 @@ pub struct RowData {
 
 impl RowData {
     pub fn of(r: &TraderRisk) -> Self {
-        let status = match r.decision.decided_by {
-            DecidedBy::Stale { departed: true, .. } => "departed",
-            DecidedBy::Stale { .. } => "stale",
-            _ => "scored",
+        let status = if departed(r) {
+            "departed"
+        } else if not_scored(r) {
+            "stale"
+        } else {
+            "scored"
         };
         RowData {
             account: r.account_id.clone(),

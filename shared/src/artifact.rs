@@ -63,6 +63,13 @@ impl ModelArtifact {
     pub fn pools_short_history(&self) -> bool {
         self.short_history.as_ref().is_some_and(|s| s.pooled)
     }
+
+    /// Whether this model scores a trader whose own history is `own` (`None`: long enough):
+    /// every trader with enough history, a new one only when it pools short histories. The
+    /// scorer and the backtest both ask here.
+    pub fn scores(&self, own: Option<crate::decision::OwnHistory>) -> bool {
+        own.is_none() || self.pools_short_history()
+    }
 }
 
 /// Traders with too little history of their own (issue #13 item 3): the model scores them from

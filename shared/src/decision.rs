@@ -58,6 +58,16 @@ pub struct OwnHistory {
     pub needed: usize,
 }
 
+impl OwnHistory {
+    /// `Some` when `trading_days` is below the rules' minimum `needed`: a new trader.
+    pub fn short(trading_days: usize, needed: usize) -> Option<OwnHistory> {
+        (trading_days < needed).then_some(OwnHistory {
+            trading_days,
+            needed,
+        })
+    }
+}
+
 impl DecidedBy {
     /// The short system name used in CSV columns and JSON: `model`, `guard`, `rules`,
     /// `new_trader` or `stale`.

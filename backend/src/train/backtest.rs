@@ -328,8 +328,9 @@ fn predict(
     let m = &data.m;
     let key = &m.rows[i];
     let needed = policy.rules.min_history_days;
+    let own_history = OwnHistory::short(trading_days, needed);
     let probability = match scorer {
-        Some(s) if trading_days >= needed || s.artifact().pools_short_history() => Some(
+        Some(s) if s.artifact().scores(own_history) => Some(
             // The scorer reads registry positions; the matrix may hold a selection of them.
             s.probability(&m.registry_row(i))
                 .with_context(|| format!("scoring {} on {}", key.account_id, key.date))?,
@@ -342,10 +343,7 @@ fn predict(
             probability: p,
             thresholds: policy.thresholds(s.artifact()),
             factors: &[],
-            own_history: (trading_days < needed).then_some(OwnHistory {
-                trading_days,
-                needed,
-            }),
+            own_history,
         }),
         (Some(_), None) => Basis::NewTrader {
             trading_days,

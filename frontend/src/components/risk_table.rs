@@ -6,20 +6,19 @@ use std::sync::Arc;
 
 use dars_shared::charts;
 use dars_shared::decision::DecidedBy;
-use dars_shared::score::TraderRisk;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::svg::Svg;
 use crate::components::tier::TierBadge;
-use crate::state::{Analysis, RowData, SortKey, pct, restricted_summary, sorted};
+use crate::state::{Analysis, RowData, SortKey, departed, pct, restricted_summary, sorted};
 
 #[component]
 pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
     let (filter, set_filter) = signal(String::new());
     let (key, set_key) = signal(SortKey::Probability);
     let summary = restricted_summary(&analysis.risks);
-    let mut departed: Vec<(String, chrono::NaiveDate)> = analysis
+    let mut gone: Vec<(String, chrono::NaiveDate)> = analysis
         .risks
         .iter()
         .filter_map(|r| match r.decision.decided_by {
@@ -31,14 +30,14 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
             _ => None,
         })
         .collect();
-    departed.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    gone.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let a = analysis.clone();
     let rows = move || {
         let f = filter.get();
         let k = key.get();
         sorted(&a.risks, k, &f)
             .into_iter()
-            .filter(|r| !is_departed(r))
+            .filter(|r| !departed(r))
             .cloned()
             .collect::<Vec<_>>()
             .into_iter()
@@ -117,14 +116,14 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            {(!departed.is_empty()).then(|| view! {
+            {(!gone.is_empty()).then(|| view! {
                 <details class="departed" data-testid="departed">
                     <summary>{format!(
                         "{} departed trader{} not scored (no trade for longer than the active window)",
-                        departed.len(),
-                        if departed.len() == 1 { "" } else { "s" }
+                        gone.len(),
+                        if gone.len() == 1 { "" } else { "s" }
                     )}</summary>
-                    <p class="muted">{departed
+                    <p class="muted">{gone
                         .iter()
                         .map(|(a, d)| format!("{a} (last traded {d})"))
                         .collect::<Vec<_>>()
@@ -133,12 +132,4 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
             })}
         </section>
     }
-}
-
-/// A trader past the active window: listed under the table, not in it.
-fn is_departed(r: &TraderRisk) -> bool {
-    matches!(
-        r.decision.decided_by,
-        DecidedBy::Stale { departed: true, .. }
-    )
 }

@@ -317,12 +317,12 @@ where
             }
         }
     }
-    let whole: FxHashMap<(A, NaiveDate), WholeDay> =
-        days.iter().map(|(k, d)| (*k, d.whole_day())).collect();
+    // What happens to an account-day of the new file (`None`: not in the file).
+    let whole = |account: A, date: NaiveDate| days.get(&(account, date)).map(AccountDay::whole_day);
     let mut counts = MergeCounts::default();
     let mut held = Vec::new();
     for ((account, date), d) in &days {
-        match whole[&(*account, *date)] {
+        match d.whole_day() {
             WholeDay::Replace => {
                 counts.replaced_account_days += 1;
                 counts.replaced_fills += d.existing;
@@ -348,7 +348,7 @@ where
     let mut seen: FxHashSet<(NaiveDate, FillId)> = FxHashSet::default();
     let keep_existing: Vec<bool> = existing
         .map(|k| {
-            let keep = whole.get(&(k.account, k.date())) != Some(&WholeDay::Replace);
+            let keep = whole(k.account, k.date()) != Some(WholeDay::Replace);
             if let (true, Some(id)) = (keep, k.id)
                 && new_dates.contains(&k.date())
             {
@@ -359,7 +359,7 @@ where
         .collect();
     let keep_incoming: Vec<bool> = incoming
         .map(|k| {
-            if whole.get(&(k.account, k.date())) == Some(&WholeDay::Hold) {
+            if whole(k.account, k.date()) == Some(WholeDay::Hold) {
                 return false;
             }
             match k.id {

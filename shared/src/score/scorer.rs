@@ -301,20 +301,15 @@ pub(super) fn risk_for_row(
     let base_limit = policy.loss_limit(&key.account_id);
     let rules = rules::evaluate(&totals, &policy.rules, base_limit);
     let needed = policy.rules.min_history_days;
+    let own_history = OwnHistory::short(trading_days, needed);
     let model = match scorer {
         None => Err(Basis::NoModel("no model is published")),
-        Some(s) if trading_days < needed && !s.artifact.pools_short_history() => {
-            Err(Basis::NewTrader {
-                trading_days,
-                needed,
-            })
-        }
+        Some(s) if !s.artifact.scores(own_history) => Err(Basis::NewTrader {
+            trading_days,
+            needed,
+        }),
         Some(s) => Ok((s, s.explain(row))),
     };
-    let own_history = (trading_days < needed).then_some(OwnHistory {
-        trading_days,
-        needed,
-    });
     // The risk of a trader the model did not score: the decision and the rules' verdict only.
     let unscored = |decision: Decision, rules: RulesDecision| TraderRisk {
         account_id: key.account_id.clone(),
