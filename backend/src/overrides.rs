@@ -32,7 +32,7 @@ pub struct OverrideArgs {
 }
 
 /// A manager's override, as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Override {
     pub account_id: String,
     pub new_limit: f64,

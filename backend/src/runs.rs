@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::atomic::write_atomic;
 
 /// Whether a trader was scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Scored,
@@ -24,7 +24,7 @@ pub enum Status {
 }
 
 /// One trader in a morning run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TraderPrediction {
     pub account_id: String,
     pub status: Status,
@@ -78,7 +78,7 @@ impl TraderPrediction {
 }
 
 /// A whole morning run, as written to the lake.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PredictionRun {
     pub run_at: String,
     /// The trading day whose close the predictions start from.

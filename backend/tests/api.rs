@@ -193,6 +193,14 @@ fn api_roles_openapi_overrides_and_audit() {
         "the API changed: review it and refresh docs/openapi.json with UPDATE_GOLDEN=1 cargo test -p dars --test api"
     );
 
+    // Every schema is typed: no bare `{"type": "object"}` (issue #14 item 4).
+    let mut untyped = Vec::new();
+    untyped_objects(&doc.body, "", &mut untyped);
+    assert!(
+        untyped.is_empty(),
+        "untyped objects in the API: {untyped:?}"
+    );
+
     // Every documented operation, under every role.
     let paths = doc.body["paths"].as_object().cloned().unwrap_or_default();
     assert!(paths.len() >= 7, "{paths:?}");
@@ -247,12 +255,16 @@ fn api_roles_openapi_overrides_and_audit() {
                 as_manager.status,
                 as_manager.body
             );
+            conforms(&doc.body, path, &method, &as_manager);
             let own = call(
                 &method,
                 &format!("{base}{}", concrete(&me)),
                 Some(trader),
                 body.clone(),
             );
+            if own.status == 200 {
+                conforms(&doc.body, path, &method, &own);
+            }
             let others = call(
                 &method,
                 &format!("{base}{}", concrete(&other)),
@@ -617,4 +629,69 @@ fn an_internal_error_gives_a_reference_not_the_cause() {
         })),
     );
     assert_eq!(reply.status, 404, "{}", reply.body);
+}
+
+/// JSON pointers of the schemas in `v` that say `"type": "object"` and nothing of their shape
+/// (no properties, no additional properties, no reference or composition).
+fn untyped_objects(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let is_object = map.get("type").is_some_and(|t| {
+                t == "object"
+                    || t.as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == "object"))
+            });
+            let shaped = [
+                "properties",
+                "additionalProperties",
+                "$ref",
+                "allOf",
+                "oneOf",
+                "anyOf",
+            ]
+            .iter()
+            .any(|k| map.contains_key(*k));
+            if is_object && !shaped {
+                out.push(at.to_owned());
+            }
+            for (k, x) in map {
+                untyped_objects(x, &format!("{at}/{k}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                untyped_objects(x, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Asserts that an answer is what the document promises: its body validates against the JSON
+/// schema documented for that path, method and status (OpenAPI 3.1 schemas are JSON Schema
+/// 2020-12), so a typed schema cannot drift from what a handler sends.
+fn conforms(doc: &serde_json::Value, path: &str, method: &str, answer: &Reply) {
+    let documented = &doc["paths"][path][method.to_lowercase()]["responses"]
+        [answer.status.to_string()]["content"]["application/json"]["schema"];
+    let Some(schema) = documented.as_object() else {
+        panic!(
+            "{method} {path}: no JSON schema documented for {}",
+            answer.status
+        );
+    };
+    // References point into the document's components: carry them along.
+    let mut root = schema.clone();
+    root.insert("components".into(), doc["components"].clone());
+    let validator = jsonschema::draft202012::new(&serde_json::Value::Object(root))
+        .unwrap_or_else(|e| panic!("{method} {path}: the schema does not compile: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&answer.body)
+        .take(5)
+        .map(|e| format!("{e} (at {})", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} answered {} off its schema: {errors:#?}",
+        answer.status
+    );
 }

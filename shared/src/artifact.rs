@@ -222,6 +222,7 @@ impl FeatureSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThresholdChoice {
     /// Calibrated probability at or above which a trader is high risk.
     pub value: f64,
@@ -242,6 +243,7 @@ pub struct ThresholdChoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingInfo {
     /// First and last feature dates of the labelled rows.
     pub from: String,
@@ -256,8 +258,12 @@ pub struct TrainingInfo {
     pub embargo_days: u32,
     /// Boosting rounds of the final model (chosen by early stopping on the folds).
     pub num_trees: u32,
-    /// LightGBM parameters used.
+    /// LightGBM parameters used, by LightGBM's names.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)
+    )]
     pub params: serde_json::Value,
     /// Wall-clock seconds of the final LightGBM fit (dataset construction and boosting), so a
     /// slow retrain shows up in the registry; absent in artifacts made before it was recorded.
@@ -267,6 +273,7 @@ pub struct TrainingInfo {
 
 /// Scores of one set of predictions.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scores {
     pub rows: u64,
     pub positives: u64,
@@ -282,6 +289,7 @@ pub struct Scores {
 
 /// One walk-forward fold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FoldReport {
     pub fold: u32,
     pub train_from: String,
@@ -306,6 +314,7 @@ pub struct FoldReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricsReport {
     pub folds: Vec<FoldReport>,
     /// All out-of-fold predictions, raw model probabilities.
@@ -319,6 +328,7 @@ pub struct MetricsReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeatureImportance {
     pub name: String,
     pub mean_abs_shap: f64,

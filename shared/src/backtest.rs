@@ -185,6 +185,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<BacktestRow>, BacktestError
 /// among the same days, and [`HitRate::lift`] = precision / base rate says how much better than
 /// cutting at random the cuts picked losing days (1.00x = no better).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HitRate {
     /// Predictions whose outcome is known.
     pub predictions: usize,

@@ -20,6 +20,7 @@ use crate::score::Factor;
 
 /// Which system decided, and why it was the one in charge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DecidedBy {
     /// The model's tier (which may be low: no cut). `own_history` is set when the trader has
@@ -53,6 +54,7 @@ pub enum DecidedBy {
 /// A trader's own history when it is shorter than the rules' minimum: `trading_days` of the
 /// `needed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OwnHistory {
     pub trading_days: usize,
     pub needed: usize,
@@ -143,6 +145,7 @@ impl DecidedBy {
 /// One trader's decision for the next session. Units: dollars for limits, a fraction (0–1) for
 /// the cut.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub decided_by: DecidedBy,
     /// The tier of the final decision: low exactly when nothing is cut.

@@ -16,6 +16,7 @@ use crate::rules::{RulesConfig, Thresholds, TierConfig};
 
 /// How the model's thresholds are chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum ThresholdRule {
     /// A restriction budget: the model restricts (cuts the limit of) at most `share` of active
@@ -69,6 +70,7 @@ impl ThresholdRule {
 /// Everything that turns a probability into a decision. Units: dollars for limits, fractions
 /// (0–1) for cuts and shares, trading days for history, business days for staleness.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// How the thresholds are chosen.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// Thresholds and cuts, from `config.yaml` (`rules.*`). Cuts are fractions of the limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct RulesConfig {
     /// Consecutive losing days for the first and the severe cut.
@@ -56,6 +57,7 @@ pub struct RulesConfig {
 
 /// Which rule hits count as a hard breach, the only ones allowed to raise a model's cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Guard {
     /// A rule's severe level (loss streak and drawdown); the default.
@@ -94,6 +96,7 @@ impl Default for RulesConfig {
 
 /// How the model's calibrated probability maps to a risk tier and a cut (`risk.*` in config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TierConfig {
     /// Probabilities within this distance below the model's threshold are moderate risk.
@@ -116,6 +119,7 @@ impl Default for TierConfig {
 
 /// Risk tier of a calibrated probability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Low,
@@ -126,6 +130,7 @@ pub enum Tier {
 /// The calibrated probabilities (0–1) where the model's tiers begin: `high` and above is high
 /// risk, `restrict` up to `high` moderate; below `restrict` the limit is not cut.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Thresholds {
     pub high: f64,
     pub restrict: f64,
@@ -183,6 +188,7 @@ impl Tier {
 
 /// Which rule fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     LossStreak,

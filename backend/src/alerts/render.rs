@@ -1,12 +1,18 @@
 //! What the alerts say, as pure functions of a run and the configuration, so the wording, the
 //! order and the per-trader isolation are tested without a network. Sending lives in
 //! `email.rs` and `slack.rs`.
+//!
+//! HTML bodies are `maud` templates: every value interpolated into them is escaped by the
+//! template engine, so an account id, a reason or a warning from a user's file can never become
+//! markup in a mail client. The recommendation itself is the decision's own sentence
+//! (`Decision::text`, made once in the shared crate), the same words every surface shows.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use dars_shared::rules::Tier;
+use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -68,47 +74,47 @@ pub fn desk_email(run: &PredictionRun, cfg: &Config) -> Email {
     let listed = run.at_risk(cfg.alerts.min_tier);
     let groups = by_tier(&listed);
 
-    let mut text = format!("{subject}\n\n{}\n", intro(run));
-    let mut html = format!(
-        "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif\">\n<h2>{}</h2>\n<p>{}</p>\n",
-        esc(&subject),
-        esc(&intro(run))
-    );
-    if listed.is_empty() {
-        let none = format!(
+    let none = listed.is_empty().then(|| {
+        format!(
             "No trader is at {} risk or above.",
             cfg.alerts.min_tier.label()
-        );
+        )
+    });
+    let title = |tier: &Tier, n: usize| format!("{} RISK ({n})", tier.label().to_uppercase());
+    let summary = summary_lines(run);
+
+    let mut text = format!("{subject}\n\n{}\n", intro(run));
+    if let Some(none) = &none {
         let _ = write!(text, "\n{none}\n");
-        let _ = writeln!(html, "<p>{}</p>", esc(&none));
     }
     for (tier, traders) in &groups {
-        let title = format!("{} RISK ({})", tier.label().to_uppercase(), traders.len());
-        let _ = write!(text, "\n{title}\n");
-        let _ = writeln!(
-            html,
-            "<h3 style=\"color: {}\">{}</h3>",
-            colour(*tier),
-            esc(&title)
-        );
+        let _ = write!(text, "\n{}\n", title(tier, traders.len()));
         for t in traders {
             text.push('\n');
             text.push_str(&trader_text(t, false));
-            html.push_str(&trader_html(t, false));
         }
     }
-    let summary = summary_lines(run);
     text.push('\n');
-    html.push_str("<hr>\n");
-    for (i, line) in summary.iter().enumerate() {
+    for line in &summary {
         let _ = writeln!(text, "{line}");
-        if i == 0 {
-            let _ = writeln!(html, "<p><strong>{}</strong></p>", esc(line));
-        } else {
-            let _ = writeln!(html, "<p>{}</p>", esc(line));
-        }
     }
-    html.push_str("</body></html>\n");
+
+    let html = page(
+        &subject,
+        None,
+        html! {
+            p { (intro(run)) }
+            @if let Some(none) = &none { p { (none) } }
+            @for (tier, traders) in &groups {
+                h3 style={ "color: " (colour(*tier)) } { (title(tier, traders.len())) }
+                @for t in traders { (trader_html(t, false)) }
+            }
+            hr;
+            @for (i, line) in summary.iter().enumerate() {
+                @if i == 0 { p { strong { (line) } } } @else { p { (line) } }
+            }
+        },
+    );
     Email {
         kind: Kind::Desk,
         to: cfg.alerts.email_recipients.clone(),
@@ -127,13 +133,10 @@ pub fn add_checkpoint(email: &mut Email, checkpoint: &crate::audit::Checkpoint) 
     let line = format!("Audit checkpoint (keep this line): {checkpoint}");
     let _ = writeln!(email.text, "\n{line}");
     if let Some(end) = email.html.rfind("</body>") {
-        email.html.insert_str(
-            end,
-            &format!(
-                "<p style=\"color: #666; font-size: 11px; font-family: monospace\">{}</p>\n",
-                esc(&line)
-            ),
-        );
+        let p = html! {
+            p style="color: #666; font-size: 11px; font-family: monospace" { (line) }
+        };
+        email.html.insert_str(end, &p.into_string());
     }
 }
 
@@ -151,12 +154,14 @@ pub fn trader_emails(run: &PredictionRun, cfg: &Config) -> Vec<Email> {
     by_address
         .into_iter()
         .map(|(address, mut traders)| {
-            traders.sort_by(|a, b| b.tier().cmp(&a.tier()).then(a.account_id.cmp(&b.account_id)));
+            traders.sort_by(|a, b| {
+                b.tier()
+                    .cmp(&a.tier())
+                    .then(a.account_id.cmp(&b.account_id))
+            });
             let accounts: Vec<String> = traders.iter().map(|t| t.account_id.clone()).collect();
             let names = accounts.join(", ");
-            let high = traders
-                .iter()
-                .any(|t| t.tier() == Some(Tier::High));
+            let high = traders.iter().any(|t| t.tier() == Some(Tier::High));
             let prefix = if high { "RISK ALERT" } else { "RISK SUMMARY" };
             let subject = format!("{prefix} - {names} - {}", run.as_of);
             let intro = format!(
@@ -165,17 +170,18 @@ pub fn trader_emails(run: &PredictionRun, cfg: &Config) -> Vec<Email> {
                 system(run)
             );
             let mut text = format!("{subject}\n\n{intro}\n");
-            let mut html = format!(
-                "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif\">\n<h2>{}</h2>\n<p>{}</p>\n",
-                esc(&subject),
-                esc(&intro)
-            );
             for t in &traders {
                 text.push('\n');
                 text.push_str(&trader_text(t, true));
-                html.push_str(&trader_html(t, true));
             }
-            html.push_str("</body></html>\n");
+            let html = page(
+                &subject,
+                None,
+                html! {
+                    p { (intro) }
+                    @for t in &traders { (trader_html(t, true)) }
+                },
+            );
             Email {
                 kind: Kind::Trader,
                 to: vec![address.to_string()],
@@ -207,20 +213,19 @@ pub fn failure_email(cfg: &Config, date: NaiveDate, error: &anyhow::Error) -> Em
             if i == 0 { "  " } else { "  caused by: " }
         );
     }
-    let mut html = format!(
-        "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif\">\n<h2 style=\"color: #b00020\">{}</h2>\n<p>{}</p>\n<pre>",
-        esc(&subject),
-        esc(&intro)
+    let html = page(
+        &subject,
+        Some(colour(Tier::High)),
+        html! {
+            p { (intro) }
+            pre {
+                @for (i, cause) in chain.iter().enumerate() {
+                    @if i > 0 { "caused by: " }
+                    (cause) "\n"
+                }
+            }
+        },
     );
-    for (i, cause) in chain.iter().enumerate() {
-        let _ = writeln!(
-            html,
-            "{}{}",
-            if i == 0 { "" } else { "caused by: " },
-            esc(cause)
-        );
-    }
-    html.push_str("</pre>\n</body></html>\n");
     let to = if cfg.alerts.ops_recipients.is_empty() {
         cfg.alerts.email_recipients.clone()
     } else {
@@ -414,28 +419,33 @@ fn trader_text(t: &TraderPrediction, own: bool) -> String {
     s
 }
 
-fn trader_html(t: &TraderPrediction, own: bool) -> String {
-    let mut s = format!(
-        "<p><strong>{}</strong>: {} &mdash; <strong>{}</strong></p>\n",
-        esc(&t.account_id),
-        esc(&risk_phrase(t)),
-        esc(&limit_phrase(t))
-    );
-    if !t.decision.reasons.is_empty() {
-        s.push_str("<ul>\n");
-        for r in &t.decision.reasons {
-            let _ = writeln!(s, "<li>{}</li>", esc(r));
+/// An email's HTML document: the subject as its heading (in `colour` when given), then `body`.
+fn page(subject: &str, colour: Option<&str>, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html {
+            body style="font-family: sans-serif" {
+                h2 style=[colour.map(|c| format!("color: {c}"))] { (subject) }
+                (body)
+            }
         }
-        s.push_str("</ul>\n");
     }
-    if own && !t.going_well.is_empty() {
-        s.push_str("<p>Going well:</p>\n<ul>\n");
-        for g in &t.going_well {
-            let _ = writeln!(s, "<li>{}</li>", esc(g));
+    .into_string()
+}
+
+fn trader_html(t: &TraderPrediction, own: bool) -> Markup {
+    html! {
+        p {
+            strong { (t.account_id) } ": " (risk_phrase(t)) " \u{2014} " strong { (limit_phrase(t)) }
         }
-        s.push_str("</ul>\n");
+        @if !t.decision.reasons.is_empty() {
+            ul { @for r in &t.decision.reasons { li { (r) } } }
+        }
+        @if own && !t.going_well.is_empty() {
+            p { "Going well:" }
+            ul { @for g in &t.going_well { li { (g) } } }
+        }
     }
-    s
 }
 
 fn trader_mrkdwn(t: &TraderPrediction) -> String {
@@ -487,23 +497,6 @@ fn capitalise(s: &str) -> String {
 /// The top error and every cause, one per entry.
 pub fn error_chain(error: &anyhow::Error) -> Vec<String> {
     error.chain().map(|e| e.to_string()).collect()
-}
-
-/// HTML-escapes a data value. Account ids, reasons and warnings come from users' files; none of
-/// them may become markup in a mail client.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Slack's mrkdwn reserves `&`, `<` and `>` (links and mentions): a data value must not ping

@@ -32,14 +32,21 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, ContentType};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use chrono::NaiveDate;
+use dars_shared::analytics::PromotionEntry;
+use dars_shared::artifact::{
+    FeatureImportance, MetricsReport, Scores, ThresholdChoice, TrainingInfo,
+};
+use dars_shared::metrics::ReliabilityBin;
 use dars_shared::policy::Policy;
 use dars_shared::rules::Tier;
+use dars_shared::score::Explanation;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Audit, Kind, Role, TokenInfo};
 use crate::overrides::{self, Override};
 use crate::registry::Registry;
 use crate::runs::{self, PredictionRun, RunStore, TraderPrediction};
+use crate::train::BacktestReport;
 
 pub struct ApiState {
     pub version: &'static str,
@@ -70,11 +77,9 @@ struct Runs {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryPoint {
     pub as_of: NaiveDate,
-    #[schema(value_type = String)]
     pub status: runs::Status,
     pub system: String,
     pub probability: Option<f64>,
-    #[schema(value_type = Option<String>)]
     pub tier: Option<Tier>,
     pub cut: Option<f64>,
     pub new_limit: Option<f64>,
@@ -359,7 +364,7 @@ async fn health(state: web::Data<ApiState>) -> HttpResponse {
     tag = "risk",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The latest run without SHAP detail (`null` before the first run)", body = Object),
+        (status = 200, description = "The latest run without SHAP detail (`null` before the first run)", body = Option<PredictionRun>),
         (status = 401, body = ErrorBody)
     )
 )]
@@ -390,10 +395,9 @@ async fn risk(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResult {
 #[derive(Serialize, utoipa::ToSchema)]
 struct TraderView {
     account_id: String,
-    #[schema(value_type = Object)]
+    /// The latest run's prediction, without its SHAP detail (`/explanation` has it).
     latest: Option<TraderPrediction>,
     history: Vec<HistoryPoint>,
-    #[schema(value_type = Vec<Object>)]
     overrides: Vec<Override>,
 }
 
@@ -463,7 +467,7 @@ struct ExplanationQuery {
     security(("bearer" = [])),
     params(("account" = String, Path, description = "Account id"), ExplanationQuery),
     responses(
-        (status = 200, description = "`dars_shared::score::Explanation`", body = Object),
+        (status = 200, body = Explanation),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, description = "No such run, or the rules decided (no SHAP)", body = ErrorBody)
@@ -511,11 +515,47 @@ async fn explanation(
     }
 }
 
+/// One published model version, as `GET /api/models` lists it.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ModelSummary {
+    version: String,
+    /// RFC 3339 time of training.
+    created_at: String,
+    /// Whether `models/current` points at it.
+    current: bool,
+    training: TrainingWindow,
+    threshold: ThresholdChoice,
+    /// The calibrated model's out-of-fold scores.
+    calibrated: Scores,
+    /// The rules baseline on the same out-of-fold rows.
+    rules: Scores,
+}
+
+/// The labelled rows a version was trained on.
+#[derive(Serialize, utoipa::ToSchema)]
+struct TrainingWindow {
+    /// First and last feature dates.
+    from: String,
+    to: String,
+    rows: u64,
+}
+
+/// `GET /api/models`: the versions and the moves of the `current` pointer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ModelList {
+    /// The version `models/current` points at, `null` before the first publish.
+    current: Option<String>,
+    versions: Vec<ModelSummary>,
+    /// Promotions and rollbacks, newest first: for managers only (it names the operators);
+    /// empty for a trader's token.
+    history: Vec<PromotionEntry>,
+}
+
 /// Published model versions with their metrics, and every promotion and rollback.
 #[utoipa::path(
     tag = "models",
     security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody))
+    responses((status = 200, body = ModelList), (status = 401, body = ErrorBody))
 )]
 #[get("/models")]
 async fn list_models(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResult {
@@ -524,28 +564,47 @@ async fn list_models(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResu
     let mut versions = Vec::new();
     for v in reg.versions().map_err(ApiError::from)? {
         let a = reg.load(&v).map_err(ApiError::from)?;
-        versions.push(serde_json::json!({
-            "version": a.version,
-            "created_at": a.created_at,
-            "current": current.as_deref() == Some(v.as_str()),
-            "training": { "from": a.training.from, "to": a.training.to, "rows": a.training.rows },
-            "threshold": a.threshold,
-            "calibrated": a.metrics.calibrated,
-            "rules": a.metrics.rules,
-        }));
+        versions.push(ModelSummary {
+            current: current.as_deref() == Some(v.as_str()),
+            training: TrainingWindow {
+                from: a.training.from,
+                to: a.training.to,
+                rows: a.training.rows,
+            },
+            version: a.version,
+            created_at: a.created_at,
+            threshold: a.threshold,
+            calibrated: a.metrics.calibrated,
+            rules: a.metrics.rules,
+        });
     }
-    // The history names the operators who moved the model: for managers only.
     let history = if who.role == Role::Manager {
-        serde_json::to_value(reg.history().map_err(ApiError::from)?)
-            .map_err(|e| ApiError::internal(format!("history: {e}")))?
+        reg.history().map_err(ApiError::from)?
     } else {
-        serde_json::Value::Array(Vec::new())
+        Vec::new()
     };
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "current": current,
-        "versions": versions,
-        "history": history,
-    })))
+    Ok(HttpResponse::Ok().json(ModelList {
+        current,
+        versions,
+        history,
+    }))
+}
+
+/// `GET /api/models/{version}`: one version's validation report.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ModelReport {
+    version: String,
+    /// RFC 3339 time of training.
+    created_at: String,
+    /// The `dars` version that trained it.
+    code_version: String,
+    training: TrainingInfo,
+    threshold: ThresholdChoice,
+    /// `none`, `platt` or `isotonic`.
+    calibration: String,
+    metrics: MetricsReport,
+    reliability: Vec<ReliabilityBin>,
+    feature_importance: Vec<FeatureImportance>,
 }
 
 /// One version's full validation report (folds, baselines, calibration, importance).
@@ -553,7 +612,7 @@ async fn list_models(Caller(who): Caller, state: web::Data<ApiState>) -> ApiResu
     tag = "models",
     security(("bearer" = [])),
     params(("version" = String, Path, description = "Model version")),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ModelReport), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[get("/models/{version}")]
 async fn model_report(
@@ -567,17 +626,17 @@ async fn model_report(
         return Err(ApiError::not_found(format!("no model version {version}")));
     }
     let a = reg.load(&version).map_err(ApiError::from)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "version": a.version,
-        "created_at": a.created_at,
-        "code_version": a.code_version,
-        "training": a.training,
-        "threshold": a.threshold,
-        "calibration": a.calibration.method(),
-        "metrics": a.metrics,
-        "reliability": a.reliability,
-        "feature_importance": a.feature_importance,
-    })))
+    Ok(HttpResponse::Ok().json(ModelReport {
+        calibration: a.calibration.method().to_owned(),
+        version: a.version,
+        created_at: a.created_at,
+        code_version: a.code_version,
+        training: a.training,
+        threshold: a.threshold,
+        metrics: a.metrics,
+        reliability: a.reliability,
+        feature_importance: a.feature_importance,
+    }))
 }
 
 /// The latest backtest's report (`dars backtest`'s JSON beside its CSV): out-of-sample metrics,
@@ -588,7 +647,7 @@ async fn model_report(
     tag = "models",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The report of the most recent `dars backtest`", body = Object),
+        (status = 200, description = "The report of the most recent `dars backtest`", body = BacktestReport),
         (status = 401, body = ErrorBody),
         (status = 403, description = "For managers only (audited)", body = ErrorBody),
         (status = 404, description = "No backtest has been run", body = ErrorBody)
@@ -615,9 +674,10 @@ async fn latest_backtest(_: Manager, state: web::Data<ApiState>) -> ApiResult {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(text))
+    // Read into the documented type, so what is served is what the schema says.
+    let report: BacktestReport = serde_json::from_str(&text)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// Whose per-account loss limits a policy answer holds.
@@ -641,9 +701,8 @@ struct PolicyView {
     /// `model_version` (`policy.json`). False when the server's configuration changed since
     /// (its next morning run publishes it) or another configuration published that version.
     published: bool,
-    /// `dars_shared::policy::Policy`: thresholds, tiers, rules, `base_loss_limit` and
-    /// `loss_limits` in dollars, cuts and shares as fractions 0-1.
-    #[schema(value_type = Object)]
+    /// Thresholds, tiers, rules, `base_loss_limit` and `loss_limits` in dollars, cuts and
+    /// shares as fractions 0-1.
     policy: Policy,
 }
 
@@ -695,7 +754,6 @@ struct OverrideRequest {
 #[derive(Serialize, utoipa::ToSchema)]
 struct OverrideCreated {
     audit_id: i64,
-    #[schema(value_type = Object)]
     r#override: Override,
 }
 

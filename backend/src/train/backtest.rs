@@ -19,7 +19,7 @@ use dars_shared::decision::{self, Basis, DecidedBy, Decision, ModelView, OwnHist
 use dars_shared::policy::Policy;
 use dars_shared::rules::Rule;
 use dars_shared::score::Scorer;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::pipeline::{self, TrainData, rule_scores, scores};
 use super::replay::{self, ReplayOptions, ReplayReport, ReplayUniverse, TargetingLift};
@@ -28,7 +28,9 @@ use crate::atomic::write_atomic;
 use crate::lake::Lake;
 
 /// How often the backtest retrains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Retrain {
     Weekly,
@@ -59,7 +61,7 @@ pub struct BacktestArgs {
 }
 
 /// One retrain block.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlockReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -74,7 +76,7 @@ pub struct BlockReport {
 }
 
 /// The metrics of a backtest range (written as JSON beside the CSV).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BacktestReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -107,7 +109,7 @@ pub struct BacktestReport {
 }
 
 /// One rule's record over the backtest's trader-days.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleReport {
     pub rule: Rule,
     /// Trader-days on which it fired (whether or not it decided).

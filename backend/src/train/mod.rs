@@ -11,6 +11,6 @@ mod pipeline;
 mod replay;
 mod run;
 
-pub use backtest::{BacktestArgs, Retrain, backtest};
+pub use backtest::{BacktestArgs, BacktestReport, Retrain, backtest};
 pub use export::{ExportFeaturesArgs, export_features};
 pub use run::{ModelArgs, TrainArgs, train};

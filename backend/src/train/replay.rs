@@ -51,7 +51,7 @@ use dars_shared::schema::{Closes, Fill, FillSet};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lake::Lake;
 
@@ -91,7 +91,7 @@ impl<'a> From<(&'a str, NaiveDate, f64, f64)> for Decision<'a> {
 }
 
 /// The seeds and sizes of the random parts of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReplayOptions {
     /// Uniform-random assignments averaged for the baseline.
     pub seeds: usize,
@@ -112,7 +112,7 @@ impl Default for ReplayOptions {
 }
 
 /// What a policy's cuts would have done, replayed. Dollars.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicyReport {
     /// Trader-days in the universe.
     pub trader_days: usize,
@@ -137,7 +137,7 @@ pub struct PolicyReport {
 }
 
 /// The same number of cuts with the same sizes, given to uniformly random trader-days.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UniformBaseline {
     /// Random assignments averaged.
     pub seeds: usize,
@@ -164,7 +164,7 @@ pub struct UniformBaseline {
 }
 
 /// Net of a policy minus the mean net of its uniform baseline, with a bootstrap interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TargetingLift {
     /// The policy's net.
     pub net: f64,
@@ -183,7 +183,7 @@ pub struct TargetingLift {
 }
 
 /// Targeting lift of one policy minus another's, with a bootstrap interval over days. Dollars.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiftDifference {
     /// The first policy's targeting lift.
     pub lift_a: f64,
@@ -200,7 +200,7 @@ pub struct LiftDifference {
 }
 
 /// A policy under a name (the rules alone, an oracle at the issued budget, ...).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NamedPolicy {
     /// Name.
     pub name: String,
@@ -209,7 +209,7 @@ pub struct NamedPolicy {
 }
 
 /// One rule's days: how often it fired, how often rightly, and what its cuts were worth.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleFigures {
     /// Rule name.
     pub rule: String,
@@ -228,7 +228,7 @@ pub struct RuleFigures {
 }
 
 /// The backtest's replay figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReplayReport {
     /// Trader-days in the universe.
     pub trader_days: usize,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One move of the `current` pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromotionEntry {
     #[serde(default)]
     pub at: String,

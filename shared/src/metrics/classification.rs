@@ -177,6 +177,7 @@ pub fn brier(p: &[f64], y: &[u8]) -> Option<f64> {
 
 /// One bin of a reliability diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReliabilityBin {
     /// Bin bounds, `[lo, hi)` (the last bin includes 1.0).
     pub lo: f64,

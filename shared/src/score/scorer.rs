@@ -147,10 +147,12 @@ impl Scorer {
 
 /// Exact TreeSHAP of one prediction, in margin space and on the calibrated probability scale.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Explanation {
     pub features: Vec<String>,
-    /// The model's input values (NaN = missing).
+    /// The model's input values (NaN = missing, `null` in JSON).
     #[serde(with = "nan_as_null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Option<f64>>))]
     pub values: Vec<f64>,
     /// Raw margin (log-odds) = `margin_base + Σ margin_contributions`.
     pub margin: f64,

@@ -7,6 +7,7 @@ use crate::features;
 
 /// One feature's part in a prediction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Factor {
     pub feature: String,
     pub label: String,
