@@ -6,6 +6,7 @@ mod export;
 mod folds;
 mod gate;
 mod gbm;
+mod learner;
 mod logistic;
 mod pipeline;
 mod replay;

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::folds::{Fold, FoldPlan};
 use super::gbm::{self, GbmParams, Xy};
-use super::logistic::Logistic;
+use super::learner::{Learner, LightGbm, LogisticBaseline};
 
 /// Everything computed once from the daily table, whatever subset of it a fit uses.
 pub struct TrainData {
@@ -151,219 +151,66 @@ struct Oof {
     oracle: Vec<Option<f64>>,
 }
 
+/// What one fold's LightGBM fit came to, for its report line.
+struct FoldFit {
+    trees: u32,
+    train_rows: usize,
+    fit_seconds: f64,
+}
+
 /// Validates and fits on `rows` (labelled feature-matrix rows); the artifact is complete
-/// except that nobody has published it.
+/// except that nobody has published it. The steps: [`folds_for`], [`cross_validate`],
+/// calibration and [`choose_threshold`] on the out-of-fold predictions, [`metrics_report`],
+/// [`final_fit`], [`importance`], [`assemble`].
 pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted> {
     let m = &data.m;
-    let width = m.width();
     let names: Vec<String> = m.names.iter().map(|s| s.to_string()).collect();
     let dates = distinct_dates(m, rows);
     let folds = folds_for(&dates, opts)?;
-    let params = &opts.params;
-    let mut oof = Oof::default();
-    let mut fold_trees = Vec::new();
-    let mut fold_train_rows = Vec::new();
-    let mut fold_fit_seconds = Vec::new();
     let bar = if opts.progress {
         fold_progress(folds.len())
     } else {
         indicatif::ProgressBar::hidden()
     };
-    for fold in &folds {
-        bar.set_message(format!(
-            "fold {}/{}: LightGBM and the logistic baseline",
-            fold.index,
-            folds.len()
-        ));
-        let FoldRows {
-            train: train_rows,
-            test: test_rows,
-        } = fold_rows(m, rows, fold);
-        let started = Instant::now();
-        let booster = fit_with_inner_validation(m, &train_rows, &names, params)?;
-        fold_fit_seconds.push(started.elapsed().as_secs_f64());
-        let trees = u32::try_from(booster.num_iterations()).unwrap_or(0);
-        let (x_test, _) = gather(m, &test_rows);
-        let p = gbm::predict(&booster, &x_test, width)?;
-        let (x_train, y_train) = gather(m, &train_rows);
-        let logit = Logistic::fit(&x_train, &y_train, width)?;
-        let p_log = logit.predict(&x_test, width)?;
-        for (k, &i) in test_rows.iter().enumerate() {
-            oof.rows.push(i);
-            oof.fold.push(fold.index);
-            oof.p_raw.push(p[k]);
-            oof.p_logistic.push(p_log[k]);
-            oof.rules_cut.push(data.rules_cut[i]);
-            oof.oracle.push(data.oracle.as_ref().and_then(|o| {
-                m.next_date[i].and_then(|d| o.get(&(m.rows[i].account_id.clone(), d)).copied())
-            }));
-        }
-        fold_trees.push(trees);
-        fold_train_rows.push(train_rows.len());
-        bar.inc(1);
-    }
-    if oof.rows.is_empty() {
-        bail!("the folds produced no out-of-fold predictions");
-    }
+    let gbm = LightGbm {
+        names: &names,
+        params: &opts.params,
+        rounds: None,
+    };
+    let (oof, fits) = cross_validate(data, rows, &folds, &gbm, &bar)?;
 
     // Calibration and threshold from out-of-fold predictions only.
     let y_oof: Vec<u8> = oof.rows.iter().map(|&i| m.labels[i].unwrap_or(0)).collect();
-    let next_oof: Vec<Option<f64>> = oof.rows.iter().map(|&i| m.next_total[i]).collect();
     let calibration = Calibration::fit(&oof.p_raw, &y_oof);
     let p_cal: Vec<f64> = oof.p_raw.iter().map(|&p| calibration.apply(p)).collect();
     let threshold = choose_threshold(&p_cal, &y_oof, &opts.threshold)?;
-    let tiers = TierConfig::default();
-    let thresholds = Thresholds {
-        high: threshold.value,
-        restrict: threshold
-            .restrict_from
-            .unwrap_or(threshold.value - tiers.moderate_band),
-    };
-    let model_cuts: Vec<f64> = p_cal
-        .iter()
-        .map(|&p| Tier::of(p, thresholds).cut(&tiers))
-        .collect();
-
-    let subset = |fold: Option<usize>| -> Vec<usize> {
-        (0..oof.rows.len())
-            .filter(|&k| fold.is_none_or(|f| oof.fold[k] == f))
-            .collect()
-    };
-    let pick = |v: &[f64], ks: &[usize]| -> Vec<f64> { ks.iter().map(|&k| v[k]).collect() };
-    let pick_y = |ks: &[usize]| -> Vec<u8> { ks.iter().map(|&k| y_oof[k]).collect() };
-    let pick_next =
-        |ks: &[usize]| -> Vec<Option<f64>> { ks.iter().map(|&k| next_oof[k]).collect() };
-    let oracle_auc = |ks: &[usize]| -> Option<f64> {
-        let with: Vec<usize> = ks
-            .iter()
-            .copied()
-            .filter(|&k| oof.oracle[k].is_some())
-            .collect();
-        (with.len() * 2 >= ks.len()).then(|| {
-            let p: Vec<f64> = with
-                .iter()
-                .map(|&k| oof.oracle[k].unwrap_or(f64::NAN))
-                .collect();
-            metrics::roc_auc(&p, &pick_y(&with))
-        })?
-    };
-    let mut fold_reports = Vec::new();
-    for (fi, fold) in folds.iter().enumerate() {
-        let ks = subset(Some(fold.index));
-        let (y, next) = (pick_y(&ks), pick_next(&ks));
-        fold_reports.push(FoldReport {
-            fold: fold.index as u32,
-            train_from: fold.train_from.to_string(),
-            train_to: fold.train_to.to_string(),
-            test_from: fold.test_from.to_string(),
-            test_to: fold.test_to.to_string(),
-            train_rows: fold_train_rows[fi] as u64,
-            model: scores(
-                &pick(&p_cal, &ks),
-                &y,
-                Some((&pick(&model_cuts, &ks), &next)),
-            ),
-            logistic: scores(&pick(&oof.p_logistic, &ks), &y, None),
-            rules: rule_scores(&pick(&oof.rules_cut, &ks), &y, &next),
-            oracle_auc: oracle_auc(&ks),
-            num_trees: fold_trees[fi],
-            raw_auc: metrics::roc_auc(&pick(&oof.p_raw, &ks), &y),
-            fit_seconds: Some(fold_fit_seconds[fi]),
-        });
-    }
-    let all = subset(None);
-    let report = MetricsReport {
-        folds: fold_reports,
-        uncalibrated: scores(&oof.p_raw, &y_oof, None),
-        calibrated: scores(&p_cal, &y_oof, Some((&model_cuts, &next_oof))),
-        logistic: scores(&oof.p_logistic, &y_oof, None),
-        rules: rule_scores(&oof.rules_cut, &y_oof, &next_oof),
-        oracle_auc: oracle_auc(&all),
-    };
+    let model_cuts = cuts_at(&p_cal, &threshold);
+    let report = metrics_report(m, &folds, &fits, &oof, &p_cal, &model_cuts);
 
     // Final model on every row, with the median fold's number of trees.
-    let mut trees = fold_trees.clone();
+    let mut trees: Vec<u32> = fits.iter().map(|f| f.trees).collect();
     trees.sort_unstable();
     let num_trees = trees[trees.len() / 2].max(1);
-    let (x_all, y_all) = gather(m, rows);
     bar.set_message(format!("final fit on {} trader-days", rows.len()));
-    let started = Instant::now();
-    let final_model = gbm::fit(
-        &Xy {
-            x: &x_all,
-            y: &y_all,
-            width,
-        },
-        None,
-        &names,
-        params,
-        Some(num_trees),
-    )?;
-    let final_fit_seconds = started.elapsed().as_secs_f64();
+    let (final_model, final_fit_seconds) = final_fit(m, rows, &names, &opts.params, num_trees)?;
     bar.finish_and_clear();
-    let model_text = final_model
-        .save_string()
-        .context("saving the LightGBM model")?;
-    let sample: Vec<usize> = rows.iter().copied().rev().take(5000).collect();
-    let (x_sample, _) = gather(m, &sample);
-    let importance = gbm::mean_abs_shap(&final_model, &x_sample, width)?;
-    let mut feature_importance: Vec<FeatureImportance> = names
-        .iter()
-        .zip(&importance)
-        .map(|(n, &v)| FeatureImportance {
-            name: n.clone(),
-            mean_abs_shap: v,
-        })
-        .collect();
-    feature_importance.sort_by(|a, b| b.mean_abs_shap.total_cmp(&a.mean_abs_shap));
-
-    let created = chrono::Utc::now();
-    let data_hash = hash_matrix(m, rows);
-    let version = format!("{}-{}", created.format("%Y%m%d-%H%M%S"), &data_hash[..8]);
-    let first = dates.first().map(ToString::to_string).unwrap_or_default();
-    let last = dates.last().map(ToString::to_string).unwrap_or_default();
-    let positives = y_all.iter().filter(|&&v| v > 0.5).count();
-    let mut accounts: Vec<&str> = rows
-        .iter()
-        .map(|&i| m.rows[i].account_id.as_str())
-        .collect();
-    accounts.sort_unstable();
-    accounts.dedup();
-    let artifact = ModelArtifact {
-        format: ARTIFACT_FORMAT,
-        version,
-        created_at: created.to_rfc3339(),
-        code_version: dars_shared::VERSION.into(),
-        learner: "lightgbm".into(),
-        lightgbm_model: model_text,
-        // The matrix's columns: every feature, or those `risk.lookback_days` kept.
-        features: m
-            .names
-            .iter()
-            .filter_map(|n| features::def(n))
-            .map(FeatureSpec::from_def)
-            .collect(),
+    let feature_importance = importance(&final_model, m, rows, &names)?;
+    let short = short_history(data, &oof.rows, &p_cal, &y_oof);
+    let artifact = assemble(Assembly {
+        m,
+        rows,
+        dates: &dates,
+        model: &final_model,
+        num_trees,
+        fit_seconds: final_fit_seconds,
+        opts,
         calibration,
         threshold,
-        training: TrainingInfo {
-            from: first,
-            to: last,
-            rows: rows.len() as u64,
-            accounts: accounts.len() as u64,
-            positive_rate: positives as f64 / rows.len().max(1) as f64,
-            data_hash,
-            embargo_days: opts.plan.embargo as u32,
-            num_trees,
-            params: params.to_json(num_trees, false),
-            fit_seconds: Some(final_fit_seconds),
-        },
-        metrics: report,
+        report,
         reliability: metrics::reliability(&p_cal, &y_oof, 10),
         feature_importance,
-        // Filled in by `dars train`, which has the lake's fills to replay.
-        against_rules: None,
-        short_history: Some(short_history(data, &oof.rows, &p_cal, &y_oof)),
-    };
+        short_history: short,
+    })?;
     let oof = OutOfFold {
         rows: oof.rows,
         p_calibrated: p_cal,
@@ -375,6 +222,298 @@ pub fn fit(data: &TrainData, rows: &[usize], opts: &FitOptions) -> Result<Fitted
         artifact,
         folds,
         oof,
+    })
+}
+
+/// Fits LightGBM (early-stopping on each fold's [`inner_split`]) and the logistic baseline on
+/// every fold's training rows and scores its test rows: the out-of-fold predictions, beside the
+/// rules' cut and the oracle's probability for the same rows.
+fn cross_validate(
+    data: &TrainData,
+    rows: &[usize],
+    folds: &[Fold],
+    gbm: &LightGbm<'_>,
+    bar: &indicatif::ProgressBar,
+) -> Result<(Oof, Vec<FoldFit>)> {
+    let m = &data.m;
+    let width = m.width();
+    let mut oof = Oof::default();
+    let mut fits = Vec::with_capacity(folds.len());
+    for fold in folds {
+        bar.set_message(format!(
+            "fold {}/{}: LightGBM and the logistic baseline",
+            fold.index,
+            folds.len()
+        ));
+        let FoldRows { train, test } = fold_rows(m, rows, fold);
+        let InnerSplit { fit: inner, valid } = inner_split(m, &train)?;
+        let started = Instant::now();
+        let booster = fit_on(gbm, m, &inner, Some(&valid))?;
+        let fit_seconds = started.elapsed().as_secs_f64();
+        let (x_test, _) = gather(m, &test);
+        let p = gbm.predict(&booster, &x_test, width)?;
+        let logistic = fit_on(&LogisticBaseline, m, &train, None)?;
+        let p_log = LogisticBaseline.predict(&logistic, &x_test, width)?;
+        for (k, &i) in test.iter().enumerate() {
+            oof.rows.push(i);
+            oof.fold.push(fold.index);
+            oof.p_raw.push(p[k]);
+            oof.p_logistic.push(p_log[k]);
+            oof.rules_cut.push(data.rules_cut[i]);
+            oof.oracle.push(data.oracle.as_ref().and_then(|o| {
+                m.next_date[i].and_then(|d| o.get(&(m.rows[i].account_id.clone(), d)).copied())
+            }));
+        }
+        fits.push(FoldFit {
+            trees: u32::try_from(booster.num_iterations()).unwrap_or(0),
+            train_rows: train.len(),
+            fit_seconds,
+        });
+        bar.inc(1);
+    }
+    if oof.rows.is_empty() {
+        bail!("the folds produced no out-of-fold predictions");
+    }
+    Ok((oof, fits))
+}
+
+/// Fits `learner` on the feature-matrix rows `train`, early-stopping on `valid` when given.
+fn fit_on<L: Learner>(
+    learner: &L,
+    m: &FeatureMatrix,
+    train: &[usize],
+    valid: Option<&[usize]>,
+) -> Result<L::Model> {
+    let width = m.width();
+    let (x, y) = gather(m, train);
+    let held = valid.map(|rows| gather(m, rows));
+    learner.fit(
+        &Xy {
+            x: &x,
+            y: &y,
+            width,
+        },
+        held.as_ref().map(|(x, y)| Xy { x, y, width }).as_ref(),
+    )
+}
+
+/// The model's cut for each calibrated probability at the chosen thresholds (the default tier
+/// cuts: the artifact's figures do not depend on a desk's policy).
+fn cuts_at(p_cal: &[f64], threshold: &ThresholdChoice) -> Vec<f64> {
+    let tiers = TierConfig::default();
+    let thresholds = Thresholds {
+        high: threshold.value,
+        restrict: threshold
+            .restrict_from
+            .unwrap_or(threshold.value - tiers.moderate_band),
+    };
+    p_cal
+        .iter()
+        .map(|&p| Tier::of(p, thresholds).cut(&tiers))
+        .collect()
+}
+
+/// The out-of-fold predictions seen through a subset of their positions (one fold, or all).
+struct OofView<'a> {
+    ks: Vec<usize>,
+    y: &'a [u8],
+    next: &'a [Option<f64>],
+}
+
+impl OofView<'_> {
+    fn pick(&self, v: &[f64]) -> Vec<f64> {
+        self.ks.iter().map(|&k| v[k]).collect()
+    }
+
+    fn labels(&self) -> Vec<u8> {
+        self.ks.iter().map(|&k| self.y[k]).collect()
+    }
+
+    fn next(&self) -> Vec<Option<f64>> {
+        self.ks.iter().map(|&k| self.next[k]).collect()
+    }
+
+    /// The oracle's AUC on these rows, when it knows at least half of them.
+    fn oracle_auc(&self, oracle: &[Option<f64>]) -> Option<f64> {
+        let with: Vec<usize> = self
+            .ks
+            .iter()
+            .copied()
+            .filter(|&k| oracle[k].is_some())
+            .collect();
+        if with.len() * 2 < self.ks.len() {
+            return None;
+        }
+        let p: Vec<f64> = with
+            .iter()
+            .map(|&k| oracle[k].unwrap_or(f64::NAN))
+            .collect();
+        let y: Vec<u8> = with.iter().map(|&k| self.y[k]).collect();
+        metrics::roc_auc(&p, &y)
+    }
+}
+
+/// Scores per fold and pooled: the calibrated model (with its cuts), the raw model, the
+/// logistic baseline, the rules and, when known, the oracle.
+fn metrics_report(
+    m: &FeatureMatrix,
+    folds: &[Fold],
+    fits: &[FoldFit],
+    oof: &Oof,
+    p_cal: &[f64],
+    model_cuts: &[f64],
+) -> MetricsReport {
+    let y: Vec<u8> = oof.rows.iter().map(|&i| m.labels[i].unwrap_or(0)).collect();
+    let next: Vec<Option<f64>> = oof.rows.iter().map(|&i| m.next_total[i]).collect();
+    let view = |fold: Option<usize>| OofView {
+        ks: (0..oof.rows.len())
+            .filter(|&k| fold.is_none_or(|f| oof.fold[k] == f))
+            .collect(),
+        y: &y,
+        next: &next,
+    };
+    let fold_reports = folds
+        .iter()
+        .zip(fits)
+        .map(|(fold, fit)| {
+            let v = view(Some(fold.index));
+            let (y, next) = (v.labels(), v.next());
+            FoldReport {
+                fold: fold.index as u32,
+                train_from: fold.train_from.to_string(),
+                train_to: fold.train_to.to_string(),
+                test_from: fold.test_from.to_string(),
+                test_to: fold.test_to.to_string(),
+                train_rows: fit.train_rows as u64,
+                model: scores(&v.pick(p_cal), &y, Some((&v.pick(model_cuts), &next))),
+                logistic: scores(&v.pick(&oof.p_logistic), &y, None),
+                rules: rule_scores(&v.pick(&oof.rules_cut), &y, &next),
+                oracle_auc: v.oracle_auc(&oof.oracle),
+                num_trees: fit.trees,
+                raw_auc: metrics::roc_auc(&v.pick(&oof.p_raw), &y),
+                fit_seconds: Some(fit.fit_seconds),
+            }
+        })
+        .collect();
+    MetricsReport {
+        folds: fold_reports,
+        uncalibrated: scores(&oof.p_raw, &y, None),
+        calibrated: scores(p_cal, &y, Some((model_cuts, &next))),
+        logistic: scores(&oof.p_logistic, &y, None),
+        rules: rule_scores(&oof.rules_cut, &y, &next),
+        oracle_auc: view(None).oracle_auc(&oof.oracle),
+    }
+}
+
+/// The published model: LightGBM on every row with `num_trees` trees, and the seconds it took.
+fn final_fit(
+    m: &FeatureMatrix,
+    rows: &[usize],
+    names: &[String],
+    params: &GbmParams,
+    num_trees: u32,
+) -> Result<(lightgbm3::Booster, f64)> {
+    let learner = LightGbm {
+        names,
+        params,
+        rounds: Some(num_trees),
+    };
+    let started = Instant::now();
+    let model = fit_on(&learner, m, rows, None)?;
+    Ok((model, started.elapsed().as_secs_f64()))
+}
+
+/// Mean |SHAP| per feature (LightGBM's `pred_contrib`) over the latest 5,000 rows, largest
+/// first.
+fn importance(
+    model: &lightgbm3::Booster,
+    m: &FeatureMatrix,
+    rows: &[usize],
+    names: &[String],
+) -> Result<Vec<FeatureImportance>> {
+    let sample: Vec<usize> = rows.iter().copied().rev().take(5000).collect();
+    let (x_sample, _) = gather(m, &sample);
+    let mean_abs = gbm::mean_abs_shap(model, &x_sample, m.width())?;
+    let mut out: Vec<FeatureImportance> = names
+        .iter()
+        .zip(&mean_abs)
+        .map(|(n, &v)| FeatureImportance {
+            name: n.clone(),
+            mean_abs_shap: v,
+        })
+        .collect();
+    out.sort_by(|a, b| b.mean_abs_shap.total_cmp(&a.mean_abs_shap));
+    Ok(out)
+}
+
+/// What [`assemble`] builds the artifact from.
+struct Assembly<'a> {
+    m: &'a FeatureMatrix,
+    rows: &'a [usize],
+    dates: &'a [NaiveDate],
+    model: &'a lightgbm3::Booster,
+    num_trees: u32,
+    fit_seconds: f64,
+    opts: &'a FitOptions,
+    calibration: Calibration,
+    threshold: ThresholdChoice,
+    report: MetricsReport,
+    reliability: Vec<metrics::ReliabilityBin>,
+    feature_importance: Vec<FeatureImportance>,
+    short_history: ShortHistory,
+}
+
+/// The self-describing artifact: version (time and data hash), the model text, the features it
+/// reads, calibration, threshold, the training window and every validation figure.
+fn assemble(a: Assembly<'_>) -> Result<ModelArtifact> {
+    let Assembly { m, rows, .. } = a;
+    let created = chrono::Utc::now();
+    let data_hash = hash_matrix(m, rows);
+    let version = format!("{}-{}", created.format("%Y%m%d-%H%M%S"), &data_hash[..8]);
+    let positives = rows
+        .iter()
+        .filter(|&&i| m.labels[i].unwrap_or(0) == 1)
+        .count();
+    let mut accounts: Vec<&str> = rows
+        .iter()
+        .map(|&i| m.rows[i].account_id.as_str())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    Ok(ModelArtifact {
+        format: ARTIFACT_FORMAT,
+        version,
+        created_at: created.to_rfc3339(),
+        code_version: dars_shared::VERSION.into(),
+        learner: "lightgbm".into(),
+        lightgbm_model: a.model.save_string().context("saving the LightGBM model")?,
+        // The matrix's columns: every feature, or those `risk.lookback_days` kept.
+        features: m
+            .names
+            .iter()
+            .filter_map(|n| features::def(n))
+            .map(FeatureSpec::from_def)
+            .collect(),
+        calibration: a.calibration,
+        threshold: a.threshold,
+        training: TrainingInfo {
+            from: a.dates.first().map(ToString::to_string).unwrap_or_default(),
+            to: a.dates.last().map(ToString::to_string).unwrap_or_default(),
+            rows: rows.len() as u64,
+            accounts: accounts.len() as u64,
+            positive_rate: positives as f64 / rows.len().max(1) as f64,
+            data_hash,
+            embargo_days: a.opts.plan.embargo as u32,
+            num_trees: a.num_trees,
+            params: a.opts.params.to_json(a.num_trees, false),
+            fit_seconds: Some(a.fit_seconds),
+        },
+        metrics: a.report,
+        reliability: a.reliability,
+        feature_importance: a.feature_importance,
+        // Filled in by `dars train`, which has the lake's fills to replay.
+        against_rules: None,
+        short_history: Some(a.short_history),
     })
 }
 
@@ -441,34 +580,6 @@ pub fn inner_split(m: &FeatureMatrix, train_rows: &[usize]) -> Result<InnerSplit
             train_rows.len()
         ),
     }
-}
-
-/// Trains a fold's model with early stopping on its [`inner_split`].
-fn fit_with_inner_validation(
-    m: &FeatureMatrix,
-    train_rows: &[usize],
-    names: &[String],
-    params: &GbmParams,
-) -> Result<lightgbm3::Booster> {
-    let InnerSplit { fit: inner, valid } = inner_split(m, train_rows)?;
-    let (xi, yi) = gather(m, &inner);
-    let (xv, yv) = gather(m, &valid);
-    let width = m.width();
-    gbm::fit(
-        &Xy {
-            x: &xi,
-            y: &yi,
-            width,
-        },
-        Some(&Xy {
-            x: &xv,
-            y: &yv,
-            width,
-        }),
-        names,
-        params,
-        None,
-    )
 }
 
 /// The sorted, distinct feature dates of `rows`.
