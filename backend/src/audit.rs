@@ -287,7 +287,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Role of an API token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Sees every trader.

@@ -1078,7 +1078,7 @@ mod tests {
             format!(
                 "{:?}",
                 crate::schedule::retrain_args(c, Path::new("models"))
-                    .and_then(|a| a.model.plan())
+                    .map(|a| a.model.plan)
                     .map_err(|e| format!("{e:#}"))
             )
         }

@@ -8,54 +8,47 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
-use crate::lake::{self, IngestArgs};
-
-use crate::serve::{self, ServeArgs};
+use crate::config::Config;
+use crate::lake::{self, IngestRequest};
+use crate::serve::{self, ServeRequest};
 use crate::simulate::{self, SimConfig};
-use crate::train::{self, BacktestArgs, ModelArgs, Retrain, TrainArgs};
+use crate::train::{
+    self, BacktestRequest, DEFAULT_EMBARGO_DAYS, FoldPlan, ModelRequest, Retrain, TrainRequest,
+};
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct DemoArgs {
-    /// Serving flags; `--demo-dir` is also where the demo firm's raw exports are written.
-    #[command(flatten)]
-    pub serve: ServeArgs,
+/// What `dars demo` builds and serves.
+#[derive(Debug, Clone)]
+pub struct DemoRequest {
+    /// How to serve at the end; `demo_dir` is also where the demo firm's raw exports are
+    /// written (default `data/demo`).
+    pub serve: ServeRequest,
+    /// The configuration (`config.yaml` under the environment, `--models-dir` applied): the
+    /// policy, alerts and schedule the demo firm runs with.
+    pub config: Config,
     /// Data directory of the lake.
-    #[arg(long, default_value = "data")]
     pub data: PathBuf,
     /// Traders in the demo firm.
-    #[arg(long, default_value_t = 12)]
     pub traders: usize,
     /// Trading days simulated.
-    #[arg(long, default_value_t = 625)]
     pub days: usize,
     /// Simulation seed.
-    #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// The demo firm's maximum drawdown in dollars (a trader who reaches it is let go and
-    /// replaced), as `dars simulate --max-drawdown`.
-    #[arg(long, default_value_t = simulate::DEFAULT_MAX_DRAWDOWN)]
+    /// replaced).
     pub max_drawdown: f64,
-    /// Trading days in the slice the web page's "Load demo data" button fetches: a year of
-    /// fills, the size a manager would drop in practice.
-    #[arg(long, default_value_t = 250)]
+    /// Trading days in the slice the web page's "Load demo data" button fetches.
     pub web_days: usize,
-    /// Training embargo in trading days [default: 5].
-    #[arg(long)]
+    /// Training embargo in trading days (`None`: 5).
     pub embargo: Option<usize>,
-    /// Trading days the first validation fold trains on [default: half the history, 20 to
-    /// 120].
-    #[arg(long)]
+    /// Trading days the first validation fold trains on (`None`: half the history, 20 to 120).
     pub min_train_days: Option<usize>,
-    /// Trading days the demo backtest replays (monthly retraining), shown on the trader
-    /// pages as past predictions against what happened.
-    #[arg(long, default_value_t = 120)]
+    /// Trading days the demo backtest replays (monthly retraining).
     pub backtest_days: usize,
-    /// Stop after preparing everything instead of serving (used by tests and scripts).
-    #[arg(long)]
+    /// Stop after preparing everything instead of serving.
     pub no_serve: bool,
 }
 
-pub fn run(args: &DemoArgs) -> Result<()> {
+pub fn run(args: &DemoRequest) -> Result<()> {
     let cfg = SimConfig {
         traders: args.traders,
         days: args.days,
@@ -88,29 +81,30 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         "[2/6] ingesting the demo exports into the lake at {}",
         args.data.display()
     );
-    let ingest = IngestArgs {
+    let ingest = IngestRequest {
         files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
         closes: Vec::new(),
         data: args.data.clone(),
         strict: false,
-        legacy_suffix: "_OLD".into(),
-        include_legacy: false,
+        legacy_suffix: Some("_OLD".into()),
     };
     lake::ingest_files(&ingest)?;
     println!("[3/6] training and publishing the risk model");
     // One policy for training, the backtest, the morning run and the page: config.yaml's (the
     // defaults without one), so the demo decides as a firm with that file would.
-    let mut cfg = args.serve.settings()?;
+    let mut cfg = args.config.clone();
     cfg.paths.data = args.data.clone();
     // The configuration's, with the demo's own validation flags and the simulator's oracle.
-    let model = ModelArgs {
-        folds: None,
-        embargo: args.embargo,
-        min_train_days: args.min_train_days,
+    let model = ModelRequest {
+        plan: FoldPlan {
+            folds: None,
+            min_train_days: args.min_train_days,
+            embargo: args.embargo.unwrap_or(DEFAULT_EMBARGO_DAYS),
+        },
         oracle: sim.oracle_csv.clone(),
-        ..ModelArgs::from_config(&cfg)?
+        ..ModelRequest::from_config(&cfg)?
     };
-    let train_args = TrainArgs {
+    let train_args = TrainRequest {
         model: model.clone(),
         models: cfg.paths.models.clone(),
         promote: true,
@@ -130,7 +124,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
          was known before it",
         args.backtest_days
     );
-    let bt = train::backtest(&BacktestArgs {
+    let bt = train::backtest(&BacktestRequest {
         model,
         from: None,
         last_days: Some(args.backtest_days),
@@ -166,7 +160,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     }
     println!("[6/6] serving the web app and the API");
     println!("      open the printed URL and press \"Load demo data\" on the dashboard first");
-    let serve_args = ServeArgs {
+    let serve_args = ServeRequest {
         demo_dir: Some(demo_dir),
         ..args.serve.clone()
     };

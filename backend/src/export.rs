@@ -8,25 +8,24 @@ use anyhow::{Context, Result};
 
 use crate::lake::Lake;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How the daily table is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Json,
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct ExportDailyArgs {
+/// What `dars export daily` writes.
+#[derive(Debug, Clone)]
+pub struct ExportDailyRequest {
     /// Data directory holding the lake.
-    #[arg(long, default_value = "data")]
     pub data: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
-    /// Output file; standard output when omitted.
-    #[arg(long)]
+    /// Output file; standard output when `None`.
     pub out: Option<PathBuf>,
 }
 
-pub fn export_daily(args: &ExportDailyArgs) -> Result<()> {
+pub fn export_daily(args: &ExportDailyRequest) -> Result<()> {
     let rows = Lake::open(&args.data).daily()?;
     if rows.is_empty() {
         anyhow::bail!(

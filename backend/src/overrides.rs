@@ -10,24 +10,19 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{Audit, Kind};
 use crate::runs::{RunStore, Status};
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct OverrideArgs {
+/// What `dars override` records.
+#[derive(Debug, Clone)]
+pub struct OverrideRequest {
     /// The trader's account.
-    #[arg(long)]
     pub account: String,
     /// The limit the manager sets, in dollars.
-    #[arg(long)]
     pub limit: f64,
     /// Why, for the record.
-    #[arg(long)]
     pub why: String,
-    /// Who decided [default: $USER].
-    #[arg(long)]
-    pub by: Option<String>,
-    /// The run whose recommendation is overridden [default: the latest].
-    #[arg(long)]
+    /// Who decided.
+    pub by: String,
+    /// The run whose recommendation is overridden (`None`: the latest).
     pub date: Option<NaiveDate>,
-    #[arg(long, default_value = "data")]
     pub data: PathBuf,
 }
 
@@ -121,18 +116,13 @@ pub fn record_override(
 }
 
 /// `dars override`.
-pub fn override_cli(args: &OverrideArgs) -> Result<()> {
-    let by = args
-        .by
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".into());
+pub fn override_cli(args: &OverrideRequest) -> Result<()> {
     let (id, o) = record_override(
         &args.data,
         &args.account,
         args.limit,
         &args.why,
-        &by,
+        &args.by,
         args.date,
     )?;
     println!(

@@ -4,8 +4,6 @@
 //! checked against the previous run. Saving, auditing and alerting are the morning job's
 //! (`schedule::morning`); runs are stored by `runs::RunStore`.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use dars_shared::DailyRow;
@@ -18,19 +16,6 @@ use crate::config::Config;
 use crate::lake::Lake;
 use crate::registry::Registry;
 use crate::runs::{PredictionRun, RunStore, Status, TraderPrediction};
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct PredictArgs {
-    /// Score as of this trading day's close [default: the latest day in the lake].
-    #[arg(long)]
-    pub date: Option<NaiveDate>,
-    /// Configuration file.
-    #[arg(long, default_value = "config.yaml")]
-    pub config: PathBuf,
-    /// Also send the alerts configured in `alerts.*`.
-    #[arg(long)]
-    pub alert: bool,
-}
 
 /// Scores the lake as of `date` (default: its latest day). `today` is the run's calendar date,
 /// for the freshness check.

@@ -17,17 +17,6 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{Audit, Kind};
 
-/// Flags shared by the `dars model` subcommands.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RegistryArgs {
-    /// The registry directory.
-    #[arg(long, default_value = "models")]
-    pub models: PathBuf,
-    /// Data directory whose audit trail records every move.
-    #[arg(long, default_value = "data")]
-    pub data: PathBuf,
-}
-
 /// The policy file beside each version's `model.json` (public: no per-account limits).
 pub const POLICY: &str = "policy.json";
 
@@ -264,15 +253,12 @@ fn symlink(_target: &Path, _link: &Path) -> Result<()> {
 }
 
 /// `dars model list`.
-pub fn list(args: &RegistryArgs) -> Result<()> {
-    let reg = Registry::open(&args.models);
+pub fn list(models: &Path) -> Result<()> {
+    let reg = Registry::open(models);
     let current = reg.current()?;
     let versions = reg.versions()?;
     if versions.is_empty() {
-        println!(
-            "no models in {} yet: run `dars train`",
-            args.models.display()
-        );
+        println!("no models in {} yet: run `dars train`", models.display());
         return Ok(());
     }
     println!(

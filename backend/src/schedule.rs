@@ -16,9 +16,8 @@ use chrono_tz::Tz;
 use crate::alerts;
 use crate::audit::{Audit, Kind};
 use crate::config::{Config, Daily, RetrainFreq, Secrets, Weekly};
-use crate::predict::PredictArgs;
 use crate::runs::{self, PredictionRun, RunStore};
-use crate::train::{ModelArgs, TrainArgs};
+use crate::train::{ModelRequest, TrainRequest};
 
 /// The local time `t` on `date`, resolved through DST: an ambiguous time (autumn) takes the
 /// first occurrence; a time skipped by the spring change runs at the first valid minute after.
@@ -207,14 +206,24 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
     ))
 }
 
+/// What `dars predict` runs: the morning job with settings resolved.
+#[derive(Debug, Clone)]
+pub struct PredictRequest {
+    pub config: Config,
+    /// Score as of this trading day's close (`None`: the latest day in the lake).
+    pub date: Option<NaiveDate>,
+    /// Also send the alerts configured in `alerts.*`.
+    pub alert: bool,
+}
+
 /// `dars predict`: run, save, audit, alert when asked, print the JSON; warnings and a summary
 /// go to stderr.
-pub fn predict_cli(args: &PredictArgs) -> Result<()> {
-    let cfg = Config::load(&args.config, false)?;
+pub fn predict_cli(args: &PredictRequest) -> Result<()> {
+    let cfg = &args.config;
     let today = chrono::Utc::now()
         .with_timezone(&cfg.schedule.tz()?)
         .date_naive();
-    let (run, path) = morning(&cfg, args.date, today, args.alert)?;
+    let (run, path) = morning(cfg, args.date, today, args.alert)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&run.compact()).context("serialising the run")?
@@ -299,9 +308,9 @@ fn audit_run(audit: &mut Audit, run: &PredictionRun) -> Result<()> {
 
 /// What the scheduled retrain trains with: the configuration's data, validation plan
 /// (`training.folds`, `embargo_days`, `min_train_days`), policy and windows.
-pub fn retrain_args(cfg: &Config, models: &Path) -> Result<TrainArgs> {
-    Ok(TrainArgs {
-        model: ModelArgs::from_config(cfg)?,
+pub fn retrain_args(cfg: &Config, models: &Path) -> Result<TrainRequest> {
+    Ok(TrainRequest {
+        model: ModelRequest::from_config(cfg)?,
         models: models.to_owned(),
         promote: false,
         quiet: true,

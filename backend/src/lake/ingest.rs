@@ -28,27 +28,21 @@ use super::store::{HeldRecord, Lake, ManifestEntry};
 use crate::atomic::write_atomic;
 
 /// Flags of `dars ingest`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct IngestArgs {
+/// What `dars ingest` (and the demo) loads: files resolved by the command line.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
     /// Fills, daily-totals or closing-price CSV files; each file's kind and dialect is detected
     /// from its header.
-    #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Closing prices (`date,symbol,close`) for marking overnight positions.
-    #[arg(long)]
     pub closes: Vec<PathBuf>,
     /// Data directory holding `raw/` and `lake/`.
-    #[arg(long, default_value = "data")]
     pub data: PathBuf,
     /// Reject a whole file at its first bad row instead of keeping the good rows.
-    #[arg(long)]
     pub strict: bool,
-    /// Accounts whose id ends with this suffix are legacy accounts, excluded and counted.
-    #[arg(long, default_value = "_OLD")]
-    pub legacy_suffix: String,
-    /// Keep legacy accounts.
-    #[arg(long)]
-    pub include_legacy: bool,
+    /// Accounts whose id ends with this suffix are legacy accounts, excluded and counted;
+    /// `None` keeps them.
+    pub legacy_suffix: Option<String>,
 }
 
 /// Rejections printed per file; the full list is written beside the lake.
@@ -67,7 +61,7 @@ pub struct IngestOutcome {
     pub summary: LoadSummary,
 }
 
-pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
+pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     let names: Vec<String> = args
         .closes
         .iter()
@@ -80,7 +74,7 @@ pub fn ingest_files(args: &IngestArgs) -> Result<IngestOutcome> {
     let mut manifest = lake.manifest()?;
     let opts = IngestOptions {
         strict: args.strict,
-        legacy_suffix: (!args.include_legacy).then(|| args.legacy_suffix.clone()),
+        legacy_suffix: args.legacy_suffix.clone(),
         max_rejections_listed: None,
         // No trading day after tomorrow: a future date would move every run to it.
         plausibility: dars_shared::ingest::Plausibility {

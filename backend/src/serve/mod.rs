@@ -16,47 +16,23 @@ use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result};
 
-/// Flags of `dars serve`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServeArgs {
+/// What `dars serve` (and the demo's last step) serves, besides the resolved configuration.
+#[derive(Debug, Clone)]
+pub struct ServeRequest {
     /// Address to listen on; port 0 picks a free port (the URL is printed either way).
-    #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     /// The built web app (Trunk's output).
-    #[arg(long, default_value = "target/site")]
     pub web_dir: PathBuf,
-    /// Model registry; `current/model.json` inside it is what the browser loads [default: the
-    /// configuration's `paths.models`, else `models`]. The morning job, the weekly retrain, the
-    /// API and the static files all use this one directory.
-    #[arg(long)]
-    pub models_dir: Option<PathBuf>,
     /// Demo firm files offered to the page's "load demo data" button, served at `/demo` only
-    /// when this is given (and by `dars demo`, from `data/demo`): a firm's own server never
-    /// hands out a folder of fills to whoever asks.
-    #[arg(long)]
+    /// when set: a firm's own server never hands out a folder of fills to whoever asks.
     pub demo_dir: Option<PathBuf>,
-    /// Configuration (data directory for the API and audit trail, alerts, schedule).
-    #[arg(long, default_value = "config.yaml")]
-    pub config: PathBuf,
     /// Do not run the scheduled morning prediction and weekly retrain in this process.
-    #[arg(long)]
     pub no_schedule: bool,
-}
-
-impl ServeArgs {
-    /// The configuration file with this command's flags applied over it, resolved once.
-    pub fn settings(&self) -> Result<crate::config::Config> {
-        let mut cfg = crate::config::Config::load(&self.config, false)?;
-        if let Some(models) = &self.models_dir {
-            cfg.paths.models = models.clone();
-        }
-        Ok(cfg)
-    }
 }
 
 /// Blocks serving until the process is stopped, with settings already resolved (`cfg`: data
 /// and model directories, alerts, schedule).
-pub fn run(args: &ServeArgs, cfg: crate::config::Config) -> Result<()> {
+pub fn run(args: &ServeRequest, cfg: crate::config::Config) -> Result<()> {
     init_log();
     let index = args.web_dir.join("index.html");
     if !index.is_file() {
@@ -68,7 +44,7 @@ pub fn run(args: &ServeArgs, cfg: crate::config::Config) -> Result<()> {
     actix_web::rt::System::new().block_on(serve(args.clone(), cfg))
 }
 
-async fn serve(args: ServeArgs, cfg: crate::config::Config) -> Result<()> {
+async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
     let models_dir = cfg.paths.models.clone();
     // Directories that do not exist yet (no model published, no demo simulated) are created
     // empty so the static handlers answer 404 for their files instead of failing at start-up.
@@ -214,31 +190,4 @@ fn spa_fallback(
 
 fn open_index(index: &Path) -> actix_web::Result<NamedFile> {
     Ok(NamedFile::open(index)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// One models directory per process: the flag over the file's `paths.models`, which the
-    /// morning job, the retrain, the API and the static files then share.
-    #[test]
-    fn the_models_flag_overrides_the_configuration_once() {
-        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let config = tmp.path().join("config.yaml");
-        std::fs::write(&config, "paths:\n  models: from-file\n").unwrap_or_else(|e| panic!("{e}"));
-        let mut args = ServeArgs {
-            addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-            web_dir: "site".into(),
-            models_dir: None,
-            demo_dir: Some("demo".into()),
-            config,
-            no_schedule: true,
-        };
-        let from_file = args.settings().map(|c| c.paths.models);
-        assert_eq!(from_file.ok(), Some(PathBuf::from("from-file")));
-        args.models_dir = Some("from-flag".into());
-        let from_flag = args.settings().map(|c| c.paths.models);
-        assert_eq!(from_flag.ok(), Some(PathBuf::from("from-flag")));
-    }
 }

@@ -23,14 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use super::pipeline::{self, TrainData, rule_scores, scores};
 use super::replay::{self, ReplayOptions, ReplayReport, ReplayUniverse, TargetingLift};
-use super::run::ModelArgs;
+use super::run::ModelRequest;
 use crate::atomic::write_atomic;
 use crate::lake::Lake;
 
 /// How often the backtest retrains.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Retrain {
     Weekly,
@@ -39,24 +37,19 @@ pub enum Retrain {
     Never,
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct BacktestArgs {
-    #[command(flatten)]
-    pub model: ModelArgs,
+/// What `dars backtest` replays: which trading days, how often it retrains, where it writes.
+#[derive(Debug, Clone)]
+pub struct BacktestRequest {
+    pub model: ModelRequest,
     /// First predicted trading day [default: the first day with a known outcome].
-    #[arg(long, conflicts_with = "last_days")]
     pub from: Option<NaiveDate>,
-    /// Instead of `--from`: the last N trading days with a known outcome.
-    #[arg(long)]
+    /// Instead of `from`: the last N trading days with a known outcome.
     pub last_days: Option<usize>,
     /// Last predicted trading day [default: the last day with a known outcome].
-    #[arg(long)]
     pub to: Option<NaiveDate>,
-    #[arg(long, value_enum, default_value_t = Retrain::Monthly)]
     pub retrain: Retrain,
     /// Where to write the predictions CSV; the metrics go beside it as `.json` and `.txt`
     /// [default: DATA/backtests/backtest_FROM_TO_RETRAIN.csv].
-    #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
@@ -127,14 +120,14 @@ pub struct BacktestOutcome {
     pub csv: PathBuf,
 }
 
-pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
+pub fn backtest(args: &BacktestRequest) -> Result<BacktestOutcome> {
     let started = std::time::Instant::now();
     // Held while the lake is read (features, then the replay of the fills).
     let _lake = crate::lake::lock::read(&args.model.data)?;
-    let (policy, threshold_rule) = args.model.policy()?;
-    let (_, data) = args.model.load(&policy)?;
+    let (policy, threshold_rule) = (&args.model.policy, &args.model.threshold_source);
+    let (_, data) = args.model.load(policy)?;
     let m = &data.m;
-    let opts = args.model.options_with(policy.threshold.clone())?;
+    let opts = args.model.options_with(policy.threshold.clone());
 
     // Predictions are for a trader's next trading day: the rows whose outcome lies in range.
     let mut targets: Vec<(NaiveDate, usize)> = (0..m.len())
@@ -211,14 +204,7 @@ pub fn backtest(args: &BacktestArgs) -> Result<BacktestOutcome> {
         let block_to = block.iter().filter_map(|&i| m.next_date[i]).max();
         let no_model = reason.as_deref().unwrap_or("no model");
         for &i in block {
-            let (row, d) = predict(
-                &data,
-                i,
-                scorer.as_ref(),
-                no_model,
-                trading_days[i],
-                &policy,
-            )?;
+            let (row, d) = predict(&data, i, scorer.as_ref(), no_model, trading_days[i], policy)?;
             rows.push((row, i, d));
         }
         let report = BlockReport {
@@ -449,7 +435,7 @@ fn summarize(
     matrix_rows: &[usize],
     rules_cuts: &[f64],
     decisions: &[Decision],
-    args: &BacktestArgs,
+    args: &BacktestRequest,
     from: NaiveDate,
     to: NaiveDate,
     blocks: Vec<BlockReport>,

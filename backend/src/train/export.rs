@@ -10,15 +10,14 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::pipeline::{self, FoldRows, InnerSplit};
-use super::run::ModelArgs;
+use super::run::ModelRequest;
 use crate::atomic::{with_atomic_file, write_atomic};
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct ExportFeaturesArgs {
-    #[command(flatten)]
-    pub model: ModelArgs,
+/// What `dars export features` writes: `model`'s matrix and folds, into `out`.
+#[derive(Debug, Clone)]
+pub struct ExportFeaturesRequest {
+    pub model: ModelRequest,
     /// Directory to write `features.csv`, `folds.json` and `params.json` into.
-    #[arg(long)]
     pub out: PathBuf,
 }
 
@@ -37,7 +36,7 @@ fn role(i: usize, split: &InnerSplit, rows: &FoldRows) -> &'static str {
     }
 }
 
-pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
+pub fn export_features(args: &ExportFeaturesRequest) -> Result<()> {
     let _lake = crate::lake::lock::read(&args.model.data)?;
     let (_, data) = args.model.load(&dars_shared::policy::Policy::default())?;
     let m = &data.m;
@@ -46,7 +45,7 @@ pub fn export_features(args: &ExportFeaturesArgs) -> Result<()> {
     // it comes from) plays no part in an export.
     let opts = args
         .model
-        .options_with(dars_shared::policy::ThresholdRule::MaxF1)?;
+        .options_with(dars_shared::policy::ThresholdRule::MaxF1);
     let folds = pipeline::folds_for(&pipeline::distinct_dates(m, &labelled), &opts)?;
     let splits = folds
         .iter()

@@ -12,6 +12,7 @@ mod pipeline;
 mod replay;
 mod run;
 
-pub use backtest::{BacktestArgs, BacktestReport, Retrain, backtest};
-pub use export::{ExportFeaturesArgs, export_features};
-pub use run::{ModelArgs, TrainArgs, train};
+pub use backtest::{BacktestReport, BacktestRequest, Retrain, backtest};
+pub use export::{ExportFeaturesRequest, export_features};
+pub use folds::{DEFAULT_EMBARGO_DAYS, FoldPlan};
+pub use run::{ModelRequest, TrainRequest, train};

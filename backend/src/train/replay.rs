@@ -1197,13 +1197,12 @@ mod tests {
         )
         .expect("write closes");
         let data = dir.join("data");
-        crate::lake::ingest_files(&crate::lake::IngestArgs {
+        crate::lake::ingest_files(&crate::lake::IngestRequest {
             files: vec![dir.join("fills.csv")],
             closes: vec![dir.join("closes.csv")],
             data: data.clone(),
             strict: true,
-            legacy_suffix: "_OLD".into(),
-            include_legacy: false,
+            legacy_suffix: Some("_OLD".into()),
         })
         .expect("ingest");
         let lake = Lake::open(&data);
@@ -1329,13 +1328,12 @@ mod tests {
                 let summary = crate::simulate::simulate_to_dir(&cfg, &sim).expect("simulate");
                 let data = tmp.path().join("data");
                 let t = std::time::Instant::now();
-                crate::lake::ingest_files(&crate::lake::IngestArgs {
+                crate::lake::ingest_files(&crate::lake::IngestRequest {
                     files: vec![summary.fills_csv.clone()],
                     closes: Vec::new(),
                     data: data.clone(),
                     strict: false,
-                    legacy_suffix: "_OLD".into(),
-                    include_legacy: false,
+                    legacy_suffix: Some("_OLD".into()),
                 })
                 .expect("ingest");
                 (

@@ -14,7 +14,6 @@ use dars_shared::features::{self, FeatureContext, MarketSeries};
 
 use super::folds::{DEFAULT_EMBARGO_DAYS, FoldPlan};
 use super::gate::{self, Verdict};
-use dars_shared::metrics::CostMatrix;
 use dars_shared::policy::{Policy, ThresholdRule};
 use dars_shared::rules;
 
@@ -25,152 +24,58 @@ use crate::config::Config;
 use crate::lake::Lake;
 use crate::registry::Registry;
 
-/// What `dars train` and `dars backtest` both need: the lake and the validation settings.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ModelArgs {
+/// What `dars train`, `dars backtest` and `dars export features` need, resolved: the lake, the
+/// validation plan, the policy and the feature windows. The command line builds it from
+/// `config.yaml` under its flags (`cli`); the scheduled retrain and the demo from a loaded
+/// configuration ([`ModelRequest::from_config`]). Nothing in it is read from a file later.
+#[derive(Debug, Clone)]
+pub struct ModelRequest {
     /// Data directory holding the lake.
-    #[arg(long, default_value = "data")]
     pub data: PathBuf,
-    /// Walk-forward folds [default: `training.folds`, else one per 10 trading days left after
-    /// the first training span and the embargo, 1 to 4].
-    #[arg(long)]
-    pub folds: Option<usize>,
-    /// Trading days between the last training label and the first test date [default:
-    /// `training.embargo_days`, else 5].
-    #[arg(long)]
-    pub embargo: Option<usize>,
-    /// Trading days the first fold trains on [default: `training.min_train_days`, else half
-    /// the history, 20 to 120].
-    #[arg(long)]
-    pub min_train_days: Option<usize>,
-    /// The simulator's oracle.csv (`date,account_id,p_negative`), to report the best achievable AUC.
-    #[arg(long)]
+    /// Walk-forward folds, first training span and embargo.
+    pub plan: FoldPlan,
+    /// The policy the threshold and the rules' baseline come from.
+    pub policy: Policy,
+    /// In words, which rule chooses the threshold and where it came from ("a restriction
+    /// budget of 25% of trader-days (10% high) from config.yaml").
+    pub threshold_source: String,
+    /// Rolling-statistic windows the model learns from (`risk.lookback_days`), in trading days.
+    pub windows: Vec<u32>,
+    /// The simulator's oracle.csv (`date,account_id,p_negative`), to report the best achievable
+    /// AUC.
     pub oracle: Option<PathBuf>,
     /// Market context series (`date,value`, e.g. VIX closes).
-    #[arg(long)]
     pub market: Option<PathBuf>,
-    /// Choose the threshold by minimal cost instead of maximal F1: false-positive and
-    /// false-negative costs, e.g. `--cost 1,3`.
-    #[arg(long, value_parser = parse_cost)]
-    pub cost: Option<CostMatrix>,
-    /// Configuration whose policy (`risk.*`, `rules.*`) chooses the threshold and the rules'
-    /// settings (a missing file means the defaults: a restriction budget of 25%).
-    #[arg(long, default_value = "config.yaml")]
-    pub config: Option<PathBuf>,
-    /// A policy already resolved by the caller (the scheduler's retrain), used instead of
-    /// reading `config`.
-    #[arg(skip)]
-    pub policy: Option<Policy>,
-    /// Rolling-statistic windows already resolved by the caller (`risk.lookback_days`), used
-    /// instead of reading `config`.
-    #[arg(skip)]
-    pub lookback_days: Option<Vec<u32>>,
-    /// `config` as read once (policy, validation plan and windows all come from it).
-    #[arg(skip)]
-    pub file: std::sync::OnceLock<Option<Config>>,
 }
 
-impl ModelArgs {
+impl ModelRequest {
     /// What a configuration already loaded trains with (the scheduled retrain, the demo): its
-    /// data directory, validation plan (`training.*`), policy and windows; no oracle, market
-    /// series or cost matrix, and nothing more to read from a file.
-    pub fn from_config(cfg: &Config) -> Result<ModelArgs> {
-        Ok(ModelArgs {
+    /// data directory, validation plan (`training.*`, the embargo 5 trading days when unset),
+    /// policy and windows; no oracle or market series.
+    pub fn from_config(cfg: &Config) -> Result<ModelRequest> {
+        let policy = cfg.policy();
+        Ok(ModelRequest {
             data: cfg.paths.data.clone(),
-            folds: cfg.training.folds,
-            embargo: cfg.training.embargo_days,
-            min_train_days: cfg.training.min_train_days,
+            plan: FoldPlan {
+                folds: cfg.training.folds,
+                min_train_days: cfg.training.min_train_days,
+                embargo: cfg.training.embargo_days.unwrap_or(DEFAULT_EMBARGO_DAYS),
+            },
+            threshold_source: format!("{} from the configuration", policy.threshold.describe()),
+            policy,
+            windows: cfg.risk.lookback_days.windows()?,
             oracle: None,
             market: None,
-            cost: None,
-            config: None,
-            policy: Some(cfg.policy()),
-            lookback_days: Some(cfg.risk.lookback_days.windows()?),
-            file: Default::default(),
-        })
-    }
-
-    /// The configuration file, read once: `None` when the caller resolved the policy itself,
-    /// when no file is named, or when the named file does not exist (the defaults apply).
-    fn file(&self) -> Result<Option<&Config>> {
-        if let Some(read) = self.file.get() {
-            return Ok(read.as_ref());
-        }
-        let read = match (&self.policy, &self.config) {
-            // A missing file means the defaults, under the environment's `DARS__…` settings
-            // like every other command.
-            (None, Some(path)) => Some(Config::load(path, false)?),
-            _ => None,
-        };
-        Ok(self.file.get_or_init(|| read).as_ref())
-    }
-
-    /// The validation plan: these flags, else the configuration's `training.*` (when the
-    /// policy is read from the file), else derived from the history.
-    pub fn plan(&self) -> Result<FoldPlan> {
-        let file = self.file()?.map(|c| &c.training);
-        Ok(FoldPlan {
-            folds: self.folds.or(file.and_then(|t| t.folds)),
-            min_train_days: self.min_train_days.or(file.and_then(|t| t.min_train_days)),
-            embargo: self
-                .embargo
-                .or(file.and_then(|t| t.embargo_days))
-                .unwrap_or(DEFAULT_EMBARGO_DAYS),
         })
     }
 
     /// The options with a given threshold rule.
-    pub(super) fn options_with(&self, threshold: ThresholdRule) -> Result<FitOptions> {
-        Ok(FitOptions {
-            plan: self.plan()?,
+    pub(super) fn options_with(&self, threshold: ThresholdRule) -> FitOptions {
+        FitOptions {
+            plan: self.plan,
             threshold,
             params: GbmParams::default(),
             progress: false,
-        })
-    }
-
-    /// The policy — the caller's, else the configuration's (defaults without a file) — with
-    /// `--cost` replacing its threshold rule, and in words which rule chooses the threshold
-    /// and where it came from.
-    pub fn policy(&self) -> Result<(Policy, String)> {
-        let (mut policy, source) = match (&self.policy, &self.config, self.file()?) {
-            (Some(p), _, _) => (p.clone(), "the configuration".to_owned()),
-            (None, Some(path), Some(file)) if path.exists() => {
-                (file.policy(), path.display().to_string())
-            }
-            (None, Some(path), Some(file)) => (
-                file.policy(),
-                format!("the defaults ({} not found)", path.display()),
-            ),
-            (None, Some(path), None) => (
-                Policy::default(),
-                format!("the defaults ({} not found)", path.display()),
-            ),
-            (None, None, _) => (Policy::default(), "the defaults".to_owned()),
-        };
-        if let Some(c) = &self.cost {
-            policy.threshold = ThresholdRule::MinCost {
-                false_positive: c.false_positive,
-                false_negative: c.false_negative,
-            };
-            return Ok((
-                policy.clone(),
-                format!("{} from --cost", policy.threshold.describe()),
-            ));
-        }
-        let words = format!("{} from {source}", policy.threshold.describe());
-        Ok((policy, words))
-    }
-
-    /// The rolling-statistic windows the model learns from: the caller's, else the
-    /// configuration's `risk.lookback_days`, else every window this build computes.
-    pub fn windows(&self) -> Result<Vec<u32>> {
-        if let Some(w) = &self.lookback_days {
-            return Ok(w.clone());
-        }
-        match self.file()? {
-            Some(file) => file.risk.lookback_days.windows(),
-            None => Ok(features::ROLLING_WINDOWS.to_vec()),
         }
     }
 
@@ -193,7 +98,7 @@ impl ModelArgs {
             }
             None => None,
         };
-        let windows = self.windows()?;
+        let windows = &self.windows;
         let m = features::build(&daily, &FeatureContext { market }).select_columns(|name| {
             features::rolling_window(name).is_none_or(|w| windows.contains(&w))
         });
@@ -206,39 +111,18 @@ impl ModelArgs {
     }
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct TrainArgs {
-    #[command(flatten)]
-    pub model: ModelArgs,
+/// What `dars train` does: fit on `model`, write a version to `models`, publish it when asked
+/// and it beats the rules.
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    pub model: ModelRequest,
     /// Model registry directory.
-    #[arg(long, default_value = "models")]
     pub models: PathBuf,
-    /// Point `models/current` at the new version.
-    #[arg(long)]
+    /// Point `models/current` at the new version (when it beats the rules).
     pub promote: bool,
     /// The report goes to the log at debug level instead of the terminal (the scheduled
     /// retrain inside `dars serve`, whose log says the outcome at info).
-    #[arg(skip)]
     pub quiet: bool,
-}
-
-fn parse_cost(s: &str) -> Result<CostMatrix, String> {
-    let (fp, fn_) = s
-        .split_once(',')
-        .ok_or("expected FP_COST,FN_COST, e.g. 1,3")?;
-    let fp: f64 = fp
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad false-positive cost {fp:?}"))?;
-    let fn_: f64 = fn_
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad false-negative cost {fn_:?}"))?;
-    Ok(CostMatrix {
-        false_positive: fp,
-        false_negative: fn_,
-        ..CostMatrix::default()
-    })
 }
 
 pub struct TrainOutcome {
@@ -249,16 +133,16 @@ pub struct TrainOutcome {
     pub promoted: bool,
 }
 
-pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
+pub fn train(args: &TrainRequest) -> Result<TrainOutcome> {
     let started = std::time::Instant::now();
     // Held while the lake is read (features, then the gate's replay of the fills).
     let _lake = crate::lake::lock::read(&args.model.data)?;
-    let (policy, threshold_rule) = args.model.policy()?;
+    let (policy, threshold_rule) = (&args.model.policy, &args.model.threshold_source);
     let opts = FitOptions {
         progress: true,
-        ..args.model.options_with(policy.threshold.clone())?
+        ..args.model.options_with(policy.threshold.clone())
     };
-    let (_, data) = args.model.load(&policy)?;
+    let (_, data) = args.model.load(policy)?;
     let labelled = data.labelled();
     let m = &data.m;
     let dates = pipeline::distinct_dates(m, &labelled);
@@ -291,7 +175,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         oof,
     } = pipeline::fit(&data, &labelled, &opts)?;
     let version = artifact.version.clone();
-    let comparison = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, &policy)?;
+    let comparison = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, policy)?;
     let verdict = comparison.verdict();
     artifact.against_rules = Some(comparison.figures(&verdict));
     let mut text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());

@@ -1,5 +1,8 @@
-//! Command-line surface of `dars`. Each subcommand parses its flags here and hands a plain
-//! config to the module that owns the work, so the modules never see clap.
+//! Command-line surface of `dars`: the commands and their dispatch. Each subcommand's flags
+//! live in [`args`] and become a plain request there (settings resolved: file < environment <
+//! flags), which the module that owns the work runs; no other module sees clap.
+
+mod args;
 
 use std::path::PathBuf;
 
@@ -7,8 +10,11 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    audit, config, demo, export, lake, overrides, predict, registry, schedule, serve, simulate,
-    train,
+    audit, config, demo, export, lake, overrides, registry, schedule, serve, simulate, train,
+};
+use args::{
+    BacktestArgs, DemoArgs, ExportDailyArgs, ExportFeaturesArgs, IngestArgs, OverrideArgs,
+    PredictArgs, RegistryArgs, RoleArg, ServeArgs, TrainArgs,
 };
 
 #[derive(Debug, Parser)]
@@ -47,21 +53,21 @@ enum Command {
         max_drawdown: f64,
     },
     /// Ingest fills, daily-totals and closing-price exports into the lake.
-    Ingest(lake::IngestArgs),
+    Ingest(IngestArgs),
     /// Export lake tables.
     #[command(subcommand)]
     Export(ExportCommand),
     /// Train and validate a model on the lake; writes a new version to the registry.
-    Train(train::TrainArgs),
+    Train(TrainArgs),
     /// Replay history with out-of-sample predictions, retraining on a cadence.
-    Backtest(train::BacktestArgs),
+    Backtest(BacktestArgs),
     /// The morning run: score every active trader, write the run to the lake, print JSON.
-    Predict(predict::PredictArgs),
+    Predict(PredictArgs),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Record a manager's override of a trader's recommended limit.
-    Override(overrides::OverrideArgs),
+    Override(OverrideArgs),
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -83,15 +89,15 @@ enum Command {
     #[command(subcommand)]
     Model(ModelCommand),
     /// Serve the web app, the published model and the API.
-    Serve(serve::ServeArgs),
+    Serve(ServeArgs),
     /// The README's main job: demo firm → lake → model → web app on 127.0.0.1.
-    Demo(demo::DemoArgs),
+    Demo(DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum ModelCommand {
     /// List versions; `*` marks the published one.
-    List(registry::RegistryArgs),
+    List(RegistryArgs),
     /// Publish a version (moves `models/current`).
     Promote {
         version: String,
@@ -99,14 +105,14 @@ enum ModelCommand {
         #[arg(long, default_value = "manual promotion")]
         why: String,
         #[command(flatten)]
-        registry: registry::RegistryArgs,
+        registry: RegistryArgs,
     },
     /// Re-publish the version that was current before the last move.
     Rollback {
         #[arg(long, default_value = "manual rollback")]
         why: String,
         #[command(flatten)]
-        registry: registry::RegistryArgs,
+        registry: RegistryArgs,
     },
 }
 
@@ -142,7 +148,7 @@ enum TokenCommand {
     /// Create a bearer token for the REST API; it is shown once and stored hashed.
     Create {
         #[arg(long, value_enum)]
-        role: audit::Role,
+        role: RoleArg,
         /// Account(s) a trader token may see (repeat for several).
         #[arg(long = "account")]
         accounts: Vec<String>,
@@ -184,10 +190,10 @@ enum ConfigCommand {
 #[derive(Debug, Subcommand)]
 enum ExportCommand {
     /// The daily table (one row per account and trading day).
-    Daily(export::ExportDailyArgs),
+    Daily(ExportDailyArgs),
     /// The feature matrix, labels, walk-forward folds and LightGBM parameters `dars train`
     /// uses, for training another tool on identical data and validation.
-    Features(Box<train::ExportFeaturesArgs>),
+    Features(Box<ExportFeaturesArgs>),
 }
 
 pub fn run() -> Result<()> {
@@ -229,18 +235,19 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Ingest(args) => {
-            let outcome = lake::ingest_files(&args)?;
+            let outcome = lake::ingest_files(&args.request())?;
             println!(
                 "ingested {} file(s), {} already in the lake",
                 outcome.files_ingested, outcome.files_unchanged
             );
             Ok(())
         }
-        Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args),
-        Command::Export(ExportCommand::Features(args)) => train::export_features(&args),
+        Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args.request()),
+        Command::Export(ExportCommand::Features(args)) => train::export_features(&args.request()?),
         Command::Train(args) => {
-            let trained = train::train(&args)?;
-            if !args.promote {
+            let request = args.request()?;
+            let trained = train::train(&request)?;
+            if !request.promote {
                 // Not in `train::train`: the weekly retrain decides about publishing itself.
                 println!(
                     "not promoted; publish it with `dars model promote {}`",
@@ -249,8 +256,8 @@ pub fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Backtest(args) => train::backtest(&args).map(|_| ()),
-        Command::Model(ModelCommand::List(args)) => registry::list(&args),
+        Command::Backtest(args) => train::backtest(&args.request()?).map(|_| ()),
+        Command::Model(ModelCommand::List(args)) => registry::list(&args.models),
         Command::Model(ModelCommand::Promote {
             version,
             why,
@@ -280,7 +287,10 @@ pub fn run() -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve(args) => serve::run(&args, args.settings()?),
+        Command::Serve(args) => {
+            let (request, cfg) = args.request()?;
+            serve::run(&request, cfg)
+        }
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),
         Command::Audit(AuditCommand::Verify { data, against }) => {
             audit::verify_cli(&data, against.as_deref())
@@ -296,7 +306,7 @@ pub fn run() -> Result<()> {
             print!("{}", schedule::print_cron(&cfg, &config)?);
             Ok(())
         }
-        Command::Override(args) => overrides::override_cli(&args),
+        Command::Override(args) => overrides::override_cli(&args.request()),
         Command::Token(TokenCommand::List { data }) => {
             let rows = audit::Audit::open(&data)?.tokens()?;
             if rows.is_empty() {
@@ -337,6 +347,7 @@ pub fn run() -> Result<()> {
             days,
             data,
         }) => {
+            let role = audit::Role::from(role);
             if role == audit::Role::Manager && !accounts.is_empty() {
                 anyhow::bail!("a manager token sees every account: drop --account");
             }
@@ -376,7 +387,7 @@ pub fn run() -> Result<()> {
             );
             Ok(())
         }
-        Command::Predict(args) => schedule::predict_cli(&args),
-        Command::Demo(args) => demo::run(&args),
+        Command::Predict(args) => schedule::predict_cli(&args.request()?),
+        Command::Demo(args) => demo::run(&args.request()?),
     }
 }
