@@ -286,9 +286,16 @@ pub fn combine(fills: &FillSet, closes: Option<&Closes>, totals: &[DailyTotal]) 
 /// The daily table from a totals file when no fills are given: P&L columns only, behaviour
 /// columns `None`. Sorted by account then date.
 pub fn from_totals(totals: &[DailyTotal]) -> Vec<DailyRow> {
-    let mut rows: Vec<DailyRow> = totals
-        .iter()
-        .map(|t| DailyRow {
+    let mut rows: Vec<DailyRow> = totals.iter().map(DailyRow::from).collect();
+    rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+    rows
+}
+
+/// A reported day as a daily-table row: the P&L columns, every behaviour column `None` (only
+/// fills give those).
+impl From<&DailyTotal> for DailyRow {
+    fn from(t: &DailyTotal) -> DailyRow {
+        DailyRow {
             date: t.date,
             account_id: t.account_id.clone(),
             orders_cnt: t.orders_cnt,
@@ -312,10 +319,8 @@ pub fn from_totals(totals: &[DailyTotal]) -> Vec<DailyRow> {
             pnl_extended_hours: None,
             first_fill_time: None,
             last_fill_time: None,
-        })
-        .collect();
-    rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
-    rows
+        }
+    }
 }
 
 /// Money as cents, never `-0.00`.

@@ -94,31 +94,21 @@ fn templates(p: &Phrase) -> Vec<&'static str> {
 
 #[test]
 fn matrix_width_equals_registry() {
-    let rows = vec![dars_shared::DailyRow {
-        date: chrono::NaiveDate::from_ymd_opt(2025, 9, 2).expect("date"),
-        account_id: "A".into(),
-        orders_cnt: Some(1),
-        fills_cnt: Some(1),
-        qty_cnt: Some(100),
-        gross: 1.0,
-        fees: Some(0.0),
-        net_pnl: 1.0,
-        unrealized_delta: 0.0,
-        total_delta: 1.0,
-        round_trips: None,
-        winning_round_trips: None,
-        avg_position_notional: None,
-        max_position_notional: None,
-        avg_hold_secs_winners: None,
-        avg_hold_secs_losers: None,
-        max_fills_10min: None,
-        pnl_open: None,
-        pnl_midday: None,
-        pnl_close: None,
-        pnl_extended_hours: None,
-        first_fill_time: None,
-        last_fill_time: None,
-    }];
+    let rows = vec![dars_shared::DailyRow::from(
+        &dars_shared::schema::DailyTotal {
+            date: chrono::NaiveDate::from_ymd_opt(2025, 9, 2).expect("date"),
+            account_id: "A".into(),
+            orders_cnt: Some(1),
+            fills_cnt: Some(1),
+            qty_cnt: Some(100),
+            gross: 1.0,
+            fees: Some(0.0),
+            net_pnl: 1.0,
+            unrealized_delta: 0.0,
+            total_delta: 1.0,
+            line: 0,
+        },
+    )];
     let m = build(&rows, &FeatureContext::default());
     assert_eq!(m.width(), FEATURES.len());
     assert_eq!(m.names, names());

@@ -285,12 +285,7 @@ impl<'a> FillsReader<'a> {
             Box::new(r.rejection(line, col, reason, expected))
         };
         let missing_or = |col: usize, reason: RejectReason, expected: &str| {
-            let reason = if trim(r.field(col)).is_empty() {
-                RejectReason::MissingValue
-            } else {
-                reason
-            };
-            Box::new(r.rejection(line, col, reason, expected))
+            r.missing_or(line, col, reason, expected)
         };
 
         let account = trim(r.field(c.account));

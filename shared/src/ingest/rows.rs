@@ -141,6 +141,23 @@ impl<'a> RowReader<'a> {
 
     /// Builds the rejection of the current row at column `col`.
     #[cold]
+    /// [`Self::rejection`] as `reason`, or as [`RejectReason::MissingValue`] when the field is
+    /// empty: what every reader reports for a value that does not parse.
+    pub fn missing_or(
+        &self,
+        line: u64,
+        col: usize,
+        reason: RejectReason,
+        expected: &str,
+    ) -> Box<Rejection> {
+        let reason = if trim(self.field(col)).is_empty() {
+            RejectReason::MissingValue
+        } else {
+            reason
+        };
+        Box::new(self.rejection(line, col, reason, expected))
+    }
+
     pub fn rejection(
         &self,
         line: u64,

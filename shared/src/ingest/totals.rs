@@ -64,12 +64,7 @@ fn convert(
     bounds: &Plausibility,
 ) -> Result<DailyTotal, Box<Rejection>> {
     let missing_or = |col: usize, reason: RejectReason, expected: &str| {
-        let reason = if trim(r.field(col)).is_empty() {
-            RejectReason::MissingValue
-        } else {
-            reason
-        };
-        Box::new(r.rejection(line, col, reason, expected))
+        r.missing_or(line, col, reason, expected)
     };
     let date = parse_date(r.field(c.date))
         .ok_or_else(|| missing_or(c.date, RejectReason::BadDate, expect::DATE))?;

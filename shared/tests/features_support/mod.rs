@@ -50,7 +50,7 @@ pub fn fills_row(account: &str, date: NaiveDate, total: f64, fills: u64) -> Dail
 
 /// A day from a totals file: P&L only, every behaviour column and count `None`.
 pub fn totals_row(account: &str, date: NaiveDate, total: f64) -> DailyRow {
-    DailyRow {
+    DailyRow::from(&dars_shared::schema::DailyTotal {
         date,
         account_id: account.to_owned(),
         orders_cnt: None,
@@ -61,20 +61,8 @@ pub fn totals_row(account: &str, date: NaiveDate, total: f64) -> DailyRow {
         net_pnl: total,
         unrealized_delta: 0.0,
         total_delta: total,
-        round_trips: None,
-        winning_round_trips: None,
-        avg_position_notional: None,
-        max_position_notional: None,
-        avg_hold_secs_winners: None,
-        avg_hold_secs_losers: None,
-        max_fills_10min: None,
-        pnl_open: None,
-        pnl_midday: None,
-        pnl_close: None,
-        pnl_extended_hours: None,
-        first_fill_time: None,
-        last_fill_time: None,
-    }
+        line: 0,
+    })
 }
 
 /// Column `name` of row (`account`, `date`); panics with the name when absent.
