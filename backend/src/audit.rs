@@ -25,7 +25,7 @@
 //!
 //! API tokens live in the same file (hashed; the token itself is shown once and never stored).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use hmac::{Hmac, Mac};
@@ -196,31 +196,10 @@ impl AuditKey {
     /// The configured key: `DARS_AUDIT_KEY`, else the file `DARS_AUDIT_KEY_FILE` names (which
     /// must not lie under `data`); `None` when neither is set.
     pub fn from_env(data: &Path) -> Result<Option<AuditKey>> {
-        if let Some(k) = std::env::var("DARS_AUDIT_KEY")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        {
-            return AuditKey::new(&k).map(Some).context("DARS_AUDIT_KEY");
+        match crate::crypto::secret_from_env("DARS_AUDIT_KEY", data)? {
+            Some((text, from)) => AuditKey::new(&text).map(Some).context(from),
+            None => Ok(None),
         }
-        let Some(file) = std::env::var_os("DARS_AUDIT_KEY_FILE").filter(|v| !v.is_empty()) else {
-            return Ok(None);
-        };
-        let file = PathBuf::from(file);
-        if let (Ok(f), Ok(d)) = (file.canonicalize(), data.canonicalize())
-            && f.starts_with(&d)
-        {
-            bail!(
-                "DARS_AUDIT_KEY_FILE {} lies inside the data directory {}: keep the key where \
-                 whoever can write data/ cannot read it",
-                file.display(),
-                data.display()
-            );
-        }
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading DARS_AUDIT_KEY_FILE {}", file.display()))?;
-        AuditKey::new(&text)
-            .map(Some)
-            .with_context(|| format!("DARS_AUDIT_KEY_FILE {}", file.display()))
     }
 
     fn mac(&self) -> Hmac<Sha256> {

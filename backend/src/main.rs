@@ -6,6 +6,7 @@ mod atomic;
 mod audit;
 mod cli;
 mod config;
+mod crypto;
 mod demo;
 mod export;
 mod lake;

@@ -71,6 +71,9 @@ enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Encryption at rest: the data key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Train with config.yaml's settings and publish if at least as good (the weekly job).
     Retrain {
         #[arg(long, default_value = "config.yaml")]
@@ -173,6 +176,17 @@ enum TokenCommand {
         /// Who revokes it, for the audit trail.
         #[arg(long, default_value = "cli")]
         by: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Rewrite every lake file under DARS_DATA_KEY: files under DARS_DATA_KEY_PREVIOUS or in
+    /// the clear are read and written again, one at a time and atomically, so an interrupted
+    /// rotation leaves every file readable with one of the two keys (run it again to finish).
+    Rotate {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
@@ -384,6 +398,17 @@ pub fn run() -> Result<()> {
             eprintln!(
                 "this is the only time the token is shown; it is stored hashed in {}",
                 data.join("audit.sqlite").display()
+            );
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate { data }) => {
+            let _lock = lake::lock::write(&data, "rewriting the lake under the data key")?;
+            let files = lake::Lake::open(&data).reseal()?;
+            let keys = crate::crypto::DataKeys::configured(&data)?;
+            println!(
+                "{files} lake file(s) in {} rewritten under data key {}",
+                data.display(),
+                keys.as_ref().map_or("-", |k| k.current.id())
             );
             Ok(())
         }

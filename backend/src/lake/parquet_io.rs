@@ -1,25 +1,89 @@
-//! Rows of any serde type to and from parquet, through arrow record batches.
+//! Rows of any serde type to and from parquet, through arrow record batches, encrypted when the
+//! lake has a data key ([`Seal`], see `crate::crypto`).
 //!
 //! `serde_arrow` maps the record structs to arrow arrays, so the lake's schema is the struct's
 //! definition and cannot drift from it; dates become `Date32` and times `Timestamp(Second)`
 //! rather than strings so the files read naturally in pandas, polars or DuckDB.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{FieldRef, Float64Type, TimestampSecondType, UInt32Type};
 use dars_shared::schema::{AccountId, Fill, FillSet, SymbolId};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
+use parquet::encryption::decrypt::{FileDecryptionProperties, KeyRetriever};
+use parquet::encryption::encrypt::FileEncryptionProperties;
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_arrow::schema::{SchemaLike, TracingOptions};
 
 use crate::atomic::with_atomic_file;
+use crate::crypto::{DataKeys, WrappedKey};
+
+/// How a lake file is encrypted: the process's keys and the file's name inside the data
+/// directory, which its data key's wrapping is bound to.
+#[derive(Debug, Clone)]
+pub struct Seal {
+    pub keys: Arc<DataKeys>,
+    pub name: String,
+    /// Read a file written in the clear (only the command that encrypts a lake does).
+    pub accept_plain: bool,
+}
+
+/// Gives arrow-rs the data key of one file: the footer's key material unwrapped for its name.
+struct Retriever(Seal);
+
+impl KeyRetriever for Retriever {
+    fn retrieve_key(&self, key_metadata: &[u8]) -> parquet::errors::Result<Vec<u8>> {
+        WrappedKey::from_key_material(key_metadata)
+            .and_then(|w| self.0.keys.unwrap(&w, &self.0.name))
+            .map_err(|e| parquet::errors::ParquetError::General(format!("{e:#}")))
+    }
+}
+
+/// Parquet's magic at the end of a file: `PAR1` in the clear, `PARE` with an encrypted footer.
+fn tail_magic(file: &mut File) -> Result<[u8; 4]> {
+    let mut magic = [0u8; 4];
+    file.seek(SeekFrom::End(-4))?;
+    file.read_exact(&mut magic)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(magic)
+}
+
+/// A reader of `path`'s record batches, decrypting with `seal`. A file in the clear where a key
+/// is configured is refused (it could have been put there by anyone who can write `data/`), and
+/// an encrypted file without a key says which variable is missing.
+fn reader_of(path: &Path, seal: Option<&Seal>) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+    let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let magic = tail_magic(&mut file)
+        .with_context(|| format!("{}: too short for a parquet file", path.display()))?;
+    let options = match (seal, &magic) {
+        (None, b"PARE") => bail!(
+            "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to the lake's data key",
+            path.display()
+        ),
+        (Some(seal), b"PAR1") if !seal.accept_plain => bail!(
+            "{} is not encrypted, but a data key is configured: a file in the clear is refused              (`dars keys rotate` encrypts a lake written before the key was set)",
+            path.display()
+        ),
+        (Some(seal), b"PARE") => {
+            let props =
+                FileDecryptionProperties::with_key_retriever(Arc::new(Retriever(seal.clone())))
+                    .build()?;
+            ArrowReaderOptions::new().with_file_decryption_properties(props)
+        }
+        _ => ArrowReaderOptions::new(),
+    };
+    ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+        .with_context(|| format!("reading parquet metadata of {}", path.display()))
+}
 
 /// Arrow fields for `rows`; `dates` and `timestamps` name the fields stored as `Date32` and
 /// `Timestamp(Second)`. Traced from the rows themselves because `serde_arrow` cannot trace chrono
@@ -47,13 +111,25 @@ pub fn fields_of<T: Serialize>(
     Vec::<FieldRef>::from_samples(rows, opts).context("deriving the parquet schema")
 }
 
-/// Writes `rows` to `path` atomically (see [`with_atomic_file`]).
-pub fn write_rows<T: Serialize>(path: &Path, fields: &[FieldRef], rows: &[T]) -> Result<()> {
+/// Writes `rows` to `path` atomically (see [`with_atomic_file`]); with a `seal`, footer and
+/// columns encrypted under a fresh data key.
+pub fn write_rows<T: Serialize>(
+    path: &Path,
+    fields: &[FieldRef],
+    rows: &[T],
+    seal: Option<&Seal>,
+) -> Result<()> {
     let batch = serde_arrow::to_record_batch(fields, &rows)
         .with_context(|| format!("converting rows for {}", path.display()))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
+    let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    if let Some(seal) = seal {
+        let (data_key, wrapped) = seal.keys.new_data_key(&seal.name)?;
+        let encryption = FileEncryptionProperties::builder(data_key)
+            .with_footer_key_metadata(wrapped.to_key_material())
+            .build()?;
+        props = props.with_file_encryption_properties(encryption);
+    }
+    let props = props.build();
     with_atomic_file(path, |file| {
         let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
         writer.write(&batch)?;
@@ -63,11 +139,10 @@ pub fn write_rows<T: Serialize>(path: &Path, fields: &[FieldRef], rows: &[T]) ->
 }
 
 /// Reads every row of a parquet file written by [`write_rows`].
-pub fn read_rows<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .with_context(|| format!("reading parquet metadata of {}", path.display()))?
-        .build()?;
+pub fn read_rows<T: DeserializeOwned>(path: &Path, seal: Option<&Seal>) -> Result<Vec<T>> {
+    let reader = reader_of(path, seal)?
+        .build()
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch.with_context(|| format!("reading {}", path.display()))?;
@@ -82,11 +157,9 @@ pub fn read_rows<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
 /// (`time`, `account`, `symbol`, `side`, `qty`, `price`, `fee`) straight from the arrow arrays:
 /// no row structs and no string allocated per fill, which makes it several times faster than
 /// [`read_rows`] into `LakeFill`s. The order fingerprint is left out and `line` is 0.
-pub fn read_fills_into(path: &Path, set: &mut FillSet) -> Result<()> {
+pub fn read_fills_into(path: &Path, set: &mut FillSet, seal: Option<&Seal>) -> Result<()> {
     const COLUMNS: [&str; 7] = ["time", "account", "symbol", "side", "qty", "price", "fee"];
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .with_context(|| format!("reading parquet metadata of {}", path.display()))?;
+    let builder = reader_of(path, seal)?;
     let mask = ProjectionMask::columns(builder.parquet_schema(), COLUMNS);
     let reader = builder.with_projection(mask).build()?;
     for batch in reader {

@@ -115,8 +115,8 @@ mod tests {
             line: 2,
         }];
         let fields = fields_of(&old, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
-        write_rows(&path, &fields, &old).unwrap_or_else(|e| panic!("{e}"));
-        let rows: Vec<LakeFill> = read_rows(&path).unwrap_or_else(|e| panic!("{e:#}"));
+        write_rows(&path, &fields, &old, None).unwrap_or_else(|e| panic!("{e}"));
+        let rows: Vec<LakeFill> = read_rows(&path, None).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(rows.len(), 1);
         assert_eq!(
             (rows[0].fill_id, rows[0].order, rows[0].qty),
@@ -131,8 +131,8 @@ mod tests {
             ..rows[0].clone()
         });
         let fields = fields_of(&mixed, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
-        write_rows(&path, &fields, &mixed).unwrap_or_else(|e| panic!("{e}"));
-        let back: Vec<LakeFill> = read_rows(&path).unwrap_or_else(|e| panic!("{e:#}"));
+        write_rows(&path, &fields, &mixed, None).unwrap_or_else(|e| panic!("{e}"));
+        let back: Vec<LakeFill> = read_rows(&path, None).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(back, mixed);
         let mut set = FillSet::new();
         for f in &back {

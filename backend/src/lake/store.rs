@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,8 +20,9 @@ use crate::atomic::write_atomic;
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
-use super::parquet_io::{fields_of, read_fills_into, read_rows, write_rows};
+use super::parquet_io::{Seal, fields_of, read_fills_into, read_rows, write_rows};
 use super::records::LakeFill;
+use crate::crypto::DataKeys;
 
 /// The lake's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,11 +101,51 @@ impl Manifest {
 #[derive(Debug, Clone)]
 pub struct Lake {
     root: PathBuf,
+    /// The data keys of this process (`None`: files in the clear), or why they could not be
+    /// read (said at the first file read or written).
+    keys: Result<Option<Arc<DataKeys>>, String>,
+    /// Read files written in the clear although a key is configured (`dars keys rotate`).
+    accept_plain: bool,
 }
 
 impl Lake {
+    /// The lake under `root`, encrypted with the keys the environment configures
+    /// ([`DataKeys::configured`]).
     pub fn open(root: impl Into<PathBuf>) -> Self {
-        Lake { root: root.into() }
+        let root = root.into();
+        let keys = DataKeys::configured(&root).map_err(|e| format!("{e:#}"));
+        Lake {
+            root,
+            keys,
+            accept_plain: false,
+        }
+    }
+
+    /// The lake under `root` with the given keys (tests, and the rotation, which also reads
+    /// files in the clear when `accept_plain`).
+    pub fn with_keys(
+        root: impl Into<PathBuf>,
+        keys: Option<Arc<DataKeys>>,
+        accept_plain: bool,
+    ) -> Self {
+        Lake {
+            root: root.into(),
+            keys: Ok(keys),
+            accept_plain,
+        }
+    }
+
+    /// How the file at `path` is sealed: `None` without a data key.
+    fn seal(&self, path: &Path) -> Result<Option<Seal>> {
+        match &self.keys {
+            Err(e) => anyhow::bail!("{e}"),
+            Ok(None) => Ok(None),
+            Ok(Some(keys)) => Ok(Some(Seal {
+                keys: Arc::clone(keys),
+                name: crate::crypto::name_in(&self.root, path),
+                accept_plain: self.accept_plain,
+            })),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -186,21 +228,23 @@ impl Lake {
     }
 
     pub fn read_fills_partition(&self, date: NaiveDate) -> Result<Vec<LakeFill>> {
-        read_or_empty(&self.partition_path(Table::Fills, date))
+        self.read_or_empty(&self.partition_path(Table::Fills, date))
     }
 
     pub fn write_fills_partition(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
         let fields = fields_of(rows, &[], &["time"])?;
-        write_rows(&self.partition_path(Table::Fills, date), &fields, rows)
+        let path = self.partition_path(Table::Fills, date);
+        write_rows(&path, &fields, rows, self.seal(&path)?.as_ref())
     }
 
     pub fn read_totals_partition(&self, date: NaiveDate) -> Result<Vec<DailyTotal>> {
-        read_or_empty(&self.partition_path(Table::Totals, date))
+        self.read_or_empty(&self.partition_path(Table::Totals, date))
     }
 
     pub fn write_totals_partition(&self, date: NaiveDate, rows: &[DailyTotal]) -> Result<()> {
         let fields = fields_of(rows, &["date"], &[])?;
-        write_rows(&self.partition_path(Table::Totals, date), &fields, rows)
+        let path = self.partition_path(Table::Totals, date);
+        write_rows(&path, &fields, rows, self.seal(&path)?.as_ref())
     }
 
     /// Replaces the whole daily table: partitions for the given days are written, partitions of
@@ -218,7 +262,8 @@ impl Lake {
         }
         for (date, day_rows) in &by_day {
             let fields = fields_of(day_rows, &["date"], &[])?;
-            write_rows(&self.partition_path(Table::Daily, *date), &fields, day_rows)?;
+            let path = self.partition_path(Table::Daily, *date);
+            write_rows(&path, &fields, day_rows, self.seal(&path)?.as_ref())?;
         }
         Ok(by_day.len())
     }
@@ -227,7 +272,7 @@ impl Lake {
     pub fn all_fills(&self) -> Result<FillSet> {
         let mut set = FillSet::new();
         for (_, part) in self.partitions(Table::Fills)? {
-            for f in read_rows::<LakeFill>(&part)? {
+            for f in read_rows::<LakeFill>(&part, self.seal(&part)?.as_ref())? {
                 f.push_into(&mut set)?;
             }
         }
@@ -245,7 +290,7 @@ impl Lake {
             if until.is_some_and(|u| date > u) {
                 break;
             }
-            read_fills_into(&part, &mut set)?;
+            read_fills_into(&part, &mut set, self.seal(&part)?.as_ref())?;
         }
         set.sort_by_time();
         Ok(set)
@@ -254,7 +299,7 @@ impl Lake {
     pub fn all_totals(&self) -> Result<Vec<DailyTotal>> {
         let mut out = Vec::new();
         for (_, part) in self.partitions(Table::Totals)? {
-            out.extend(read_rows::<DailyTotal>(&part)?);
+            out.extend(read_rows::<DailyTotal>(&part, self.seal(&part)?.as_ref())?);
         }
         Ok(out)
     }
@@ -263,17 +308,52 @@ impl Lake {
     pub fn daily(&self) -> Result<Vec<DailyRow>> {
         let mut out = Vec::new();
         for (_, part) in self.partitions(Table::Daily)? {
-            out.extend(read_rows::<DailyRow>(&part)?);
+            out.extend(read_rows::<DailyRow>(&part, self.seal(&part)?.as_ref())?);
         }
         out.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
         Ok(out)
     }
 }
 
-fn read_or_empty<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    if path.is_file() {
-        read_rows(path)
-    } else {
-        Ok(Vec::new())
+impl Lake {
+    /// Rewrites every lake file under the current data key: files under the previous key
+    /// (`DARS_DATA_KEY_PREVIOUS`) or in the clear are read and written again, each one
+    /// atomically (temp file, then rename), so a rotation killed at any point leaves every file
+    /// readable with the old key or the new one, and running it again finishes the job. The
+    /// caller holds the lake's write lock. Returns the number of files rewritten.
+    pub fn reseal(&self) -> Result<usize> {
+        let keys = match &self.keys {
+            Ok(Some(keys)) => Arc::clone(keys),
+            Ok(None) => anyhow::bail!(
+                "no data key is configured: set DARS_DATA_KEY (64 hex digits, e.g. from `openssl \
+                 rand -hex 32`) or DARS_DATA_KEY_FILE to encrypt the lake"
+            ),
+            Err(e) => anyhow::bail!("{e}"),
+        };
+        let reader = Lake::with_keys(&self.root, Some(keys), true);
+        let mut files = 0;
+        for (date, _) in self.partitions(Table::Fills)? {
+            self.write_fills_partition(date, &reader.read_fills_partition(date)?)?;
+            files += 1;
+        }
+        for (date, _) in self.partitions(Table::Totals)? {
+            self.write_totals_partition(date, &reader.read_totals_partition(date)?)?;
+            files += 1;
+        }
+        for (_, part) in self.partitions(Table::Daily)? {
+            let rows: Vec<DailyRow> = read_rows(&part, reader.seal(&part)?.as_ref())?;
+            let fields = fields_of(&rows, &["date"], &[])?;
+            write_rows(&part, &fields, &rows, self.seal(&part)?.as_ref())?;
+            files += 1;
+        }
+        Ok(files)
+    }
+
+    fn read_or_empty<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<Vec<T>> {
+        if path.is_file() {
+            read_rows(path, self.seal(path)?.as_ref())
+        } else {
+            Ok(Vec::new())
+        }
     }
 }

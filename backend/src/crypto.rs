@@ -1,0 +1,375 @@
+//! Encryption at rest (issue #15 item 13; the design: "all data stored encrypted-at-rest
+//! (AES-256)").
+//!
+//! **Keys.** The master key is 32 bytes written as 64 hex digits (`openssl rand -hex 32`), from
+//! `DARS_DATA_KEY` or the file `DARS_DATA_KEY_FILE` names, which must lie outside the data
+//! directory; never from `config.yaml`. During a rotation the key being retired is given as
+//! `DARS_DATA_KEY_PREVIOUS` (or `_FILE`): files under either key read, files are written under the
+//! current one. A key is known by its id, the first 8 bytes of SHA-256 over a label and the key,
+//! which is safe to print.
+//!
+//! **Envelope.** Every file gets its own random 256-bit data key, which encrypts the file; the
+//! data key is wrapped (AES-256-GCM, `ring`) by the master key and travels with the file, so a
+//! rotation rewrites files without any key store to keep in step. The wrapping's additional
+//! authenticated data is the file's path inside the data directory: a file moved to another name,
+//! or swapped with another file, does not open.
+//!
+//! **Lake files** use Parquet modular encryption (arrow-rs `parquet`, feature `encryption`):
+//! footer and every column encrypted with the file's data key (AES-GCM, encrypted-footer magic
+//! `PARE`). The wrapped data key is the footer's key metadata, written as Parquet's own key
+//! material JSON (`PKMT1`, the format parquet-mr and pyarrow's `CryptoFactory` read), so another
+//! tool given a KMS client that unwraps [`WrappedKey`]s can read the lake.
+//!
+//! Why `ring` and not a hand-written cipher: AES-GCM is exactly what must not be written by hand;
+//! `ring` is already in the build (TLS for email) and is what arrow-rs uses for Parquet's.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{Context, Result, bail};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+use sha2::{Digest, Sha256};
+
+/// Bytes of a master key and of a data key.
+pub const KEY_LEN: usize = 32;
+
+/// Marks a wrapped data key, and is part of what its wrapping authenticates.
+const WRAP_LABEL: &[u8] = b"dars-data-key-v1";
+
+/// One master key and its printable id.
+pub struct MasterKey {
+    id: String,
+    key: LessSafeKey,
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MasterKey({})", self.id)
+    }
+}
+
+impl MasterKey {
+    /// A key from its 64 hex digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Result<MasterKey> {
+        let t = text.trim();
+        if t.len() != 2 * KEY_LEN || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            bail!(
+                "expected a data key of {} hex digits (make one with `openssl rand -hex 32`), \
+                 found {} characters",
+                2 * KEY_LEN,
+                t.len()
+            );
+        }
+        let bytes: Vec<u8> = (0..KEY_LEN)
+            .map(|i| u8::from_str_radix(&t[2 * i..2 * i + 2], 16))
+            .collect::<Result<_, _>>()
+            .context("the data key is not hex")?;
+        let id = hex(&Sha256::digest([b"dars data key id\0".as_slice(), &bytes].concat())[..8]);
+        let key = UnboundKey::new(&AES_256_GCM, &bytes)
+            .map_err(|_| anyhow::anyhow!("AES-256-GCM refused the data key"))?;
+        Ok(MasterKey {
+            id,
+            key: LessSafeKey::new(key),
+        })
+    }
+
+    /// The key's id: 16 hex digits, safe to print and to store beside what it wrapped.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The master keys of this process: the current one (new files) and, during a rotation, the
+/// previous one (still read).
+#[derive(Debug)]
+pub struct DataKeys {
+    pub current: MasterKey,
+    pub previous: Option<MasterKey>,
+}
+
+/// A data key wrapped by a master key for one file: what travels with the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrappedKey {
+    /// The master key's id.
+    pub master_key_id: String,
+    /// The file's path inside the data directory (`/`-separated), authenticated by the wrapping.
+    pub path: String,
+    /// GCM nonce, then the encrypted data key and its tag.
+    pub sealed: Vec<u8>,
+}
+
+impl DataKeys {
+    /// The keys configured in the environment, read once per process (`None`: data is stored
+    /// in the clear). A key file must lie outside `data`.
+    pub fn configured(data: &Path) -> Result<Option<Arc<DataKeys>>> {
+        static KEYS: OnceLock<Result<Option<Arc<DataKeys>>, String>> = OnceLock::new();
+        let read = KEYS.get_or_init(|| DataKeys::from_env(data).map_err(|e| format!("{e:#}")));
+        match read {
+            Ok(keys) => Ok(keys.clone()),
+            Err(e) => bail!("{e}"),
+        }
+    }
+
+    /// `DARS_DATA_KEY` / `DARS_DATA_KEY_FILE`, and `DARS_DATA_KEY_PREVIOUS` / `…_PREVIOUS_FILE`.
+    pub fn from_env(data: &Path) -> Result<Option<Arc<DataKeys>>> {
+        let current = secret_from_env("DARS_DATA_KEY", data)?;
+        let previous = secret_from_env("DARS_DATA_KEY_PREVIOUS", data)?;
+        let Some((current, from)) = current else {
+            if previous.is_some() {
+                bail!("DARS_DATA_KEY_PREVIOUS is set without DARS_DATA_KEY, the key to rotate to");
+            }
+            return Ok(None);
+        };
+        let current = MasterKey::from_hex(&current).with_context(|| from.clone())?;
+        let previous = match previous {
+            Some((text, from)) => Some(MasterKey::from_hex(&text).with_context(|| from)?),
+            None => None,
+        };
+        Ok(Some(Arc::new(DataKeys { current, previous })))
+    }
+
+    /// A fresh data key for the file at `path` (inside the data directory) and its wrapping
+    /// under the current master key.
+    pub fn new_data_key(&self, path: &str) -> Result<(Vec<u8>, WrappedKey)> {
+        let rng = SystemRandom::new();
+        let mut data_key = vec![0u8; KEY_LEN];
+        rng.fill(&mut data_key)
+            .map_err(|_| anyhow::anyhow!("no randomness for a data key"))?;
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill(&mut nonce)
+            .map_err(|_| anyhow::anyhow!("no randomness for a nonce"))?;
+        let mut sealed = data_key.clone();
+        self.current
+            .key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(wrap_aad(&self.current.id, path)),
+                &mut sealed,
+            )
+            .map_err(|_| anyhow::anyhow!("wrapping the data key failed"))?;
+        let wrapped = WrappedKey {
+            master_key_id: self.current.id.clone(),
+            path: path.to_owned(),
+            sealed: [nonce.as_slice(), &sealed].concat(),
+        };
+        Ok((data_key, wrapped))
+    }
+
+    /// The data key `wrapped` holds, if it was wrapped for `path` by a key of this process.
+    pub fn unwrap(&self, wrapped: &WrappedKey, path: &str) -> Result<Vec<u8>> {
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id == wrapped.master_key_id);
+        let Some(key) = key else {
+            bail!(
+                "it was encrypted under data key {}, and the configured key is {}{}: set \
+                 DARS_DATA_KEY to the key it was written with (or DARS_DATA_KEY_PREVIOUS while \
+                 `dars keys rotate` moves the data to a new key)",
+                wrapped.master_key_id,
+                self.current.id,
+                self.previous
+                    .as_ref()
+                    .map(|p| format!(" (previous {})", p.id))
+                    .unwrap_or_default()
+            );
+        };
+        if wrapped.path != path {
+            bail!(
+                "it was written as {} and is now at {}: an encrypted file only opens under \
+                 its own name (moved or swapped?)",
+                wrapped.path,
+                path
+            );
+        }
+        if wrapped.sealed.len() != NONCE_LEN + KEY_LEN + AES_256_GCM.tag_len() {
+            bail!("its wrapped data key has the wrong length");
+        }
+        let (nonce, sealed) = wrapped.sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce)
+            .map_err(|_| anyhow::anyhow!("its wrapped data key has a bad nonce"))?;
+        let mut buf = sealed.to_vec();
+        let plain = key
+            .key
+            .open_in_place(nonce, Aad::from(wrap_aad(&key.id, path)), &mut buf)
+            .map_err(|_| {
+                anyhow::anyhow!("its wrapped data key does not verify (altered, or not ours)")
+            })?;
+        Ok(plain.to_vec())
+    }
+}
+
+impl WrappedKey {
+    /// Parquet's key material (`PKMT1`, internal storage, single wrapping), with this wrapping
+    /// as `wrappedDEK`: base64 of `path length (u16 BE) | path | nonce | sealed key`.
+    pub fn to_key_material(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let path = self.path.as_bytes();
+        let len = u16::try_from(path.len()).unwrap_or(u16::MAX).to_be_bytes();
+        let blob = [len.as_slice(), path, &self.sealed].concat();
+        serde_json::json!({
+            "keyMaterialType": "PKMT1",
+            "internalStorage": true,
+            "isFooterKey": true,
+            "kmsInstanceID": "DEFAULT",
+            "kmsInstanceURL": "DEFAULT",
+            "masterKeyID": self.master_key_id,
+            "wrappedDEK": base64::engine::general_purpose::STANDARD.encode(blob),
+            "doubleWrapping": false,
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    /// Reads what [`WrappedKey::to_key_material`] wrote.
+    pub fn from_key_material(bytes: &[u8]) -> Result<WrappedKey> {
+        use base64::Engine as _;
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).context("its key metadata is not DARS key material")?;
+        let id = v["masterKeyID"]
+            .as_str()
+            .context("its key material has no masterKeyID")?;
+        let blob = base64::engine::general_purpose::STANDARD
+            .decode(v["wrappedDEK"].as_str().unwrap_or_default())
+            .context("its key material's wrappedDEK is not base64")?;
+        let (len, rest) = blob
+            .split_at_checked(2)
+            .context("its wrapped data key is truncated")?;
+        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        let (path, sealed) = rest
+            .split_at_checked(len)
+            .context("its wrapped data key is truncated")?;
+        Ok(WrappedKey {
+            master_key_id: id.to_owned(),
+            path: String::from_utf8_lossy(path).into_owned(),
+            sealed: sealed.to_vec(),
+        })
+    }
+}
+
+/// What the wrapping of a data key authenticates besides the key: the label, the master key's
+/// id and the file's path.
+fn wrap_aad(master_key_id: &str, path: &str) -> Vec<u8> {
+    [
+        WRAP_LABEL,
+        b"\0",
+        master_key_id.as_bytes(),
+        b"\0",
+        path.as_bytes(),
+    ]
+    .concat()
+}
+
+/// A secret from the variable `name`, else from the file `{name}_FILE` names, which must not lie
+/// under `data` (whoever can write `data/` must not be able to read the key). Returns the text
+/// and where it came from; `None` when neither is set.
+pub fn secret_from_env(name: &str, data: &Path) -> Result<Option<(String, String)>> {
+    if let Some(v) = std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+        return Ok(Some((v, name.to_owned())));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(file) = std::env::var_os(&file_var).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let file = PathBuf::from(file);
+    if let (Ok(f), Ok(d)) = (file.canonicalize(), data.canonicalize())
+        && f.starts_with(&d)
+    {
+        bail!(
+            "{file_var} {} lies inside the data directory {}: keep the key where whoever can \
+             write data/ cannot read it",
+            file.display(),
+            data.display()
+        );
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("reading {file_var} {}", file.display()))?;
+    Ok(Some((text, format!("{file_var} {}", file.display()))))
+}
+
+/// `path` relative to `root`, `/`-separated: the name a file's encryption is bound to.
+pub fn name_in(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(current: &str, previous: Option<&str>) -> DataKeys {
+        let k = |h: &str| MasterKey::from_hex(&h.repeat(64)).unwrap_or_else(|e| panic!("{e:#}"));
+        DataKeys {
+            current: k(current),
+            previous: previous.map(k),
+        }
+    }
+
+    #[test]
+    fn a_data_key_unwraps_under_its_path_and_key_only() {
+        let a = keys("a", None);
+        let (dek, wrapped) = a
+            .new_data_key("lake/fills/2025-01-02.parquet")
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let back = WrappedKey::from_key_material(&wrapped.to_key_material())
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(back, wrapped);
+        let opened = a.unwrap(&back, "lake/fills/2025-01-02.parquet");
+        assert_eq!(opened.ok(), Some(dek.clone()));
+        // Another name: refused, saying so.
+        let moved = a
+            .unwrap(&back, "lake/fills/2025-01-03.parquet")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(moved.contains("written as"), "{moved}");
+        // A path edited in the metadata to match: the wrapping no longer verifies.
+        let forged = WrappedKey {
+            path: "lake/fills/2025-01-03.parquet".into(),
+            ..back.clone()
+        };
+        let e = a
+            .unwrap(&forged, "lake/fills/2025-01-03.parquet")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("does not verify"), "{e}");
+        // Another key: a clear error naming both ids, never a wrong key.
+        let b = keys("b", None);
+        let e = b
+            .unwrap(&back, "lake/fills/2025-01-02.parquet")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains(a.current.id()) && e.contains(b.current.id()),
+            "{e}"
+        );
+        // During a rotation the previous key still opens it.
+        let rotating = keys("b", Some("a"));
+        let opened = rotating.unwrap(&back, "lake/fills/2025-01-02.parquet");
+        assert_eq!(opened.ok(), Some(dek));
+    }
+
+    #[test]
+    fn a_malformed_key_is_refused_with_what_was_expected() {
+        let e = MasterKey::from_hex("abc").err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("64 hex digits")));
+        assert!(MasterKey::from_hex(&"g".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn names_are_relative_and_slash_separated() {
+        assert_eq!(
+            name_in(Path::new("data"), Path::new("data/lake/fills/x.parquet")),
+            "lake/fills/x.parquet"
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Encryption at rest of the lake (issue #15 item 13), through the real binary: with
+//! `DARS_DATA_KEY` every lake file is Parquet with an encrypted footer and columns, no account id
+//! is in clear in any of them, the daily table reads back the same as a lake in the clear, a
+//! missing or wrong key is a clear error, a file moved to another partition does not open, a
+//! file in the clear is refused, and `dars keys rotate` moves a lake from the clear to a key and
+//! from one key to another.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{ok, simulate};
+
+const K1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const K2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+/// `dars ARGS` in `dir` with `env` set and the data-key variables otherwise unset.
+fn dars_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dars"));
+    for var in [
+        "DARS_DATA_KEY",
+        "DARS_DATA_KEY_FILE",
+        "DARS_DATA_KEY_PREVIOUS",
+        "DARS_DATA_KEY_PREVIOUS_FILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"))
+}
+
+fn ok_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
+    let out = dars_env(dir, env, args);
+    assert!(
+        out.status.success(),
+        "dars {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The error `dars ARGS` fails with.
+fn refused(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
+    let out = dars_env(dir, env, args);
+    assert!(!out.status.success(), "dars {args:?} should have failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn parquet_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_lake_is_encrypted_under_its_key_and_rotates() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    simulate(dir, 3, 40, 11);
+    let k1 = [("DARS_DATA_KEY", K1)];
+    // The same exports into an encrypted lake and into one in the clear.
+    ok_env(dir, &k1, &["ingest", "sim/fills.csv", "sim/totals.csv"]);
+    ok_env(
+        dir,
+        &[],
+        &[
+            "ingest",
+            "sim/fills.csv",
+            "sim/totals.csv",
+            "--data",
+            "clear",
+        ],
+    );
+    let accounts: Vec<String> = ok(dir, &["export", "daily", "--data", "clear"])
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1).map(str::to_owned))
+        .collect();
+    assert!(!accounts.is_empty());
+
+    // Every lake file has the encrypted footer's magic, and no account id in clear.
+    let files = parquet_files(&dir.join("data/lake"));
+    assert!(files.len() > 40, "{} lake files", files.len());
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("{e}"));
+        assert!(bytes.ends_with(b"PARE"), "{} is not encrypted", f.display());
+        for a in &accounts {
+            assert!(
+                !bytes.windows(a.len()).any(|w| w == a.as_bytes()),
+                "{} holds {a} in clear",
+                f.display()
+            );
+        }
+    }
+    // The files in the clear do hold them (the check above can fail).
+    let clear: Vec<Vec<u8>> = parquet_files(&dir.join("clear/lake"))
+        .iter()
+        .map(|f| std::fs::read(f).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert!(clear.iter().all(|b| b.ends_with(b"PAR1")));
+    assert!(clear.iter().any(|b| {
+        accounts
+            .iter()
+            .any(|a| b.windows(a.len()).any(|w| w == a.as_bytes()))
+    }));
+
+    // Read back: the same daily table as the lake in the clear.
+    let expected = ok(dir, &["export", "daily", "--data", "clear"]);
+    assert_eq!(ok_env(dir, &k1, &["export", "daily"]), expected);
+
+    // No key, a wrong key: clear errors, never garbage.
+    let e = refused(dir, &[], &["export", "daily"]);
+    assert!(e.contains("is encrypted: set DARS_DATA_KEY"), "{e}");
+    let e = refused(dir, &[("DARS_DATA_KEY", K2)], &["export", "daily"]);
+    assert!(e.contains("encrypted under data key"), "{e}");
+    let e = refused(dir, &[("DARS_DATA_KEY", "not hex")], &["export", "daily"]);
+    assert!(e.contains("64 hex digits"), "{e}");
+
+    // A partition moved to another day's name does not open.
+    let daily: Vec<_> = files
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/daily/"))
+        .cloned()
+        .collect();
+    let (a, b) = (&daily[0], &daily[1]);
+    let spare = dir.join("spare.parquet");
+    std::fs::rename(a, &spare).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(b, a).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(&spare, b).unwrap_or_else(|e| panic!("{e}"));
+    let e = refused(dir, &k1, &["export", "daily"]);
+    assert!(e.contains("was written as"), "{e}");
+    std::fs::rename(a, &spare).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(b, a).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(&spare, b).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok_env(dir, &k1, &["export", "daily"]), expected);
+
+    // Rotation to a new key: afterwards only the new key opens the lake.
+    let rotating = [("DARS_DATA_KEY", K2), ("DARS_DATA_KEY_PREVIOUS", K1)];
+    let said = ok_env(dir, &rotating, &["keys", "rotate"]);
+    assert!(
+        said.contains(&format!("{} lake file(s)", files.len())),
+        "{said}"
+    );
+    assert_eq!(
+        ok_env(dir, &[("DARS_DATA_KEY", K2)], &["export", "daily"]),
+        expected
+    );
+    let e = refused(dir, &k1, &["export", "daily"]);
+    assert!(e.contains("encrypted under data key"), "{e}");
+
+    // A lake written in the clear is refused under a key until `keys rotate` encrypts it.
+    let e = refused(dir, &k1, &["export", "daily", "--data", "clear"]);
+    assert!(e.contains("is not encrypted"), "{e}");
+    ok_env(dir, &k1, &["keys", "rotate", "--data", "clear"]);
+    assert_eq!(
+        ok_env(dir, &k1, &["export", "daily", "--data", "clear"]),
+        expected
+    );
+    assert!(
+        parquet_files(&dir.join("clear/lake"))
+            .iter()
+            .all(|f| std::fs::read(f).is_ok_and(|b| b.ends_with(b"PARE")))
+    );
+}
