@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use dars_shared::decision::{DecidedBy, Decision};
+use dars_shared::decision::{DecidedBy, Decision, System};
 use dars_shared::rules::{Thresholds, Tier};
 use dars_shared::score::{Explanation, Factor, TraderRisk};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ pub struct TraderPrediction {
     /// The model version that scored, or `None` when it did not.
     pub model_version: Option<String>,
     /// Who decided: `model`, `guard`, `rules`, `new_trader` or `stale` (the decision's).
-    pub system: String,
+    pub system: System,
     pub probability: Option<f64>,
     /// The probabilities where the tiers begin, when the model scored.
     pub thresholds: Option<Thresholds>,
@@ -66,7 +66,7 @@ impl TraderPrediction {
             last_trading_day: risk.as_of,
             business_days_since_trade: idle,
             model_version: risk.decision.decided_by.model_version().map(str::to_owned),
-            system: risk.decision.decided_by.system().to_owned(),
+            system: risk.decision.decided_by.system(),
             probability: risk.probability,
             thresholds: risk.thresholds,
             decision: risk.decision,
