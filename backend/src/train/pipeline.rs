@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use dars_shared::DailyRow;
 use dars_shared::artifact::{
     ARTIFACT_FORMAT, FeatureImportance, FeatureSpec, FoldReport, MetricsReport, ModelArtifact,
-    Scores, ShortHistory, ThresholdChoice, TrainingInfo,
+    Scores, ShortHistory, ThresholdChoice, ThresholdMethod, TrainingInfo,
 };
 use dars_shared::calibration::Calibration;
 use dars_shared::features::{self, FeatureMatrix};
@@ -633,9 +633,9 @@ fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result
         ThresholdRule::RestrictShare { share, high_share } => (
             policy::quantile_of(&quantiles, 1.0 - high_share),
             Some(policy::quantile_of(&quantiles, 1.0 - share)),
-            "restrict_share",
+            ThresholdMethod::RestrictShare,
         ),
-        ThresholdRule::Fixed { probability } => (*probability, None, "fixed"),
+        ThresholdRule::Fixed { probability } => (*probability, None, ThresholdMethod::Fixed),
         ThresholdRule::MinCost {
             false_positive,
             false_negative,
@@ -647,12 +647,12 @@ fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result
             };
             let chosen = metrics::threshold_min_cost(p_cal, y_oof, &c)
                 .context("no threshold could be chosen (no out-of-fold positives?)")?;
-            (chosen.threshold, None, "min_cost")
+            (chosen.threshold, None, ThresholdMethod::MinCost)
         }
         ThresholdRule::MaxF1 => {
             let chosen = metrics::threshold_max_f1(p_cal, y_oof)
                 .context("no threshold could be chosen (no out-of-fold positives?)")?;
-            (chosen.threshold, None, "max_f1")
+            (chosen.threshold, None, ThresholdMethod::MaxF1)
         }
     };
     if !value.is_finite() {
@@ -662,7 +662,7 @@ fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result
     Ok(ThresholdChoice {
         value,
         restrict_from,
-        method: method.into(),
+        method,
         quantiles,
         precision: at.precision().unwrap_or(0.0),
         recall: at.recall().unwrap_or(0.0),
