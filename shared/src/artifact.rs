@@ -7,6 +7,7 @@
 //! and how it was chosen, what it was trained on, and how well it did out of sample. Fields added
 //! later carry `#[serde(default)]` so older artifacts keep loading.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::Calibration;
@@ -308,8 +309,8 @@ pub struct ThresholdChoice {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingInfo {
     /// First and last feature dates of the labelled rows.
-    pub from: String,
-    pub to: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub rows: u64,
     pub accounts: u64,
     /// Share of labelled rows whose next day closed negative.
@@ -354,10 +355,10 @@ pub struct Scores {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FoldReport {
     pub fold: u32,
-    pub train_from: String,
-    pub train_to: String,
-    pub test_from: String,
-    pub test_to: String,
+    pub train_from: NaiveDate,
+    pub train_to: NaiveDate,
+    pub test_from: NaiveDate,
+    pub test_to: NaiveDate,
     pub train_rows: u64,
     pub model: Scores,
     pub logistic: Scores,

@@ -536,8 +536,8 @@ struct ModelSummary {
 #[derive(Serialize, utoipa::ToSchema)]
 struct TrainingWindow {
     /// First and last feature dates.
-    from: String,
-    to: String,
+    from: NaiveDate,
+    to: NaiveDate,
     rows: u64,
 }
 
