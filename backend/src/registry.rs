@@ -361,4 +361,33 @@ mod tests {
         assert_eq!(h[2].why, "bad numbers");
         assert!(reg.promote("nope", "promote", "").is_err());
     }
+
+    /// The promotion history checked in under `tests/fixtures/registry` (written by `dars model
+    /// promote`, the morning run's policy publish and `dars model rollback` before the action was
+    /// typed) reads, oldest first, with every action.
+    #[test]
+    fn the_checked_in_history_reads() {
+        let reg = Registry::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/registry"
+        ));
+        let h = reg.history().unwrap_or_else(|e| panic!("{e:#}"));
+        use PromotionAction::{Policy, Promote, Rollback};
+        let actions: Vec<PromotionAction> = h.iter().map(|e| e.action).collect();
+        assert_eq!(actions, [Promote, Policy, Rollback]);
+        assert_eq!(h[2].previous.as_deref(), Some(h[1].version.as_str()));
+    }
+
+    #[test]
+    fn promote_refuses_an_unknown_action() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let reg = Registry::open(dir.path());
+        reg.write_version(&artifact("20260101-0000-a"), &Policy::default(), "report")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = reg
+            .promote("20260101-0000-a", "demote", "")
+            .map_or_else(|e| e.to_string(), |_| "moved".into());
+        assert!(err.contains("not a move of models/current"), "{err}");
+        assert_eq!(reg.current().ok().flatten(), None);
+    }
 }
