@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
-use dars_shared::analytics::PromotionEntry;
+use dars_shared::analytics::{PromotionAction, PromotionEntry};
 use dars_shared::artifact::ModelArtifact;
 use dars_shared::policy::Policy;
 use sha2::{Digest, Sha256};
@@ -105,7 +105,7 @@ impl Registry {
 
     /// Makes `policy` (its public copy) the published one. When the current version already
     /// carries it, nothing happens (`None`); otherwise a new version is written that reuses the
-    /// current model with this policy and is promoted (`action` "policy"), so the history
+    /// current model with this policy and is promoted ([`PromotionAction::Policy`]), so the history
     /// records the change and a rollback restores the model and policy that ran together.
     pub fn publish_policy(&self, policy: &Policy, why: &str) -> Result<Option<String>> {
         let public = policy.public();
@@ -134,7 +134,7 @@ impl Registry {
         let model = std::fs::read(from.join("model.json"))
             .with_context(|| format!("reading {}", from.join("model.json").display()))?;
         crate::atomic::write_atomic(&to.join("model.json"), &model)?;
-        self.promote(&version, "policy", why)?;
+        self.move_current(&version, PromotionAction::Policy, why)?;
         Ok(Some(version))
     }
 
@@ -183,8 +183,23 @@ impl Registry {
             .collect()
     }
 
-    /// Points `current` at `version` and records the move.
+    /// Points `current` at `version` and records the move as the action named `action`
+    /// ([`PromotionAction::as_str`]: `promote`, `rollback` or `policy`); the command line's way
+    /// in. In code, [`Registry::move_current`] takes the action itself.
     pub fn promote(&self, version: &str, action: &str, why: &str) -> Result<PromotionEntry> {
+        let Some(action) = PromotionAction::parse(action) else {
+            bail!("{action:?} is not a move of models/current (promote, rollback or policy)");
+        };
+        self.move_current(version, action, why)
+    }
+
+    /// Points `current` at `version` and records the move.
+    pub fn move_current(
+        &self,
+        version: &str,
+        action: PromotionAction,
+        why: &str,
+    ) -> Result<PromotionEntry> {
         if !self.version_dir(version).join("model.json").is_file() {
             bail!(
                 "no model version {version} in {} (see `dars model list`)",
@@ -203,7 +218,7 @@ impl Registry {
             who: std::env::var("USER")
                 .or_else(|_| std::env::var("LOGNAME"))
                 .unwrap_or_else(|_| "unknown".into()),
-            action: action.into(),
+            action,
             version: version.into(),
             previous,
             why: why.into(),
@@ -216,10 +231,9 @@ impl Registry {
         writeln!(f, "{}", serde_json::to_string(&entry)?)?;
         f.sync_all()?;
         if let Some(data) = &self.audit {
-            let kind = if action == "rollback" {
-                Kind::Rollback
-            } else {
-                Kind::Promotion
+            let kind = match action {
+                PromotionAction::Rollback => Kind::Rollback,
+                PromotionAction::Promote | PromotionAction::Policy => Kind::Promotion,
             };
             Audit::open(data)?.append(kind, &entry.who, None, &serde_json::to_value(&entry)?)?;
         }
@@ -238,7 +252,7 @@ impl Registry {
                 last.version
             );
         };
-        self.promote(previous, "rollback", why)
+        self.move_current(previous, PromotionAction::Rollback, why)
     }
 }
 
@@ -332,5 +346,34 @@ mod tests {
         assert_eq!(h[2].action, "rollback");
         assert_eq!(h[2].why, "bad numbers");
         assert!(reg.promote("nope", "promote", "").is_err());
+    }
+
+    /// The promotion history checked in under `tests/fixtures/registry` (written by `dars model
+    /// promote`, the morning run's policy publish and `dars model rollback` before the action was
+    /// typed) reads, oldest first, with every action.
+    #[test]
+    fn the_checked_in_history_reads() {
+        let reg = Registry::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/registry"
+        ));
+        let h = reg.history().unwrap_or_else(|e| panic!("{e:#}"));
+        use PromotionAction::{Policy, Promote, Rollback};
+        let actions: Vec<PromotionAction> = h.iter().map(|e| e.action).collect();
+        assert_eq!(actions, [Promote, Policy, Rollback]);
+        assert_eq!(h[2].previous.as_deref(), Some(h[1].version.as_str()));
+    }
+
+    #[test]
+    fn promote_refuses_an_unknown_action() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let reg = Registry::open(dir.path());
+        reg.write_version(&artifact("20260101-0000-a"), &Policy::default(), "report")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = reg
+            .promote("20260101-0000-a", "demote", "")
+            .map_or_else(|e| e.to_string(), |_| "moved".into());
+        assert!(err.contains("not a move of models/current"), "{err}");
+        assert_eq!(reg.current().ok().flatten(), None);
     }
 }

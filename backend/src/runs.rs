@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use dars_shared::decision::{DecidedBy, Decision};
+use dars_shared::decision::{DecidedBy, Decision, System};
 use dars_shared::rules::{Thresholds, Tier};
 use dars_shared::score::{Explanation, Factor, TraderRisk};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ pub struct TraderPrediction {
     /// The model version that scored, or `None` when it did not.
     pub model_version: Option<String>,
     /// Who decided: `model`, `guard`, `rules`, `new_trader` or `stale` (the decision's).
-    pub system: String,
+    pub system: System,
     pub probability: Option<f64>,
     /// The probabilities where the tiers begin, when the model scored.
     pub thresholds: Option<Thresholds>,
@@ -66,7 +66,7 @@ impl TraderPrediction {
             last_trading_day: risk.as_of,
             business_days_since_trade: idle,
             model_version: risk.decision.decided_by.model_version().map(str::to_owned),
-            system: risk.decision.decided_by.system().to_owned(),
+            system: risk.decision.decided_by.system(),
             probability: risk.probability,
             thresholds: risk.thresholds,
             decision: risk.decision,
@@ -232,4 +232,79 @@ pub fn summary(run: &PredictionRun) -> String {
         s.push_str(&format!("warning: {w}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Where `written` differs from `original`: every value the original holds must come back
+    /// unchanged; writing may only add `null` for an optional field the file predates.
+    fn differences(original: &Value, written: &Value, at: &str, out: &mut Vec<String>) {
+        match (original, written) {
+            (Value::Object(o), Value::Object(w)) => {
+                for (k, v) in o {
+                    match w.get(k) {
+                        Some(wv) => differences(v, wv, &format!("{at}.{k}"), out),
+                        None => out.push(format!("{at}.{k}: dropped")),
+                    }
+                }
+                for (k, v) in w {
+                    if !o.contains_key(k) && !v.is_null() {
+                        out.push(format!("{at}.{k}: added {v}"));
+                    }
+                }
+            }
+            (Value::Array(o), Value::Array(w)) if o.len() == w.len() => {
+                for (i, (v, wv)) in o.iter().zip(w).enumerate() {
+                    differences(v, wv, &format!("{at}[{i}]"), out);
+                }
+            }
+            _ if original == written => {}
+            _ => out.push(format!("{at}: {original} became {written}")),
+        }
+    }
+
+    /// The runs checked in under `tests/fixtures/lake/predictions` (written by `dars predict`
+    /// before the run's fields were typed; see the fixtures' README) load through the store and
+    /// are written back with the same JSON values.
+    #[test]
+    fn checked_in_runs_load_and_write_back_the_same_values() {
+        let lake = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/lake");
+        let store = RunStore::new(&lake);
+        let dates = store.dates();
+        assert!(!dates.is_empty(), "no runs under {}", store.dir().display());
+        let mut systems = std::collections::BTreeSet::new();
+        for date in dates {
+            let path = store.path(date);
+            let run = store
+                .read(date)
+                .unwrap_or_else(|e| panic!("{e:#}"))
+                .unwrap_or_else(|| panic!("{} vanished", path.display()));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let original: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let written =
+                serde_json::to_value(&run).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut diffs = Vec::new();
+            differences(&original, &written, "", &mut diffs);
+            assert!(
+                diffs.is_empty(),
+                "{} changes when read and written back:\n{}",
+                path.display(),
+                diffs.join("\n")
+            );
+            for t in &run.traders {
+                assert_eq!(t.system, t.decision.decided_by.system(), "{}", t.account_id);
+                systems.insert(t.system);
+            }
+        }
+        // Between them, the fixtures hold every system.
+        assert_eq!(
+            systems.into_iter().collect::<Vec<_>>(),
+            System::ALL.to_vec()
+        );
+    }
 }

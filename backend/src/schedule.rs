@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
+use dars_shared::analytics::PromotionAction;
 
 use crate::alerts;
 use crate::audit::{Audit, Kind};
@@ -173,9 +174,9 @@ pub fn retrain(cfg: &Config, models: &Path) -> Result<String> {
     };
     let promoted = cfg.training.auto_promote && better && trained.verdict.publish;
     if promoted {
-        registry.promote(
+        registry.move_current(
             &trained.version,
-            "promote",
+            PromotionAction::Promote,
             &format!(
                 "scheduled retrain: out-of-fold AUC {} vs {} before",
                 new_auc.map_or("-".into(), |a| format!("{a:.3}")),

@@ -124,7 +124,7 @@ fn api_roles_openapi_overrides_and_audit() {
         let d: dars_shared::decision::Decision = serde_json::from_value(t["decision"].clone())
             .unwrap_or_else(|e| panic!("decision of {t}: {e}"));
         assert!(d.check().is_empty(), "{}: {:?}", t["account_id"], d.check());
-        assert_eq!(t["system"].as_str(), Some(d.decided_by.system()));
+        assert_eq!(t["system"].as_str(), Some(d.decided_by.system().as_str()));
     }
     // Two traders the model scored (a trader hired a few days ago, after the firm let someone
     // go, is decided by the rules alone and has no SHAP explanation to serve).

@@ -525,7 +525,7 @@ impl RowData {
         RowData {
             account: r.account_id.clone(),
             status,
-            decided_by: r.decision.decided_by.system(),
+            decided_by: r.decision.decided_by.system().as_str(),
             tier: (!not_scored(r)).then(|| r.decision.tier.label()),
             cut: r.decision.cut.to_string(),
             base_limit: r.decision.base_limit.to_string(),

@@ -420,6 +420,7 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
     use dars_shared::analytics::Bucket;
+    use dars_shared::artifact::ThresholdMethod;
     use dars_shared::backtest::parse;
 
     #[test]
@@ -534,7 +535,7 @@ mod tests {
             value: 0.312,
             restrict_from: None,
             quantiles: Vec::new(),
-            method: "max_f1".into(),
+            method: ThresholdMethod::MaxF1,
             precision: 0.62,
             recall: 0.71,
             f1: 0.66,

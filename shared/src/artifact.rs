@@ -7,10 +7,11 @@
 //! and how it was chosen, what it was trained on, and how well it did out of sample. Fields added
 //! later carry `#[serde(default)]` so older artifacts keep loading.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::Calibration;
-use crate::features::{self, FeatureDef, Lookback};
+use crate::features::{self, FeatureDef, Lookback, Unit};
 use crate::metrics::ReliabilityBin;
 
 /// Version of this document's layout. Readers accept any version up to this one.
@@ -191,8 +192,10 @@ pub struct FeatureSpec {
     pub label: String,
     #[serde(default)]
     pub description: String,
-    #[serde(default)]
-    pub unit: String,
+    /// What the value measures, in [`Unit::artifact_name`]'s words (`dollars`, `stddevs`);
+    /// `None` (written `""`) when the artifact did not say.
+    #[serde(default, with = "artifact_unit")]
+    pub unit: Option<Unit>,
     /// History the value reads: a window in trading days (or `"all"`, the whole history) on the
     /// trader's or the firm's calendar, e.g. `{"window": 60, "calendar": "trader"}`. Absent in
     /// artifacts made before it was recorded; [`FeatureSpec::lookback`] then asks this build's
@@ -208,7 +211,7 @@ impl FeatureSpec {
             name: d.name.into(),
             label: d.label.into(),
             description: d.description.into(),
-            unit: format!("{:?}", d.unit).to_lowercase(),
+            unit: Some(d.unit),
             declared_lookback: Some(d.lookback),
         }
     }
@@ -221,6 +224,66 @@ impl FeatureSpec {
     }
 }
 
+/// `FeatureSpec::unit` as artifacts write it: the unit's [`Unit::artifact_name`], `""` for none.
+mod artifact_unit {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use super::Unit;
+
+    pub fn serialize<S: Serializer>(unit: &Option<Unit>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(unit.map_or("", Unit::artifact_name))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Unit>, D::Error> {
+        let name = String::deserialize(d)?;
+        if name.is_empty() {
+            return Ok(None);
+        }
+        Unit::from_artifact_name(&name)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("unknown feature unit {name:?}")))
+    }
+}
+
+/// How the threshold was chosen (`risk.threshold` when trained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdMethod {
+    /// A restriction budget: the top share of out-of-fold trader-days is cut.
+    RestrictShare,
+    /// A probability fixed in the configuration.
+    Fixed,
+    /// The least expected cost of false positives and false negatives.
+    MinCost,
+    /// The highest out-of-fold F1.
+    MaxF1,
+}
+
+impl ThresholdMethod {
+    /// The name as serialized: `restrict_share`, `fixed`, `min_cost` or `max_f1`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThresholdMethod::RestrictShare => "restrict_share",
+            ThresholdMethod::Fixed => "fixed",
+            ThresholdMethod::MinCost => "min_cost",
+            ThresholdMethod::MaxF1 => "max_f1",
+        }
+    }
+}
+
+impl std::fmt::Display for ThresholdMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ThresholdMethod {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThresholdChoice {
@@ -230,8 +293,8 @@ pub struct ThresholdChoice {
     /// artifacts written before budgets, where it is `value` minus the moderate band.
     #[serde(default)]
     pub restrict_from: Option<f64>,
-    /// `restrict_share`, `fixed`, `min_cost` or `max_f1`.
-    pub method: String,
+    /// How the cut-points were chosen.
+    pub method: ThresholdMethod,
     /// Calibrated out-of-fold probabilities at 201 equal quantile steps (0, 0.5%, …, 100%), so
     /// a new restriction budget maps to thresholds without a retrain (`Policy::thresholds`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -246,8 +309,8 @@ pub struct ThresholdChoice {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingInfo {
     /// First and last feature dates of the labelled rows.
-    pub from: String,
-    pub to: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     pub rows: u64,
     pub accounts: u64,
     /// Share of labelled rows whose next day closed negative.
@@ -292,10 +355,10 @@ pub struct Scores {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FoldReport {
     pub fold: u32,
-    pub train_from: String,
-    pub train_to: String,
-    pub test_from: String,
-    pub test_to: String,
+    pub train_from: NaiveDate,
+    pub train_to: NaiveDate,
+    pub test_from: NaiveDate,
+    pub test_to: NaiveDate,
     pub train_rows: u64,
     pub model: Scores,
     pub logistic: Scores,
@@ -431,5 +494,48 @@ mod tests {
                 format!(r#"{{"name": "x", "lookback": {{"window": {bad}, "calendar": "firm"}}}}"#);
             assert!(serde_json::from_str::<FeatureSpec>(&text).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn units_are_written_as_artifacts_always_wrote_them() {
+        for u in Unit::ALL {
+            // What `FeatureSpec::from_def` wrote before the unit was typed.
+            let old = format!("{u:?}").to_lowercase();
+            assert_eq!(u.artifact_name(), old);
+            assert_eq!(Unit::from_artifact_name(&old), Some(u));
+        }
+        assert!(FEATURES.iter().all(|d| Unit::ALL.contains(&d.unit)));
+        let spec: FeatureSpec = serde_json::from_str(r#"{"name": "x", "unit": "stddevs"}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.unit, Some(Unit::StdDevs));
+        // No unit, or an empty one, is none; written back as the empty string it always was.
+        for text in [r#"{"name": "x"}"#, r#"{"name": "x", "unit": ""}"#] {
+            let spec: FeatureSpec = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(spec.unit, None);
+            let json = serde_json::to_value(&spec).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(json["unit"], "");
+        }
+        assert!(
+            serde_json::from_str::<FeatureSpec>(r#"{"name": "x", "unit": "std_devs"}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn threshold_methods_are_written_by_name() {
+        for (m, name) in [
+            (ThresholdMethod::RestrictShare, "restrict_share"),
+            (ThresholdMethod::Fixed, "fixed"),
+            (ThresholdMethod::MinCost, "min_cost"),
+            (ThresholdMethod::MaxF1, "max_f1"),
+        ] {
+            assert_eq!(m.as_str(), name);
+            assert_eq!(m.to_string(), name);
+            let json = serde_json::to_value(m).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(json, name);
+            let back: ThresholdMethod =
+                serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back, m);
+        }
+        assert!(serde_json::from_str::<ThresholdMethod>(r#""maxf1""#).is_err());
     }
 }

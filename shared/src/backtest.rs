@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::decision::System;
 use crate::rules::Tier;
 
 /// The header line, exactly as written and as recognised.
@@ -33,7 +34,7 @@ pub struct BacktestRow {
     pub cut_pct: f64,
     /// Who decided (`crate::decision::DecidedBy::system`): `model`, `guard` (a rule's hard
     /// breach over the model), `rules`, `new_trader` or `stale`.
-    pub system: String,
+    pub system: System,
     /// The day's total P&L (net + change in unrealized); empty when not yet known.
     pub outcome_total: Option<f64>,
 }
@@ -84,7 +85,7 @@ pub fn to_csv(rows: &[BacktestRow]) -> String {
             r.probability.map_or(String::new(), |p| format!("{p:.6}")),
             r.tier.label().to_owned(),
             format!("{:.2}", r.cut_pct),
-            r.system.clone(),
+            r.system.as_str().to_owned(),
             r.outcome_total.map_or(String::new(), |t| format!("{t:.2}")),
         ]);
     }
@@ -159,10 +160,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<BacktestRow>, BacktestError
         let cut_pct = opt_num(4, "a percentage between 0 and 100")?
             .filter(|c| (0.0..=100.0).contains(c))
             .ok_or_else(|| bad(4, "a percentage between 0 and 100"))?;
-        let system = match rec.get(5).unwrap_or("") {
-            s @ ("model" | "guard" | "rules" | "new_trader" | "stale") => s.to_owned(),
-            _ => return Err(bad(5, "model, guard, rules, new_trader or stale")),
-        };
+        let system = System::parse(rec.get(5).unwrap_or(""))
+            .ok_or_else(|| bad(5, "model, guard, rules, new_trader or stale"))?;
         let outcome_total = opt_num(6, "the day's total P&L in dollars, or nothing")?;
         out.push(BacktestRow {
             account_id,
@@ -259,7 +258,11 @@ mod tests {
             probability: p,
             tier: if cut > 0.0 { Tier::High } else { Tier::Low },
             cut_pct: cut,
-            system: if p.is_some() { "model" } else { "rules" }.into(),
+            system: if p.is_some() {
+                System::Model
+            } else {
+                System::Rules
+            },
             outcome_total: outcome,
         }
     }

@@ -317,7 +317,7 @@ mod tests {
             name: "pnl_drawdown".into(),
             label: "Drawdown from peak".into(),
             description: String::new(),
-            unit: "dollars".into(),
+            unit: Some(crate::features::Unit::Dollars),
             declared_lookback: None,
         });
         let mut all = FeatureSpec::from_def(&FEATURES[0]);

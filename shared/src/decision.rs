@@ -70,16 +70,77 @@ impl OwnHistory {
     }
 }
 
-impl DecidedBy {
-    /// The short system name used in CSV columns and JSON: `model`, `guard`, `rules`,
-    /// `new_trader` or `stale`.
-    pub fn system(&self) -> &'static str {
+/// Which system decided, without its particulars ([`DecidedBy::system`]): the short name used
+/// in CSV columns and JSON, `model`, `guard`, `rules`, `new_trader` or `stale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum System {
+    /// The model's tier.
+    Model,
+    /// A rule's hard breach over the model.
+    Guard,
+    /// The rules, without a model that could score.
+    Rules,
+    /// The rules, for a trader with too little history for the model.
+    NewTrader,
+    /// Not scored: the trader is stale.
+    Stale,
+}
+
+impl System {
+    pub const ALL: [System; 5] = [
+        System::Model,
+        System::Guard,
+        System::Rules,
+        System::NewTrader,
+        System::Stale,
+    ];
+
+    /// The name as serialized: `model`, `guard`, `rules`, `new_trader` or `stale`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            DecidedBy::Model { .. } => "model",
-            DecidedBy::Guard { .. } => "guard",
-            DecidedBy::Rules { .. } => "rules",
-            DecidedBy::NewTrader { .. } => "new_trader",
-            DecidedBy::Stale { .. } => "stale",
+            System::Model => "model",
+            System::Guard => "guard",
+            System::Rules => "rules",
+            System::NewTrader => "new_trader",
+            System::Stale => "stale",
+        }
+    }
+
+    /// The system of that name ([`System::as_str`]), if there is one.
+    pub fn parse(name: &str) -> Option<System> {
+        System::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for System {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for System {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<System> for &str {
+    fn eq(&self, other: &System) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl DecidedBy {
+    /// Which system decided ([`System`]; its name is the one used in CSV columns and JSON).
+    pub fn system(&self) -> System {
+        match self {
+            DecidedBy::Model { .. } => System::Model,
+            DecidedBy::Guard { .. } => System::Guard,
+            DecidedBy::Rules { .. } => System::Rules,
+            DecidedBy::NewTrader { .. } => System::NewTrader,
+            DecidedBy::Stale { .. } => System::Stale,
         }
     }
 
@@ -472,6 +533,22 @@ mod tests {
             factors,
             own_history: None,
         })
+    }
+
+    #[test]
+    fn systems_serialize_as_their_names() {
+        let names: Vec<&str> = System::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["model", "guard", "rules", "new_trader", "stale"]);
+        for s in System::ALL {
+            let json = serde_json::to_value(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            assert_eq!(json, serde_json::json!(s.as_str()));
+            let back: System = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back, s);
+            assert_eq!(System::parse(s.as_str()), Some(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(System::parse("Model"), None);
+        assert!(serde_json::from_str::<System>("\"robot\"").is_err());
     }
 
     #[test]

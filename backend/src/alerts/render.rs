@@ -533,7 +533,7 @@ fn slug(s: &str) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::runs::{PredictionRun, Status, TraderPrediction};
-    use dars_shared::decision::{DecidedBy, Decision, recommendation_text, stale};
+    use dars_shared::decision::{DecidedBy, Decision, System, recommendation_text, stale};
 
     pub(crate) fn date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 8, 29).unwrap_or_else(|| panic!("valid date"))
@@ -564,7 +564,7 @@ pub(crate) mod tests {
             last_trading_day: date(),
             business_days_since_trade: 0,
             model_version: Some("v7".into()),
-            system: "model".into(),
+            system: System::Model,
             probability: Some(p),
             thresholds: None,
             decision: decision(
@@ -581,7 +581,7 @@ pub(crate) mod tests {
     pub(crate) fn stale_trader(account: &str) -> TraderPrediction {
         TraderPrediction {
             status: Status::Stale,
-            system: "stale".into(),
+            system: System::Stale,
             probability: None,
             model_version: None,
             business_days_since_trade: 7,

@@ -36,6 +36,7 @@ use dars_shared::analytics::PromotionEntry;
 use dars_shared::artifact::{
     FeatureImportance, MetricsReport, Scores, ThresholdChoice, TrainingInfo,
 };
+use dars_shared::decision::System;
 use dars_shared::metrics::ReliabilityBin;
 use dars_shared::policy::Policy;
 use dars_shared::rules::Tier;
@@ -78,7 +79,7 @@ struct Runs {
 pub struct HistoryPoint {
     pub as_of: NaiveDate,
     pub status: runs::Status,
-    pub system: String,
+    pub system: System,
     pub probability: Option<f64>,
     pub tier: Option<Tier>,
     pub cut: Option<f64>,
@@ -223,7 +224,7 @@ fn load_runs(store: &RunStore, stamp: Option<(SystemTime, usize)>) -> anyhow::Re
                 .push(HistoryPoint {
                     as_of: run.as_of,
                     status: t.status,
-                    system: t.system.clone(),
+                    system: t.system,
                     probability: t.probability,
                     tier: t.tier(),
                     cut: (t.status == runs::Status::Scored).then_some(t.decision.cut),
@@ -535,8 +536,8 @@ struct ModelSummary {
 #[derive(Serialize, utoipa::ToSchema)]
 struct TrainingWindow {
     /// First and last feature dates.
-    from: String,
-    to: String,
+    from: NaiveDate,
+    to: NaiveDate,
     rows: u64,
 }
 

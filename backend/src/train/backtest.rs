@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDate};
 use dars_shared::artifact::Scores;
 use dars_shared::backtest::{self, BacktestRow, HitRate};
-use dars_shared::decision::{self, Basis, DecidedBy, Decision, ModelView, OwnHistory};
+use dars_shared::decision::{self, Basis, DecidedBy, Decision, ModelView, OwnHistory, System};
 use dars_shared::policy::Policy;
 use dars_shared::rules::Rule;
 use dars_shared::score::Scorer;
@@ -68,6 +68,64 @@ pub struct BlockReport {
     pub predictions: usize,
 }
 
+/// Who decided, as the backtest counts decisions: the system, with the model's decisions for new
+/// traders (scored pooled across traders) counted apart.
+// The variants are in the order of their names, so `decided_by` lists them alphabetically, as it
+// did when its keys were strings.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Decider {
+    Guard,
+    Model,
+    ModelNewTrader,
+    NewTrader,
+    Rules,
+    Stale,
+}
+
+impl Decider {
+    pub fn of(d: &DecidedBy) -> Decider {
+        match d.system() {
+            System::Model
+                if matches!(
+                    d,
+                    DecidedBy::Model {
+                        own_history: Some(_),
+                        ..
+                    }
+                ) =>
+            {
+                Decider::ModelNewTrader
+            }
+            System::Model => Decider::Model,
+            System::Guard => Decider::Guard,
+            System::Rules => Decider::Rules,
+            System::NewTrader => Decider::NewTrader,
+            System::Stale => Decider::Stale,
+        }
+    }
+
+    /// The name as serialized: the system's, or `model_new_trader`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decider::Guard => System::Guard.as_str(),
+            Decider::Model => System::Model.as_str(),
+            Decider::ModelNewTrader => "model_new_trader",
+            Decider::NewTrader => System::NewTrader.as_str(),
+            Decider::Rules => System::Rules.as_str(),
+            Decider::Stale => System::Stale.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The metrics of a backtest range (written as JSON beside the CSV).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BacktestReport {
@@ -83,8 +141,9 @@ pub struct BacktestReport {
     pub rules: Scores,
     /// Share of trader-days whose limit was cut (0–1): what the restriction budget bounds.
     pub restriction_rate: f64,
-    /// Decisions by the system that made them (`model`, `guard`, `rules`, `new_trader`).
-    pub decided_by: BTreeMap<String, usize>,
+    /// Decisions by the system that made them (`model`, `guard`, `rules`, `new_trader`), the
+    /// model's for new traders apart (`model_new_trader`).
+    pub decided_by: BTreeMap<Decider, usize>,
     /// Every rule on its own: how often it fired, how often those days lost, how often it
     /// set the cut.
     pub rule_reports: Vec<RuleReport>,
@@ -351,7 +410,7 @@ fn predict(
         probability,
         tier: d.tier,
         cut_pct: d.cut * 100.0,
-        system: d.decided_by.system().into(),
+        system: d.decided_by.system(),
         outcome_total: m.next_total[i],
     };
     Ok((row, d))
@@ -459,17 +518,9 @@ fn summarize(
         let next: Vec<Option<f64>> = scored.iter().map(|&k| next[k]).collect();
         scores(&p, &y, Some((&cuts, &next)))
     });
-    let mut decided_by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut decided_by: BTreeMap<Decider, usize> = BTreeMap::new();
     for d in decisions {
-        // New traders the model scored pooled across traders are counted apart from the rest.
-        let key = match &d.decided_by {
-            DecidedBy::Model {
-                own_history: Some(_),
-                ..
-            } => "model_new_trader",
-            other => other.system(),
-        };
-        *decided_by.entry(key.to_owned()).or_default() += 1;
+        *decided_by.entry(Decider::of(&d.decided_by)).or_default() += 1;
     }
     let rules = Rule::ALL
         .iter()
@@ -667,4 +718,58 @@ fn report_text(r: &BacktestReport) -> String {
         r.seconds, r.replay_seconds
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decided_by_keys_are_the_system_names_in_alphabetical_order() {
+        let all = [
+            DecidedBy::Model {
+                version: "v1".into(),
+                own_history: None,
+            },
+            DecidedBy::Model {
+                version: "v1".into(),
+                own_history: OwnHistory::short(3, 10),
+            },
+            DecidedBy::Guard {
+                rule: Rule::ALL[0],
+                version: "v1".into(),
+            },
+            DecidedBy::Rules {
+                rule: None,
+                reason: "no model".into(),
+            },
+            DecidedBy::NewTrader {
+                rule: None,
+                trading_days: 3,
+                needed: 10,
+            },
+            DecidedBy::Stale {
+                last_trading_day: NaiveDate::default(),
+                business_days: 9,
+                departed: false,
+            },
+        ];
+        let counts: BTreeMap<Decider, usize> = all.iter().map(|d| (Decider::of(d), 1)).collect();
+        let json = serde_json::to_string(&counts).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            json,
+            "{\"guard\":1,\"model\":1,\"model_new_trader\":1,\"new_trader\":1,\"rules\":1,\"stale\":1}"
+        );
+        for k in counts.keys() {
+            assert_eq!(serde_json::json!(k), serde_json::json!(k.to_string()));
+        }
+        for d in &all[..] {
+            if Decider::of(d) != Decider::ModelNewTrader {
+                assert_eq!(Decider::of(d).as_str(), d.system().as_str());
+            }
+        }
+        let back: BTreeMap<Decider, usize> =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, counts);
+    }
 }

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use dars_shared::DailyRow;
 use dars_shared::artifact::{
     ARTIFACT_FORMAT, FeatureImportance, FeatureSpec, FoldReport, MetricsReport, ModelArtifact,
-    Scores, ShortHistory, ThresholdChoice, TrainingInfo,
+    Scores, ShortHistory, ThresholdChoice, ThresholdMethod, TrainingInfo,
 };
 use dars_shared::calibration::Calibration;
 use dars_shared::features::{self, FeatureMatrix};
@@ -380,10 +380,10 @@ fn metrics_report(
             let (y, next) = (v.labels(), v.next());
             FoldReport {
                 fold: fold.index as u32,
-                train_from: fold.train_from.to_string(),
-                train_to: fold.train_to.to_string(),
-                test_from: fold.test_from.to_string(),
-                test_to: fold.test_to.to_string(),
+                train_from: fold.train_from,
+                train_to: fold.train_to,
+                test_from: fold.test_from,
+                test_to: fold.test_to,
                 train_rows: fit.train_rows as u64,
                 model: scores(&v.pick(p_cal), &y, Some((&v.pick(model_cuts), &next))),
                 logistic: scores(&v.pick(&oof.p_logistic), &y, None),
@@ -467,6 +467,9 @@ struct Assembly<'a> {
 /// reads, calibration, threshold, the training window and every validation figure.
 fn assemble(a: Assembly<'_>) -> Result<ModelArtifact> {
     let Assembly { m, rows, .. } = a;
+    let (Some(&from), Some(&to)) = (a.dates.first(), a.dates.last()) else {
+        bail!("no training dates: nothing to assemble a model from");
+    };
     let created = chrono::Utc::now();
     let data_hash = hash_matrix(m, rows);
     let version = format!("{}-{}", created.format("%Y%m%d-%H%M%S"), &data_hash[..8]);
@@ -497,8 +500,8 @@ fn assemble(a: Assembly<'_>) -> Result<ModelArtifact> {
         calibration: a.calibration,
         threshold: a.threshold,
         training: TrainingInfo {
-            from: a.dates.first().map(ToString::to_string).unwrap_or_default(),
-            to: a.dates.last().map(ToString::to_string).unwrap_or_default(),
+            from,
+            to,
             rows: rows.len() as u64,
             accounts: accounts.len() as u64,
             positive_rate: positives as f64 / rows.len().max(1) as f64,
@@ -633,9 +636,9 @@ fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result
         ThresholdRule::RestrictShare { share, high_share } => (
             policy::quantile_of(&quantiles, 1.0 - high_share),
             Some(policy::quantile_of(&quantiles, 1.0 - share)),
-            "restrict_share",
+            ThresholdMethod::RestrictShare,
         ),
-        ThresholdRule::Fixed { probability } => (*probability, None, "fixed"),
+        ThresholdRule::Fixed { probability } => (*probability, None, ThresholdMethod::Fixed),
         ThresholdRule::MinCost {
             false_positive,
             false_negative,
@@ -647,12 +650,12 @@ fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result
             };
             let chosen = metrics::threshold_min_cost(p_cal, y_oof, &c)
                 .context("no threshold could be chosen (no out-of-fold positives?)")?;
-            (chosen.threshold, None, "min_cost")
+            (chosen.threshold, None, ThresholdMethod::MinCost)
         }
         ThresholdRule::MaxF1 => {
             let chosen = metrics::threshold_max_f1(p_cal, y_oof)
                 .context("no threshold could be chosen (no out-of-fold positives?)")?;
-            (chosen.threshold, None, "max_f1")
+            (chosen.threshold, None, ThresholdMethod::MaxF1)
         }
     };
     if !value.is_finite() {
@@ -662,7 +665,7 @@ fn choose_threshold(p_cal: &[f64], y_oof: &[u8], rule: &ThresholdRule) -> Result
     Ok(ThresholdChoice {
         value,
         restrict_from,
-        method: method.into(),
+        method,
         quantiles,
         precision: at.precision().unwrap_or(0.0),
         recall: at.recall().unwrap_or(0.0),

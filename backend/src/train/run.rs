@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use dars_shared::DailyRow;
+use dars_shared::analytics::PromotionAction;
 use dars_shared::artifact::ModelArtifact;
 use dars_shared::features::{self, FeatureContext, MarketSeries};
 
@@ -189,9 +190,9 @@ pub fn train(args: &TrainRequest) -> Result<TrainOutcome> {
     say(format!("model {version} written to {}", dir.display()));
     let promoted = args.promote && verdict.publish;
     if promoted {
-        registry.promote(
+        registry.move_current(
             &version,
-            "promote",
+            PromotionAction::Promote,
             "trained and promoted by `dars train --promote`",
         )?;
         say(format!(

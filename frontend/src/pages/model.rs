@@ -207,7 +207,7 @@ fn PromotionHistory() -> impl IntoView {
                         {entries.into_iter().map(|e| view! {
                             <tr>
                                 <td>{e.at.get(..19).unwrap_or(&e.at).replace('T', " ")}</td>
-                                <td>{e.action}</td>
+                                <td>{e.action.as_str()}</td>
                                 <td class="mono">{e.version}</td>
                                 <td class="mono">{e.previous.unwrap_or_else(|| "—".into())}</td>
                                 <td>{e.who}</td>

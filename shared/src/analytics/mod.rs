@@ -19,7 +19,7 @@ mod time_of_day;
 
 pub use behaviour::{BehaviourFlags, DISPOSITION_RATIO, FlagCounts};
 pub use drift::{WinRateDrift, account_rows};
-pub use lineage::{PromotionEntry, parse_history};
+pub use lineage::{PromotionAction, PromotionEntry, parse_history};
 pub use predictions::PredictionHistory;
 pub use shap_history::{Beeswarm, ShapHistory, SwarmPoint};
 pub use time_of_day::{Bucket, BucketPnl, time_of_day};

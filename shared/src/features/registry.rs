@@ -50,6 +50,48 @@ pub enum Unit {
     Level,
 }
 
+impl Unit {
+    pub const ALL: [Unit; 12] = [
+        Unit::Dollars,
+        Unit::Count,
+        Unit::Ratio,
+        Unit::Percent,
+        Unit::PercentPoints,
+        Unit::StdDevs,
+        Unit::Days,
+        Unit::Flag,
+        Unit::Seconds,
+        Unit::Weekday,
+        Unit::Sign,
+        Unit::Level,
+    ];
+
+    /// The name a model artifact records ([`crate::artifact::FeatureSpec::unit`]): the variant's
+    /// name in lower case with no separator (`percentpoints`, `stddevs`), as artifacts have
+    /// always written it. (The registry's own JSON uses snake_case: `percent_points`.)
+    pub fn artifact_name(self) -> &'static str {
+        match self {
+            Unit::Dollars => "dollars",
+            Unit::Count => "count",
+            Unit::Ratio => "ratio",
+            Unit::Percent => "percent",
+            Unit::PercentPoints => "percentpoints",
+            Unit::StdDevs => "stddevs",
+            Unit::Days => "days",
+            Unit::Flag => "flag",
+            Unit::Seconds => "seconds",
+            Unit::Weekday => "weekday",
+            Unit::Sign => "sign",
+            Unit::Level => "level",
+        }
+    }
+
+    /// The unit of an [`Unit::artifact_name`].
+    pub fn from_artifact_name(name: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|u| u.artifact_name() == name)
+    }
+}
+
 /// Which family a feature belongs to (for grouping in views and reports).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
