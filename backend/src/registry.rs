@@ -183,16 +183,6 @@ impl Registry {
             .collect()
     }
 
-    /// Points `current` at `version` and records the move as the action named `action`
-    /// ([`PromotionAction::as_str`]: `promote`, `rollback` or `policy`); the command line's way
-    /// in. In code, [`Registry::move_current`] takes the action itself.
-    pub fn promote(&self, version: &str, action: &str, why: &str) -> Result<PromotionEntry> {
-        let Some(action) = PromotionAction::parse(action) else {
-            bail!("{action:?} is not a move of models/current (promote, rollback or policy)");
-        };
-        self.move_current(version, action, why)
-    }
-
     /// Points `current` at `version` and records the move.
     pub fn move_current(
         &self,
@@ -327,9 +317,9 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(reg.current().ok().flatten(), None);
-        reg.promote("20260101-0000-a", "promote", "first")
+        reg.move_current("20260101-0000-a", PromotionAction::Promote, "first")
             .unwrap_or_else(|e| panic!("{e}"));
-        reg.promote("20260102-0000-b", "promote", "better")
+        reg.move_current("20260102-0000-b", PromotionAction::Promote, "better")
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             reg.current().ok().flatten().as_deref(),
@@ -345,7 +335,10 @@ mod tests {
         assert_eq!(h.len(), 3);
         assert_eq!(h[2].action, "rollback");
         assert_eq!(h[2].why, "bad numbers");
-        assert!(reg.promote("nope", "promote", "").is_err());
+        assert!(
+            reg.move_current("nope", PromotionAction::Promote, "")
+                .is_err()
+        );
     }
 
     /// The promotion history checked in under `tests/fixtures/registry` (written by `dars model
@@ -362,18 +355,5 @@ mod tests {
         let actions: Vec<PromotionAction> = h.iter().map(|e| e.action).collect();
         assert_eq!(actions, [Promote, Policy, Rollback]);
         assert_eq!(h[2].previous.as_deref(), Some(h[1].version.as_str()));
-    }
-
-    #[test]
-    fn promote_refuses_an_unknown_action() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let reg = Registry::open(dir.path());
-        reg.write_version(&artifact("20260101-0000-a"), &Policy::default(), "report")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let err = reg
-            .promote("20260101-0000-a", "demote", "")
-            .map_or_else(|e| e.to_string(), |_| "moved".into());
-        assert!(err.contains("not a move of models/current"), "{err}");
-        assert_eq!(reg.current().ok().flatten(), None);
     }
 }

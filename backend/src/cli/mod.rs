@@ -279,7 +279,11 @@ pub fn run() -> Result<()> {
         }) => {
             let e = registry::Registry::open(&args.models)
                 .audited(&args.data)
-                .promote(&version, "promote", &why)?;
+                .move_current(
+                    &version,
+                    dars_shared::analytics::PromotionAction::Promote,
+                    &why,
+                )?;
             println!(
                 "models/current -> {} (was {})",
                 e.version,
