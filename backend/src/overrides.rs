@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use chrono::NaiveDate;
+use dars_shared::Account;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Audit, Kind};
@@ -29,7 +30,7 @@ pub struct OverrideRequest {
 /// A manager's override, as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Override {
-    pub account_id: String,
+    pub account_id: Account,
     pub new_limit: f64,
     pub reason: String,
     pub by: String,

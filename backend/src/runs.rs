@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
+use dars_shared::Account;
 use dars_shared::decision::{DecidedBy, Decision, System};
 use dars_shared::rules::{Thresholds, Tier};
 use dars_shared::score::{Explanation, Factor, TraderRisk};
@@ -26,7 +27,7 @@ pub enum Status {
 /// One trader in a morning run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TraderPrediction {
-    pub account_id: String,
+    pub account_id: Account,
     pub status: Status,
     pub last_trading_day: NaiveDate,
     /// Business days between the last trade and the run's date.

@@ -160,7 +160,7 @@ pub fn analyse(data: &Loaded, scorer: Option<&Scorer>, policy: &Policy) -> Analy
     for r in &combined.rows {
         if dars_shared::features::is_trading_day(r) {
             history
-                .entry(r.account_id.clone())
+                .entry(r.account_id.to_string())
                 .or_default()
                 .push((r.date, r.total_delta));
         }
@@ -523,7 +523,7 @@ impl RowData {
             "scored"
         };
         RowData {
-            account: r.account_id.clone(),
+            account: r.account_id.to_string(),
             status,
             decided_by: r.decision.decided_by.system().as_str(),
             tier: (!not_scored(r)).then(|| r.decision.tier.label()),

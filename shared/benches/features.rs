@@ -43,7 +43,7 @@ mod bench {
                 let fills = 1 + next(&mut s) % 200;
                 rows.push(DailyRow {
                     date: date(d),
-                    account_id: account.clone(),
+                    account_id: account.clone().into(),
                     orders_cnt: Some(fills / 2 + 1),
                     fills_cnt: Some(fills),
                     qty_cnt: Some(fills * 100),

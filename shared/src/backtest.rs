@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::System;
 use crate::rules::Tier;
+use crate::schema::Account;
 
 /// The header line, exactly as written and as recognised.
 pub const HEADER: [&str; 7] = [
@@ -24,7 +25,7 @@ pub const HEADER: [&str; 7] = [
 /// One out-of-sample prediction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestRow {
-    pub account_id: String,
+    pub account_id: Account,
     /// The trading day the prediction is for (the session after the data it was made from).
     pub date: NaiveDate,
     /// Calibrated P(the day closes negative); empty when the rules decided alone.
@@ -80,7 +81,7 @@ pub fn to_csv(rows: &[BacktestRow]) -> String {
     let _ = w.write_record(HEADER);
     for r in rows {
         let _ = w.write_record([
-            r.account_id.clone(),
+            r.account_id.to_string(),
             r.date.to_string(),
             r.probability.map_or(String::new(), |p| format!("{p:.6}")),
             r.tier.label().to_owned(),
@@ -164,7 +165,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<BacktestRow>, BacktestError
             .ok_or_else(|| bad(5, "model, guard, rules, new_trader or stale"))?;
         let outcome_total = opt_num(6, "the day's total P&L in dollars, or nothing")?;
         out.push(BacktestRow {
-            account_id,
+            account_id: account_id.into(),
             date,
             probability,
             tier,

@@ -184,7 +184,7 @@ fn build_in_order(set: &FillSet, pnl: &PnlResult, order: Option<&[u32]>) -> Vec<
             let mean = |sum: f64, n: u32| (n > 0).then(|| sum / f64::from(n));
             DailyRow {
                 date: d.date,
-                account_id: set.account_name(d.account).to_owned(),
+                account_id: set.account_name(d.account).into(),
                 orders_cnt: Some(s.orders),
                 fills_cnt: Some(s.fills),
                 qty_cnt: Some(s.qty),
@@ -343,7 +343,7 @@ pub fn write_csv<W: io::Write>(rows: &[DailyRow], out: W) -> Result<(), csv::Err
     for r in rows {
         w.write_record([
             r.date.format("%Y-%m-%d").to_string(),
-            r.account_id.clone(),
+            r.account_id.to_string(),
             opt(r.orders_cnt, |v| v.to_string()),
             opt(r.fills_cnt, |v| v.to_string()),
             opt(r.qty_cnt, |v| v.to_string()),

@@ -45,5 +45,5 @@ pub use explain::{Shap, ShapExplainer};
 pub use ingest::{AnyBatch, Detection, FillsBatch, IngestOptions, IngestReport, TotalsBatch};
 pub use model::LgbmModel;
 pub use pnl::PnlResult;
-pub use schema::{Closes, DailyRow, DailyTotal, Fill, FillSet, RoundTrip, Side};
+pub use schema::{Account, Closes, DailyRow, DailyTotal, Fill, FillSet, RoundTrip, Side};
 pub use version::VERSION;

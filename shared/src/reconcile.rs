@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{DailyRow, DailyTotal};
+use crate::schema::{Account, DailyRow, DailyTotal};
 
 /// Largest difference treated as equal: one cent (plus float noise).
 pub const TOLERANCE: f64 = 0.01 + 1e-9;
@@ -32,7 +32,7 @@ pub struct Discrepancy {
     /// Trading day.
     pub date: NaiveDate,
     /// Account.
-    pub account_id: String,
+    pub account_id: Account,
     /// What kind of disagreement.
     pub kind: DiscrepancyKind,
     /// DARS's Total δ, if it has the day.
@@ -88,7 +88,7 @@ pub fn reconcile(computed: &[DailyRow], reported: &[DailyTotal]) -> Vec<Discrepa
             };
             Some(Discrepancy {
                 date,
-                account_id: account.to_owned(),
+                account_id: account.into(),
                 kind,
                 computed_total: c,
                 reported_total: r,

@@ -13,6 +13,107 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// A trader's account id as the back office names it (`NET001`), once a file has been read:
+/// what every table, prediction, decision and view after ingest carries. Serialized as the bare
+/// string (`serde(transparent)`), so lake files, runs and artifacts written before it read
+/// unchanged; reads as a `&str` wherever one is asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+pub struct Account(String);
+
+impl Account {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Account {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Account {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Account {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Account {
+    fn from(s: String) -> Account {
+        Account(s)
+    }
+}
+
+impl From<&str> for Account {
+    fn from(s: &str) -> Account {
+        Account(s.to_owned())
+    }
+}
+
+impl From<&String> for Account {
+    fn from(s: &String) -> Account {
+        Account(s.clone())
+    }
+}
+
+impl From<Account> for String {
+    fn from(a: Account) -> String {
+        a.0
+    }
+}
+
+impl PartialEq<str> for Account {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Account {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Account {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<Account> for str {
+    fn eq(&self, other: &Account) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialEq<Account> for &str {
+    fn eq(&self, other: &Account) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<Account> for String {
+    fn eq(&self, other: &Account) -> bool {
+        *self == other.0
+    }
+}
+
 /// Index of an account name in [`FillSet::accounts`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AccountId(pub u32);
@@ -374,7 +475,7 @@ pub struct DailyTotal {
     /// Trading day.
     pub date: NaiveDate,
     /// Account name.
-    pub account_id: String,
+    pub account_id: Account,
     /// Orders, when the file has the column.
     #[serde(default)]
     pub orders_cnt: Option<u64>,
@@ -512,7 +613,7 @@ pub struct DailyRow {
     /// Trading day.
     pub date: NaiveDate,
     /// Account name.
-    pub account_id: String,
+    pub account_id: Account,
     /// Distinct order ids (fills without an id count one each).
     #[serde(default)]
     pub orders_cnt: Option<u64>,

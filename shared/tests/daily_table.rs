@@ -105,7 +105,7 @@ fn reconcile_lists_mismatches_and_one_sided_days() {
     let diffs = reconcile(&computed(), &t.totals);
     let got: Vec<(String, String, DiscrepancyKind)> = diffs
         .iter()
-        .map(|d| (d.account_id.clone(), d.date.to_string(), d.kind))
+        .map(|d| (d.account_id.to_string(), d.date.to_string(), d.kind))
         .collect();
     assert_eq!(
         got,

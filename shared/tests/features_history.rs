@@ -230,7 +230,7 @@ fn the_model_scores_the_last_window_as_the_whole_history() {
     for (e, p) in email.iter().zip(&page) {
         assert_eq!(e.account_id, p.account_id);
         let h = histories
-            .get(&e.account_id)
+            .get(e.account_id.as_str())
             .copied()
             .unwrap_or_else(|| panic!("{} has history", e.account_id));
         assert!(short_features(&scorer.artifact().features, h).is_empty());

@@ -122,7 +122,7 @@ pub fn send_run_alerts(
                 let accounts = run
                     .at_risk(cfg.alerts.min_tier)
                     .iter()
-                    .map(|t| t.account_id.clone())
+                    .map(|t| t.account_id.to_string())
                     .collect();
                 out.push(slack::deliver(
                     secrets,

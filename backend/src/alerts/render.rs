@@ -121,7 +121,7 @@ pub fn desk_email(run: &PredictionRun, cfg: &Config) -> Email {
         subject,
         text,
         html,
-        accounts: listed.iter().map(|t| t.account_id.clone()).collect(),
+        accounts: listed.iter().map(|t| t.account_id.to_string()).collect(),
         slug: "desk".into(),
     }
 }
@@ -159,7 +159,7 @@ pub fn trader_emails(run: &PredictionRun, cfg: &Config) -> Vec<Email> {
                     .cmp(&a.tier())
                     .then(a.account_id.cmp(&b.account_id))
             });
-            let accounts: Vec<String> = traders.iter().map(|t| t.account_id.clone()).collect();
+            let accounts: Vec<String> = traders.iter().map(|t| t.account_id.to_string()).collect();
             let names = accounts.join(", ");
             let high = traders.iter().any(|t| t.tier() == Some(Tier::High));
             let prefix = if high { "RISK ALERT" } else { "RISK SUMMARY" };

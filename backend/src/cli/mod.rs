@@ -376,12 +376,13 @@ pub fn run() -> Result<()> {
             }
             // A trader's first export may come later: an unknown account is said, not refused.
             if !accounts.is_empty() {
-                let known: std::collections::BTreeSet<String> = lake::Lake::open(&data)
-                    .daily()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| r.account_id)
-                    .collect();
+                let known: std::collections::BTreeSet<dars_shared::Account> =
+                    lake::Lake::open(&data)
+                        .daily()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|r| r.account_id)
+                        .collect();
                 for a in accounts.iter().filter(|a| !known.contains(a.as_str())) {
                     eprintln!(
                         "warning: account {a} is not in the lake at {} (yet); the token will see \

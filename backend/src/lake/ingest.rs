@@ -412,7 +412,7 @@ fn write_reconciliation(lake: &Lake, found: &[reconcile::Discrepancy]) -> Result
         let fmt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
         out.write_record([
             d.date.to_string(),
-            d.account_id.clone(),
+            d.account_id.to_string(),
             format!("{:?}", d.kind),
             fmt(d.computed_total),
             fmt(d.reported_total),

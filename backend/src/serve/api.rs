@@ -219,7 +219,7 @@ fn load_runs(store: &RunStore, stamp: Option<(SystemTime, usize)>) -> anyhow::Re
         };
         for t in &run.traders {
             runs.history
-                .entry(t.account_id.clone())
+                .entry(t.account_id.to_string())
                 .or_default()
                 .push(HistoryPoint {
                     as_of: run.as_of,

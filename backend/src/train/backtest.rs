@@ -446,7 +446,7 @@ fn replay_cuts(
             .iter()
             .map(|r| {
                 oracle
-                    .get(&(r.account_id.clone(), r.date))
+                    .get(&(r.account_id.to_string(), r.date))
                     .copied()
                     .unwrap_or(f64::NAN)
             })

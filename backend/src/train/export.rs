@@ -70,7 +70,7 @@ pub fn export_features(args: &ExportFeaturesRequest) -> Result<()> {
         let mut record: Vec<String> = Vec::with_capacity(header.len());
         for i in 0..m.len() {
             record.clear();
-            record.push(m.rows[i].account_id.clone());
+            record.push(m.rows[i].account_id.to_string());
             record.push(m.rows[i].date.to_string());
             record.push(m.next_date[i].map(|d| d.to_string()).unwrap_or_default());
             record.push(m.labels[i].map(|l| l.to_string()).unwrap_or_default());

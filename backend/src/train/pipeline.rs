@@ -261,7 +261,7 @@ fn cross_validate(
             oof.p_logistic.push(p_log[k]);
             oof.rules_cut.push(data.rules_cut[i]);
             oof.oracle.push(data.oracle.as_ref().and_then(|o| {
-                m.next_date[i].and_then(|d| o.get(&(m.rows[i].account_id.clone(), d)).copied())
+                m.next_date[i].and_then(|d| o.get(&(m.rows[i].account_id.to_string(), d)).copied())
             }));
         }
         fits.push(FoldFit {

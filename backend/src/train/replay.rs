@@ -47,7 +47,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use dars_shared::ingest::IngestOptions;
 use dars_shared::pnl;
 use dars_shared::replay::{self, CarriedPosition, DayFills, DaySummary, EndMark};
-use dars_shared::schema::{Closes, Fill, FillSet};
+use dars_shared::schema::{Account, Closes, Fill, FillSet};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -252,7 +252,7 @@ pub struct ReplayReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowReplay {
     /// Account.
-    pub account_id: String,
+    pub account_id: Account,
     /// Trading day.
     pub date: NaiveDate,
     /// Base limit, dollars.
@@ -650,7 +650,7 @@ impl ReplayUniverse {
                 None => None,
             };
             out.push(RowReplay {
-                account_id: d.account_id.clone(),
+                account_id: (&d.account_id).into(),
                 date: d.date,
                 base_limit: d.base_limit,
                 limit,
@@ -1346,7 +1346,7 @@ mod tests {
         let lake = Lake::open(&data);
         // The decisions: a backtest CSV's rows (`DARS_REPLAY_BACKTEST`) at a $5,000 base limit,
         // else every daily row with every 8th cut 50% and every 13th 30%.
-        let rows: Vec<(String, NaiveDate, f64)> = match std::env::var("DARS_REPLAY_BACKTEST") {
+        let rows: Vec<(Account, NaiveDate, f64)> = match std::env::var("DARS_REPLAY_BACKTEST") {
             Ok(path) => {
                 let bytes = std::fs::read(&path).expect("backtest CSV");
                 dars_shared::backtest::parse(&path, &bytes)

@@ -26,7 +26,7 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
                 departed: true,
                 last_trading_day,
                 ..
-            } => Some((r.account_id.clone(), last_trading_day)),
+            } => Some((r.account_id.to_string(), last_trading_day)),
             _ => None,
         })
         .collect();
@@ -44,13 +44,13 @@ pub fn RiskTable(analysis: Arc<Analysis>) -> impl IntoView {
             .map(|r| {
                 let spark: Vec<f64> = a
                     .history
-                    .get(&r.account_id)
+                    .get(r.account_id.as_str())
                     .map(|h| h.iter().rev().take(20).rev().map(|x| x.1).collect())
                     .unwrap_or_default();
                 let reasons: Vec<String> = r.decision.reasons.iter().take(2).cloned().collect();
                 let system = r.decision.decided_by.label();
                 let href = format!("/trader/{}", r.account_id);
-                let account = r.account_id.clone();
+                let account = r.account_id.to_string();
                 let prob = r.probability.map(pct).unwrap_or_else(|| "—".into());
                 // A trader who was not scored has no tier to show.
                 let tier = (!crate::state::not_scored(&r)).then_some(r.decision.tier);

@@ -72,7 +72,7 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
     let account = risk.account_id.clone();
     let history: Vec<f64> = analysis
         .history
-        .get(&risk.account_id)
+        .get(risk.account_id.as_str())
         .map(|h| h.iter().map(|x| x.1).collect())
         .unwrap_or_default();
     let min_points = ws.policy.with_untracked(|p| p.policy.min_points);
@@ -120,7 +120,7 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
             </div>
         </section>
         {risk.probability.is_some().then(|| view! {
-            <TraderHistoryNotice analysis=analysis.clone() account=risk.account_id.clone() />
+            <TraderHistoryNotice analysis=analysis.clone() account=risk.account_id.to_string() />
         })}
         <div class="grid2">
             <section class="panel">
@@ -145,7 +145,7 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
         {move || {
             let scorer = ws.model.with(|m| m.scorer());
             match scorer {
-                Some(s) => view! { <ShapCoaching analysis=coaching.clone() scorer=s account=account.clone() /> }.into_any(),
+                Some(s) => view! { <ShapCoaching analysis=coaching.clone() scorer=s account=account.to_string() /> }.into_any(),
                 None => view! {
                     <section class="panel">
                         <h2>"SHAP over the trader's history"</h2>
@@ -162,11 +162,11 @@ fn TraderRiskView(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
             <Svg svg=charts::daily_bars(&history, 1100, 160) class="fill" />
         </section>
         <div class="grid2">
-            <WinRateDriftPanel analysis=analysis.clone() account=risk.account_id.clone() />
-            <TimeOfDayPanel analysis=analysis.clone() account=risk.account_id.clone() />
+            <WinRateDriftPanel analysis=analysis.clone() account=risk.account_id.to_string() />
+            <TimeOfDayPanel analysis=analysis.clone() account=risk.account_id.to_string() />
         </div>
-        <BehaviourPanel analysis=analysis.clone() account=risk.account_id.clone() />
-        <PastPredictions account=risk.account_id.clone() />
+        <BehaviourPanel analysis=analysis.clone() account=risk.account_id.to_string() />
+        <PastPredictions account=risk.account_id.to_string() />
     }
 }
 

@@ -17,7 +17,7 @@ use super::label::target;
 use super::market::MarketSeries;
 use super::registry::{N_FEATURES, names};
 use super::trader;
-use crate::schema::DailyRow;
+use crate::schema::{Account, DailyRow};
 
 /// Inputs besides the daily table.
 #[derive(Clone, Debug, Default)]
@@ -31,7 +31,7 @@ pub struct FeatureContext {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct FeatureRowKey {
     /// Account name.
-    pub account_id: String,
+    pub account_id: Account,
     /// The trading day whose close the row describes (features use data up to this day).
     pub date: NaiveDate,
 }
@@ -181,7 +181,7 @@ pub fn build(daily: &[DailyRow], ctx: &FeatureContext) -> FeatureMatrix {
         trader::compute(t, &firm, |i, values| {
             let target = target(&t.rows, i);
             m.rows.push(FeatureRowKey {
-                account_id: t.account.to_owned(),
+                account_id: t.account.into(),
                 date: t.rows[i].date,
             });
             m.values.extend_from_slice(values);

@@ -137,7 +137,7 @@ fn apply(
         let day = trades
             .filter(|t| t.matches(row))
             .ok_or_else(|| WhatIfError::NoFills {
-                account: row.account_id.clone(),
+                account: row.account_id.to_string(),
                 date: row.date,
             })?;
         day.keep(row, change.buckets)
@@ -242,7 +242,7 @@ pub fn what_if_day(
     });
     let row = FeatureRow {
         key: FeatureRowKey {
-            account_id: t.account.to_owned(),
+            account_id: t.account.into(),
             date: t.rows[last].date,
         },
         values,

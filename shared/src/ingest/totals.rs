@@ -125,7 +125,9 @@ fn convert(
     }
     Ok(DailyTotal {
         date,
-        account_id: String::from_utf8_lossy(trim(r.field(c.account))).into_owned(),
+        account_id: String::from_utf8_lossy(trim(r.field(c.account)))
+            .into_owned()
+            .into(),
         orders_cnt,
         fills_cnt,
         qty_cnt,

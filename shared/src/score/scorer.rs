@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::words::{Factor, factors};
-use crate::DailyRow;
 use crate::artifact::{ArtifactError, ModelArtifact};
 use crate::calibration::Confidence;
 use crate::decision::{self, Basis, Decision, ModelView, OwnHistory, business_days_between};
@@ -16,6 +15,7 @@ use crate::features::{self, FeatureContext, FeatureRowKey, WhatIfError};
 use crate::model::{InputError, LgbmModel, ModelError};
 use crate::policy::Policy;
 use crate::rules::{self, RulesDecision, Thresholds};
+use crate::{Account, DailyRow};
 
 /// Why a model cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -184,7 +184,7 @@ mod nan_as_null {
 /// [`Decision`] every surface shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraderRisk {
-    pub account_id: String,
+    pub account_id: Account,
     /// The trader's last trading day in the data: the prediction is for the session after the
     /// scored session date.
     pub as_of: NaiveDate,

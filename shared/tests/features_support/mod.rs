@@ -23,7 +23,7 @@ pub fn day(n: usize) -> NaiveDate {
 pub fn fills_row(account: &str, date: NaiveDate, total: f64, fills: u64) -> DailyRow {
     DailyRow {
         date,
-        account_id: account.to_owned(),
+        account_id: account.to_owned().into(),
         orders_cnt: Some(fills),
         fills_cnt: Some(fills),
         qty_cnt: Some(fills * 100),
@@ -52,7 +52,7 @@ pub fn fills_row(account: &str, date: NaiveDate, total: f64, fills: u64) -> Dail
 pub fn totals_row(account: &str, date: NaiveDate, total: f64) -> DailyRow {
     DailyRow::from(&dars_shared::schema::DailyTotal {
         date,
-        account_id: account.to_owned(),
+        account_id: account.to_owned().into(),
         orders_cnt: None,
         fills_cnt: None,
         qty_cnt: None,
