@@ -19,9 +19,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 class DarsKms(pe.KmsClient):
-    def __init__(self, config):
+    """Unwraps data keys for one file, `path` (inside the data directory): a file moved from
+    another name does not open, as in DARS."""
+
+    def __init__(self, path):
         super().__init__()
         self.key = bytes.fromhex(os.environ["DARS_DATA_KEY"].strip())
+        self.path = path.encode()
 
     def wrap_key(self, key_bytes, master_key_identifier):
         raise NotImplementedError("this client only reads")
@@ -30,13 +34,15 @@ class DarsKms(pe.KmsClient):
         blob = base64.b64decode(wrapped_key)
         n = int.from_bytes(blob[:2], "big")
         path, sealed = blob[2 : 2 + n], blob[2 + n :]
+        if path != self.path:
+            raise ValueError(f"written as {path.decode()}, read as {self.path.decode()}")
         aad = b"dars-data-key-v1\0" + master_key_identifier.encode() + b"\0" + path
         return AESGCM(self.key).decrypt(sealed[:12], sealed[12:], aad)
 
 
 def main():
     data, rel = sys.argv[1], sys.argv[2]
-    factory = pe.CryptoFactory(lambda config: DarsKms(config))
+    factory = pe.CryptoFactory(lambda config: DarsKms(rel))
     props = factory.file_decryption_properties(pe.KmsConnectionConfig(), pe.DecryptionConfiguration())
     table = pq.read_table(os.path.join(data, rel), decryption_properties=props)
     print(table.num_rows, "rows,", table.num_columns, "columns")

@@ -49,6 +49,17 @@ fn persist(tmp: NamedTempFile, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Syncs the directory holding `path`, so a rename into it survives a power loss (a rotation
+/// calls it before the old key may be retired).
+pub fn sync_parent(path: &Path) -> Result<()> {
+    let dir = path.parent().context("path has no parent directory")?;
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("syncing {}", dir.display()))?;
+    Ok(())
+}
+
 /// Writes a whole file or nothing.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     with_atomic_file(path, |f| f.write_all(bytes).map_err(Into::into))

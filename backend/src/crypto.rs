@@ -12,7 +12,16 @@
 //! data key is wrapped (AES-256-GCM, `ring`) by the master key and travels with the file, so a
 //! rotation rewrites files without any key store to keep in step. The wrapping's additional
 //! authenticated data is the file's path inside the data directory: a file moved to another name,
-//! or swapped with another file, does not open.
+//! or swapped with another file, does not open. What this does not detect: an older version of
+//! the same partition put back, the same partition copied from another lake under the same key,
+//! or a partition deleted (the manifest is not authenticated yet); the audit trail's checkpoints
+//! are the defence against rewriting history.
+//!
+//! **One lake, one mode.** The first encrypted write leaves `lake/ENCRYPTED`; from then on a
+//! process without the key neither reads nor writes the lake, and a key never starts writing
+//! encrypted files into a lake written in the clear: `dars keys rotate --from-clear` encrypts
+//! such a lake as a whole, and a rotation from key to key refuses a file in the clear (it could
+//! have been planted).
 //!
 //! **Lake files** use Parquet modular encryption (arrow-rs `parquet`, feature `encryption`):
 //! footer and every column encrypted with the file's data key (AES-GCM, encrypted-footer magic
@@ -24,7 +33,7 @@
 //! `ring` is already in the build (TLS for email) and is what arrow-rs uses for Parquet's.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
@@ -100,15 +109,11 @@ pub struct WrappedKey {
 }
 
 impl DataKeys {
-    /// The keys configured in the environment, read once per process (`None`: data is stored
-    /// in the clear). A key file must lie outside `data`.
+    /// The keys configured in the environment for the data directory `data` (`None`: data is
+    /// stored in the clear), read each time a lake is opened, so a key file replaced during a
+    /// rotation is seen by the next job of a running server. A key file must lie outside `data`.
     pub fn configured(data: &Path) -> Result<Option<Arc<DataKeys>>> {
-        static KEYS: OnceLock<Result<Option<Arc<DataKeys>>, String>> = OnceLock::new();
-        let read = KEYS.get_or_init(|| DataKeys::from_env(data).map_err(|e| format!("{e:#}")));
-        match read {
-            Ok(keys) => Ok(keys.clone()),
-            Err(e) => bail!("{e}"),
-        }
+        DataKeys::from_env(data)
     }
 
     /// `DARS_DATA_KEY` / `DARS_DATA_KEY_FILE`, and `DARS_DATA_KEY_PREVIOUS` / `…_PREVIOUS_FILE`.
@@ -202,12 +207,14 @@ impl DataKeys {
 impl WrappedKey {
     /// Parquet's key material (`PKMT1`, internal storage, single wrapping), with this wrapping
     /// as `wrappedDEK`: base64 of `path length (u16 BE) | path | nonce | sealed key`.
-    pub fn to_key_material(&self) -> Vec<u8> {
+    pub fn to_key_material(&self) -> Result<Vec<u8>> {
         use base64::Engine as _;
         let path = self.path.as_bytes();
-        let len = u16::try_from(path.len()).unwrap_or(u16::MAX).to_be_bytes();
+        let len = u16::try_from(path.len())
+            .with_context(|| format!("a path of {} bytes is too long to bind", path.len()))?
+            .to_be_bytes();
         let blob = [len.as_slice(), path, &self.sealed].concat();
-        serde_json::json!({
+        Ok(serde_json::json!({
             "keyMaterialType": "PKMT1",
             "internalStorage": true,
             "isFooterKey": true,
@@ -218,7 +225,7 @@ impl WrappedKey {
             "doubleWrapping": false,
         })
         .to_string()
-        .into_bytes()
+        .into_bytes())
     }
 
     /// Reads what [`WrappedKey::to_key_material`] wrote.
@@ -318,8 +325,10 @@ mod tests {
         let (dek, wrapped) = a
             .new_data_key("lake/fills/2025-01-02.parquet")
             .unwrap_or_else(|e| panic!("{e:#}"));
-        let back = WrappedKey::from_key_material(&wrapped.to_key_material())
+        let material = wrapped
+            .to_key_material()
             .unwrap_or_else(|e| panic!("{e:#}"));
+        let back = WrappedKey::from_key_material(&material).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(back, wrapped);
         let opened = a.unwrap(&back, "lake/fills/2025-01-02.parquet");
         assert_eq!(opened.ok(), Some(dek.clone()));

@@ -164,10 +164,51 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     let e = refused(dir, &k1, &["export", "daily"]);
     assert!(e.contains("encrypted under data key"), "{e}");
 
-    // A lake written in the clear is refused under a key until `keys rotate` encrypts it.
+    // No file is ever added in the clear to the encrypted lake: without the key, ingest stops.
+    std::fs::write(
+        dir.join("more.csv"),
+        "Date/Time,Account,B/S,Qty,Symbol,Price\n01/02/2026 10:00:00,ZZZ9,B,10,XYZ,1.00\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let e = refused(dir, &[], &["ingest", "more.csv"]);
+    assert!(e.contains("is encrypted: set DARS_DATA_KEY"), "{e}");
+    assert!(
+        parquet_files(&dir.join("data/lake"))
+            .iter()
+            .all(|f| std::fs::read(f).is_ok_and(|b| b.ends_with(b"PARE")))
+    );
+    // A rotation does not launder a file planted in the clear.
+    let planted = files
+        .iter()
+        .find(|p| p.to_string_lossy().contains("/totals/"))
+        .cloned()
+        .unwrap_or_else(|| panic!("a totals partition"));
+    let clear_twin = dir
+        .join("clear")
+        .join(planted.strip_prefix(dir.join("data")).unwrap_or(&planted));
+    let original = std::fs::read(&planted).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(&clear_twin, &planted).unwrap_or_else(|e| panic!("{e}"));
+    let e = refused(
+        dir,
+        &[("DARS_DATA_KEY", K1), ("DARS_DATA_KEY_PREVIOUS", K2)],
+        &["keys", "rotate"],
+    );
+    assert!(e.contains("is not encrypted"), "{e}");
+    std::fs::write(&planted, original).unwrap_or_else(|e| panic!("{e}"));
+
+    // A lake written in the clear is refused under a key, for reading and for writing, until
+    // `keys rotate --from-clear` encrypts it as a whole.
     let e = refused(dir, &k1, &["export", "daily", "--data", "clear"]);
     assert!(e.contains("is not encrypted"), "{e}");
-    ok_env(dir, &k1, &["keys", "rotate", "--data", "clear"]);
+    let e = refused(dir, &k1, &["ingest", "more.csv", "--data", "clear"]);
+    assert!(e.contains("written in the clear"), "{e}");
+    let e = refused(dir, &k1, &["keys", "rotate", "--data", "clear"]);
+    assert!(e.contains("--from-clear"), "{e}");
+    ok_env(
+        dir,
+        &k1,
+        &["keys", "rotate", "--data", "clear", "--from-clear"],
+    );
     assert_eq!(
         ok_env(dir, &k1, &["export", "daily", "--data", "clear"]),
         expected

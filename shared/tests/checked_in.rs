@@ -1,7 +1,7 @@
 //! Every checked-in model artifact and promotion history under `tests/fixtures/` loads with
 //! today's types and is written back with the same JSON values: typing a field (dates, enums)
 //! must not change what old files say. Prediction runs are the backend's type; its `runs` module
-//! checks `tests/fixtures/runs/` the same way.
+//! checks `tests/fixtures/lake/predictions/` the same way.
 
 use std::path::{Path, PathBuf};
 

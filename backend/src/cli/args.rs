@@ -2,7 +2,9 @@
 //! is the one place that knows about clap and about which settings a flag overrides: a request
 //! leaves here with the configuration file, the environment (`DARS__SECTION__KEY`) and the flags
 //! already resolved (file < environment < flags), so the modules never read a setting
-//! themselves and the scheduler and the demo build the same request types.
+//! themselves and the scheduler and the demo build the same request types. (The data and model
+//! directories of `ingest`, `train`, `backtest` and `export` are their `--data` and `--models`
+//! flags, `data` and `models` by default, not `paths.*`: as before this layer existed.)
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -189,6 +189,10 @@ enum KeysCommand {
     Rotate {
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        /// Also read files written in the clear: encrypts a lake written before the key was
+        /// set (only if you trust every file in it).
+        #[arg(long)]
+        from_clear: bool,
     },
 }
 
@@ -406,9 +410,9 @@ pub fn run() -> Result<()> {
             );
             Ok(())
         }
-        Command::Keys(KeysCommand::Rotate { data }) => {
+        Command::Keys(KeysCommand::Rotate { data, from_clear }) => {
             let _lock = lake::lock::write(&data, "rewriting the lake under the data key")?;
-            let files = lake::Lake::open(&data).reseal()?;
+            let files = lake::Lake::open(&data).reseal(from_clear)?;
             let keys = crate::crypto::DataKeys::configured(&data)?;
             println!(
                 "{files} lake file(s) in {} rewritten under data key {}",

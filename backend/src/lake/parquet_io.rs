@@ -70,7 +70,8 @@ fn reader_of(path: &Path, seal: Option<&Seal>) -> Result<ParquetRecordBatchReade
             path.display()
         ),
         (Some(seal), b"PAR1") if !seal.accept_plain => bail!(
-            "{} is not encrypted, but a data key is configured: a file in the clear is refused              (`dars keys rotate` encrypts a lake written before the key was set)",
+            "{} is not encrypted, but a data key is configured: a file in the clear is refused \
+             (`dars keys rotate --from-clear` encrypts a lake written before the key was set)",
             path.display()
         ),
         (Some(seal), b"PARE") => {
@@ -125,7 +126,7 @@ pub fn write_rows<T: Serialize>(
     if let Some(seal) = seal {
         let (data_key, wrapped) = seal.keys.new_data_key(&seal.name)?;
         let encryption = FileEncryptionProperties::builder(data_key)
-            .with_footer_key_metadata(wrapped.to_key_material())
+            .with_footer_key_metadata(wrapped.to_key_material()?)
             .build()?;
         props = props.with_file_encryption_properties(encryption);
     }

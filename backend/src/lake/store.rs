@@ -135,10 +135,33 @@ impl Lake {
         }
     }
 
-    /// How the file at `path` is sealed: `None` without a data key.
+    /// The marker of an encrypted lake, written before its first encrypted file: from then on a
+    /// process without the data key neither reads nor writes it, so no file is ever added in
+    /// the clear.
+    fn encrypted_marker(&self) -> PathBuf {
+        self.lake_dir().join("ENCRYPTED")
+    }
+
+    /// Whether any table has a partition.
+    fn has_partitions(&self) -> Result<bool> {
+        for table in [Table::Fills, Table::Totals, Table::Daily] {
+            if !self.partitions(table)?.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// How the file at `path` is read: `None` without a data key (refused when the lake is
+    /// encrypted).
     fn seal(&self, path: &Path) -> Result<Option<Seal>> {
         match &self.keys {
             Err(e) => anyhow::bail!("{e}"),
+            Ok(None) if self.encrypted_marker().is_file() => anyhow::bail!(
+                "the lake at {} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its \
+                 data key",
+                self.root.display()
+            ),
             Ok(None) => Ok(None),
             Ok(Some(keys)) => Ok(Some(Seal {
                 keys: Arc::clone(keys),
@@ -234,7 +257,7 @@ impl Lake {
     pub fn write_fills_partition(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
         let fields = fields_of(rows, &[], &["time"])?;
         let path = self.partition_path(Table::Fills, date);
-        write_rows(&path, &fields, rows, self.seal(&path)?.as_ref())
+        write_rows(&path, &fields, rows, self.seal_for_write(&path)?.as_ref())
     }
 
     pub fn read_totals_partition(&self, date: NaiveDate) -> Result<Vec<DailyTotal>> {
@@ -244,7 +267,7 @@ impl Lake {
     pub fn write_totals_partition(&self, date: NaiveDate, rows: &[DailyTotal]) -> Result<()> {
         let fields = fields_of(rows, &["date"], &[])?;
         let path = self.partition_path(Table::Totals, date);
-        write_rows(&path, &fields, rows, self.seal(&path)?.as_ref())
+        write_rows(&path, &fields, rows, self.seal_for_write(&path)?.as_ref())
     }
 
     /// Replaces the whole daily table: partitions for the given days are written, partitions of
@@ -263,7 +286,12 @@ impl Lake {
         for (date, day_rows) in &by_day {
             let fields = fields_of(day_rows, &["date"], &[])?;
             let path = self.partition_path(Table::Daily, *date);
-            write_rows(&path, &fields, day_rows, self.seal(&path)?.as_ref())?;
+            write_rows(
+                &path,
+                &fields,
+                day_rows,
+                self.seal_for_write(&path)?.as_ref(),
+            )?;
         }
         Ok(by_day.len())
     }
@@ -316,12 +344,39 @@ impl Lake {
 }
 
 impl Lake {
+    /// How the file at `path` is written: as [`Lake::seal`], and a key never starts writing
+    /// encrypted files into a lake written in the clear (mixed lakes are refused both ways; `dars
+    /// keys rotate --from-clear` encrypts such a lake as a whole).
+    fn seal_for_write(&self, path: &Path) -> Result<Option<Seal>> {
+        let seal = self.seal(path)?;
+        if seal.is_some() && !self.encrypted_marker().is_file() {
+            if self.has_partitions()? {
+                anyhow::bail!(
+                    "the lake at {} was written in the clear and a data key is now set: run \
+                     `dars keys rotate --from-clear` to encrypt it first",
+                    self.root.display()
+                );
+            }
+            self.mark_encrypted()?;
+        }
+        Ok(seal)
+    }
+
+    fn mark_encrypted(&self) -> Result<()> {
+        crate::atomic::write_atomic(
+            &self.encrypted_marker(),
+            b"every file of this lake is encrypted (DARS_DATA_KEY); see `dars keys rotate`\n",
+        )
+    }
+
     /// Rewrites every lake file under the current data key: files under the previous key
     /// (`DARS_DATA_KEY_PREVIOUS`) or in the clear are read and written again, each one
     /// atomically (temp file, then rename), so a rotation killed at any point leaves every file
-    /// readable with the old key or the new one, and running it again finishes the job. The
-    /// caller holds the lake's write lock. Returns the number of files rewritten.
-    pub fn reseal(&self) -> Result<usize> {
+    /// readable with the old key or the new one, and running it again finishes the job. Files
+    /// in the clear are read only with `from_clear` (a lake written before the key was set):
+    /// otherwise a file planted in the clear would come out encrypted like the rest. The caller
+    /// holds the lake's write lock. Returns the number of files rewritten.
+    pub fn reseal(&self, from_clear: bool) -> Result<usize> {
         let keys = match &self.keys {
             Ok(Some(keys)) => Arc::clone(keys),
             Ok(None) => anyhow::bail!(
@@ -330,20 +385,33 @@ impl Lake {
             ),
             Err(e) => anyhow::bail!("{e}"),
         };
-        let reader = Lake::with_keys(&self.root, Some(keys), true);
+        if !self.encrypted_marker().is_file() {
+            if self.has_partitions()? && !from_clear {
+                anyhow::bail!(
+                    "the lake at {} was written in the clear: `dars keys rotate --from-clear` \
+                     encrypts it (only if you trust every file in it)",
+                    self.root.display()
+                );
+            }
+            self.mark_encrypted()?;
+        }
+        let reader = Lake::with_keys(&self.root, Some(keys), from_clear);
         let mut files = 0;
-        for (date, _) in self.partitions(Table::Fills)? {
+        for (date, part) in self.partitions(Table::Fills)? {
             self.write_fills_partition(date, &reader.read_fills_partition(date)?)?;
+            crate::atomic::sync_parent(&part)?;
             files += 1;
         }
-        for (date, _) in self.partitions(Table::Totals)? {
+        for (date, part) in self.partitions(Table::Totals)? {
             self.write_totals_partition(date, &reader.read_totals_partition(date)?)?;
+            crate::atomic::sync_parent(&part)?;
             files += 1;
         }
         for (_, part) in self.partitions(Table::Daily)? {
             let rows: Vec<DailyRow> = read_rows(&part, reader.seal(&part)?.as_ref())?;
             let fields = fields_of(&rows, &["date"], &[])?;
-            write_rows(&part, &fields, &rows, self.seal(&part)?.as_ref())?;
+            write_rows(&part, &fields, &rows, self.seal_for_write(&part)?.as_ref())?;
+            crate::atomic::sync_parent(&part)?;
             files += 1;
         }
         Ok(files)

@@ -134,19 +134,24 @@ pub struct BacktestReport {
     pub retrain: Retrain,
     pub predictions: usize,
     /// Predictions the model made (the rest were the rules').
+    #[serde(default)]
     pub model_scored: usize,
     /// The model's calibrated probabilities, on the days it scored.
     pub model: Option<Scores>,
     /// The rules baseline on every predicted day.
     pub rules: Scores,
     /// Share of trader-days whose limit was cut (0–1): what the restriction budget bounds.
+    #[serde(default)]
     pub restriction_rate: f64,
     /// Decisions by the system that made them (`model`, `guard`, `rules`, `new_trader`), the
     /// model's for new traders apart (`model_new_trader`).
+    #[serde(default)]
     pub decided_by: BTreeMap<Decider, usize>,
     /// Every rule on its own: how often it fired, how often those days lost, how often it
     /// set the cut.
+    #[serde(default)]
     pub rule_reports: Vec<RuleReport>,
+    #[serde(default)]
     pub hit_rate: HitRate,
     /// The honest value of the cuts: every cut day's fills replayed under its new limit, for
     /// the decisions issued, the same cuts on uniformly random days, the rules alone at their
@@ -155,6 +160,7 @@ pub struct BacktestReport {
     /// The rules alone against their own uniform baseline (at the rules' own cut rate).
     pub rules_lift: Option<TargetingLift>,
     /// Seconds the replay took (part of `seconds`).
+    #[serde(default)]
     pub replay_seconds: f64,
     pub blocks: Vec<BlockReport>,
     pub seconds: f64,
@@ -723,6 +729,26 @@ fn report_text(r: &BacktestReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report written before the restriction rate, the rules' own figures, the hit rate and
+    /// the replay were added still reads (the API serves the latest report through this type).
+    #[test]
+    fn an_older_report_still_reads() {
+        let scores = serde_json::json!({"rows": 10, "positives": 4, "roc_auc": 0.6,
+            "pr_auc": 0.5, "brier": null, "ece": null});
+        let old = serde_json::json!({
+            "from": "2025-01-02", "to": "2025-03-31", "retrain": "monthly",
+            "predictions": 10, "model": scores, "rules": scores,
+            "blocks": [], "seconds": 1.5
+        });
+        let r: BacktestReport =
+            serde_json::from_value(old).unwrap_or_else(|e| panic!("an old report: {e}"));
+        assert_eq!(
+            (r.predictions, r.rule_reports.len(), r.replay_seconds),
+            (10, 0, 0.0)
+        );
+        assert!(r.replay.is_none() && r.decided_by.is_empty());
+    }
 
     #[test]
     fn decided_by_keys_are_the_system_names_in_alphabetical_order() {

@@ -139,10 +139,9 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// Builds the rejection of the current row at column `col`.
-    #[cold]
     /// [`Self::rejection`] as `reason`, or as [`RejectReason::MissingValue`] when the field is
     /// empty: what every reader reports for a value that does not parse.
+    #[cold]
     pub fn missing_or(
         &self,
         line: u64,
@@ -158,6 +157,8 @@ impl<'a> RowReader<'a> {
         Box::new(self.rejection(line, col, reason, expected))
     }
 
+    /// Builds the rejection of the current row at column `col`.
+    #[cold]
     pub fn rejection(
         &self,
         line: u64,
