@@ -240,33 +240,6 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    /// Where `written` differs from `original`: every value the original holds must come back
-    /// unchanged; writing may only add `null` for an optional field the file predates.
-    fn differences(original: &Value, written: &Value, at: &str, out: &mut Vec<String>) {
-        match (original, written) {
-            (Value::Object(o), Value::Object(w)) => {
-                for (k, v) in o {
-                    match w.get(k) {
-                        Some(wv) => differences(v, wv, &format!("{at}.{k}"), out),
-                        None => out.push(format!("{at}.{k}: dropped")),
-                    }
-                }
-                for (k, v) in w {
-                    if !o.contains_key(k) && !v.is_null() {
-                        out.push(format!("{at}.{k}: added {v}"));
-                    }
-                }
-            }
-            (Value::Array(o), Value::Array(w)) if o.len() == w.len() => {
-                for (i, (v, wv)) in o.iter().zip(w).enumerate() {
-                    differences(v, wv, &format!("{at}[{i}]"), out);
-                }
-            }
-            _ if original == written => {}
-            _ => out.push(format!("{at}: {original} became {written}")),
-        }
-    }
-
     /// The runs checked in under `tests/fixtures/lake/predictions` (written by `dars predict`
     /// before the run's fields were typed; see the fixtures' README) load through the store and
     /// are written back with the same JSON values.
@@ -289,8 +262,7 @@ mod tests {
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let written =
                 serde_json::to_value(&run).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let mut diffs = Vec::new();
-            differences(&original, &written, "", &mut diffs);
+            let diffs = dars_shared::compat::round_trip_differences(&original, &written);
             assert!(
                 diffs.is_empty(),
                 "{} changes when read and written back:\n{}",

@@ -21,6 +21,7 @@ pub mod artifact;
 pub mod backtest;
 pub mod calibration;
 pub mod charts;
+pub mod compat;
 pub mod coverage;
 pub mod daily;
 pub mod decision;

@@ -35,36 +35,8 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Where `written` differs from `original`: every value the original holds must come back
-/// unchanged; the only thing writing may add is `null` for an optional field the file predates.
-fn differences(original: &Value, written: &Value, at: &str, out: &mut Vec<String>) {
-    match (original, written) {
-        (Value::Object(o), Value::Object(w)) => {
-            for (k, v) in o {
-                match w.get(k) {
-                    Some(wv) => differences(v, wv, &format!("{at}.{k}"), out),
-                    None => out.push(format!("{at}.{k}: dropped")),
-                }
-            }
-            for (k, v) in w {
-                if !o.contains_key(k) && !v.is_null() {
-                    out.push(format!("{at}.{k}: added {v}"));
-                }
-            }
-        }
-        (Value::Array(o), Value::Array(w)) if o.len() == w.len() => {
-            for (i, (v, wv)) in o.iter().zip(w).enumerate() {
-                differences(v, wv, &format!("{at}[{i}]"), out);
-            }
-        }
-        _ if original == written => {}
-        _ => out.push(format!("{at}: {original} became {written}")),
-    }
-}
-
 fn assert_same_values(file: &Path, original: &Value, written: &Value) {
-    let mut diffs = Vec::new();
-    differences(original, written, "", &mut diffs);
+    let diffs = dars_shared::compat::round_trip_differences(original, written);
     assert!(
         diffs.is_empty(),
         "{} changes when read and written back:\n{}",
