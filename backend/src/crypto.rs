@@ -23,6 +23,9 @@
 //! such a lake as a whole, and a rotation from key to key refuses a file in the clear (it could
 //! have been planted).
 //!
+//! **Prediction runs** are sealed whole ([`DataKeys::seal_file`]): a magic line, the key material,
+//! then the JSON under the file's own data key (AES-256-GCM, the name as additional data).
+//!
 //! **Lake files** use Parquet modular encryption (arrow-rs `parquet`, feature `encryption`):
 //! footer and every column encrypted with the file's data key (AES-GCM, encrypted-footer magic
 //! `PARE`). The wrapped data key is the footer's key metadata, written as Parquet's own key
@@ -254,6 +257,72 @@ impl WrappedKey {
     }
 }
 
+/// Marks a whole file sealed by [`DataKeys::seal_file`].
+pub const SEALED_MAGIC: &[u8] = b"DARS-SEALED-1\n";
+
+/// Whether `bytes` is a file sealed by [`DataKeys::seal_file`].
+pub fn is_sealed(bytes: &[u8]) -> bool {
+    bytes.starts_with(SEALED_MAGIC)
+}
+
+impl DataKeys {
+    /// A small file (a prediction run) sealed for the name `name` inside the data directory:
+    /// [`SEALED_MAGIC`], the key material's length (u32, big-endian), the key material
+    /// ([`WrappedKey::to_key_material`]), the nonce, then the content encrypted with a fresh
+    /// data key (AES-256-GCM, the name as additional data) and its tag.
+    pub fn seal_file(&self, name: &str, plain: &[u8]) -> Result<Vec<u8>> {
+        let (data_key, wrapped) = self.new_data_key(name)?;
+        let material = wrapped.to_key_material()?;
+        let key = UnboundKey::new(&AES_256_GCM, &data_key)
+            .map_err(|_| anyhow::anyhow!("AES-256-GCM refused a data key"))?;
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| anyhow::anyhow!("no randomness for a nonce"))?;
+        let mut sealed = plain.to_vec();
+        LessSafeKey::new(key)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(name.as_bytes()),
+                &mut sealed,
+            )
+            .map_err(|_| anyhow::anyhow!("sealing {name} failed"))?;
+        let len = u32::try_from(material.len()).context("key material too long")?;
+        Ok([SEALED_MAGIC, &len.to_be_bytes(), &material, &nonce, &sealed].concat())
+    }
+
+    /// The content of a file [`DataKeys::seal_file`] sealed for `name`; an error naming why
+    /// when the key, the name or the bytes do not match.
+    pub fn open_file(&self, name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+        let rest = bytes
+            .strip_prefix(SEALED_MAGIC)
+            .context("it is not a sealed file")?;
+        let (len, rest) = rest.split_at_checked(4).context("it is truncated")?;
+        let len = usize::try_from(u32::from_be_bytes([len[0], len[1], len[2], len[3]]))
+            .context("it is truncated")?;
+        let (material, rest) = rest.split_at_checked(len).context("it is truncated")?;
+        let (nonce, sealed) = rest
+            .split_at_checked(NONCE_LEN)
+            .context("it is truncated")?;
+        let data_key = self.unwrap(&WrappedKey::from_key_material(material)?, name)?;
+        let key = UnboundKey::new(&AES_256_GCM, &data_key)
+            .map_err(|_| anyhow::anyhow!("its data key has the wrong length"))?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
+        let mut buf = sealed.to_vec();
+        let plain = LessSafeKey::new(key)
+            .open_in_place(nonce, Aad::from(name.as_bytes()), &mut buf)
+            .map_err(|_| anyhow::anyhow!("its content does not verify (altered?)"))?;
+        Ok(plain.to_vec())
+    }
+}
+
+/// Whether the data directory `data` is encrypted: its lake carries the marker the first
+/// encrypted write leaves (`lake/ENCRYPTED`), which every encrypted file of `data` follows.
+pub fn data_is_encrypted(data: &Path) -> bool {
+    data.join("lake").join("ENCRYPTED").is_file()
+}
+
 /// What the wrapping of a data key authenticates besides the key: the label, the master key's
 /// id and the file's path.
 fn wrap_aad(master_key_id: &str, path: &str) -> Vec<u8> {
@@ -365,6 +434,34 @@ mod tests {
         let rotating = keys("b", Some("a"));
         let opened = rotating.unwrap(&back, "lake/fills/2025-01-02.parquet");
         assert_eq!(opened.ok(), Some(dek));
+    }
+
+    #[test]
+    fn a_sealed_file_opens_under_its_name_and_key_only() {
+        let a = keys("a", None);
+        let sealed = a
+            .seal_file("predictions/2026-06-30.json", b"{\"NET001\": 1}")
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(is_sealed(&sealed));
+        assert!(!sealed.windows(6).any(|w| w == b"NET001"));
+        let opened = a.open_file("predictions/2026-06-30.json", &sealed);
+        assert_eq!(opened.ok(), Some(b"{\"NET001\": 1}".to_vec()));
+        assert!(a.open_file("predictions/2026-07-01.json", &sealed).is_err());
+        assert!(
+            keys("b", None)
+                .open_file("predictions/2026-06-30.json", &sealed)
+                .is_err()
+        );
+        let mut altered = sealed.clone();
+        if let Some(last) = altered.last_mut() {
+            *last ^= 1;
+        }
+        let e = a
+            .open_file("predictions/2026-06-30.json", &altered)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("does not verify"), "{e}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! predict).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -14,6 +15,7 @@ use dars_shared::score::{Explanation, Factor, TraderRisk};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
+use crate::crypto::{DataKeys, data_is_encrypted, is_sealed, name_in};
 
 /// Whether a trader was scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -123,18 +125,92 @@ impl PredictionRun {
 }
 
 /// The runs under a data directory. Files named `YYYY-MM-DD.json` are runs; anything else in
-/// the folder is not one of ours and is ignored.
+/// the folder is not one of ours and is ignored. With a data key (`crate::crypto`) runs are
+/// written sealed, and in an encrypted data directory a run in the clear is refused.
 #[derive(Debug, Clone)]
 pub struct RunStore {
+    data: PathBuf,
     dir: PathBuf,
+    /// The data keys (`None`: runs in the clear), or why they could not be read.
+    keys: Result<Option<Arc<DataKeys>>, String>,
+    /// Read runs written in the clear although the data is encrypted (`dars keys rotate
+    /// --from-clear`).
+    accept_plain: bool,
 }
 
 impl RunStore {
-    /// The runs of the lake under `data`.
+    /// The runs of the lake under `data`, sealed with the keys the environment configures.
     pub fn new(data: &Path) -> RunStore {
         RunStore {
+            data: data.to_owned(),
             dir: data.join("predictions"),
+            keys: DataKeys::configured(data).map_err(|e| format!("{e:#}")),
+            accept_plain: false,
         }
+    }
+
+    /// The keys, or the error reading them.
+    fn keys(&self) -> Result<Option<&DataKeys>> {
+        match &self.keys {
+            Ok(k) => Ok(k.as_deref()),
+            Err(e) => anyhow::bail!("{e}"),
+        }
+    }
+
+    /// A run's bytes as stored: sealed with a key; refused without one in an encrypted data
+    /// directory.
+    fn seal(&self, path: &Path, plain: &[u8]) -> Result<Vec<u8>> {
+        match self.keys()? {
+            Some(keys) => keys.seal_file(&name_in(&self.data, path), plain),
+            None if data_is_encrypted(&self.data) => anyhow::bail!(
+                "the data in {} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its \
+                 data key",
+                self.data.display()
+            ),
+            None => Ok(plain.to_vec()),
+        }
+    }
+
+    /// A run's JSON from its stored bytes.
+    fn open(&self, path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
+        let keys = self.keys()?;
+        if is_sealed(&bytes) {
+            let keys = keys.with_context(|| {
+                format!(
+                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
+                    path.display()
+                )
+            })?;
+            return keys
+                .open_file(&name_in(&self.data, path), &bytes)
+                .with_context(|| format!("{} does not open", path.display()));
+        }
+        if (keys.is_some() || data_is_encrypted(&self.data)) && !self.accept_plain {
+            anyhow::bail!(
+                "{} is not encrypted, but the data is: a run in the clear is refused (`dars keys \
+                 rotate --from-clear` encrypts runs written before the key was set)",
+                path.display()
+            );
+        }
+        Ok(bytes)
+    }
+
+    /// Rewrites every run sealed under the current key (reading runs under the previous key,
+    /// and in the clear only with `from_clear`), one atomic file at a time. Returns how many.
+    pub fn reseal(&self, from_clear: bool) -> Result<usize> {
+        let reader = RunStore {
+            accept_plain: from_clear,
+            ..self.clone()
+        };
+        let mut n = 0;
+        for date in self.dates() {
+            if let Some(run) = reader.read(date)? {
+                let path = self.write(&run)?;
+                crate::atomic::sync_parent(&path)?;
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// The folder (`data/predictions`).
@@ -167,14 +243,15 @@ impl RunStore {
     /// The run for `as_of`: `None` when there is none, an error when it cannot be read.
     pub fn read(&self, as_of: NaiveDate) -> Result<Option<PredictionRun>> {
         let path = self.path(as_of);
-        let text = match std::fs::read_to_string(&path) {
+        let bytes = match std::fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(e).with_context(|| format!("reading {}", path.display()));
             }
         };
-        serde_json::from_str(&text)
+        let json = self.open(&path, bytes)?;
+        serde_json::from_slice(&json)
             .map(Some)
             .with_context(|| format!("{} is not a prediction run", path.display()))
     }
@@ -209,7 +286,7 @@ impl RunStore {
     pub fn write(&self, run: &PredictionRun) -> Result<PathBuf> {
         let path = self.path(run.as_of);
         let json = serde_json::to_string(run).context("serialising the run")?;
-        write_atomic(&path, json.as_bytes())?;
+        write_atomic(&path, &self.seal(&path, json.as_bytes())?)?;
         Ok(path)
     }
 }

@@ -124,6 +124,25 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     let expected = ok(dir, &["export", "daily", "--data", "clear"]);
     assert_eq!(ok_env(dir, &k1, &["export", "daily"]), expected);
 
+    // The morning run's file is sealed too, and reads back (the next run compares with it).
+    ok_env(dir, &k1, &["predict"]);
+    let runs: Vec<_> = std::fs::read_dir(dir.join("data/predictions"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|e| e.unwrap_or_else(|e| panic!("{e}")).path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let sealed = std::fs::read(&runs[0]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(sealed.starts_with(b"DARS-SEALED-1"));
+    for a in &accounts {
+        assert!(
+            !sealed.windows(a.len()).any(|w| w == a.as_bytes()),
+            "{a} in clear"
+        );
+    }
+    ok_env(dir, &k1, &["predict"]);
+    let e = refused(dir, &[], &["predict"]);
+    assert!(e.contains("encrypted"), "{e}");
+
     // No key, a wrong key: clear errors, never garbage.
     let e = refused(dir, &[], &["export", "daily"]);
     assert!(e.contains("is encrypted: set DARS_DATA_KEY"), "{e}");
@@ -154,7 +173,10 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     let rotating = [("DARS_DATA_KEY", K2), ("DARS_DATA_KEY_PREVIOUS", K1)];
     let said = ok_env(dir, &rotating, &["keys", "rotate"]);
     assert!(
-        said.contains(&format!("{} lake file(s)", files.len())),
+        said.contains(&format!(
+            "{} lake file(s) and 1 prediction run(s)",
+            files.len()
+        )),
         "{said}"
     );
     assert_eq!(

@@ -413,9 +413,10 @@ pub fn run() -> Result<()> {
         Command::Keys(KeysCommand::Rotate { data, from_clear }) => {
             let _lock = lake::lock::write(&data, "rewriting the lake under the data key")?;
             let files = lake::Lake::open(&data).reseal(from_clear)?;
+            let runs = crate::runs::RunStore::new(&data).reseal(from_clear)?;
             let keys = crate::crypto::DataKeys::configured(&data)?;
             println!(
-                "{files} lake file(s) in {} rewritten under data key {}",
+                "{files} lake file(s) and {runs} prediction run(s) in {} rewritten under data key {}",
                 data.display(),
                 keys.as_ref().map_or("-", |k| k.current.id())
             );
