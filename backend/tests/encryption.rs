@@ -143,6 +143,42 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     let e = refused(dir, &[], &["predict"]);
     assert!(e.contains("encrypted"), "{e}");
 
+    // Nothing under data/ holds an account id in clear but what is not encrypted yet (the raw
+    // exports, the reconciliation, the rejections and the audit database; README).
+    let mut stack = vec![dir.join("data")];
+    let mut checked = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{e}")) {
+            let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if ["raw", "rejections", "reconciliation.csv"].contains(&name.as_str())
+                || name.starts_with("audit.sqlite")
+            {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{e}"));
+            for a in &accounts {
+                assert!(
+                    !bytes.windows(a.len()).any(|w| w == a.as_bytes()),
+                    "{} holds {a} in clear",
+                    p.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > files.len(), "{checked} files checked");
+    let manifest =
+        std::fs::read(dir.join("data/lake/manifest.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(manifest.starts_with(b"DARS-SEALED-1"));
+
     // No key, a wrong key: clear errors, never garbage.
     let e = refused(dir, &[], &["export", "daily"]);
     assert!(e.contains("is encrypted: set DARS_DATA_KEY"), "{e}");
@@ -175,7 +211,7 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     assert!(
         said.contains(&format!(
             "{} lake file(s) and 1 prediction run(s)",
-            files.len()
+            files.len() + 1
         )),
         "{said}"
     );
@@ -223,7 +259,7 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     let e = refused(dir, &k1, &["export", "daily", "--data", "clear"]);
     assert!(e.contains("is not encrypted"), "{e}");
     let e = refused(dir, &k1, &["ingest", "more.csv", "--data", "clear"]);
-    assert!(e.contains("written in the clear"), "{e}");
+    assert!(e.contains("--from-clear"), "{e}");
     let e = refused(dir, &k1, &["keys", "rotate", "--data", "clear"]);
     assert!(e.contains("--from-clear"), "{e}");
     ok_env(

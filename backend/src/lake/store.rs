@@ -191,19 +191,51 @@ impl Lake {
         self.lake_dir().join("manifest.json")
     }
 
+    /// The manifest (every ingested file, its counts and the traders' names), sealed like the
+    /// partitions when the lake is encrypted.
     pub fn manifest(&self) -> Result<Manifest> {
         let path = self.manifest_path();
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is not a valid lake manifest", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-        }
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let json = self.open_sealed(&path, bytes)?;
+        serde_json::from_slice(&json)
+            .with_context(|| format!("{} is not a valid lake manifest", path.display()))
     }
 
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
         let json = serde_json::to_vec_pretty(manifest)?;
-        write_atomic(&self.manifest_path(), &json)
+        let path = self.manifest_path();
+        let stored = match self.seal_for_write(&path)? {
+            Some(seal) => seal.keys.seal_file(&seal.name, &json)?,
+            None => json,
+        };
+        write_atomic(&path, &stored)
+    }
+
+    /// The content of a whole-file sealed lake file (`crypto::DataKeys::seal_file`); a file in
+    /// the clear is refused under a key unless this lake reads the clear (a rotation from it).
+    fn open_sealed(&self, path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
+        let seal = self.seal(path)?;
+        match seal {
+            Some(seal) if crate::crypto::is_sealed(&bytes) => seal
+                .keys
+                .open_file(&seal.name, &bytes)
+                .with_context(|| format!("{} does not open", path.display())),
+            Some(seal) if !seal.accept_plain => anyhow::bail!(
+                "{} is not encrypted, but a data key is configured: a file in the clear is \
+                 refused (`dars keys rotate --from-clear` encrypts a lake written before the key \
+                 was set)",
+                path.display()
+            ),
+            None if crate::crypto::is_sealed(&bytes) => anyhow::bail!(
+                "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to the lake's data key",
+                path.display()
+            ),
+            _ => Ok(bytes),
+        }
     }
 
     /// Keeps the raw bytes under their hash; a file already there is left alone.
@@ -397,6 +429,11 @@ impl Lake {
         }
         let reader = Lake::with_keys(&self.root, Some(keys), from_clear);
         let mut files = 0;
+        if self.manifest_path().is_file() {
+            self.save_manifest(&reader.manifest()?)?;
+            crate::atomic::sync_parent(&self.manifest_path())?;
+            files += 1;
+        }
         for (date, part) in self.partitions(Table::Fills)? {
             self.write_fills_partition(date, &reader.read_fills_partition(date)?)?;
             crate::atomic::sync_parent(&part)?;
