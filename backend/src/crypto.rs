@@ -112,14 +112,8 @@ pub struct WrappedKey {
 }
 
 impl DataKeys {
-    /// The keys configured in the environment for the data directory `data` (`None`: data is
-    /// stored in the clear), read each time a lake is opened, so a key file replaced during a
-    /// rotation is seen by the next job of a running server. A key file must lie outside `data`.
-    pub fn configured(data: &Path) -> Result<Option<Arc<DataKeys>>> {
-        DataKeys::from_env(data)
-    }
-
-    /// `DARS_DATA_KEY` / `DARS_DATA_KEY_FILE`, and `DARS_DATA_KEY_PREVIOUS` / `…_PREVIOUS_FILE`.
+    /// The keys the environment configures for the data directory `data` (`None`: data is
+    /// stored in the clear): `DARS_DATA_KEY` / `DARS_DATA_KEY_FILE` / `DARS_DATA_KEY_FILE`, and `DARS_DATA_KEY_PREVIOUS` / `…_PREVIOUS_FILE`.
     pub fn from_env(data: &Path) -> Result<Option<Arc<DataKeys>>> {
         let current = secret_from_env("DARS_DATA_KEY", data)?;
         let previous = secret_from_env("DARS_DATA_KEY_PREVIOUS", data)?;
@@ -317,10 +311,115 @@ impl DataKeys {
     }
 }
 
-/// Whether the data directory `data` is encrypted: its lake carries the marker the first
-/// encrypted write leaves (`lake/ENCRYPTED`), which every encrypted file of `data` follows.
-pub fn data_is_encrypted(data: &Path) -> bool {
-    data.join("lake").join("ENCRYPTED").is_file()
+/// The marker an encrypted data directory carries (`lake/ENCRYPTED`), written before its first
+/// encrypted file: from then on a process without the key neither reads nor writes it.
+pub fn encrypted_marker(data: &Path) -> PathBuf {
+    data.join("lake").join("ENCRYPTED")
+}
+
+/// How the files of one data directory are sealed: its keys (read from the environment when the
+/// directory is opened, so a key file replaced during a rotation is seen by the next job of a
+/// running server), or why they could not be read, and whether files in the clear may be read
+/// (a rotation from the clear). The lake and the run store both hold one.
+#[derive(Debug, Clone)]
+pub struct Sealer {
+    data: PathBuf,
+    keys: Result<Option<Arc<DataKeys>>, String>,
+    accept_plain: bool,
+}
+
+impl Sealer {
+    /// The keys the environment configures for `data` ([`DataKeys::from_env`]); an error in
+    /// them is said at the first file read or written.
+    pub fn configured(data: &Path) -> Sealer {
+        Sealer {
+            data: data.to_owned(),
+            keys: DataKeys::from_env(data).map_err(|e| format!("{e:#}")),
+            accept_plain: false,
+        }
+    }
+
+    /// The same, also reading files written in the clear when `accept` (`dars keys rotate
+    /// --from-clear`).
+    pub fn reading_clear(&self, accept: bool) -> Sealer {
+        Sealer {
+            accept_plain: accept,
+            ..self.clone()
+        }
+    }
+
+    /// Whether files in the clear are read although the data is encrypted.
+    pub fn accepts_plain(&self) -> bool {
+        self.accept_plain
+    }
+
+    /// The keys, or the error reading them.
+    pub fn keys(&self) -> Result<Option<&Arc<DataKeys>>> {
+        match &self.keys {
+            Ok(k) => Ok(k.as_ref()),
+            Err(e) => bail!("{e}"),
+        }
+    }
+
+    /// The keys for a file of an encrypted directory: `None` in the clear, an error when the
+    /// directory is encrypted and no key is set.
+    pub fn keys_for_use(&self) -> Result<Option<&Arc<DataKeys>>> {
+        let keys = self.keys()?;
+        if keys.is_none() && self.is_encrypted() {
+            bail!(
+                "the data in {} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its \
+                 data key",
+                self.data.display()
+            );
+        }
+        Ok(keys)
+    }
+
+    /// Whether the directory carries [`encrypted_marker`].
+    pub fn is_encrypted(&self) -> bool {
+        encrypted_marker(&self.data).is_file()
+    }
+
+    /// The name a file's encryption is bound to ([`name_in`]).
+    pub fn name(&self, path: &Path) -> String {
+        name_in(&self.data, path)
+    }
+
+    /// A whole small file's bytes as stored: sealed ([`DataKeys::seal_file`]) with a key, as
+    /// they are without one; refused without one in an encrypted directory.
+    pub fn seal_file(&self, path: &Path, plain: Vec<u8>) -> Result<Vec<u8>> {
+        match self.keys_for_use()? {
+            Some(keys) => keys.seal_file(&self.name(path), &plain),
+            None => Ok(plain),
+        }
+    }
+
+    /// A whole small file's content from its stored bytes: a sealed file needs the key, and a
+    /// file in the clear is refused under a key or in an encrypted directory unless this
+    /// sealer reads the clear.
+    pub fn open_file(&self, path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
+        let keys = self.keys()?;
+        if is_sealed(&bytes) {
+            let keys = keys.with_context(|| {
+                format!(
+                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
+                    path.display()
+                )
+            })?;
+            return keys
+                .open_file(&self.name(path), &bytes)
+                .with_context(|| format!("{} does not open", path.display()));
+        }
+        if (keys.is_some() || self.is_encrypted()) && !self.accept_plain {
+            bail!(
+                "{} is not encrypted, but a data key is configured: a file in the clear is \
+                 refused (`dars keys rotate --from-clear` encrypts files written before the key \
+                 was set)",
+                path.display()
+            );
+        }
+        Ok(bytes)
+    }
 }
 
 /// What the wrapping of a data key authenticates besides the key: the label, the master key's

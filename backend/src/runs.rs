@@ -4,7 +4,6 @@
 //! predict).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -15,7 +14,7 @@ use dars_shared::score::{Explanation, Factor, TraderRisk};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
-use crate::crypto::{DataKeys, data_is_encrypted, is_sealed, name_in};
+use crate::crypto::Sealer;
 
 /// Whether a trader was scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -129,77 +128,25 @@ impl PredictionRun {
 /// written sealed, and in an encrypted data directory a run in the clear is refused.
 #[derive(Debug, Clone)]
 pub struct RunStore {
-    data: PathBuf,
     dir: PathBuf,
-    /// The data keys (`None`: runs in the clear), or why they could not be read.
-    keys: Result<Option<Arc<DataKeys>>, String>,
-    /// Read runs written in the clear although the data is encrypted (`dars keys rotate
-    /// --from-clear`).
-    accept_plain: bool,
+    /// How runs are sealed (`crate::crypto`).
+    sealer: Sealer,
 }
 
 impl RunStore {
     /// The runs of the lake under `data`, sealed with the keys the environment configures.
     pub fn new(data: &Path) -> RunStore {
         RunStore {
-            data: data.to_owned(),
             dir: data.join("predictions"),
-            keys: DataKeys::configured(data).map_err(|e| format!("{e:#}")),
-            accept_plain: false,
+            sealer: Sealer::configured(data),
         }
-    }
-
-    /// The keys, or the error reading them.
-    fn keys(&self) -> Result<Option<&DataKeys>> {
-        match &self.keys {
-            Ok(k) => Ok(k.as_deref()),
-            Err(e) => anyhow::bail!("{e}"),
-        }
-    }
-
-    /// A run's bytes as stored: sealed with a key; refused without one in an encrypted data
-    /// directory.
-    fn seal(&self, path: &Path, plain: &[u8]) -> Result<Vec<u8>> {
-        match self.keys()? {
-            Some(keys) => keys.seal_file(&name_in(&self.data, path), plain),
-            None if data_is_encrypted(&self.data) => anyhow::bail!(
-                "the data in {} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its \
-                 data key",
-                self.data.display()
-            ),
-            None => Ok(plain.to_vec()),
-        }
-    }
-
-    /// A run's JSON from its stored bytes.
-    fn open(&self, path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
-        let keys = self.keys()?;
-        if is_sealed(&bytes) {
-            let keys = keys.with_context(|| {
-                format!(
-                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
-                    path.display()
-                )
-            })?;
-            return keys
-                .open_file(&name_in(&self.data, path), &bytes)
-                .with_context(|| format!("{} does not open", path.display()));
-        }
-        if (keys.is_some() || data_is_encrypted(&self.data)) && !self.accept_plain {
-            anyhow::bail!(
-                "{} is not encrypted, but the data is: a run in the clear is refused (`dars keys \
-                 rotate --from-clear` encrypts runs written before the key was set)",
-                path.display()
-            );
-        }
-        Ok(bytes)
     }
 
     /// Rewrites every run sealed under the current key (reading runs under the previous key,
     /// and in the clear only with `from_clear`), one atomic file at a time. Returns how many.
     pub fn reseal(&self, from_clear: bool) -> Result<usize> {
         let reader = RunStore {
-            accept_plain: from_clear,
+            sealer: self.sealer.reading_clear(from_clear),
             ..self.clone()
         };
         let mut n = 0;
@@ -250,7 +197,7 @@ impl RunStore {
                 return Err(e).with_context(|| format!("reading {}", path.display()));
             }
         };
-        let json = self.open(&path, bytes)?;
+        let json = self.sealer.open_file(&path, bytes)?;
         serde_json::from_slice(&json)
             .map(Some)
             .with_context(|| format!("{} is not a prediction run", path.display()))
@@ -286,7 +233,7 @@ impl RunStore {
     pub fn write(&self, run: &PredictionRun) -> Result<PathBuf> {
         let path = self.path(run.as_of);
         let json = serde_json::to_string(run).context("serialising the run")?;
-        write_atomic(&path, &self.seal(&path, json.as_bytes())?)?;
+        write_atomic(&path, &self.sealer.seal_file(&path, json.into_bytes())?)?;
         Ok(path)
     }
 }

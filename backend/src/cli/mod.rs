@@ -414,7 +414,7 @@ pub fn run() -> Result<()> {
             let _lock = lake::lock::write(&data, "rewriting the lake under the data key")?;
             let files = lake::Lake::open(&data).reseal(from_clear)?;
             let runs = crate::runs::RunStore::new(&data).reseal(from_clear)?;
-            let keys = crate::crypto::DataKeys::configured(&data)?;
+            let keys = crate::crypto::DataKeys::from_env(&data)?;
             println!(
                 "{files} lake file(s) and {runs} prediction run(s) in {} rewritten under data key {}",
                 data.display(),

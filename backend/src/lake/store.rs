@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::parquet_io::{Seal, fields_of, read_fills_into, read_rows, write_rows};
 use super::records::LakeFill;
-use crate::crypto::DataKeys;
+use crate::crypto::Sealer;
 
 /// The lake's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,45 +101,19 @@ impl Manifest {
 #[derive(Debug, Clone)]
 pub struct Lake {
     root: PathBuf,
-    /// The data keys of this process (`None`: files in the clear), or why they could not be
-    /// read (said at the first file read or written).
-    keys: Result<Option<Arc<DataKeys>>, String>,
-    /// Read files written in the clear although a key is configured (`dars keys rotate`).
-    accept_plain: bool,
+    /// How its files are sealed (`crate::crypto`).
+    sealer: Sealer,
 }
 
 impl Lake {
     /// The lake under `root`, encrypted with the keys the environment configures
-    /// ([`DataKeys::configured`]).
+    /// ([`Sealer::configured`]).
     pub fn open(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
-        let keys = DataKeys::configured(&root).map_err(|e| format!("{e:#}"));
         Lake {
+            sealer: Sealer::configured(&root),
             root,
-            keys,
-            accept_plain: false,
         }
-    }
-
-    /// The lake under `root` with the given keys (tests, and the rotation, which also reads
-    /// files in the clear when `accept_plain`).
-    pub fn with_keys(
-        root: impl Into<PathBuf>,
-        keys: Option<Arc<DataKeys>>,
-        accept_plain: bool,
-    ) -> Self {
-        Lake {
-            root: root.into(),
-            keys: Ok(keys),
-            accept_plain,
-        }
-    }
-
-    /// The marker of an encrypted lake, written before its first encrypted file: from then on a
-    /// process without the data key neither reads nor writes it, so no file is ever added in
-    /// the clear.
-    fn encrypted_marker(&self) -> PathBuf {
-        self.lake_dir().join("ENCRYPTED")
     }
 
     /// Whether any table has a partition.
@@ -152,23 +126,14 @@ impl Lake {
         Ok(false)
     }
 
-    /// How the file at `path` is read: `None` without a data key (refused when the lake is
-    /// encrypted).
+    /// How the parquet file at `path` is read: `None` without a data key (refused when the
+    /// lake is encrypted).
     fn seal(&self, path: &Path) -> Result<Option<Seal>> {
-        match &self.keys {
-            Err(e) => anyhow::bail!("{e}"),
-            Ok(None) if self.encrypted_marker().is_file() => anyhow::bail!(
-                "the lake at {} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its \
-                 data key",
-                self.root.display()
-            ),
-            Ok(None) => Ok(None),
-            Ok(Some(keys)) => Ok(Some(Seal {
-                keys: Arc::clone(keys),
-                name: crate::crypto::name_in(&self.root, path),
-                accept_plain: self.accept_plain,
-            })),
-        }
+        Ok(self.sealer.keys_for_use()?.map(|keys| Seal {
+            keys: Arc::clone(keys),
+            name: self.sealer.name(path),
+            accept_plain: self.sealer.accepts_plain(),
+        }))
     }
 
     pub fn root(&self) -> &Path {
@@ -200,7 +165,7 @@ impl Lake {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let json = self.open_sealed(&path, bytes)?;
+        let json = self.sealer.open_file(&path, bytes)?;
         serde_json::from_slice(&json)
             .with_context(|| format!("{} is not a valid lake manifest", path.display()))
     }
@@ -208,34 +173,8 @@ impl Lake {
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
         let json = serde_json::to_vec_pretty(manifest)?;
         let path = self.manifest_path();
-        let stored = match self.seal_for_write(&path)? {
-            Some(seal) => seal.keys.seal_file(&seal.name, &json)?,
-            None => json,
-        };
-        write_atomic(&path, &stored)
-    }
-
-    /// The content of a whole-file sealed lake file (`crypto::DataKeys::seal_file`); a file in
-    /// the clear is refused under a key unless this lake reads the clear (a rotation from it).
-    fn open_sealed(&self, path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
-        let seal = self.seal(path)?;
-        match seal {
-            Some(seal) if crate::crypto::is_sealed(&bytes) => seal
-                .keys
-                .open_file(&seal.name, &bytes)
-                .with_context(|| format!("{} does not open", path.display())),
-            Some(seal) if !seal.accept_plain => anyhow::bail!(
-                "{} is not encrypted, but a data key is configured: a file in the clear is \
-                 refused (`dars keys rotate --from-clear` encrypts a lake written before the key \
-                 was set)",
-                path.display()
-            ),
-            None if crate::crypto::is_sealed(&bytes) => anyhow::bail!(
-                "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to the lake's data key",
-                path.display()
-            ),
-            _ => Ok(bytes),
-        }
+        self.seal_for_write(&path)?;
+        write_atomic(&path, &self.sealer.seal_file(&path, json)?)
     }
 
     /// Keeps the raw bytes under their hash; a file already there is left alone.
@@ -381,7 +320,7 @@ impl Lake {
     /// keys rotate --from-clear` encrypts such a lake as a whole).
     fn seal_for_write(&self, path: &Path) -> Result<Option<Seal>> {
         let seal = self.seal(path)?;
-        if seal.is_some() && !self.encrypted_marker().is_file() {
+        if seal.is_some() && !self.sealer.is_encrypted() {
             if self.has_partitions()? {
                 anyhow::bail!(
                     "the lake at {} was written in the clear and a data key is now set: run \
@@ -396,7 +335,7 @@ impl Lake {
 
     fn mark_encrypted(&self) -> Result<()> {
         crate::atomic::write_atomic(
-            &self.encrypted_marker(),
+            &crate::crypto::encrypted_marker(&self.root),
             b"every file of this lake is encrypted (DARS_DATA_KEY); see `dars keys rotate`\n",
         )
     }
@@ -409,15 +348,13 @@ impl Lake {
     /// otherwise a file planted in the clear would come out encrypted like the rest. The caller
     /// holds the lake's write lock. Returns the number of files rewritten.
     pub fn reseal(&self, from_clear: bool) -> Result<usize> {
-        let keys = match &self.keys {
-            Ok(Some(keys)) => Arc::clone(keys),
-            Ok(None) => anyhow::bail!(
+        if self.sealer.keys()?.is_none() {
+            anyhow::bail!(
                 "no data key is configured: set DARS_DATA_KEY (64 hex digits, e.g. from `openssl \
                  rand -hex 32`) or DARS_DATA_KEY_FILE to encrypt the lake"
-            ),
-            Err(e) => anyhow::bail!("{e}"),
-        };
-        if !self.encrypted_marker().is_file() {
+            );
+        }
+        if !self.sealer.is_encrypted() {
             if self.has_partitions()? && !from_clear {
                 anyhow::bail!(
                     "the lake at {} was written in the clear: `dars keys rotate --from-clear` \
@@ -427,7 +364,10 @@ impl Lake {
             }
             self.mark_encrypted()?;
         }
-        let reader = Lake::with_keys(&self.root, Some(keys), from_clear);
+        let reader = Lake {
+            root: self.root.clone(),
+            sealer: self.sealer.reading_clear(from_clear),
+        };
         let mut files = 0;
         if self.manifest_path().is_file() {
             self.save_manifest(&reader.manifest()?)?;
