@@ -132,12 +132,17 @@ pub fn run(args: &DemoRequest) -> Result<()> {
         retrain: Retrain::Monthly,
         out: None,
     })?;
-    std::fs::copy(&bt.csv, demo_dir.join(BACKTEST))
-        .with_context(|| format!("copying {} to the demo directory", bt.csv.display()))?;
-    // Its report (metrics and the decisions replayed on the fills) for the model page.
-    let report = bt.csv.with_extension("json");
-    std::fs::copy(&report, demo_dir.join(BACKTEST_REPORT))
-        .with_context(|| format!("copying {} to the demo directory", report.display()))?;
+    // Its predictions, and its report (metrics and the decisions replayed on the fills) for
+    // the model page, as the page reads them (the demo folder is served only in demo mode).
+    let sealer = crate::crypto::Sealer::configured(&args.data);
+    for (from, to) in [
+        (bt.csv.clone(), BACKTEST),
+        (bt.csv.with_extension("json"), BACKTEST_REPORT),
+    ] {
+        let bytes = sealer.read_file(&from)?;
+        crate::atomic::write_atomic(&demo_dir.join(to), &bytes)
+            .with_context(|| format!("copying {} to the demo directory", from.display()))?;
+    }
     println!("[5/6] the morning run: predictions, audit trail and alerts");
     // The server runs with the same settings (data, models, alerts, schedule).
     let serve_cfg = cfg.clone();

@@ -9,6 +9,7 @@ mod config;
 mod crypto;
 mod demo;
 mod export;
+mod keys;
 mod lake;
 mod overrides;
 mod predict;

@@ -1,16 +1,19 @@
-//! Encryption at rest of the lake (issue #15 item 13), through the real binary: with
-//! `DARS_DATA_KEY` every lake file is Parquet with an encrypted footer and columns, no account id
-//! is in clear in any of them, the daily table reads back the same as a lake in the clear, a
-//! missing or wrong key is a clear error, a file moved to another partition does not open, a
-//! file in the clear is refused, and `dars keys rotate` moves a lake from the clear to a key and
-//! from one key to another.
+//! Encryption at rest of the data directory (issue #15 item 13), through the real binary: with
+//! `DARS_DATA_KEY` every lake file is Parquet with an encrypted footer and columns, the raw
+//! exports are sealed streams, the reconciliation, rejections, prediction runs and backtests are
+//! sealed files, the audit database is SQLCipher, and no file under `data/` (but the alerts'
+//! outbox) holds an account id in clear; the daily table reads back the same as a lake in the
+//! clear, `dars cat` gives back what was sealed, a missing or wrong key is a clear error, a file
+//! moved to another partition does not open, a file in the clear is refused, `dars keys rotate`
+//! moves a data directory from the clear to a key and from one key to another, and a rotation
+//! killed (SIGKILL) at any point leaves every file readable under one of the two keys.
 
 mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{ok, simulate};
+use common::{ok, simulate, with_fit};
 
 const K1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 const K2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
@@ -72,10 +75,24 @@ fn parquet_files(dir: &Path) -> Vec<std::path::PathBuf> {
 fn the_lake_is_encrypted_under_its_key_and_rotates() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    simulate(dir, 3, 40, 11);
+    simulate(dir, 3, 100, 11);
+    // A file with a rejected row, so that the lake lists rejections.
+    std::fs::write(
+        dir.join("odd.csv"),
+        "Date/Time,Account,B/S,Qty,Symbol,Price\n\
+         01/05/2026 10:00:00,QQQ77,B,10,XYZ,1.00\n\
+         01/05/2026 10:05:00,QQQ77,S,10,XYZ,not-a-price\n\
+         01/05/2026 10:06:00,QQQ77,S,10,XYZ,1.10\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let k1 = [("DARS_DATA_KEY", K1)];
     // The same exports into an encrypted lake and into one in the clear.
-    ok_env(dir, &k1, &["ingest", "sim/fills.csv", "sim/totals.csv"]);
+    let said = ok_env(
+        dir,
+        &k1,
+        &["ingest", "sim/fills.csv", "sim/totals.csv", "odd.csv"],
+    );
+    assert!(said.contains("1 rejected"), "{said}");
     ok_env(
         dir,
         &[],
@@ -83,6 +100,7 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
             "ingest",
             "sim/fills.csv",
             "sim/totals.csv",
+            "odd.csv",
             "--data",
             "clear",
         ],
@@ -142,9 +160,66 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     ok_env(dir, &k1, &["predict"]);
     let e = refused(dir, &[], &["predict"]);
     assert!(e.contains("encrypted"), "{e}");
+    // A token, and the audit trail that holds it, under the key.
+    let account = accounts[0].as_str();
+    ok_env(
+        dir,
+        &k1,
+        &[
+            "token",
+            "create",
+            "--name",
+            "t",
+            "--role",
+            "trader",
+            "--account",
+            account,
+        ],
+    );
+    assert!(ok_env(dir, &k1, &["audit", "verify"]).contains("intact"));
+    let e = refused(dir, &[], &["audit", "verify"]);
+    assert!(e.contains("is encrypted: set DARS_DATA_KEY"), "{e}");
+    let e = refused(dir, &[("DARS_DATA_KEY", K2)], &["audit", "verify"]);
+    assert!(e.contains("does not open under data key"), "{e}");
+    // A backtest's outputs.
+    ok_env(dir, &k1, &with_fit("backtest", &["--last-days", "10"]));
 
-    // Nothing under data/ holds an account id in clear but what is not encrypted yet (the raw
-    // exports, the reconciliation, the rejections and the audit database; README).
+    // Each kind of file is sealed its way.
+    let raw = files_under(&dir.join("data/raw"));
+    assert_eq!(raw.len(), 3, "{raw:?}");
+    assert!(raw.iter().all(|p| starts(p, b"DARS-STREAM-1\n")));
+    let sealed_whole: Vec<_> = [
+        files_under(&dir.join("data/lake/rejections")),
+        files_under(&dir.join("data/backtests")),
+        vec![dir.join("data/lake/reconciliation.csv")],
+    ]
+    .concat();
+    assert_eq!(sealed_whole.len(), 5, "{sealed_whole:?}");
+    assert!(sealed_whole.iter().all(|p| starts(p, b"DARS-SEALED-1\n")));
+    let audit = dir.join("data/audit.sqlite");
+    assert!(audit.is_file() && !starts(&audit, b"SQLite format 3\0"));
+    // `dars cat` gives back what was sealed; without the key it is refused.
+    let fills = std::fs::read(dir.join("sim/fills.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let fills_raw = raw
+        .iter()
+        .find(|p| dars_env(dir, &k1, &["cat", &p.to_string_lossy()]).stdout == fills)
+        .cloned()
+        .unwrap_or_else(|| panic!("no raw file reads back as sim/fills.csv"));
+    let rejections = ok_env(
+        dir,
+        &k1,
+        &[
+            "cat",
+            &files_under(&dir.join("data/lake/rejections"))[0].to_string_lossy(),
+        ],
+    );
+    assert!(rejections.contains("not-a-price"), "{rejections}");
+    let e = refused(dir, &[], &["cat", "data/lake/reconciliation.csv"]);
+    assert!(e.contains("is encrypted"), "{e}");
+    let e = refused(dir, &k1, &["cat", "data/audit.sqlite"]);
+    assert!(e.contains("dars audit verify"), "{e}");
+
+    // Nothing under data/ holds an account id in clear but the alerts' outbox (mail as sent).
     let mut stack = vec![dir.join("data")];
     let mut checked = 0;
     while let Some(d) = stack.pop() {
@@ -154,9 +229,7 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if ["raw", "rejections", "reconciliation.csv"].contains(&name.as_str())
-                || name.starts_with("audit.sqlite")
-            {
+            if name == "outbox" {
                 continue;
             }
             if p.is_dir() {
@@ -174,7 +247,10 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
             checked += 1;
         }
     }
-    assert!(checked > files.len(), "{checked} files checked");
+    assert!(
+        checked > files.len() + raw.len() + sealed_whole.len(),
+        "{checked} files checked"
+    );
     let manifest =
         std::fs::read(dir.join("data/lake/manifest.json")).unwrap_or_else(|e| panic!("{e}"));
     assert!(manifest.starts_with(b"DARS-SEALED-1"));
@@ -208,19 +284,30 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     // Rotation to a new key: afterwards only the new key opens the lake.
     let rotating = [("DARS_DATA_KEY", K2), ("DARS_DATA_KEY_PREVIOUS", K1)];
     let said = ok_env(dir, &rotating, &["keys", "rotate"]);
+    // Partitions and manifest, raw exports, reconciliation and rejections; runs; backtests.
     assert!(
         said.contains(&format!(
-            "{} lake file(s) and 1 prediction run(s)",
-            files.len() + 1
+            "{} lake file(s), 1 prediction run(s), 3 backtest file(s) and the audit database",
+            files.len() + 1 + raw.len() + 2
         )),
         "{said}"
     );
-    assert_eq!(
-        ok_env(dir, &[("DARS_DATA_KEY", K2)], &["export", "daily"]),
-        expected
-    );
+    let k2 = [("DARS_DATA_KEY", K2)];
+    assert_eq!(ok_env(dir, &k2, &["export", "daily"]), expected);
     let e = refused(dir, &k1, &["export", "daily"]);
     assert!(e.contains("encrypted under data key"), "{e}");
+    assert!(ok_env(dir, &k2, &["audit", "verify"]).contains("intact"));
+    assert!(refused(dir, &k1, &["audit", "verify"]).contains("does not open under data key"));
+    for p in raw.iter().chain(&sealed_whole) {
+        let path = p.to_string_lossy();
+        ok_env(dir, &k2, &["cat", &path]);
+        let e = refused(dir, &k1, &["cat", &path]);
+        assert!(e.contains("encrypted under data key"), "{path}: {e}");
+    }
+    assert_eq!(
+        dars_env(dir, &k2, &["cat", &fills_raw.to_string_lossy()]).stdout,
+        fills
+    );
 
     // No file is ever added in the clear to the encrypted lake: without the key, ingest stops.
     std::fs::write(
@@ -276,4 +363,127 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
             .iter()
             .all(|f| std::fs::read(f).is_ok_and(|b| b.ends_with(b"PARE")))
     );
+    assert!(
+        files_under(&dir.join("clear/raw"))
+            .iter()
+            .all(|p| starts(p, b"DARS-STREAM-1\n"))
+    );
+    assert!(starts(
+        &dir.join("clear/lake/reconciliation.csv"),
+        b"DARS-SEALED-1\n"
+    ));
+}
+
+/// Every file under `dir`, sorted (none when it does not exist).
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Whether the file at `path` starts with `magic`.
+fn starts(path: &Path, magic: &[u8]) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.starts_with(magic))
+}
+
+/// `keys rotate` killed with SIGKILL at points spread over its run, alternating between two
+/// keys: after every kill each file reads under one of the two (the daily table, the raw
+/// exports, the audit trail), some kills leave the directory mixed (the kills land mid-way),
+/// and the last rotation, let finish, leaves it all under one key.
+#[test]
+fn a_rotation_killed_at_any_point_leaves_every_file_readable() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    simulate(dir, 4, 120, 5);
+    let k1 = [("DARS_DATA_KEY", K1)];
+    ok_env(dir, &k1, &["ingest", "sim/fills.csv", "sim/totals.csv"]);
+    ok_env(dir, &k1, &["predict"]);
+    let expected = ok_env(dir, &k1, &["export", "daily"]);
+    let fills = std::fs::read(dir.join("sim/fills.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let raw = files_under(&dir.join("data/raw"));
+    // How long an uninterrupted rotation takes (K1 -> K1 rewrites every file).
+    let started = std::time::Instant::now();
+    ok_env(dir, &k1, &["keys", "rotate"]);
+    let full = started.elapsed();
+    let both = |current: &'static str, previous: &'static str| {
+        [
+            ("DARS_DATA_KEY", current),
+            ("DARS_DATA_KEY_PREVIOUS", previous),
+        ]
+    };
+    let mut mixed = 0;
+    let mut current = K1;
+    for i in 0..12u32 {
+        let (to, from) = if current == K1 { (K2, K1) } else { (K1, K2) };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dars"));
+        cmd.env_remove("DARS_DATA_KEY_FILE")
+            .env_remove("DARS_DATA_KEY_PREVIOUS_FILE")
+            .envs(both(to, from))
+            .args(["keys", "rotate"])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+        // From the start to past the end, 12 points.
+        std::thread::sleep(full * i / 10);
+        let _ = child.kill();
+        let _ = child.wait();
+        current = to;
+        // Every file reads under one of the two keys.
+        let env = both(to, from);
+        assert_eq!(
+            ok_env(dir, &env, &["export", "daily"]),
+            expected,
+            "kill {i}"
+        );
+        assert!(
+            ok_env(dir, &env, &["audit", "verify"]).contains("intact"),
+            "kill {i}"
+        );
+        for p in &raw {
+            let out = dars_env(dir, &env, &["cat", &p.to_string_lossy()]);
+            assert!(
+                out.status.success(),
+                "kill {i}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // Mixed: neither key alone reads everything.
+        let only = |k: &'static str| dars_env(dir, &[("DARS_DATA_KEY", k)], &["export", "daily"]);
+        if !only(K1).status.success() && !only(K2).status.success() {
+            mixed += 1;
+        }
+    }
+    assert!(
+        mixed > 0,
+        "no kill landed mid-rotation (a rotation takes {full:?})"
+    );
+    // Finished: one key reads it all, the other nothing.
+    let (to, from) = if current == K1 { (K2, K1) } else { (K1, K2) };
+    ok_env(dir, &both(to, from), &["keys", "rotate"]);
+    let only = [("DARS_DATA_KEY", to)];
+    assert_eq!(ok_env(dir, &only, &["export", "daily"]), expected);
+    assert!(ok_env(dir, &only, &["audit", "verify"]).contains("intact"));
+    assert!(
+        raw.iter()
+            .any(|p| dars_env(dir, &only, &["cat", &p.to_string_lossy()]).stdout == fills)
+    );
+    let e = refused(dir, &[("DARS_DATA_KEY", from)], &["export", "daily"]);
+    assert!(e.contains("encrypted under data key"), "{e}");
+    // Nothing left behind by the killed runs but sealed files.
+    for p in files_under(&dir.join("data")) {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert!(!name.ends_with(".rekey"), "{name} left behind");
+    }
 }

@@ -74,6 +74,14 @@ enum Command {
     /// Encryption at rest: the data key.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Print a file of the data directory (a raw export, the reconciliation, a file's
+    /// rejections, a backtest's outputs, a prediction run), decrypting it under the data key.
+    Cat {
+        /// The file, under the data directory.
+        path: PathBuf,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Train with config.yaml's settings and publish if at least as good (the weekly job).
     Retrain {
         #[arg(long, default_value = "config.yaml")]
@@ -183,9 +191,11 @@ enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
-    /// Rewrite every lake file under DARS_DATA_KEY: files under DARS_DATA_KEY_PREVIOUS or in
-    /// the clear are read and written again, one at a time and atomically, so an interrupted
-    /// rotation leaves every file readable with one of the two keys (run it again to finish).
+    /// Rewrite every private file of the data directory under DARS_DATA_KEY (the lake, the raw
+    /// exports, reconciliation and rejections, prediction runs, backtests, the audit
+    /// database): files under DARS_DATA_KEY_PREVIOUS or in the clear are read and written
+    /// again, one at a time and atomically, so an interrupted rotation leaves every file
+    /// readable with one of the two keys (run it again to finish). Stop `dars serve` first.
     Rotate {
         #[arg(long, default_value = "data")]
         data: PathBuf,
@@ -411,16 +421,13 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate { data, from_clear }) => {
-            let _lock = lake::lock::write(&data, "rewriting the lake under the data key")?;
-            let files = lake::Lake::open(&data).reseal(from_clear)?;
-            let runs = crate::runs::RunStore::new(&data).reseal(from_clear)?;
-            let keys = crate::crypto::DataKeys::from_env(&data)?;
-            println!(
-                "{files} lake file(s) and {runs} prediction run(s) in {} rewritten under data key {}",
-                data.display(),
-                keys.as_ref().map_or("-", |k| k.current.id())
-            );
+            let done = crate::keys::rotate(&data, from_clear)?;
+            println!("{done}");
             Ok(())
+        }
+        Command::Cat { path, data } => {
+            let stdout = std::io::stdout();
+            crate::keys::cat(&data, &path, &mut stdout.lock())
         }
         Command::Predict(args) => schedule::predict_cli(&args.request()?),
         Command::Demo(args) => demo::run(&args.request()?),

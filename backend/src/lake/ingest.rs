@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -25,7 +25,6 @@ use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
 use super::records::LakeFill;
 use super::store::{HeldRecord, Lake, ManifestEntry};
-use crate::atomic::write_atomic;
 
 /// Flags of `dars ingest`.
 /// What `dars ingest` (and the demo) loads: files resolved by the command line.
@@ -238,21 +237,18 @@ fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
     for r in report.rejections.iter().take(REJECTIONS_SHOWN) {
         println!("    {r}");
     }
-    let path = lake
-        .root()
-        .join("lake")
-        .join("rejections")
-        .join(format!("{sha}.txt"));
+    let path = lake.rejections_path(sha);
     let mut text = String::new();
     for r in &report.rejections {
         let _ = writeln!(text, "{r}");
     }
-    write_atomic(&path, text.as_bytes())?;
+    lake.write_small(&path, text.into_bytes())?;
     if report.rejections.len() > REJECTIONS_SHOWN {
         println!(
-            "    … {} more; every rejection is listed in {}",
+            "    … {} more; every rejection is listed in {}{}",
             report.rejections.len() - REJECTIONS_SHOWN,
-            path.display()
+            path.display(),
+            how_to_read(lake, &path)
         );
     }
     Ok(())
@@ -387,10 +383,11 @@ fn rebuild_daily(
         );
     } else {
         println!(
-            "reconciliation: {} of {} reported account-days differ by more than one cent (all listed in {}):",
+            "reconciliation: {} of {} reported account-days differ by more than one cent (all listed in {}{}):",
             found.len(),
             combined.compared,
-            lake.reconciliation_path().display()
+            lake.reconciliation_path().display(),
+            how_to_read(lake, &lake.reconciliation_path())
         );
         for d in found.iter().take(REJECTIONS_SHOWN) {
             println!("    {d}");
@@ -419,7 +416,16 @@ fn write_reconciliation(lake: &Lake, found: &[reconcile::Discrepancy]) -> Result
         ])?;
     }
     let bytes = out.into_inner().context("finishing reconciliation CSV")?;
-    write_atomic(&lake.reconciliation_path(), &bytes)
+    lake.write_small(&lake.reconciliation_path(), bytes)
+}
+
+/// How a user reads a file the lake wrote: said only when it is encrypted.
+fn how_to_read(lake: &Lake, path: &Path) -> String {
+    if matches!(lake.sealer().keys(), Ok(Some(_))) {
+        format!(", encrypted: `dars cat {}`", path.display())
+    } else {
+        String::new()
+    }
 }
 
 /// All closing-price files ever ingested, later files overriding earlier ones.
@@ -430,8 +436,7 @@ pub(crate) fn load_closes(
 ) -> Result<Option<Closes>> {
     let mut closes: Option<Closes> = None;
     for entry in manifest.files.iter().filter(|e| e.kind == FileKind::Closes) {
-        let path = lake.raw_path(&entry.sha256);
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = lake.read_raw(&entry.sha256)?;
         let batch = dars_shared::ingest::read_closes(&entry.name, &bytes, opts)?;
         match &mut closes {
             Some(all) => all.extend_from(&batch.closes),

@@ -83,7 +83,12 @@ fn acquire(data: &Path, shared: bool, waiting: &str) -> Result<File> {
 /// temp files a killed writer left. The marker is written by [`WriteLock::begin`].
 pub fn write(data: &Path, what: &str) -> Result<WriteLock> {
     let file = acquire(data, false, "another dars ingest is writing")?;
-    let removed = remove_stale_temp_files(&data.join("lake"))?;
+    // Every folder whose writers hold the lake's lock (predict and backtest hold it shared, so
+    // none of them is writing now).
+    let mut removed = 0;
+    for dir in ["lake", "raw", "predictions", "backtests"] {
+        removed += remove_stale_temp_files(&data.join(dir))?;
+    }
     if removed > 0 {
         eprintln!("removed {removed} temp file(s) left by an interrupted write");
     }

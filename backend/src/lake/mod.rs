@@ -14,4 +14,4 @@ mod store;
 
 pub(crate) use ingest::load_closes;
 pub use ingest::{IngestRequest, ingest_files};
-pub use store::Lake;
+pub use store::{Lake, files_in};

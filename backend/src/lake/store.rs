@@ -1,13 +1,18 @@
 //! Where things live under the data directory, and the manifest of what was ingested.
 //!
 //! ```text
-//! data/raw/<sha256>.csv                          every ingested file, byte for byte
+//! data/raw/<sha256>.csv                          every ingested file, byte for byte (sealed
+//!                                                as a stream under a data key)
 //! data/lake/manifest.json                        ingested files, written last
 //! data/lake/fills/date=YYYY-MM-DD/part.parquet   normalized fills of that day
 //! data/lake/totals/date=YYYY-MM-DD/part.parquet  back-office daily totals of that day
 //! data/lake/daily/date=YYYY-MM-DD/part.parquet   the daily table (derived; rebuilt on ingest)
 //! data/lake/reconciliation.csv                   computed vs reported totals that disagree
+//! data/lake/rejections/<sha256>.txt              every rejected row of that file
 //! ```
+//!
+//! With a data key every one of them is encrypted (`crate::crypto`): parquet with modular
+//! encryption, the rest sealed whole or as a stream; `dars cat` prints any of them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +21,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::atomic::write_atomic;
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
@@ -172,18 +176,48 @@ impl Lake {
 
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
         let json = serde_json::to_vec_pretty(manifest)?;
-        let path = self.manifest_path();
-        self.seal_for_write(&path)?;
-        write_atomic(&path, &self.sealer.seal_file(&path, json)?)
+        self.write_small(&self.manifest_path(), json)
     }
 
-    /// Keeps the raw bytes under their hash; a file already there is left alone.
+    /// Keeps the raw bytes under their hash, sealed as a stream under a data key; a file
+    /// already there is left alone.
     pub fn store_raw(&self, sha256: &str, bytes: &[u8]) -> Result<PathBuf> {
         let path = self.raw_path(sha256);
         if !path.exists() {
-            write_atomic(&path, bytes)?;
+            self.check_write_mode()?;
+            self.sealer.write_stream(&path, bytes)?;
         }
         Ok(path)
+    }
+
+    /// The content of a raw file ([`Lake::store_raw`]).
+    pub fn read_raw(&self, sha256: &str) -> Result<Vec<u8>> {
+        let path = self.raw_path(sha256);
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut self.sealer.reader(&path)?, &mut out)
+            .with_context(|| format!("reading {}", path.display()))?;
+        Ok(out)
+    }
+
+    /// How this lake's files are sealed.
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// Writes a small file of the lake (the reconciliation, a file's rejections), sealed like
+    /// the rest; the path it was written to.
+    pub fn write_small(&self, path: &Path, plain: Vec<u8>) -> Result<()> {
+        self.check_write_mode()?;
+        self.sealer.write_file(path, plain)
+    }
+
+    fn rejections_dir(&self) -> PathBuf {
+        self.lake_dir().join("rejections")
+    }
+
+    /// Where the rejected rows of the file with this hash are listed.
+    pub fn rejections_path(&self, sha256: &str) -> PathBuf {
+        self.rejections_dir().join(format!("{sha256}.txt"))
     }
 
     fn partition_path(&self, table: Table, date: NaiveDate) -> PathBuf {
@@ -319,8 +353,14 @@ impl Lake {
     /// encrypted files into a lake written in the clear (mixed lakes are refused both ways; `dars
     /// keys rotate --from-clear` encrypts such a lake as a whole).
     fn seal_for_write(&self, path: &Path) -> Result<Option<Seal>> {
-        let seal = self.seal(path)?;
-        if seal.is_some() && !self.sealer.is_encrypted() {
+        self.check_write_mode()?;
+        self.seal(path)
+    }
+
+    /// Refuses to write under a key into a lake written in the clear, and marks a new lake
+    /// encrypted before its first file under a key.
+    fn check_write_mode(&self) -> Result<()> {
+        if self.sealer.keys_for_use()?.is_some() && !self.sealer.is_encrypted() {
             if self.has_partitions()? {
                 anyhow::bail!(
                     "the lake at {} was written in the clear and a data key is now set: run \
@@ -330,7 +370,7 @@ impl Lake {
             }
             self.mark_encrypted()?;
         }
-        Ok(seal)
+        Ok(())
     }
 
     fn mark_encrypted(&self) -> Result<()> {
@@ -391,6 +431,17 @@ impl Lake {
             crate::atomic::sync_parent(&part)?;
             files += 1;
         }
+        // The raw exports, a chunk at a time (they can be gigabytes), then the small files.
+        for path in files_in(&self.root.join("raw"), "csv")? {
+            self.sealer.reseal_stream(&path, from_clear)?;
+            files += 1;
+        }
+        let mut small = files_in(&self.rejections_dir(), "txt")?;
+        small.extend(Some(self.reconciliation_path()).filter(|p| p.is_file()));
+        for path in small {
+            self.sealer.reseal_file(&path, from_clear)?;
+            files += 1;
+        }
         Ok(files)
     }
 
@@ -401,4 +452,24 @@ impl Lake {
             Ok(Vec::new())
         }
     }
+}
+
+/// The files directly in `dir` with the extension `ext`, sorted (none when `dir` does not exist).
+pub fn files_in(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
+        if path.is_file() && path.extension().is_some_and(|x| x == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
 }

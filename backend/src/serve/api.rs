@@ -673,10 +673,11 @@ async fn latest_backtest(_: Manager, state: web::Data<ApiState>) -> ApiResult {
             "no backtest has been run (`dars backtest`)",
         ));
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    let text = crate::crypto::Sealer::configured(&state.data)
+        .read_file(&path)
+        .map_err(|e| ApiError::internal(format!("{e:#}")))?;
     // Read into the documented type, so what is served is what the schema says.
-    let report: BacktestReport = serde_json::from_str(&text)
+    let report: BacktestReport = serde_json::from_slice(&text)
         .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
     Ok(HttpResponse::Ok().json(report))
 }

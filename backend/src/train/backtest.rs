@@ -358,13 +358,32 @@ pub fn backtest(args: &BacktestRequest) -> Result<BacktestOutcome> {
     if let Some(dir) = csv.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    write_atomic(&csv, backtest::to_csv(&rows).as_bytes())?;
+    // Inside the data directory the outputs are sealed like the rest of it under a data key;
+    // an `--out` elsewhere is the user's own export, written as asked.
+    let sealer = crate::crypto::Sealer::configured(&args.model.data);
+    let sealed = sealer.holds(&csv) && matches!(sealer.keys_for_use(), Ok(Some(_)));
+    let write = |path: &std::path::Path, bytes: Vec<u8>| {
+        if sealer.holds(path) {
+            sealer.write_file(path, bytes)
+        } else {
+            write_atomic(path, &bytes)
+        }
+    };
+    write(&csv, backtest::to_csv(&rows).into_bytes())?;
     let json = serde_json::to_string_pretty(&report).context("serialising the report")?;
-    write_atomic(&csv.with_extension("json"), json.as_bytes())?;
+    write(&csv.with_extension("json"), json.into_bytes())?;
     let text = report_text(&report);
-    write_atomic(&csv.with_extension("txt"), text.as_bytes())?;
+    write(&csv.with_extension("txt"), text.clone().into_bytes())?;
     print!("{text}");
-    println!("predictions: {}", csv.display());
+    if sealed {
+        println!(
+            "predictions: {} (encrypted: `dars cat {}`)",
+            csv.display(),
+            csv.display()
+        );
+    } else {
+        println!("predictions: {}", csv.display());
+    }
     Ok(BacktestOutcome { csv })
 }
 

@@ -24,8 +24,12 @@
 //! the rest are counted into the next row written for that token.
 //!
 //! API tokens live in the same file (hashed; the token itself is shown once and never stored).
+//!
+//! **Encrypted at rest** with a data key: the whole file under SQLCipher ([`file`]).
 
 use std::path::Path;
+
+pub mod file;
 
 use anyhow::{Context, Result, bail};
 use hmac::{Hmac, Mac};
@@ -318,6 +322,8 @@ pub struct Verification {
 
 pub struct Audit {
     conn: Connection,
+    /// The shared hold on the database's lock ([`file`]), for as long as it is open.
+    _held: file::Held,
     key: Option<AuditKey>,
     /// Refusals per token in the current minute: (minute, written, suppressed).
     denied: std::collections::HashMap<String, (i64, u32, u64)>,
@@ -333,22 +339,8 @@ impl Audit {
 
     /// [`Audit::open`] with the key given.
     pub fn open_with_key(data: &Path, key: Option<AuditKey>) -> Result<Audit> {
-        crate::atomic::create_private_dir(data)?;
-        let path = data.join("audit.sqlite");
-        // Owner-only from the start (0600): SQLite gives its WAL and shared-memory files the
-        // database file's mode.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("creating {}", path.display()))?;
-        }
-        let conn =
-            Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let path = data.join(file::DATABASE);
+        let file::Opened { conn, held } = file::open(data)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -415,6 +407,7 @@ impl Audit {
         }
         Ok(Audit {
             conn,
+            _held: held,
             key,
             denied: std::collections::HashMap::new(),
         })

@@ -35,6 +35,7 @@
 //! Why `ring` and not a hand-written cipher: AES-GCM is exactly what must not be written by hand;
 //! `ring` is already in the build (TLS for email) and is what arrow-rs uses for Parquet's.
 
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -42,6 +43,10 @@ use anyhow::{Context, Result, bail};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest, Sha256};
+
+pub mod stream;
+
+pub use stream::is_stream_sealed;
 
 /// Bytes of a master key and of a data key.
 pub const KEY_LEN: usize = 32;
@@ -53,6 +58,9 @@ const WRAP_LABEL: &[u8] = b"dars-data-key-v1";
 pub struct MasterKey {
     id: String,
     key: LessSafeKey,
+    /// HKDF-SHA256's pseudorandom key from the master key, for keys derived per name
+    /// ([`MasterKey::derived_key`]).
+    prk: ring::hkdf::Prk,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -80,10 +88,29 @@ impl MasterKey {
         let id = hex(&Sha256::digest([b"dars data key id\0".as_slice(), &bytes].concat())[..8]);
         let key = UnboundKey::new(&AES_256_GCM, &bytes)
             .map_err(|_| anyhow::anyhow!("AES-256-GCM refused the data key"))?;
+        let prk =
+            ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"dars derived keys v1").extract(&bytes);
         Ok(MasterKey {
             id,
             key: LessSafeKey::new(key),
+            prk,
         })
+    }
+
+    /// A 32-byte key for the file `name` inside the data directory, derived from this master
+    /// key with HKDF-SHA256 (RFC 5869; `name` is the info): for a file that cannot carry a
+    /// wrapped data key of its own, the audit database (SQLCipher keeps no key material in the
+    /// file). Another name or another master key gives an unrelated key.
+    pub fn derived_key(&self, name: &str) -> Result<[u8; KEY_LEN]> {
+        let info = [name.as_bytes()];
+        let okm = self
+            .prk
+            .expand(&info, ring::hkdf::HKDF_SHA256)
+            .map_err(|_| anyhow::anyhow!("HKDF refused to derive a key for {name}"))?;
+        let mut key = [0u8; KEY_LEN];
+        okm.fill(&mut key)
+            .map_err(|_| anyhow::anyhow!("HKDF refused to derive a key for {name}"))?;
+        Ok(key)
     }
 
     /// The key's id: 16 hex digits, safe to print and to store beside what it wrapped.
@@ -380,6 +407,26 @@ impl Sealer {
         encrypted_marker(&self.data).is_file()
     }
 
+    /// Whether `path` lies inside the data directory (compared as written, then as resolved).
+    pub fn holds(&self, path: &Path) -> bool {
+        if path.starts_with(&self.data) {
+            return true;
+        }
+        let resolve = |p: &Path| {
+            let (dir, file) = (p.parent()?, p.file_name()?);
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            Some(dir.canonicalize().ok()?.join(file))
+        };
+        match (resolve(path), self.data.canonicalize()) {
+            (Some(p), Ok(d)) => p.starts_with(d),
+            _ => false,
+        }
+    }
+
     /// The name a file's encryption is bound to ([`name_in`]).
     pub fn name(&self, path: &Path) -> String {
         name_in(&self.data, path)
@@ -410,7 +457,14 @@ impl Sealer {
                 .open_file(&self.name(path), &bytes)
                 .with_context(|| format!("{} does not open", path.display()));
         }
-        if (keys.is_some() || self.is_encrypted()) && !self.accept_plain {
+        self.check_clear(path)?;
+        Ok(bytes)
+    }
+
+    /// Refuses a file in the clear under a key or in an encrypted directory, unless this
+    /// sealer reads the clear.
+    fn check_clear(&self, path: &Path) -> Result<()> {
+        if (self.keys()?.is_some() || self.is_encrypted()) && !self.accept_plain {
             bail!(
                 "{} is not encrypted, but a data key is configured: a file in the clear is \
                  refused (`dars keys rotate --from-clear` encrypts files written before the key \
@@ -418,7 +472,86 @@ impl Sealer {
                 path.display()
             );
         }
-        Ok(bytes)
+        Ok(())
+    }
+
+    /// Writes a whole small file (a reconciliation, a list of rejections, a backtest's
+    /// outputs) atomically, sealed ([`Sealer::seal_file`]) when there is a key.
+    pub fn write_file(&self, path: &Path, plain: Vec<u8>) -> Result<()> {
+        crate::atomic::write_atomic(path, &self.seal_file(path, plain)?)
+    }
+
+    /// The content of a file [`Sealer::write_file`] wrote ([`Sealer::open_file`]).
+    pub fn read_file(&self, path: &Path) -> Result<Vec<u8>> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        self.open_file(path, bytes)
+    }
+
+    /// Writes a large file (a raw export) from `plain`, atomically, sealed as a stream
+    /// ([`DataKeys::seal_stream`]) when there is a key, so its size never has to fit in
+    /// memory. Returns the bytes of content written.
+    pub fn write_stream(&self, path: &Path, mut plain: impl Read) -> Result<u64> {
+        let keys = self.keys_for_use()?.cloned();
+        let name = self.name(path);
+        let mut total = 0;
+        crate::atomic::with_atomic_file(path, |file| {
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            total = match &keys {
+                Some(keys) => keys.seal_stream(&name, &mut plain, &mut out)?,
+                None => std::io::copy(&mut plain, &mut out)?,
+            };
+            out.flush()?;
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
+    /// A reader of any file this sealer wrote: a sealed stream is opened a chunk at a time, a
+    /// whole sealed file at once, and a file in the clear is read as it is (refused as
+    /// [`Sealer::open_file`] refuses it).
+    pub fn reader(&self, path: &Path) -> Result<Box<dyn Read>> {
+        let mut file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let mut head = vec![0u8; SEALED_MAGIC.len().max(stream::STREAM_MAGIC.len())];
+        let n = stream::read_full(&mut file, &mut head)
+            .with_context(|| format!("reading {}", path.display()))?;
+        head.truncate(n);
+        if is_stream_sealed(&head) {
+            let keys = self.keys()?.with_context(|| {
+                format!(
+                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
+                    path.display()
+                )
+            })?;
+            let input = std::io::BufReader::new(std::io::Cursor::new(head).chain(file));
+            let reader = keys
+                .open_stream(&self.name(path), input)
+                .with_context(|| format!("{} does not open", path.display()))?;
+            return Ok(Box::new(reader));
+        }
+        if is_sealed(&head) {
+            let mut bytes = head;
+            file.read_to_end(&mut bytes)
+                .with_context(|| format!("reading {}", path.display()))?;
+            return Ok(Box::new(std::io::Cursor::new(self.open_file(path, bytes)?)));
+        }
+        self.check_clear(path)?;
+        Ok(Box::new(std::io::Cursor::new(head).chain(file)))
+    }
+
+    /// Rewrites the whole small file at `path` under the current key (reading it under the
+    /// previous key, or in the clear with `from_clear`), atomically, and syncs its directory.
+    pub fn reseal_file(&self, path: &Path, from_clear: bool) -> Result<()> {
+        let plain = self.reading_clear(from_clear).read_file(path)?;
+        self.write_file(path, plain)?;
+        crate::atomic::sync_parent(path)
+    }
+
+    /// The same for a large file sealed as a stream, a chunk at a time.
+    pub fn reseal_stream(&self, path: &Path, from_clear: bool) -> Result<()> {
+        let reader = self.reading_clear(from_clear).reader(path)?;
+        self.write_stream(path, reader)?;
+        crate::atomic::sync_parent(path)
     }
 }
 
