@@ -561,6 +561,73 @@ fn a_revoked_token_is_refused_from_the_next_request() {
     assert!(dars(dir, &["token", "list"]).contains("revoked"));
 }
 
+/// Issue #15 item 12: a client that announces a body and sends it a few bytes at a time gets
+/// `408` once the body deadline (5 s) has passed, and the connection is closed, instead of
+/// holding it open for as long as it trickles.
+#[test]
+fn a_slow_body_is_cut_off() {
+    use std::io::{Read as _, Write as _};
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let token = dars(
+        dir,
+        &["token", "create", "--role", "manager", "--name", "desk"],
+    );
+    let (_server, base) = serve(dir);
+    let addr = base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    conn.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /api/overrides HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 400\r\n\r\n",
+        token.trim()
+    );
+    conn.write_all(head.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut closed = false;
+    // One byte every 200 ms, for up to 20 s: the server must answer and close long before.
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        if conn.write_all(b" ").is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match conn.read(&mut buf) {
+            Ok(0) => {
+                closed = true;
+                break;
+            }
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    let waited = started.elapsed();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "after {waited:?}: {text}");
+    assert!(text.contains("did not arrive within 5 s"), "{text}");
+    assert!(closed, "the connection stayed open for {waited:?}");
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+    // A body sent at once is unaffected.
+    let quick = call(
+        "POST",
+        &format!("{base}/api/overrides"),
+        Some(token.trim()),
+        Some(serde_json::json!({"account_id": "NET001", "new_limit": 1000.0, "reason": "test"})),
+    );
+    assert_ne!(quick.status, 408, "{}", quick.body);
+}
+
 /// Issue #15 item 12: a stray or unreadable file in `data/predictions/` is skipped, not a 500
 /// (nor a server that will not start).
 #[test]

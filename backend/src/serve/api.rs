@@ -768,7 +768,8 @@ struct OverrideCreated {
         (status = 201, body = OverrideCreated),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "Trader tokens may not override (audited)", body = ErrorBody)
+        (status = 403, description = "Trader tokens may not override (audited)", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within 5 s of the request's head", body = ErrorBody)
     )
 )]
 #[post("/overrides")]
@@ -817,6 +818,19 @@ pub async fn no_such_endpoint(req: HttpRequest) -> ApiResult {
 
 /// Malformed request bodies get a JSON error naming the problem.
 pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    if let JsonPayloadError::Payload(p) = &err
+        && super::deadline::is_timeout(p)
+    {
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} s",
+                super::deadline::BODY_TIMEOUT.as_secs()
+            ),
+        )
+        .into();
+    }
     ApiError::bad_request(format!("invalid JSON body: {err}")).into()
 }
 

@@ -7,6 +7,7 @@
 //! survive a reload.
 
 pub mod api;
+mod deadline;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,7 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
     let server = HttpServer::new(move || {
         let index = a.web_dir.join("index.html");
         App::new()
+            .wrap(actix_web::middleware::from_fn(deadline::body_deadline))
             .app_data(state.clone())
             .app_data(doc.clone())
             .app_data(web::JsonConfig::default().error_handler(api::json_error))
