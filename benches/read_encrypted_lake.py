@@ -3,7 +3,7 @@
 DARS writes Parquet modular encryption with the footer key's metadata in Parquet's own key
 material format (PKMT1, internal storage, single wrapping), which pyarrow's CryptoFactory reads;
 unwrapping the data key is the KMS client's job, so this script supplies a client that does what
-`backend/src/crypto.rs` does: AES-256-GCM with the master key, the additional data being
+`backend/src/crypto/mod.rs` does: AES-256-GCM with the master key, the additional data being
 `dars-data-key-v1\\0<master key id>\\0<file path in the data directory>`.
 
     python benches/read_encrypted_lake.py DATA_DIR lake/daily/date=2024-01-04/part.parquet

@@ -501,3 +501,84 @@ fn a_rotation_killed_at_any_point_leaves_every_file_readable() {
         assert!(!name.ends_with(".rekey"), "{name} left behind");
     }
 }
+
+/// Another engine reads the encrypted lake given the key: pyarrow's `CryptoFactory` with a KMS
+/// client that unwraps DARS's data keys (`benches/read_encrypted_lake.py`) reads a daily and a
+/// fills partition, with as many rows as `dars export daily` has for that day; a wrong key, or
+/// the file read under another partition's name, fails. Runs the Python `DARS_PYTHON` names
+/// (`scripts/test` sets it to the tools venv, where `scripts/setup` installs pyarrow).
+#[test]
+fn pyarrow_reads_an_encrypted_lake_file_given_the_key() {
+    let Some(python) = std::env::var_os("DARS_PYTHON") else {
+        eprintln!("DARS_PYTHON is not set: skipped (scripts/test sets it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    simulate(dir, 3, 30, 4);
+    let k1 = [("DARS_DATA_KEY", K1)];
+    ok_env(dir, &k1, &["ingest", "sim/fills.csv"]);
+    let daily = ok_env(dir, &k1, &["export", "daily"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/read_encrypted_lake.py");
+    let read = |key: &str, rel: &str| {
+        Command::new(&python)
+            .arg(&script)
+            .arg(dir.join("data"))
+            .arg(rel)
+            .env("DARS_DATA_KEY", key)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()))
+    };
+    let parts = parquet_files(&dir.join("data/lake/daily"));
+    let part = &parts[parts.len() / 2];
+    let rel = part
+        .strip_prefix(dir.join("data"))
+        .unwrap_or(part)
+        .to_string_lossy()
+        .into_owned();
+    let date = rel
+        .split("date=")
+        .nth(1)
+        .and_then(|d| d.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let rows = daily.lines().filter(|l| l.starts_with(&date)).count();
+    assert!(rows > 0, "no daily rows on {date}");
+    let out = read(K1, &rel);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.starts_with(&format!("{rows} rows,")), "{said}");
+    let fills = parquet_files(&dir.join("data/lake/fills"));
+    let fills_rel = fills[0]
+        .strip_prefix(dir.join("data"))
+        .unwrap_or(&fills[0])
+        .to_string_lossy()
+        .into_owned();
+    assert!(read(K1, &fills_rel).status.success());
+    // A wrong key: refused by the tag check, never garbage.
+    let out = read(K2, &rel);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("InvalidTag"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The file under another partition's name: refused.
+    let other = parts[0]
+        .strip_prefix(dir.join("data"))
+        .unwrap_or(&parts[0])
+        .to_string_lossy()
+        .into_owned();
+    std::fs::copy(part, &parts[0]).unwrap_or_else(|e| panic!("{e}"));
+    let out = read(K1, &other);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("written as"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

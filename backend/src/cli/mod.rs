@@ -390,19 +390,22 @@ pub fn run() -> Result<()> {
             }
             // A trader's first export may come later: an unknown account is said, not refused.
             if !accounts.is_empty() {
-                let known: std::collections::BTreeSet<dars_shared::Account> =
-                    lake::Lake::open(&data)
-                        .daily()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|r| r.account_id)
-                        .collect();
-                for a in accounts.iter().filter(|a| !known.contains(a.as_str())) {
-                    eprintln!(
-                        "warning: account {a} is not in the lake at {} (yet); the token will see \
-                         it once its data is ingested",
-                        data.display()
-                    );
+                match lake::Lake::open(&data).daily() {
+                    Ok(rows) => {
+                        let known: std::collections::BTreeSet<dars_shared::Account> =
+                            rows.into_iter().map(|r| r.account_id).collect();
+                        for a in accounts.iter().filter(|a| !known.contains(a.as_str())) {
+                            eprintln!(
+                                "warning: account {a} is not in the lake at {} (yet); the token \
+                                 will see it once its data is ingested",
+                                data.display()
+                            );
+                        }
+                    }
+                    // Not "not in the lake": the lake could not be read (a data key missing?).
+                    Err(e) => {
+                        eprintln!("warning: the accounts were not checked against the lake: {e:#}")
+                    }
                 }
             }
             let token = audit::Audit::open(&data)?.create_token(

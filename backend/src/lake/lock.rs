@@ -97,7 +97,10 @@ pub fn write(data: &Path, what: &str) -> Result<WriteLock> {
         .ok()
         .map(|t| t.trim().to_owned());
     if let Some(text) = &leftover {
-        eprintln!("an earlier ingest did not complete ({text}): the daily table will be rebuilt");
+        eprintln!(
+            "an earlier ingest did not complete ({text}): the next ingest that completes \
+             rebuilds the daily table"
+        );
     }
     Ok(WriteLock {
         _file: file,
