@@ -66,9 +66,10 @@ pub fn rotate(data: &Path, from_clear: bool) -> Result<Rotated> {
          -hex 32`) or DARS_DATA_KEY_FILE to the key to rotate to",
     )?;
     let _lock = crate::lake::lock::write(data, "rewriting the data directory under the data key")?;
-    // The database first: it is the one file another process may hold open, so a refusal
-    // comes before anything was rewritten.
-    let audit = crate::audit::file::reseal(data, from_clear)?;
+    // No other process has the audit database open (a server would go on writing runs,
+    // overrides and audit rows while files are rewritten): refused before anything is.
+    let held = crate::audit::file::lock_exclusive(data)?;
+    let audit = crate::audit::file::reseal(data, from_clear, &held)?;
     let lake_files = crate::lake::Lake::open(data).reseal(from_clear)?;
     let runs = crate::runs::RunStore::new(data).reseal(from_clear)?;
     let sealer = Sealer::configured(data);
@@ -79,6 +80,7 @@ pub fn rotate(data: &Path, from_clear: bool) -> Result<Rotated> {
             backtest_files += 1;
         }
     }
+    drop(held);
     Ok(Rotated {
         data: data.to_owned(),
         key_id: keys.current.id().to_owned(),
@@ -121,19 +123,15 @@ pub fn cat(data: &Path, path: &Path, out: &mut impl Write) -> Result<()> {
             path.display()
         );
     }
-    // The file's name inside the data directory is what its encryption is bound to.
-    let inside = if path.starts_with(data) {
-        path.to_owned()
+    // The outbox is kept in the clear on purpose (mail as sent).
+    let mut reader: Box<dyn std::io::Read> = if sealer
+        .relative(path)
+        .is_some_and(|rel| rel.starts_with("outbox"))
+    {
+        Box::new(std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?)
     } else {
-        let resolved = path
-            .canonicalize()
-            .with_context(|| format!("resolving {}", path.display()))?;
-        let root = data
-            .canonicalize()
-            .with_context(|| format!("resolving {}", data.display()))?;
-        data.join(resolved.strip_prefix(&root).unwrap_or(&resolved))
+        sealer.reader(path)?
     };
-    let mut reader = sealer.reader(&inside)?;
     std::io::copy(&mut reader, out).with_context(|| format!("reading {}", path.display()))?;
     out.flush()?;
     Ok(())

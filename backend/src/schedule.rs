@@ -329,7 +329,9 @@ pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
     let exe = shell_quote(&exe.display().to_string());
     let conf = shell_quote(&config_path.display().to_string());
     use chrono::Timelike;
-    let log = shell_quote(&cfg.paths.data.join("dars-cron.log").display().to_string());
+    // The log stays outside the data directory, in the clear: the jobs' messages, never the
+    // run itself (predict's JSON goes to /dev/null: the run is saved, sealed, in the data).
+    let log = shell_quote("dars-cron.log");
     let (wm, wh, wd) = (
         weekly.1.minute(),
         weekly.1.hour(),
@@ -354,7 +356,7 @@ pub fn print_cron(cfg: &Config, config_path: &Path) -> Result<String> {
     Ok(format!(
         "# DARS schedule ({tz}); install with `crontab -e`.\n\
          CRON_TZ={tz}\n\
-         {dm} {dh} * * 1-5 cd {cd} && {exe} predict --config {conf} --alert >> {log} 2>&1\n\
+         {dm} {dh} * * 1-5 cd {cd} && {exe} predict --config {conf} --alert > /dev/null 2>> {log}\n\
          {retrain}",
         dm = daily.0.minute(),
         dh = daily.0.hour(),
@@ -448,6 +450,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\n0 20 * * 0 cd "), "{text}");
+        // The run's JSON (every account's decision) is never appended to a log in the clear,
+        // and the log lies outside the data directory.
+        assert!(
+            text.contains("--alert > /dev/null 2>> dars-cron.log"),
+            "{text}"
+        );
+        assert!(!text.contains("data/"), "{text}");
         let mut never = Config::default();
         never.training.retrain_freq = RetrainFreq::Never;
         let text = print_cron(&never, Path::new("config.yaml")).unwrap_or_default();

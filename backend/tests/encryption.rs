@@ -181,8 +181,18 @@ fn the_lake_is_encrypted_under_its_key_and_rotates() {
     assert!(e.contains("is encrypted: set DARS_DATA_KEY"), "{e}");
     let e = refused(dir, &[("DARS_DATA_KEY", K2)], &["audit", "verify"]);
     assert!(e.contains("does not open under data key"), "{e}");
-    // A backtest's outputs.
+    // A backtest's outputs; inside the data directory only under backtests/, where a
+    // rotation finds them.
     ok_env(dir, &k1, &with_fit("backtest", &["--last-days", "10"]));
+    let e = refused(
+        dir,
+        &k1,
+        &with_fit(
+            "backtest",
+            &["--last-days", "10", "--out", "data/lake/x.csv"],
+        ),
+    );
+    assert!(e.contains("outside its backtests/ folder"), "{e}");
 
     // Each kind of file is sealed its way.
     let raw = files_under(&dir.join("data/raw"));

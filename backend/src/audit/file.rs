@@ -97,20 +97,29 @@ fn key_literal(master: &MasterKey) -> Result<String> {
     Ok(format!("\"x'{hex}'\""))
 }
 
-/// Whether `conn` reads its database (false when the key is not its key).
-fn reads(conn: &Connection) -> bool {
-    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+/// Whether `conn` reads its database: `false` when SQLCipher finds it is not a database under
+/// the key given (the wrong key); any other failure (busy, I/O) is that error.
+fn reads(conn: &Connection, path: &Path) -> Result<bool> {
+    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
-    })
-    .is_ok()
+    }) {
+        Ok(_) => Ok(true),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }
 
 /// A connection to the database at `path` under `master`, if that is its key.
 fn open_under(path: &Path, master: &MasterKey) -> Result<Option<Connection>> {
     let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch(&format!("PRAGMA key = {};", key_literal(master)?))
         .with_context(|| format!("keying {}", path.display()))?;
-    Ok(reads(&conn).then_some(conn))
+    Ok(reads(&conn, path)?.then_some(conn))
 }
 
 /// A connection to the database at `path` under the current key or, during a rotation, the
@@ -182,22 +191,36 @@ pub fn open(data: &Path) -> Result<Opened> {
     Ok(Opened { conn, held })
 }
 
-/// Rewrites the audit database under the current data key (read under the previous key, or
-/// in the clear with `from_clear`): exported whole into a new file, synced, renamed over the
-/// database. `false` when there is no database or it is already under the current key.
-/// Refused while another process has the database open.
-pub fn reseal(data: &Path, from_clear: bool) -> Result<bool> {
-    let path = data.join(DATABASE);
-    let tmp = data.join(REKEYED);
+/// The exclusive hold a rotation keeps on the database's lock from its first file to its
+/// last, so that no process opens the database (nor, like `dars serve`, writes runs and
+/// overrides) while files are being rewritten.
+pub struct Exclusive {
+    _file: File,
+}
+
+/// Takes the database's lock exclusively; refused while another process has it open.
+pub fn lock_exclusive(data: &Path) -> Result<Exclusive> {
+    crate::atomic::create_private_dir(data)?;
     let lock = lock_file(data)?;
     if lock.try_lock().is_err() {
         bail!(
             "{} is open in another process (a running `dars serve`?): stop it, then rotate",
-            path.display()
+            data.join(DATABASE).display()
         );
     }
+    Ok(Exclusive { _file: lock })
+}
+
+/// Rewrites the audit database under the current data key (read under the previous key, or
+/// in the clear with `from_clear`): exported whole into a new file, synced, renamed over the
+/// database. `false` when there is no database or it is already under the current key. The
+/// caller holds the lock exclusively ([`lock_exclusive`]).
+pub fn reseal(data: &Path, from_clear: bool, _held: &Exclusive) -> Result<bool> {
+    let path = data.join(DATABASE);
+    let tmp = data.join(REKEYED);
     // What a rotation killed before its rename left.
     remove_if_present(&tmp)?;
+    remove_if_present(&sibling(&tmp, "-journal"))?;
     if is_empty(&path) {
         return Ok(false);
     }

@@ -407,29 +407,40 @@ impl Sealer {
         encrypted_marker(&self.data).is_file()
     }
 
-    /// Whether `path` lies inside the data directory (compared as written, then as resolved).
-    pub fn holds(&self, path: &Path) -> bool {
-        if path.starts_with(&self.data) {
-            return true;
+    /// `path` relative to the data directory: stripped as written when it starts with it,
+    /// else with its folder and the data directory resolved (`./data/x`, an absolute path to a
+    /// relative data directory, a symlinked folder); `None` outside it.
+    pub fn relative(&self, path: &Path) -> Option<PathBuf> {
+        if let Ok(rel) = path.strip_prefix(&self.data)
+            && rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return Some(rel.to_owned());
         }
-        let resolve = |p: &Path| {
-            let (dir, file) = (p.parent()?, p.file_name()?);
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            Some(dir.canonicalize().ok()?.join(file))
+        let (dir, file) = (path.parent()?, path.file_name()?);
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
         };
-        match (resolve(path), self.data.canonicalize()) {
-            (Some(p), Ok(d)) => p.starts_with(d),
-            _ => false,
-        }
+        let resolved = dir.canonicalize().ok()?.join(file);
+        let root = self.data.canonicalize().ok()?;
+        resolved.strip_prefix(&root).ok().map(Path::to_owned)
     }
 
-    /// The name a file's encryption is bound to ([`name_in`]).
+    /// Whether `path` lies inside the data directory ([`Sealer::relative`]).
+    pub fn holds(&self, path: &Path) -> bool {
+        self.relative(path).is_some()
+    }
+
+    /// The name a file's encryption is bound to: its path inside the data directory,
+    /// `/`-separated, however the path was written ([`Sealer::relative`], [`name_in`]).
     pub fn name(&self, path: &Path) -> String {
-        name_in(&self.data, path)
+        match self.relative(path) {
+            Some(rel) => name_in(Path::new(""), &rel),
+            None => name_in(&self.data, path),
+        }
     }
 
     /// A whole small file's bytes as stored: sealed ([`DataKeys::seal_file`]) with a key, as
@@ -701,6 +712,36 @@ mod tests {
         let e = MasterKey::from_hex("abc").err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("64 hex digits")));
         assert!(MasterKey::from_hex(&"g".repeat(64)).is_err());
+    }
+
+    /// A file's name is its path inside the data directory however the path was written
+    /// (through `..`, a symlinked folder, absolute or not), so what was sealed under one
+    /// spelling opens under another.
+    #[test]
+    fn a_file_has_one_name_however_its_path_is_written() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let data = tmp.path().join("data");
+        std::fs::create_dir_all(data.join("backtests")).unwrap_or_else(|e| panic!("{e}"));
+        let sealer = Sealer {
+            data: data.clone(),
+            keys: Ok(None),
+            accept_plain: false,
+        };
+        let name = |p: &Path| sealer.name(p);
+        assert_eq!(name(&data.join("backtests/x.csv")), "backtests/x.csv");
+        assert_eq!(
+            name(&tmp.path().join("data/../data/backtests/x.csv")),
+            "backtests/x.csv"
+        );
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&data, &link).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(name(&link.join("backtests/x.csv")), "backtests/x.csv");
+        }
+        assert!(sealer.holds(&data.join("backtests/x.csv")));
+        assert!(!sealer.holds(&tmp.path().join("x.csv")));
+        assert!(sealer.relative(&tmp.path().join("x.csv")).is_none());
     }
 
     #[test]

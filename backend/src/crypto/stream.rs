@@ -136,6 +136,7 @@ impl DataKeys {
             next: vec![0u8; CHUNK + TAG],
             plain: Vec::new(),
             pos: 0,
+            failed: false,
         };
         reader.current_len = read_full(&mut reader.input, &mut reader.current)?;
         Ok(reader)
@@ -155,11 +156,28 @@ pub struct StreamReader<R> {
     /// The opened chunk being handed out, and how much of it was.
     plain: Vec<u8>,
     pos: usize,
+    /// Set once a chunk failed: every later read fails too (never a clean end).
+    failed: bool,
 }
 
 impl<R: Read> StreamReader<R> {
-    /// Opens the next chunk into `plain`; false at the end.
+    /// Opens the next chunk into `plain`; false at the end. After a chunk failed to verify,
+    /// every call fails.
     fn open_next(&mut self) -> io::Result<bool> {
+        if self.failed {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the sealed stream failed to verify earlier",
+            ));
+        }
+        let opened = self.open_chunk();
+        self.failed = opened
+            .as_ref()
+            .is_err_and(|e| e.kind() == io::ErrorKind::InvalidData);
+        opened
+    }
+
+    fn open_chunk(&mut self) -> io::Result<bool> {
         let Some(decryptor) = self.decryptor.as_mut() else {
             return Ok(false);
         };
@@ -286,6 +304,17 @@ mod tests {
         assert!(open(&k, "raw/x.csv", cut).is_err());
         // Cut mid-chunk.
         assert!(open(&k, "raw/x.csv", &sealed[..sealed.len() - 5]).is_err());
+        // A reader that goes on after the error never sees a clean end of the stream.
+        let mut reader = k
+            .open_stream("raw/x.csv", cut)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let mut sink = Vec::new();
+        assert!(reader.read_to_end(&mut sink).is_err());
+        let mut buf = [0u8; 16];
+        assert!(
+            reader.read(&mut buf).is_err(),
+            "a clean end after a failed chunk"
+        );
         // Two chunks swapped.
         let mut swapped = sealed.clone();
         let (a, b) = (header, header + chunk);

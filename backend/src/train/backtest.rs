@@ -187,6 +187,20 @@ pub struct BacktestOutcome {
 
 pub fn backtest(args: &BacktestRequest) -> Result<BacktestOutcome> {
     let started = std::time::Instant::now();
+    // Inside the data directory, backtests live in backtests/ (where a key rotation finds them).
+    if let Some(out) = &args.out
+        && crate::crypto::Sealer::configured(&args.model.data)
+            .relative(out)
+            .is_some_and(|rel| !rel.starts_with("backtests"))
+    {
+        bail!(
+            "--out {} lies inside the data directory {} but outside its backtests/ folder: \
+             write it under {} or outside the data directory",
+            out.display(),
+            args.model.data.display(),
+            args.model.data.join("backtests").display()
+        );
+    }
     // Held while the lake is read (features, then the replay of the fills).
     let _lake = crate::lake::lock::read(&args.model.data)?;
     let (policy, threshold_rule) = (&args.model.policy, &args.model.threshold_source);
