@@ -52,16 +52,7 @@ pub struct Opened {
 }
 
 fn lock_file(data: &Path) -> Result<File> {
-    let path = data.join(LOCK);
-    let mut opts = OpenOptions::new();
-    opts.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(&path)
-        .with_context(|| format!("opening {}", path.display()))
+    crate::lake::lock::open_lock_file(data, LOCK)
 }
 
 /// Whether the file at `path` is a SQLite database in the clear (`false` for an empty or
@@ -148,7 +139,6 @@ fn open_keyed(path: &Path, keys: &DataKeys) -> Result<(Connection, bool)> {
 /// Opens (creating it on first use, owner-only) the audit database under `data`, keyed as
 /// the environment says, holding its lock shared.
 pub fn open(data: &Path) -> Result<Opened> {
-    crate::atomic::create_private_dir(data)?;
     let lock = lock_file(data)?;
     lock.lock_shared()
         .with_context(|| format!("waiting for {}", data.join(LOCK).display()))?;
@@ -200,7 +190,6 @@ pub struct Exclusive {
 
 /// Takes the database's lock exclusively; refused while another process has it open.
 pub fn lock_exclusive(data: &Path) -> Result<Exclusive> {
-    crate::atomic::create_private_dir(data)?;
     let lock = lock_file(data)?;
     if lock.try_lock().is_err() {
         bail!(

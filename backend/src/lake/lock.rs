@@ -42,8 +42,15 @@ pub struct ReadLock {
 }
 
 fn open_lock(data: &Path) -> Result<File> {
+    open_lock_file(data, LOCK)
+}
+
+/// Opens (creating it owner-only, with its directory) the lock file `name` under `data`, for
+/// an OS file lock (`File::lock`, `lock_shared`, `try_lock`): the lake's and the audit
+/// database's.
+pub fn open_lock_file(data: &Path, name: &str) -> Result<File> {
     create_private_dir(data)?;
-    let path = data.join(LOCK);
+    let path = data.join(name);
     let mut opts = OpenOptions::new();
     opts.create(true).truncate(false).write(true);
     #[cfg(unix)]
@@ -52,7 +59,7 @@ fn open_lock(data: &Path) -> Result<File> {
         opts.mode(0o600);
     }
     opts.open(&path)
-        .with_context(|| format!("opening the lake lock {}", path.display()))
+        .with_context(|| format!("opening the lock {}", path.display()))
 }
 
 /// Opens the lock file and takes it, exclusive for a writer or shared for a reader, saying
