@@ -54,6 +54,11 @@ fn dars_fills() {
 }
 
 #[test]
+fn ibkr_flex_trades() {
+    check("ibkr_flex_trades.csv");
+}
+
+#[test]
 fn propreports_totals() {
     check("propreports_totals.csv");
 }

@@ -14,6 +14,9 @@ const FILLS: &str = include_str!("../../tests/fixtures/ingest/propreports_fills.
 const EXPECTED: &str = include_str!("../../tests/fixtures/ingest/propreports_fills.expected.json");
 const DARS_FILLS: &str = include_str!("../../tests/fixtures/ingest/dars_fills.csv");
 const DARS_EXPECTED: &str = include_str!("../../tests/fixtures/ingest/dars_fills.expected.json");
+const IBKR: &str = include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.csv");
+const IBKR_EXPECTED: &str =
+    include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.expected.json");
 
 fn same(name: &str, csv: &str, expected: &str) {
     let actual = snapshot::snapshot(name, csv.as_bytes(), None);
@@ -32,4 +35,9 @@ fn propreports_golden_matches_native() {
 #[wasm_bindgen_test]
 fn dars_fills_golden_matches_native() {
     same("dars_fills.csv", DARS_FILLS, DARS_EXPECTED);
+}
+
+#[wasm_bindgen_test]
+fn ibkr_flex_golden_matches_native() {
+    same("ibkr_flex_trades.csv", IBKR, IBKR_EXPECTED);
 }

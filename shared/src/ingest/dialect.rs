@@ -43,6 +43,12 @@ pub enum Dialect {
     PropReportsExecutionUpload,
     /// DARS minimal fills: `datetime,account_id,trader_name,symbol,side,price,qty,order_id,total_fee`.
     DarsFills,
+    /// Interactive Brokers Flex Query, Trades section, as CSV (`ClientAccountID,Symbol,
+    /// DateTime,Buy/Sell,Quantity,TradePrice,IBCommission,…`; field names from IBKR's *Reporting
+    /// Reference*, "Trades" and "Trade Confirmation" configuration). `Quantity` is signed
+    /// (negative for a sale) and `IBCommission` is negative for a charge; `DateTime` is
+    /// `YYYYMMDD;HHMMSS` by default. Only `LevelOfDetail` `EXECUTION` rows are fills.
+    IbkrFlexTrades,
     /// PropReports daily totals: `Date,Account,Orders,Fills,Qty,Gross,<fees>,Net,Unrealized δ,Total δ`.
     PropReportsTotals,
     /// DARS daily totals: `date,account_id,orders_cnt,fills_cnt,qty_cnt,gross,net_pnl,…` — also
@@ -54,10 +60,11 @@ pub enum Dialect {
 
 impl Dialect {
     /// Every dialect, in detection preference order.
-    pub const ALL: [Dialect; 6] = [
+    pub const ALL: [Dialect; 7] = [
         Dialect::PropReportsFills,
         Dialect::PropReportsExecutionUpload,
         Dialect::DarsFills,
+        Dialect::IbkrFlexTrades,
         Dialect::PropReportsTotals,
         Dialect::DarsTotals,
         Dialect::Closes,
@@ -68,7 +75,8 @@ impl Dialect {
         match self {
             Dialect::PropReportsFills
             | Dialect::PropReportsExecutionUpload
-            | Dialect::DarsFills => FileKind::Fills,
+            | Dialect::DarsFills
+            | Dialect::IbkrFlexTrades => FileKind::Fills,
             Dialect::PropReportsTotals | Dialect::DarsTotals => FileKind::Totals,
             Dialect::Closes => FileKind::Closes,
         }
@@ -80,6 +88,7 @@ impl Dialect {
             Dialect::PropReportsFills => "PropReports fills export",
             Dialect::PropReportsExecutionUpload => "PropReports execution upload",
             Dialect::DarsFills => "DARS fills",
+            Dialect::IbkrFlexTrades => "Interactive Brokers Flex Query trades",
             Dialect::PropReportsTotals => "PropReports daily totals",
             Dialect::DarsTotals => "DARS daily totals",
             Dialect::Closes => "closing prices",
@@ -90,9 +99,32 @@ impl Dialect {
         match self {
             Dialect::PropReportsFills | Dialect::PropReportsExecutionUpload => &PROPREPORTS_FILLS,
             Dialect::DarsFills => &DARS_FILLS,
+            Dialect::IbkrFlexTrades => &IBKR_FLEX_TRADES,
             Dialect::PropReportsTotals => &PROPREPORTS_TOTALS,
             Dialect::DarsTotals => &DARS_TOTALS,
             Dialect::Closes => &CLOSES,
+        }
+    }
+}
+
+/// How a fills dialect writes signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signs {
+    /// Quantities are signed, negative for a sale (Interactive Brokers); otherwise always
+    /// positive with the side in its own column (PropReports).
+    pub signed_quantity: bool,
+    /// A fee column holds a charge as a negative amount (Interactive Brokers' `IBCommission`);
+    /// otherwise a charge is positive and a rebate negative (PropReports).
+    pub charge_negative: bool,
+}
+
+impl Dialect {
+    /// How this dialect writes quantities and fees.
+    pub fn signs(self) -> Signs {
+        let ibkr = self == Dialect::IbkrFlexTrades;
+        Signs {
+            signed_quantity: ibkr,
+            charge_negative: ibkr,
         }
     }
 }
@@ -149,6 +181,10 @@ pub enum Field {
     TotalDelta,
     /// Closing price.
     Close,
+    /// Contract multiplier as the export states it (Interactive Brokers `Multiplier`).
+    Multiplier,
+    /// Interactive Brokers `LevelOfDetail`: only `EXECUTION` rows are fills.
+    LevelOfDetail,
 }
 
 struct FieldSpec {
@@ -233,6 +269,23 @@ static DARS_FILLS: DialectSpec = DialectSpec {
         req(Field::Qty, &["qty"], "qty"),
         opt(Field::OrderId, &["orderid"], "order_id"),
         opt(Field::Fee, &["totalfee"], "total_fee"),
+    ],
+    fee_columns: false,
+};
+
+static IBKR_FLEX_TRADES: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::DateTime, &["datetime"], "DateTime"),
+        req(Field::Account, &["clientaccountid"], "ClientAccountID"),
+        req(Field::Symbol, &["symbol"], "Symbol"),
+        req(Field::Side, &["buysell"], "Buy/Sell"),
+        req(Field::Qty, &["quantity"], "Quantity"),
+        req(Field::Price, &["tradeprice"], "TradePrice"),
+        opt(Field::Fee, &["ibcommission"], "IBCommission"),
+        opt(Field::OrderId, &["iborderid", "orderid"], "IBOrderID"),
+        opt(Field::FillId, &["ibexecid", "execid"], "IBExecID"),
+        opt(Field::Multiplier, &["multiplier"], "Multiplier"),
+        opt(Field::LevelOfDetail, &["levelofdetail"], "LevelOfDetail"),
     ],
     fee_columns: false,
 };
@@ -554,6 +607,23 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(d.dialect, Dialect::PropReportsTotals);
+    }
+
+    #[test]
+    fn detects_ibkr_flex_trades() {
+        let d = detect(&split(
+            "ClientAccountID,AccountAlias,CurrencyPrimary,AssetClass,Symbol,Description,Multiplier,\
+             TradeID,TradeDate,DateTime,Buy/Sell,Quantity,TradePrice,IBCommission,\
+             IBCommissionCurrency,IBOrderID,IBExecID,LevelOfDetail",
+        ))
+        .unwrap();
+        assert_eq!(d.dialect, Dialect::IbkrFlexTrades);
+        assert_eq!(d.kind, FileKind::Fills);
+        assert_eq!(d.fee_columns, ["IBCommission"]);
+        assert_eq!(d.column_of(Field::Qty), Some(11));
+        assert_eq!(d.column_of(Field::FillId), Some(16));
+        assert!(Dialect::IbkrFlexTrades.signs().signed_quantity);
+        assert!(!Dialect::PropReportsFills.signs().charge_negative);
     }
 
     #[test]

@@ -289,7 +289,16 @@ fn expect(s: &[u8], i: &mut usize, c: u8) -> Option<()> {
 /// `YYYY-MM-DD`; returns the date and the index after it.
 fn date_prefix(s: &[u8]) -> Option<(NaiveDate, usize)> {
     let mut i = 0;
-    let (y, m, d) = if s.get(4) == Some(&b'-') {
+    let compact = s.len() >= 8
+        && s[..8].iter().all(u8::is_ascii_digit)
+        && s.get(8).is_none_or(|c| !c.is_ascii_digit());
+    let (y, m, d) = if compact {
+        // `YYYYMMDD` (Interactive Brokers' default).
+        let y = digits(s, &mut i, 4, 4)?;
+        let m = digits(s, &mut i, 2, 2)?;
+        let d = digits(s, &mut i, 2, 2)?;
+        (y, m, d)
+    } else if s.get(4) == Some(&b'-') {
         let y = digits(s, &mut i, 4, 4)?;
         expect(s, &mut i, b'-')?;
         let m = digits(s, &mut i, 1, 2)?;
@@ -339,7 +348,7 @@ impl DateTimeParser {
         if let Some(date) = self.date
             && s.len() > n
             && s[..n] == self.date_text[..n]
-            && matches!(s[n], b' ' | b'T')
+            && matches!(s[n], b' ' | b'T' | b';' | b',')
         {
             return parse_time_after(s, date, n);
         }
@@ -355,7 +364,8 @@ impl DateTimeParser {
 
 /// Parses a local (US Eastern) timestamp: `MM/DD/YYYY HH:MM:SS`, `YYYY-MM-DD HH:MM:SS` or
 /// `YYYY-MM-DDTHH:MM:SS`; seconds and a fraction (`.123`) are optional, and `AM`/`PM` is
-/// accepted as spreadsheets re-save it. A time-zone suffix (`Z`, `+02:00`) is refused: the
+/// accepted as spreadsheets re-save it. Interactive Brokers' `YYYYMMDD;HHMMSS` (its Flex
+/// default; `;` or `,` between date and time, either part compact or not) is read too. A time-zone suffix (`Z`, `+02:00`) is refused: the
 /// trading day is read from the wall clock, so a UTC file would silently shift evening fills.
 pub fn parse_datetime(raw: &[u8]) -> Option<NaiveDateTime> {
     let s = trim(raw);
@@ -367,26 +377,36 @@ pub fn parse_datetime(raw: &[u8]) -> Option<NaiveDateTime> {
 fn parse_time_after(s: &[u8], date: NaiveDate, mut i: usize) -> Option<NaiveDateTime> {
     match s.get(i) {
         Some(b'T') => i += 1,
-        Some(b' ') => {
+        // `;` and `,`: Interactive Brokers' date/time separators.
+        Some(b' ' | b';' | b',') => {
+            i += 1;
             while s.get(i) == Some(&b' ') {
                 i += 1;
             }
         }
         _ => return None,
     }
+    let start = i;
     let mut h = digits(s, &mut i, 1, 2)?;
-    expect(s, &mut i, b':')?;
-    let m = digits(s, &mut i, 2, 2)?;
+    let m;
     let mut sec = 0;
     let mut nano = 0;
-    if s.get(i) == Some(&b':') {
-        i += 1;
+    if i - start == 2 && s.get(i).is_some_and(u8::is_ascii_digit) {
+        // Compact `HHMMSS` (Interactive Brokers' default).
+        m = digits(s, &mut i, 2, 2)?;
         sec = digits(s, &mut i, 2, 2)?;
-        if s.get(i) == Some(&b'.') {
+    } else {
+        expect(s, &mut i, b':')?;
+        m = digits(s, &mut i, 2, 2)?;
+        if s.get(i) == Some(&b':') {
             i += 1;
-            let start = i;
-            let f = digits(s, &mut i, 1, 9)?;
-            nano = f * 10u32.pow(9 - (i - start) as u32);
+            sec = digits(s, &mut i, 2, 2)?;
+            if s.get(i) == Some(&b'.') {
+                i += 1;
+                let start = i;
+                let f = digits(s, &mut i, 1, 9)?;
+                nano = f * 10u32.pow(9 - (i - start) as u32);
+            }
         }
     }
     while s.get(i) == Some(&b' ') {
@@ -612,7 +632,30 @@ mod tests {
             dt("8/29/2025 12:05:00 am").as_deref(),
             Some("2025-08-29 00:05:00")
         );
+        // Interactive Brokers' Flex formats: compact date and time, `;` or `,` between.
+        for ibkr in [
+            "20250829;093102",
+            "20250829;09:31:02",
+            "2025-08-29;093102",
+            "2025-08-29, 09:31:02",
+            "20250829 093102",
+        ] {
+            assert_eq!(dt(ibkr).as_deref(), Some("2025-08-29 09:31:02"), "{ibkr}");
+        }
+        let mut cached = DateTimeParser::default();
+        for s in ["20250829;093102", "20250829;093103", "20250830;100000"] {
+            assert_eq!(
+                cached.parse(s.as_bytes()),
+                parse_datetime(s.as_bytes()),
+                "{s}"
+            );
+        }
         for bad in [
+            "20250829",
+            "20250829;0931",
+            "20250829;093",
+            "2025082;093102",
+            "20251329;093102",
             "2025-08-29",
             "2025-08-29T09:31:02Z",
             "2025-08-29 09:31:02+02:00",

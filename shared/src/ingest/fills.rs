@@ -10,7 +10,7 @@ use std::num::NonZeroU64;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::dialect::{Detection, Field, FileKind};
+use super::dialect::{Detection, Field, FileKind, Signs};
 use super::fields::{
     DateTimeParser, QtyError, order_key, parse_money, parse_qty, parse_side, trim,
 };
@@ -20,16 +20,20 @@ use super::rows::{RowReader, record_rejection};
 use crate::error::IngestError;
 use crate::instrument;
 use crate::rules::dollars;
-use crate::schema::{AccountId, Fill, FillId, FillIdColumn, FillSet, SymbolId};
+use crate::schema::{AccountId, Fill, FillId, FillIdColumn, FillSet, Side, SymbolId};
 
 /// What the user is told each value should look like.
 pub(crate) mod expect {
-    pub const DATETIME: &str = "a date and time like 08/29/2025 09:31:02 or 2025-08-29 09:31:02 \
-                                (US Eastern wall clock, no time-zone suffix)";
+    pub const DATETIME: &str = "a date and time like 08/29/2025 09:31:02, 2025-08-29 09:31:02 \
+                                or 20250829;093102 (US Eastern wall clock, no time-zone suffix)";
     pub const DATE: &str = "a date like 08/29/2025 or 2025-08-29";
     pub const ACCOUNT: &str = "an account id";
     pub const SIDE: &str = "B, S, T (short sale) or C (cover) — or BUY, SELL, SHORT, COVER, SS, BC";
     pub const QTY: &str = "a whole number of shares greater than 0, like 100 or 1,000";
+    pub const SIGNED_QTY: &str = "a whole number of shares other than 0, negative for a sale \
+                                  (SELL) and positive for a purchase (BUY), like 100 or -100";
+    pub const EXECUTION: &str = "EXECUTION: ORDER and CLOSED_LOT rows repeat the executions; \
+                                 export the Trades section at execution level";
     pub const SYMBOL: &str = "a symbol like AAPL or BRK.B";
     pub const PRICE: &str =
         "a price greater than 0, like 227.53 (0.00 only for an option expiring worthless)";
@@ -62,6 +66,12 @@ struct Columns {
     fill_id: Option<usize>,
     propreports_id: Option<usize>,
     trader: Option<usize>,
+    /// The export's own contract multiplier (Interactive Brokers), checked against the symbol's.
+    multiplier: Option<usize>,
+    /// Interactive Brokers' `LevelOfDetail`: only `EXECUTION` rows are fills.
+    detail: Option<usize>,
+    /// How the dialect writes signs.
+    signs: Signs,
 }
 
 /// A small direct-mapped cache in front of the interner for names of at most 15 bytes (nearly
@@ -175,6 +185,9 @@ impl<'a> FillsReader<'a> {
                 fill_id: need(Field::FillId),
                 propreports_id: need(Field::PropReportsId),
                 trader: need(Field::TraderName),
+                multiplier: need(Field::Multiplier),
+                detail: need(Field::LevelOfDetail),
+                signs: d.dialect.signs(),
             },
             _ => {
                 return Err(IngestError::WrongKind {
@@ -305,15 +318,31 @@ impl<'a> FillsReader<'a> {
         if let Some(expected) = bounds.date_problem(time.date()) {
             return Err(bad(c.time, RejectReason::Implausible, &expected));
         }
+        if let Some(col) = c.detail {
+            let level = trim(r.field(col));
+            if !level.is_empty() && !level.eq_ignore_ascii_case(b"EXECUTION") {
+                return Err(bad(col, RejectReason::NotAFill, expect::EXECUTION));
+            }
+        }
         let side = parse_side(r.field(c.side))
             .ok_or_else(|| missing_or(c.side, RejectReason::BadSide, expect::SIDE))?;
-        let qty = parse_qty(r.field(c.qty)).map_err(|e| {
+        let raw_qty = trim(r.field(c.qty));
+        let (raw_qty, negative, expected_qty) = match raw_qty.strip_prefix(b"-") {
+            Some(rest) if c.signs.signed_quantity => (rest, true, expect::SIGNED_QTY),
+            _ if c.signs.signed_quantity => (raw_qty, false, expect::SIGNED_QTY),
+            _ => (raw_qty, false, expect::QTY),
+        };
+        let qty = parse_qty(raw_qty).map_err(|e| {
             let reason = match e {
                 QtyError::NotPositive => RejectReason::NonPositiveQuantity,
                 _ => RejectReason::BadQuantity,
             };
-            missing_or(c.qty, reason, expect::QTY)
+            missing_or(c.qty, reason, expected_qty)
         })?;
+        // A signed quantity must agree with the side: negative exactly for a sale.
+        if c.signs.signed_quantity && negative != matches!(side, Side::Sell | Side::Short) {
+            return Err(bad(c.qty, RejectReason::BadQuantity, expect::SIGNED_QTY));
+        }
         let symbol = trim(r.field(c.symbol));
         if symbol.is_empty() {
             return Err(bad(c.symbol, RejectReason::MissingValue, expect::SYMBOL));
@@ -331,6 +360,20 @@ impl<'a> FillsReader<'a> {
             return Err(bad(c.price, RejectReason::NonPositivePrice, expect::PRICE));
         }
         let multiplier = instrument::multiplier(symbol_text);
+        // P&L multiplies by the symbol's multiplier (1, or 100 for an OSI option): an export
+        // that states another (a future, a mini option) would be booked wrong, so it is refused.
+        if let Some(col) = c.multiplier {
+            let stated = trim(r.field(col));
+            if !stated.is_empty()
+                && parse_money(stated).is_none_or(|m| (m - multiplier).abs() > 1e-9)
+            {
+                let expected = format!(
+                    "a multiplier of {multiplier} for {symbol_text} (1 for an equity, 100 for an \
+                     OSI option; futures and other multipliers are not supported yet)"
+                );
+                return Err(bad(col, RejectReason::Unsupported, &expected));
+            }
+        }
         if qty > bounds.max_quantity {
             let expected = format!("at most {} shares in one fill", bounds.max_quantity);
             return Err(bad(c.qty, RejectReason::Implausible, &expected));
@@ -368,7 +411,8 @@ impl<'a> FillsReader<'a> {
                 let expected = format!("a fee of at most {} in one fill", dollars(bounds.max_fee));
                 return Err(bad(col, RejectReason::Implausible, &expected));
             }
-            fee += one;
+            // A charge is positive here; a dialect that writes it negative is turned round.
+            fee += if c.signs.charge_negative { -one } else { one };
         }
         let order: Option<NonZeroU64> = c.order.and_then(|col| order_key(r.field(col)));
         let id = c

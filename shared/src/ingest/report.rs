@@ -38,6 +38,11 @@ pub enum RejectReason {
     /// row-level rejection: the file is refused as a whole, because in such a file `1,234`
     /// would mean 1.234 and cannot be read safely either (see [`crate::IngestError::DecimalComma`]).
     DecimalComma,
+    /// A row of the file that is not a fill (Interactive Brokers' order and closed-lot summary
+    /// rows, which repeat the executions).
+    NotAFill,
+    /// A value DARS reads correctly only once a feature lands (a futures multiplier).
+    Unsupported,
 }
 
 impl RejectReason {
@@ -56,6 +61,8 @@ impl RejectReason {
             RejectReason::TooManyFields => "too many fields",
             RejectReason::Implausible => "implausible value",
             RejectReason::DecimalComma => "decimal comma",
+            RejectReason::NotAFill => "not a fill",
+            RejectReason::Unsupported => "not supported yet",
         }
     }
 }
