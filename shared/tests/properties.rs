@@ -256,10 +256,65 @@ proptest! {
     fn datetimes_round_trip(secs in 0i64..(40 * 365 * 86_400)) {
         let t = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date").and_hms_opt(0, 0, 0).expect("t")
             + Duration::seconds(secs);
-        for fmt in ["%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%-m/%-d/%Y %-I:%M:%S %p"] {
+        for fmt in [
+            "%m/%d/%Y %H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S",
+            "%-m/%-d/%Y %-I:%M:%S %p",
+            // Interactive Brokers' Flex layouts.
+            "%Y%m%d;%H%M%S",
+            "%Y%m%d;%H:%M:%S",
+            "%Y-%m-%d, %H:%M:%S",
+        ] {
             let text = t.format(fmt).to_string();
             prop_assert_eq!(ingest::parse_datetime(text.as_bytes()), Some(t), "{}", text);
         }
+    }
+
+    /// Columns are found by name (issue #16 item 2, "any order of columns"): the same
+    /// PropReports fills written with its columns in any order read as the same fills.
+    #[test]
+    fn column_order_does_not_matter(
+        raw in prop::collection::vec(raw_fill(), 1..20),
+        order in Just((0..10usize).collect::<Vec<_>>()).prop_shuffle(),
+    ) {
+        let header = ["Date/Time", "Account", "B/S", "Qty", "Symbol", "Price", "Comm", "SEC",
+            "Order Id", "Fill Id"];
+        let rows: Vec<[String; 10]> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, &(a, s, buy, qty, cents, fee, min))| {
+                [
+                    time_of(min).format("%m/%d/%Y %H:%M:%S").to_string(),
+                    format!("A{a}"),
+                    (if buy { "B" } else { "S" }).to_owned(),
+                    qty.to_string(),
+                    format!("S{s}"),
+                    format!("{}.{:02}", cents / 100, cents % 100),
+                    format!("{:.2}", f64::from(fee) / 100.0),
+                    "0.01".to_owned(),
+                    format!("{}", 1000 + i),
+                    format!("{}", 5000 + i),
+                ]
+            })
+            .collect();
+        let write = |cols: &[usize]| {
+            let mut text = cols.iter().map(|&c| header[c]).collect::<Vec<_>>().join(",");
+            text.push('\n');
+            for r in &rows {
+                text.push_str(&cols.iter().map(|&c| r[c].as_str()).collect::<Vec<_>>().join(","));
+                text.push('\n');
+            }
+            text
+        };
+        let opts = IngestOptions::default();
+        let read = |text: &str| {
+            ingest::read_fills("f.csv", text.as_bytes(), &opts).map(|b| (b.fills, b.report.rows_kept))
+        };
+        let straight = read(&write(&(0..10).collect::<Vec<_>>()));
+        let shuffled = read(&write(&order));
+        prop_assert!(straight.is_ok());
+        prop_assert_eq!(shuffled.ok(), straight.ok());
     }
 
     /// Rows are never lost (issue #15 item 1): whatever mix of good and bad rows, quoted
