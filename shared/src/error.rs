@@ -67,6 +67,16 @@ pub enum IngestError {
     /// Strict mode stopped at the first bad row.
     #[error("strict mode rejected the whole file at its first bad row: {0}")]
     Strict(Box<Rejection>),
+    /// An XML file that is not a readable Interactive Brokers Flex report.
+    #[error("{file} line {line}: {what}")]
+    Xml {
+        /// File name.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong and what was expected.
+        what: String,
+    },
 }
 
 impl IngestError {
@@ -77,7 +87,8 @@ impl IngestError {
             | IngestError::NotCsv { file, .. }
             | IngestError::UnknownFormat { file, .. }
             | IngestError::WrongKind { file, .. }
-            | IngestError::UnterminatedQuote { file, .. } => file,
+            | IngestError::UnterminatedQuote { file, .. }
+            | IngestError::Xml { file, .. } => file,
             IngestError::Strict(r) | IngestError::DecimalComma(r) => &r.file,
         }
     }

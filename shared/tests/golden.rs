@@ -58,6 +58,45 @@ fn ibkr_flex_trades() {
     check("ibkr_flex_trades.csv");
 }
 
+/// The same trades as the CSV report, as Flex XML: the same fills and daily table, with every
+/// rejection on the XML's own line (`Trade` elements on lines 6 to 17).
+#[test]
+fn ibkr_flex_trades_xml() {
+    golden(
+        "ibkr_flex_trades.xml.expected.json",
+        &snapshot::snapshot(
+            "ibkr_flex_trades.xml",
+            &fixture("ibkr_flex_trades.xml"),
+            None,
+        ),
+    );
+    let opts = IngestOptions::default();
+    let read = |name: &str| match dars_shared::ingest::read_any(name, &fixture(name), &opts) {
+        Ok(dars_shared::ingest::AnyBatch::Fills(b)) => b,
+        other => panic!("{name}: {other:?}"),
+    };
+    let (csv, xml) = (read("ibkr_flex_trades.csv"), read("ibkr_flex_trades.xml"));
+    let snap = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&snapshot::snapshot(name, &fixture(name), None))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let (a, b) = (snap("ibkr_flex_trades.csv"), snap("ibkr_flex_trades.xml"));
+    for key in ["daily", "round_trips", "open_positions"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    assert_eq!(csv.report.rows_kept, xml.report.rows_kept);
+    let lines = |b: &dars_shared::ingest::FillsBatch| {
+        b.report
+            .rejections
+            .iter()
+            .map(|r| r.line)
+            .collect::<Vec<_>>()
+    };
+    // CSV rows 5, 8, 11 are the XML's trades 4, 7, 10: lines 9, 12, 15.
+    assert_eq!(lines(&csv), [5, 8, 11]);
+    assert_eq!(lines(&xml), [9, 12, 15]);
+}
+
 #[test]
 fn propreports_totals() {
     check("propreports_totals.csv");

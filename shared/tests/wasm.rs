@@ -17,6 +17,9 @@ const DARS_EXPECTED: &str = include_str!("../../tests/fixtures/ingest/dars_fills
 const IBKR: &str = include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.csv");
 const IBKR_EXPECTED: &str =
     include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.expected.json");
+const IBKR_XML: &str = include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.xml");
+const IBKR_XML_EXPECTED: &str =
+    include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.xml.expected.json");
 
 fn same(name: &str, csv: &str, expected: &str) {
     let actual = snapshot::snapshot(name, csv.as_bytes(), None);
@@ -40,4 +43,9 @@ fn dars_fills_golden_matches_native() {
 #[wasm_bindgen_test]
 fn ibkr_flex_golden_matches_native() {
     same("ibkr_flex_trades.csv", IBKR, IBKR_EXPECTED);
+}
+
+#[wasm_bindgen_test]
+fn ibkr_flex_xml_golden_matches_native() {
+    same("ibkr_flex_trades.xml", IBKR_XML, IBKR_XML_EXPECTED);
 }

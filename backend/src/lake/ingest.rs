@@ -199,11 +199,24 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     Ok(outcome)
 }
 
-/// Parses one file; large fills files are read in chunks behind a progress bar.
+/// Parses one file; large fills files are read in chunks behind a progress bar. An Interactive
+/// Brokers Flex XML report is read as its rows ([`dars_shared::ingest::Prepared`]), with the
+/// XML's own line numbers in every message.
 fn read_file(name: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBatch> {
+    let prepared = dars_shared::ingest::Prepared::new(name, bytes)?;
+    let batch = read_rows(name, prepared.bytes(), opts).map_err(|e| prepared.restore_error(e))?;
+    Ok(prepared.restore_lines(batch))
+}
+
+/// [`read_file`] of CSV bytes.
+fn read_rows(
+    name: &str,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> Result<AnyBatch, dars_shared::IngestError> {
     let detection = dars_shared::ingest::detect_file(name, bytes)?;
     if detection.kind != FileKind::Fills || bytes.len() < PROGRESS_BYTES {
-        return Ok(dars_shared::ingest::read_any(name, bytes, opts)?);
+        return dars_shared::ingest::read_any(name, bytes, opts);
     }
     let bar = indicatif::ProgressBar::new(bytes.len() as u64);
     bar.set_style(

@@ -204,8 +204,8 @@ impl Lake {
         &self.sealer
     }
 
-    /// Writes a small file of the lake (the reconciliation, a file's rejections), sealed like
-    /// the rest; the path it was written to.
+    /// Writes a small file of the lake (the manifest, the reconciliation, a file's rejections),
+    /// atomically and sealed like the rest.
     pub fn write_small(&self, path: &Path, plain: Vec<u8>) -> Result<()> {
         self.check_write_mode()?;
         self.sealer.write_file(path, plain)

@@ -90,19 +90,35 @@ async fn add_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
     }
 }
 
+/// Reads one dropped file (an Interactive Brokers Flex XML report as its rows, with the XML's
+/// own line numbers in every message).
 async fn parse(
     ws: &Workspace,
     name: &str,
     bytes: &[u8],
     opts: &IngestOptions,
 ) -> Result<AnyBatch, String> {
-    let detection = ingest::detect_file(name, bytes).map_err(|e| e.to_string())?;
+    let prepared = ingest::Prepared::new(name, bytes).map_err(|e| e.to_string())?;
+    let batch = parse_rows(ws, name, prepared.bytes(), opts)
+        .await
+        .map_err(|e| prepared.restore_error(e).to_string())?;
+    Ok(prepared.restore_lines(batch))
+}
+
+/// [`parse`] of CSV bytes.
+async fn parse_rows(
+    ws: &Workspace,
+    name: &str,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> Result<AnyBatch, dars_shared::IngestError> {
+    let detection = ingest::detect_file(name, bytes)?;
     if detection.kind != FileKind::Fills {
-        return ingest::read_any(name, bytes, opts).map_err(|e| e.to_string());
+        return ingest::read_any(name, bytes, opts);
     }
-    let mut reader = FillsReader::new(name, bytes, opts).map_err(|e| e.to_string())?;
+    let mut reader = FillsReader::new(name, bytes, opts)?;
     loop {
-        let p = reader.read(CHUNK_ROWS).map_err(|e| e.to_string())?;
+        let p = reader.read(CHUNK_ROWS)?;
         ws.progress.set(Some(format!(
             "Parsing {name}: {} rows read ({:.0}% of {})",
             group_digits(p.rows_read),
@@ -114,10 +130,7 @@ async fn parse(
             break;
         }
     }
-    reader
-        .finish()
-        .map(AnyBatch::Fills)
-        .map_err(|e| e.to_string())
+    reader.finish().map(AnyBatch::Fills)
 }
 
 /// Lets the browser paint before the next chunk of work.
@@ -210,13 +223,14 @@ pub fn DropZone() -> impl IntoView {
         >
             <p class="drop-title">"Drop fills or daily-totals CSV exports here (and a backtest, if you have one)"</p>
             <p class="muted">
-                "PropReports fills and totals, generic execution uploads and DARS's own formats. "
+                "PropReports fills and totals, generic execution uploads, Interactive Brokers Flex \
+                 Query trades (CSV or XML) and DARS's own formats. "
                 "Files are parsed and scored in this browser tab; nothing is sent to the server."
             </p>
             <div class="actions">
                 <label class="button">
                     "Choose files…"
-                    <input type="file" accept=".csv,text/csv" multiple on:change=on_change hidden />
+                    <input type="file" accept=".csv,.xml,text/csv,text/xml,application/xml" multiple on:change=on_change hidden />
                 </label>
                 <button class="button secondary" on:click=load_demo>"Load demo data"</button>
                 <Show when=move || !ws.files.with(Vec::is_empty)>

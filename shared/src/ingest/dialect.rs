@@ -276,7 +276,12 @@ static DARS_FILLS: DialectSpec = DialectSpec {
 static IBKR_FLEX_TRADES: DialectSpec = DialectSpec {
     fields: &[
         req(Field::DateTime, &["datetime"], "DateTime"),
-        req(Field::Account, &["clientaccountid"], "ClientAccountID"),
+        // `accountId` is the XML report's name for it.
+        req(
+            Field::Account,
+            &["clientaccountid", "accountid"],
+            "ClientAccountID",
+        ),
         req(Field::Symbol, &["symbol"], "Symbol"),
         req(Field::Side, &["buysell"], "Buy/Sell"),
         req(Field::Qty, &["quantity"], "Quantity"),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::closes::{ClosesBatch, read_closes_rows};
 use super::dialect::{Detection, FileKind, detect};
 use super::fills::{FillsBatch, FillsReader};
+use super::flex_xml::Prepared;
 use super::options::IngestOptions;
 use super::rows::RowReader;
 use super::totals::{TotalsBatch, read_totals_rows};
@@ -43,21 +44,30 @@ impl AnyBatch {
     }
 }
 
-/// Detects the format of a file from its header row only (cheap: reads one line).
+/// Detects the format of a file from its header row only (cheap: reads one line). An XML
+/// report is converted first ([`Prepared`]); callers that go on to read it prepare it once.
 pub fn detect_file(file: &str, bytes: &[u8]) -> Result<Detection, IngestError> {
-    let (_, headers) = RowReader::header(file, bytes)?;
+    let prepared = Prepared::new(file, bytes)?;
+    let (_, headers) = RowReader::header(file, prepared.bytes())?;
     detect(&headers).map_err(|found| IngestError::UnknownFormat {
         file: file.to_owned(),
         found,
     })
 }
 
-/// Detects and reads any known file.
+/// Detects and reads any known file, CSV or an Interactive Brokers Flex XML report
+/// ([`Prepared`]; line numbers are the file's own either way).
 pub fn read_any(file: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBatch, IngestError> {
-    let rows = RowReader::open(file, bytes)?;
-    Ok(match rows.detection.kind {
-        FileKind::Fills => AnyBatch::Fills(FillsReader::from_rows(rows, opts)?.finish()?),
-        FileKind::Totals => AnyBatch::Totals(read_totals_rows(rows, opts)?),
-        FileKind::Closes => AnyBatch::Closes(read_closes_rows(rows, opts)?),
-    })
+    let prepared = Prepared::new(file, bytes)?;
+    let read = || -> Result<AnyBatch, IngestError> {
+        let rows = RowReader::open(file, prepared.bytes())?;
+        Ok(match rows.detection.kind {
+            FileKind::Fills => AnyBatch::Fills(FillsReader::from_rows(rows, opts)?.finish()?),
+            FileKind::Totals => AnyBatch::Totals(read_totals_rows(rows, opts)?),
+            FileKind::Closes => AnyBatch::Closes(read_closes_rows(rows, opts)?),
+        })
+    };
+    read()
+        .map(|batch| prepared.restore_lines(batch))
+        .map_err(|e| prepared.restore_error(e))
 }

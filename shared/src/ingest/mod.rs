@@ -3,7 +3,8 @@
 //!
 //! Entry points: [`read_any`] (detect and dispatch), [`read_fills`] / [`FillsReader`]
 //! (incremental, with [`Progress`]), [`read_totals`], [`read_closes`], [`detect`] /
-//! [`detect_file`]; [`merge`] adds a read file to what is already loaded, each file and each
+//! [`detect_file`]; [`Prepared`] turns an Interactive Brokers Flex XML report into the rows the
+//! readers take (and their line numbers back); [`merge`] adds a read file to what is already loaded, each file and each
 //! fill once. All take bytes, never paths: the browser hands over a dropped file's bytes
 //! and the backend reads the file itself.
 
@@ -12,6 +13,7 @@ mod dialect;
 mod dispatch;
 mod fields;
 mod fills;
+mod flex_xml;
 pub mod merge;
 mod options;
 mod report;
@@ -29,6 +31,7 @@ pub use fields::{
     parse_money, parse_qty, parse_side,
 };
 pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
+pub use flex_xml::{Prepared, is_xml};
 pub use merge::{LoadSummary, LoadedFiles, MergeCounts, content_hash, merge_fills, merge_totals};
 pub use options::{IngestOptions, Plausibility};
 pub use report::{
