@@ -1,6 +1,7 @@
 // The web app in a real browser against `dars serve` with a model published by `dars demo`:
 // load the demo firm, see every trader scored, open a trader, read the waterfall, move a what-if
-// slider, check the model page, reload a deep link, and get line-numbered errors for a bad file.
+// slider, check the model page, reload a deep link, and get line-numbered errors for a bad file
+// and for an Interactive Brokers Flex XML report.
 // The trader page's history views (win-rate drift, behavioural flags, time of day, past
 // predictions from the demo's backtest, the SHAP beeswarm and dependence scatter, the what-if
 // hour toggles, which take a session's trades out of the day, and the what-if's explanation) and
@@ -11,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { prepareDemo, ensureBacktest, startServer, launchBrowser, shotDir } from './harness.mjs';
+import { prepareDemo, ensureBacktest, startServer, launchBrowser, shotDir, root } from './harness.mjs';
 
 let server;
 let browser;
@@ -268,6 +269,18 @@ test('a malformed file gets line-numbered errors, an unknown one a clear message
   await page.getByText(/bad-fills\.csv line 4/).waitFor();
   await page.getByText(/weird\.csv:.*foo/).waitFor();
   await page.screenshot({ path: path.join(shotDir, 'ingest-errors.png'), fullPage: true });
+});
+
+test('an Interactive Brokers Flex XML report is read in the tab, with its own line numbers', async () => {
+  await page.goto(server.url + '/');
+  const xml = path.join(root, 'tests/fixtures/ingest/ibkr_flex_trades.xml');
+  await page.locator('input[type=file]').setInputFiles([xml]);
+  // Rejections name the XML's lines (the CSV rows they became are lines 5, 8 and 11).
+  await page.getByText(/ibkr_flex_trades\.xml line 9/).waitFor();
+  await page.getByText(/ibkr_flex_trades\.xml line 15/).waitFor();
+  await page.getByText('U1234567').first().waitFor();
+  await page.getByText('U7654321').first().waitFor();
+  await page.screenshot({ path: path.join(shotDir, 'ibkr-xml.png'), fullPage: true });
 });
 
 test('no request carried the user\'s data to the server', () => {

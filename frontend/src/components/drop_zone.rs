@@ -221,7 +221,7 @@ pub fn DropZone() -> impl IntoView {
             on:dragleave=move |_| set_dragging.set(false)
             on:drop=on_drop
         >
-            <p class="drop-title">"Drop fills or daily-totals CSV exports here (and a backtest, if you have one)"</p>
+            <p class="drop-title">"Drop fills or daily-totals exports here, CSV or Flex XML (and a backtest, if you have one)"</p>
             <p class="muted">
                 "PropReports fills and totals, generic execution uploads, Interactive Brokers Flex \
                  Query trades (CSV or XML) and DARS's own formats. "
