@@ -59,7 +59,7 @@ fn ibkr_flex_trades() {
 }
 
 /// The same trades as the CSV report, as Flex XML: the same fills and daily table, with every
-/// rejection on the XML's own line (`Trade` elements on lines 6 to 17).
+/// rejection on the XML's own line (`Trade` elements on lines 6 to 19).
 #[test]
 fn ibkr_flex_trades_xml() {
     golden(
@@ -92,9 +92,9 @@ fn ibkr_flex_trades_xml() {
             .map(|r| r.line)
             .collect::<Vec<_>>()
     };
-    // CSV rows 5, 8, 11 are the XML's trades 4, 7, 10: lines 9, 12, 15.
-    assert_eq!(lines(&csv), [5, 8, 11]);
-    assert_eq!(lines(&xml), [9, 12, 15]);
+    // CSV rows 5, 8, 11, 14, 15 are the XML's trades 4, 7, 10, 13, 14: lines 9, 12, 15, 18, 19.
+    assert_eq!(lines(&csv), [5, 8, 11, 14, 15]);
+    assert_eq!(lines(&xml), [9, 12, 15, 18, 19]);
 }
 
 #[test]

@@ -185,6 +185,11 @@ pub enum Field {
     Multiplier,
     /// Interactive Brokers `LevelOfDetail`: only `EXECUTION` rows are fills.
     LevelOfDetail,
+    /// Interactive Brokers `AssetClass`: only stocks and options are read.
+    AssetClass,
+    /// A currency column (Interactive Brokers `CurrencyPrimary`, `IBCommissionCurrency`): only
+    /// US dollars are read.
+    Currency,
 }
 
 struct FieldSpec {
@@ -290,7 +295,24 @@ static IBKR_FLEX_TRADES: DialectSpec = DialectSpec {
         opt(Field::OrderId, &["iborderid", "orderid"], "IBOrderID"),
         opt(Field::FillId, &["ibexecid", "execid"], "IBExecID"),
         opt(Field::Multiplier, &["multiplier"], "Multiplier"),
-        opt(Field::LevelOfDetail, &["levelofdetail"], "LevelOfDetail"),
+        // Required: without it an export that also lists orders would count them twice.
+        req(Field::LevelOfDetail, &["levelofdetail"], "LevelOfDetail"),
+        // Required: a future or a currency conversion (`CASH`) must never pass as shares.
+        req(
+            Field::AssetClass,
+            &["assetclass", "assetcategory"],
+            "AssetClass",
+        ),
+        opt(
+            Field::Currency,
+            &["currencyprimary", "currency"],
+            "CurrencyPrimary",
+        ),
+        opt(
+            Field::Currency,
+            &["ibcommissioncurrency"],
+            "IBCommissionCurrency",
+        ),
     ],
     fee_columns: false,
 };

@@ -32,6 +32,12 @@ pub(crate) mod expect {
     pub const QTY: &str = "a whole number of shares greater than 0, like 100 or 1,000";
     pub const SIGNED_QTY: &str = "a whole number of shares other than 0, negative for a sale \
                                   (SELL) and positive for a purchase (BUY), like 100 or -100";
+    pub const ASSET_CLASS: &str = "STK or OPT (futures, currency conversions and other asset \
+                                   classes are not supported yet)";
+    pub const CURRENCY: &str = "USD (other currencies are not converted yet)";
+    pub const IBKR_DATETIME: &str = "a date and time like 20250829;093102 or 2025-08-29;09:31:02 \
+                                     (set the Flex query's date format to yyyyMMdd: a date with \
+                                     slashes could be day-first)";
     pub const EXECUTION: &str = "EXECUTION: ORDER and CLOSED_LOT rows repeat the executions; \
                                  export the Trades section at execution level";
     pub const SYMBOL: &str = "a symbol like AAPL or BRK.B";
@@ -70,6 +76,10 @@ struct Columns {
     multiplier: Option<usize>,
     /// Interactive Brokers' `LevelOfDetail`: only `EXECUTION` rows are fills.
     detail: Option<usize>,
+    /// Interactive Brokers' `AssetClass`: only stocks and options are read.
+    asset_class: Option<usize>,
+    /// Currency columns: only US dollars are read.
+    currencies: Vec<usize>,
     /// How the dialect writes signs.
     signs: Signs,
 }
@@ -187,6 +197,8 @@ impl<'a> FillsReader<'a> {
                 trader: need(Field::TraderName),
                 multiplier: need(Field::Multiplier),
                 detail: need(Field::LevelOfDetail),
+                asset_class: need(Field::AssetClass),
+                currencies: d.columns_of(Field::Currency),
                 signs: d.dialect.signs(),
             },
             _ => {
@@ -320,9 +332,26 @@ impl<'a> FillsReader<'a> {
         }
         if let Some(col) = c.detail {
             let level = trim(r.field(col));
-            if !level.is_empty() && !level.eq_ignore_ascii_case(b"EXECUTION") {
+            if !level.eq_ignore_ascii_case(b"EXECUTION") {
                 return Err(bad(col, RejectReason::NotAFill, expect::EXECUTION));
             }
+        }
+        if let Some(col) = c.asset_class {
+            let class = trim(r.field(col));
+            if !(class.eq_ignore_ascii_case(b"STK") || class.eq_ignore_ascii_case(b"OPT")) {
+                return Err(bad(col, RejectReason::Unsupported, expect::ASSET_CLASS));
+            }
+        }
+        for &col in &c.currencies {
+            let currency = trim(r.field(col));
+            if !currency.is_empty() && !currency.eq_ignore_ascii_case(b"USD") {
+                return Err(bad(col, RejectReason::Unsupported, expect::CURRENCY));
+            }
+        }
+        // Interactive Brokers lets a query write day-first dates (dd/MM/yyyy); a slash date
+        // there cannot be told from month-first, so only its unambiguous layouts are read.
+        if c.signs.signed_quantity && r.field(c.time).contains(&b'/') {
+            return Err(bad(c.time, RejectReason::BadDate, expect::IBKR_DATETIME));
         }
         let side = parse_side(r.field(c.side))
             .ok_or_else(|| missing_or(c.side, RejectReason::BadSide, expect::SIDE))?;

@@ -150,10 +150,12 @@ fn trades_as_csv(file: &str, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u32>), Ingest
                         bad(u64::from(element_line), format!("a bad attribute: {e}"))
                     })?;
                     let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+                    // A line break inside a value (`&#10;`) would start a new CSV line and
+                    // shift every later row's line: values stay on one line.
                     let value = attr
                         .unescape_value()
                         .map_err(|e| bad(u64::from(element_line), format!("a bad value: {e}")))?
-                        .into_owned();
+                        .replace(['\r', '\n'], " ");
                     let i = match names.iter().position(|n| *n == key) {
                         Some(i) => i,
                         None => {
@@ -232,6 +234,15 @@ mod tests {
                 .map(|e| e.to_string());
             assert!(e.as_deref().is_some_and(|e| e.contains("t.xml")), "{e:?}");
         }
+        // A line break inside a value keeps the rows on their own lines.
+        let xml = "<FlexQueryResponse>\n<Trade a=\"x&#10;y\" b=\"1\r\n2\"/>\n<Trade a=\"z\"/>\n\
+                   </FlexQueryResponse>";
+        let p = Prepared::new("t.xml", xml.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            String::from_utf8_lossy(p.bytes()),
+            "\"a\",\"b\"\n\"x y\",\"1  2\"\n\"z\",\"\"\n"
+        );
+        assert_eq!((p.source_line(2), p.source_line(3)), (2, 4));
         // CSV passes through untouched.
         let p = Prepared::new("t.csv", b"a,b\n1,2\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.bytes(), b"a,b\n1,2\n");
