@@ -18,11 +18,10 @@ use crate::registry::Registry;
 use crate::runs::{PredictionRun, RunStore, Status, TraderPrediction};
 
 /// Scores the lake as of `date` (default: its latest day). `today` is the run's calendar date,
-/// for the freshness check.
+/// for the freshness check. The caller holds the lake's read lock (`crate::lake::lock::read`)
+/// until the run is written.
 pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Result<PredictionRun> {
     let data = &cfg.paths.data;
-    // Waits for a running ingest; refuses a lake an interrupted one left half-written.
-    let _lake = crate::lake::lock::read(data)?;
     let daily = Lake::open(data).daily()?;
     let latest = daily.iter().map(|r| r.date).max().with_context(|| {
         format!(

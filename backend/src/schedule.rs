@@ -245,8 +245,13 @@ pub fn morning(
 ) -> Result<(PredictionRun, PathBuf)> {
     let secrets = Secrets::from_env();
     let result = (|| -> Result<(PredictionRun, PathBuf)> {
+        // Held from the first read of the lake to the run written: waits for a running ingest,
+        // refuses a lake an interrupted one left half-written, and keeps a writer (an ingest, a
+        // key rotation) out until the run is on disk.
+        let lake = crate::lake::lock::read(&cfg.paths.data)?;
         let run = crate::predict::predict(cfg, date, today)?;
         let path = RunStore::new(&cfg.paths.data).write(&run)?;
+        drop(lake);
         // One connection for the run's rows, the checkpoint and the alerts' rows.
         let mut audit = Audit::open(&cfg.paths.data)?;
         audit_run(&mut audit, &run)?;
