@@ -58,18 +58,11 @@ fn lock_file(data: &Path) -> Result<File> {
 /// Whether the file at `path` is a SQLite database in the clear (`false` for an empty or
 /// missing file, which SQLite creates in whichever mode it is keyed in).
 fn is_clear(path: &Path) -> Result<bool> {
-    use std::io::Read as _;
     let mut head = [0u8; CLEAR_HEADER.len()];
     match File::open(path) {
         Ok(mut f) => {
-            let mut n = 0;
-            while n < head.len() {
-                match f.read(&mut head[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-                }
-            }
+            let n = crate::crypto::read_full(&mut f, &mut head)
+                .with_context(|| format!("reading {}", path.display()))?;
             Ok(n == head.len() && head == CLEAR_HEADER)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -170,10 +163,7 @@ pub fn open(data: &Path) -> Result<Opened> {
         }
         None => {
             if !is_empty(&path) && !is_clear(&path)? {
-                bail!(
-                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
-                    path.display()
-                );
+                return Err(crate::crypto::key_needed(&path));
             }
             Connection::open(&path).with_context(|| format!("opening {}", path.display()))?
         }

@@ -46,7 +46,7 @@ use sha2::{Digest, Sha256};
 
 pub mod stream;
 
-pub use stream::is_stream_sealed;
+pub use stream::{is_stream_sealed, read_full};
 
 /// Bytes of a master key and of a data key.
 pub const KEY_LEN: usize = 32;
@@ -458,12 +458,7 @@ impl Sealer {
     pub fn open_file(&self, path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
         let keys = self.keys()?;
         if is_sealed(&bytes) {
-            let keys = keys.with_context(|| {
-                format!(
-                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
-                    path.display()
-                )
-            })?;
+            let keys = keys.ok_or_else(|| key_needed(path))?;
             return keys
                 .open_file(&self.name(path), &bytes)
                 .with_context(|| format!("{} does not open", path.display()));
@@ -524,16 +519,11 @@ impl Sealer {
         let mut file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let mut head = vec![0u8; SEALED_MAGIC.len().max(stream::STREAM_MAGIC.len())];
-        let n = stream::read_full(&mut file, &mut head)
+        let n = read_full(&mut file, &mut head)
             .with_context(|| format!("reading {}", path.display()))?;
         head.truncate(n);
         if is_stream_sealed(&head) {
-            let keys = self.keys()?.with_context(|| {
-                format!(
-                    "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
-                    path.display()
-                )
-            })?;
+            let keys = self.keys()?.ok_or_else(|| key_needed(path))?;
             let input = std::io::BufReader::new(std::io::Cursor::new(head).chain(file));
             let reader = keys
                 .open_stream(&self.name(path), input)
@@ -564,6 +554,14 @@ impl Sealer {
         self.write_stream(path, reader)?;
         crate::atomic::sync_parent(path)
     }
+}
+
+/// The error for an encrypted file read without a data key.
+pub fn key_needed(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} is encrypted: set DARS_DATA_KEY (or DARS_DATA_KEY_FILE) to its data key",
+        path.display()
+    )
 }
 
 /// What the wrapping of a data key authenticates besides the key: the label, the master key's

@@ -230,7 +230,7 @@ impl<R: Read> Read for StreamReader<R> {
 }
 
 /// Reads until `buf` is full or the input ends; the bytes read.
-pub(super) fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match input.read(&mut buf[n..]) {

@@ -187,9 +187,11 @@ pub struct BacktestOutcome {
 
 pub fn backtest(args: &BacktestRequest) -> Result<BacktestOutcome> {
     let started = std::time::Instant::now();
-    // Inside the data directory, backtests live in backtests/ (where a key rotation finds them).
+    // How the outputs are sealed; inside the data directory, backtests live in backtests/
+    // (where a key rotation finds them).
+    let sealer = crate::crypto::Sealer::configured(&args.model.data);
     if let Some(out) = &args.out
-        && crate::crypto::Sealer::configured(&args.model.data)
+        && sealer
             .relative(out)
             .is_some_and(|rel| !rel.starts_with("backtests"))
     {
@@ -374,7 +376,6 @@ pub fn backtest(args: &BacktestRequest) -> Result<BacktestOutcome> {
     }
     // Inside the data directory the outputs are sealed like the rest of it under a data key;
     // an `--out` elsewhere is the user's own export, written as asked.
-    let sealer = crate::crypto::Sealer::configured(&args.model.data);
     let sealed = sealer.holds(&csv) && matches!(sealer.keys_for_use(), Ok(Some(_)));
     let write = |path: &std::path::Path, bytes: Vec<u8>| {
         if sealer.holds(path) {

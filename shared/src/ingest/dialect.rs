@@ -107,24 +107,29 @@ impl Dialect {
     }
 }
 
-/// How a fills dialect writes signs.
+/// How a fills dialect writes signs and dates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Signs {
+pub struct Conventions {
     /// Quantities are signed, negative for a sale (Interactive Brokers); otherwise always
     /// positive with the side in its own column (PropReports).
     pub signed_quantity: bool,
     /// A fee column holds a charge as a negative amount (Interactive Brokers' `IBCommission`);
     /// otherwise a charge is positive and a rebate negative (PropReports).
     pub charge_negative: bool,
+    /// A date with slashes may be day-first (Interactive Brokers lets a query write
+    /// `dd/MM/yyyy`), so only the unambiguous layouts are read; otherwise slashes are US
+    /// month-first (PropReports).
+    pub slash_dates_ambiguous: bool,
 }
 
 impl Dialect {
-    /// How this dialect writes quantities and fees.
-    pub fn signs(self) -> Signs {
+    /// How this dialect writes quantities, fees and dates.
+    pub fn conventions(self) -> Conventions {
         let ibkr = self == Dialect::IbkrFlexTrades;
-        Signs {
+        Conventions {
             signed_quantity: ibkr,
             charge_negative: ibkr,
+            slash_dates_ambiguous: ibkr,
         }
     }
 }
@@ -649,8 +654,8 @@ mod tests {
         assert_eq!(d.fee_columns, ["IBCommission"]);
         assert_eq!(d.column_of(Field::Qty), Some(11));
         assert_eq!(d.column_of(Field::FillId), Some(16));
-        assert!(Dialect::IbkrFlexTrades.signs().signed_quantity);
-        assert!(!Dialect::PropReportsFills.signs().charge_negative);
+        assert!(Dialect::IbkrFlexTrades.conventions().signed_quantity);
+        assert!(!Dialect::PropReportsFills.conventions().charge_negative);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::num::NonZeroU64;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::dialect::{Detection, Field, FileKind, Signs};
+use super::dialect::{Conventions, Detection, Field, FileKind};
 use super::fields::{
     DateTimeParser, QtyError, order_key, parse_money, parse_qty, parse_side, trim,
 };
@@ -80,8 +80,8 @@ struct Columns {
     asset_class: Option<usize>,
     /// Currency columns: only US dollars are read.
     currencies: Vec<usize>,
-    /// How the dialect writes signs.
-    signs: Signs,
+    /// How the dialect writes signs and dates.
+    conventions: Conventions,
 }
 
 /// A small direct-mapped cache in front of the interner for names of at most 15 bytes (nearly
@@ -199,7 +199,7 @@ impl<'a> FillsReader<'a> {
                 detail: need(Field::LevelOfDetail),
                 asset_class: need(Field::AssetClass),
                 currencies: d.columns_of(Field::Currency),
-                signs: d.dialect.signs(),
+                conventions: d.dialect.conventions(),
             },
             _ => {
                 return Err(IngestError::WrongKind {
@@ -350,15 +350,15 @@ impl<'a> FillsReader<'a> {
         }
         // Interactive Brokers lets a query write day-first dates (dd/MM/yyyy); a slash date
         // there cannot be told from month-first, so only its unambiguous layouts are read.
-        if c.signs.signed_quantity && r.field(c.time).contains(&b'/') {
+        if c.conventions.slash_dates_ambiguous && r.field(c.time).contains(&b'/') {
             return Err(bad(c.time, RejectReason::BadDate, expect::IBKR_DATETIME));
         }
         let side = parse_side(r.field(c.side))
             .ok_or_else(|| missing_or(c.side, RejectReason::BadSide, expect::SIDE))?;
         let raw_qty = trim(r.field(c.qty));
         let (raw_qty, negative, expected_qty) = match raw_qty.strip_prefix(b"-") {
-            Some(rest) if c.signs.signed_quantity => (rest, true, expect::SIGNED_QTY),
-            _ if c.signs.signed_quantity => (raw_qty, false, expect::SIGNED_QTY),
+            Some(rest) if c.conventions.signed_quantity => (rest, true, expect::SIGNED_QTY),
+            _ if c.conventions.signed_quantity => (raw_qty, false, expect::SIGNED_QTY),
             _ => (raw_qty, false, expect::QTY),
         };
         let qty = parse_qty(raw_qty).map_err(|e| {
@@ -369,7 +369,7 @@ impl<'a> FillsReader<'a> {
             missing_or(c.qty, reason, expected_qty)
         })?;
         // A signed quantity must agree with the side: negative exactly for a sale.
-        if c.signs.signed_quantity && negative != matches!(side, Side::Sell | Side::Short) {
+        if c.conventions.signed_quantity && negative != matches!(side, Side::Sell | Side::Short) {
             return Err(bad(c.qty, RejectReason::BadQuantity, expect::SIGNED_QTY));
         }
         let symbol = trim(r.field(c.symbol));
@@ -441,7 +441,11 @@ impl<'a> FillsReader<'a> {
                 return Err(bad(col, RejectReason::Implausible, &expected));
             }
             // A charge is positive here; a dialect that writes it negative is turned round.
-            fee += if c.signs.charge_negative { -one } else { one };
+            fee += if c.conventions.charge_negative {
+                -one
+            } else {
+                one
+            };
         }
         let order: Option<NonZeroU64> = c.order.and_then(|col| order_key(r.field(col)));
         let id = c
