@@ -27,6 +27,71 @@ pub struct Config {
     pub email: Email,
     pub training: Training,
     pub schedule: Schedule,
+    pub propreports: PropReports,
+}
+
+/// `dars pull`'s source: the firm's PropReports API. The login comes from the environment
+/// (`DARS_PROPREPORTS_USER`, `DARS_PROPREPORTS_PASSWORD`), never from this file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PropReports {
+    /// The firm's API address, `https://<firm>.propreports.com/api.php` (`http://` only to this
+    /// machine).
+    pub url: Option<String>,
+    /// Pull only this group's accounts (`groupId`); unset: every account the login sees.
+    /// Written as a number or a string.
+    #[serde(deserialize_with = "optional_id")]
+    pub group_id: Option<String>,
+    /// Pull these accounts one by one (`accountId`); empty: one request for all of them.
+    /// Written as numbers or strings.
+    #[serde(deserialize_with = "ids")]
+    pub accounts: Vec<String>,
+    /// The morning run (`dars predict`, the scheduler) pulls before it scores.
+    pub pull_before_predict: bool,
+    /// Calendar days, ending today, that the morning pull asks for (overlaps are free: fills
+    /// already in the lake are skipped by fill id).
+    pub morning_days: u32,
+}
+
+/// An identifier written in YAML as a string or as a number (`7`, `"NET001"`): PropReports' group
+/// and account ids are often numeric.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Id {
+    Text(String),
+    Number(u64),
+}
+
+impl From<Id> for String {
+    fn from(id: Id) -> String {
+        match id {
+            Id::Text(s) => s,
+            Id::Number(n) => n.to_string(),
+        }
+    }
+}
+
+fn optional_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Id>::deserialize(d)?.map(String::from))
+}
+
+fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Vec::<Id>::deserialize(d)?
+        .into_iter()
+        .map(String::from)
+        .collect())
+}
+
+impl Default for PropReports {
+    fn default() -> Self {
+        PropReports {
+            url: None,
+            group_id: None,
+            accounts: Vec::new(),
+            pull_before_predict: false,
+            morning_days: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -442,6 +507,18 @@ impl Config {
             );
         }
         self.risk.lookback_days.windows()?;
+        if let Some(url) = &self.propreports.url
+            && !is_private_transport(url)
+        {
+            bail!(
+                "propreports.url: expected an https:// address (`https://<firm>.propreports.com/\
+                 api.php`); the login would travel in the clear to {url} (http:// is allowed \
+                 only to this machine)"
+            );
+        }
+        if self.propreports.morning_days == 0 {
+            bail!("propreports.morning_days: expected at least 1 day");
+        }
         frac("risk.tiers.high_cut", self.risk.tiers.high_cut)?;
         frac("risk.tiers.moderate_cut", self.risk.tiers.moderate_cut)?;
         frac("risk.tiers.moderate_band", self.risk.tiers.moderate_band)?;
@@ -604,6 +681,9 @@ pub struct Secrets {
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub slack_webhook_url: Option<String>,
+    /// The PropReports API login of `dars pull`.
+    pub propreports_user: Option<String>,
+    pub propreports_password: Option<String>,
 }
 
 impl Secrets {
@@ -613,6 +693,8 @@ impl Secrets {
             smtp_username: get("DARS_SMTP_USERNAME"),
             smtp_password: get("DARS_SMTP_PASSWORD"),
             slack_webhook_url: get("DARS_SLACK_WEBHOOK_URL"),
+            propreports_user: get("DARS_PROPREPORTS_USER"),
+            propreports_password: get("DARS_PROPREPORTS_PASSWORD"),
         }
     }
 }
@@ -651,6 +733,20 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether a URL that carries a credential (a webhook's path, a login in the form) may be used:
+/// `https://`, or plain `http://` to this machine only (a local relay, a test server). The
+/// authority runs to the first '/', '?' or '#'; one with user-info is refused over http
+/// (`http://localhost@evil.example` goes to evil.example).
+pub fn is_private_transport(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let local = lower.strip_prefix("http://").is_some_and(|rest| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        !authority.contains('@')
+            && is_loopback_host(authority.rsplit_once(':').map_or(authority, |(h, _)| h))
+    });
+    lower.starts_with("https://") || local
+}
+
 impl Secrets {
     /// Refuses settings that would send a secret in the clear: an SMTP password over `tls:
     /// none` to a host other than this machine, a Slack webhook that is not `https://` (or
@@ -670,21 +766,13 @@ impl Secrets {
 
     /// The Slack part of [`Secrets::check`].
     pub fn check_webhook(&self) -> Result<()> {
-        if let Some(url) = &self.slack_webhook_url {
-            let lower = url.to_ascii_lowercase();
-            // The authority up to the first '/': no user-info (`http://localhost@evil.example`
-            // goes to evil.example), and a loopback host.
-            let local = lower.strip_prefix("http://").is_some_and(|rest| {
-                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-                !authority.contains('@')
-                    && is_loopback_host(authority.rsplit_once(':').map_or(authority, |(h, _)| h))
-            });
-            if !(lower.starts_with("https://") || local) {
-                bail!(
-                    "DARS_SLACK_WEBHOOK_URL: expected an https:// URL (as Slack gives it); the \
-                     value is not shown, it is a credential"
-                );
-            }
+        if let Some(url) = &self.slack_webhook_url
+            && !is_private_transport(url)
+        {
+            bail!(
+                "DARS_SLACK_WEBHOOK_URL: expected an https:// URL (as Slack gives it); the value \
+                 is not shown, it is a credential"
+            );
         }
         Ok(())
     }
@@ -896,6 +984,7 @@ mod tests {
             smtp_username: Some("risk".into()),
             smtp_password: Some("hunter2".into()),
             slack_webhook_url: None,
+            ..Secrets::default()
         };
         let e = secrets
             .check(&cfg)
@@ -1082,6 +1171,41 @@ mod tests {
                     .map_err(|e| format!("{e:#}"))
             )
         }
+        fn login() -> Secrets {
+            Secrets {
+                propreports_user: Some("jdoe".into()),
+                propreports_password: Some("aardvark123".into()),
+                ..Secrets::default()
+            }
+        }
+        fn pull(c: &Config) -> String {
+            let ingest = crate::lake::IngestRequest {
+                files: Vec::new(),
+                closes: Vec::new(),
+                data: "data".into(),
+                strict: false,
+                legacy_suffix: None,
+                fetched: Vec::new(),
+            };
+            // With an address, so that the group and the accounts are read.
+            let mut c = c.clone();
+            c.propreports
+                .url
+                .get_or_insert_with(|| "https://default.propreports.com/api.php".into());
+            format!(
+                "{:?}",
+                crate::pull::PullRequest::configured(
+                    &c,
+                    &login(),
+                    date(),
+                    date(),
+                    Vec::new(),
+                    ingest
+                )
+                .map(|r| (r.url, r.group_id, r.accounts))
+                .map_err(|e| format!("{e:#}"))
+            )
+        }
         let keys: Vec<(&str, &str, Probe)> = vec![
             ("paths.data", "elsewhere", |c| {
                 format!(
@@ -1217,6 +1341,25 @@ mod tests {
             }),
             ("schedule.timezone", "Europe/London", |c| {
                 format!("{:?}", c.schedule.tz().ok())
+            }),
+            (
+                "propreports.url",
+                "https://firm.propreports.com/api.php",
+                pull,
+            ),
+            ("propreports.group_id", "7", pull),
+            ("propreports.accounts", "[NET001, 40512]", pull),
+            ("propreports.pull_before_predict", "true", |c| {
+                format!(
+                    "{:?}",
+                    crate::schedule::morning_pull(c, &login(), date())
+                        .map(|r| r.map(|r| (r.from, r.to)))
+                        .map_err(|e| format!("{e:#}"))
+                )
+            }),
+            // Read by the morning pull (`schedule::morning_pull`), which the key above turns on.
+            ("propreports.morning_days", "3", |c| {
+                format!("{}", c.propreports.morning_days)
             }),
         ];
 

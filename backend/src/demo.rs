@@ -87,6 +87,7 @@ pub fn run(args: &DemoRequest) -> Result<()> {
         data: args.data.clone(),
         strict: false,
         legacy_suffix: Some("_OLD".into()),
+        fetched: Vec::new(),
     };
     lake::ingest_files(&ingest)?;
     println!("[3/6] training and publishing the risk model");

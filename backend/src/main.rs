@@ -13,6 +13,7 @@ mod keys;
 mod lake;
 mod overrides;
 mod predict;
+mod pull;
 mod registry;
 mod runs;
 mod schedule;

@@ -245,6 +245,9 @@ pub fn morning(
 ) -> Result<(PredictionRun, PathBuf)> {
     let secrets = Secrets::from_env();
     let result = (|| -> Result<(PredictionRun, PathBuf)> {
+        if let Some(req) = morning_pull(cfg, &secrets, today)? {
+            crate::pull::pull(&req).context("the morning pull from PropReports")?;
+        }
         // Held from the first read of the lake to the run written: waits for a running ingest,
         // refuses a lake an interrupted one left half-written, and keeps a writer (an ingest, a
         // key rotation) out until the run is on disk.
@@ -270,6 +273,39 @@ pub fn morning(
         report_failure(cfg, "morning run", date.unwrap_or(today), e, send_alerts);
     }
     result
+}
+
+/// The morning job's pull, when `propreports.pull_before_predict` asks for one: the last
+/// `propreports.morning_days` calendar days, ending `today`, from the firm's PropReports API
+/// into the lake, before anything reads it.
+pub fn morning_pull(
+    cfg: &Config,
+    secrets: &Secrets,
+    today: NaiveDate,
+) -> Result<Option<crate::pull::PullRequest>> {
+    if !cfg.propreports.pull_before_predict {
+        return Ok(None);
+    }
+    let days = u64::from(cfg.propreports.morning_days.saturating_sub(1));
+    let from = today
+        .checked_sub_days(chrono::Days::new(days))
+        .unwrap_or(today);
+    crate::pull::PullRequest::configured(
+        cfg,
+        secrets,
+        from,
+        today,
+        Vec::new(),
+        crate::lake::IngestRequest {
+            files: Vec::new(),
+            closes: Vec::new(),
+            data: cfg.paths.data.clone(),
+            strict: false,
+            legacy_suffix: Some(crate::lake::LEGACY_SUFFIX.into()),
+            fetched: Vec::new(),
+        },
+    )
+    .map(Some)
 }
 
 /// Audits a failed run and, when alerts are on, tells the ops recipients. Never fails itself:

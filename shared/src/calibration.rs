@@ -151,6 +151,19 @@ impl Calibration {
                 break;
             }
         }
+        if !(a > 0.0 && a.is_finite()) {
+            // Out of fold the scores ranked losing days *below* winning ones (or not at all).
+            // A calibration maps scores to probabilities; it must not turn the model's ranking
+            // round (that would make an anti-predictive model look predictive on the very rows
+            // it was fitted to). Flat at the smoothed base rate instead: the model then ranks
+            // nothing, and the gate against the rules sees exactly that.
+            let rate = (pos + 1.0) / (pos + neg + 2.0);
+            return Calibration::Platt {
+                a: 0.0,
+                b: logit(rate),
+                support: data.len() as u64,
+            };
+        }
         Calibration::Platt {
             a,
             b,
@@ -284,6 +297,23 @@ mod tests {
         };
         assert!((a - 2.0).abs() < 0.1, "a = {a}");
         assert!((b + 0.5).abs() < 0.1, "b = {b}");
+    }
+
+    /// Scores that rank the wrong way round out of fold are not turned round by the calibration
+    /// (a noisy first month once passed the gate that way: raw AUC 0.45, "calibrated" 0.55).
+    #[test]
+    fn platt_never_reverses_the_ranking() {
+        let p: Vec<f64> = (1..100).map(|i| f64::from(i) / 100.0).collect();
+        // Losing days (1) where the score is low: anti-predictive.
+        let y: Vec<u8> = p.iter().map(|&x| u8::from(x < 0.4)).collect();
+        let c = Calibration::fit_platt(&p, &y);
+        let Calibration::Platt { a, b, support } = c else {
+            panic!("expected Platt, got {c:?}");
+        };
+        assert_eq!((a, support), (0.0, 99));
+        // Flat at the smoothed base rate: (39 + 1) / (99 + 2).
+        assert!((sigmoid(b) - 40.0 / 101.0).abs() < 1e-12, "{}", sigmoid(b));
+        assert_eq!(c.apply(0.05), c.apply(0.95));
     }
 
     #[test]

@@ -100,6 +100,21 @@ proptest! {
                 f64::NAN
             };
             assert_close(get(&m, i, "pnl_z_20d"), z, &format!("pnl_z_20d on day {i}"));
+            // Loss pressure: the last 20 days' losses, faded by 0.6 a day back, over the 60-day
+            // sample std.
+            let s60 = sample_std(win);
+            let pressure = if win.len() >= min_rows(60) && s60 != 0.0 {
+                let mut faded = 0.0;
+                for (k, x) in history.iter().rev().take(20).enumerate() {
+                    if *x < 0.0 {
+                        faded += -x * 0.6f64.powi(k as i32);
+                    }
+                }
+                faded / s60
+            } else {
+                f64::NAN
+            };
+            assert_close(get(&m, i, "loss_pressure_20d"), pressure, &format!("loss_pressure_20d on day {i}"));
             let losses = history.iter().rev().take_while(|&&x| x < 0.0).count();
             let wins = history.iter().rev().take_while(|&&x| x > 0.0).count();
             assert_close(get(&m, i, "loss_streak_20d"), losses.min(20) as f64, "loss_streak_20d");

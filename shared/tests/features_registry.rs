@@ -217,6 +217,18 @@ fn std_devs_are_shown_only_in_a_sensible_range() {
         "drawdown of 10.0 daily std devs (60 days)"
     );
     assert_eq!(
+        say("loss_pressure_20d", 1.434),
+        "recent losses add up to 1.4x your usual daily swing (faded over 20 days)"
+    );
+    assert_eq!(
+        say("loss_pressure_20d", 0.0),
+        "no losing day in the last 20 days"
+    );
+    assert_eq!(
+        say("loss_pressure_20d", 14.0),
+        "recent losses far larger than your usual daily swings"
+    );
+    assert_eq!(
         say("pnl_z_20d", 37.0),
         "last day's P&L far above anything in your previous 20 days"
     );

@@ -135,6 +135,60 @@ fn drawdown_from_the_60_day_high() {
     missing(&m, "D", 69, "pnl_drawdown_std_60d");
 }
 
+/// Trader G: 40 trading days of gains and losses, `((37 i) mod 23 - 11) x $10` on day i.
+fn pressure_matrix() -> FeatureMatrix {
+    let rows: Vec<DailyRow> = (0..40)
+        .map(|i| {
+            let t = (((i * 37) % 23) as f64 - 11.0) * 10.0;
+            fills_row("G", day(i), t, 10)
+        })
+        .collect();
+    build(&rows, &FeatureContext::default())
+}
+
+#[test]
+fn loss_pressure_weighs_recent_losses_in_the_traders_own_swings() {
+    // Values from Python's `statistics.stdev` and a direct sum over the last 20 days.
+    let g = pressure_matrix();
+    missing(&g, "G", 28, "loss_pressure_20d");
+    close(&g, "G", 29, "loss_pressure_20d", 1.1405260358638032);
+    close(&g, "G", 38, "loss_pressure_20d", 1.434470639016443);
+    // Day 39 gained $60: the latest day adds nothing and day 38's -$80 now counts 0.6.
+    close(&g, "G", 39, "loss_pressure_20d", 0.8622581924880582);
+
+    let m = long_matrix();
+    // D's day 29: 30 days (10 of +100, 20 of -50), mean 0 and sample variance 150,000 / 29; the
+    // last 20 days all lost $50, so the pressure is 50 (1 + 0.6 + ... + 0.6^19) / std.
+    close(
+        &m,
+        "D",
+        29,
+        "loss_pressure_20d",
+        125.0 * (1.0 - 0.6f64.powi(20)) / (150_000.0f64 / 29.0).sqrt(),
+    );
+    // Fewer than 30 days, or a 60-day std of 0 (days 10..69 all -$50): missing, never 0.
+    missing(&m, "D", 28, "loss_pressure_20d");
+    missing(&m, "D", 69, "loss_pressure_20d");
+    // Twenty days without a loss read 0.
+    let calm: Vec<DailyRow> = (0..40)
+        .map(|i| {
+            fills_row(
+                "H",
+                day(i),
+                if i < 15 { -100.0 } else { 50.0 + i as f64 },
+                5,
+            )
+        })
+        .collect();
+    close(
+        &build(&calm, &FeatureContext::default()),
+        "H",
+        34,
+        "loss_pressure_20d",
+        0.0,
+    );
+}
+
 #[test]
 fn streaks_z_score_and_win_rate_drift() {
     let m = matrix();

@@ -54,7 +54,14 @@ fn firm() -> Vec<DailyRow> {
 
 #[test]
 fn every_trader_is_scored_and_explanations_add_up() {
-    let scorer = Scorer::from_json(ARTIFACT).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
+    // Whatever the fixture's own verdict on short histories, this one leaves new traders to
+    // the rules (the next tests cover the pooled case).
+    let mut json: serde_json::Value =
+        serde_json::from_str(ARTIFACT).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
+    let verdict = dars_shared::artifact::ShortHistory::judge(10, 3, 1, Some(0.9), Some(0.5));
+    assert!(!verdict.pooled, "{}", verdict.sentence);
+    json["short_history"] = serde_json::to_value(&verdict).unwrap_or_else(|e| panic!("{e}"));
+    let scorer = Scorer::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"));
     let daily = firm();
     let risks = score(
         Some(&scorer),
@@ -200,7 +207,7 @@ fn a_broken_model_is_an_error_not_a_panic() {
 
 /// Issue #13 item 3: when the artifact says the model ranked short histories better than the
 /// rules out of fold, a newcomer is scored by the model (pooled across traders) and the decision
-/// says so; an artifact without that verdict (as above) leaves them to the rules.
+/// says so; an artifact whose verdict says otherwise (as above) leaves them to the rules.
 #[test]
 fn a_model_that_earned_it_scores_new_traders_pooled() {
     let mut json: serde_json::Value =

@@ -18,18 +18,10 @@ use crate::config::Tls;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// Debian's interpreter: python3-aiosmtpd is installed for it, and PATH may put another python3
-/// first (`scripts/env.sh` adds the cmake venv, developers have pyenv).
-fn python() -> String {
-    if let Ok(p) = std::env::var("DARS_TEST_PYTHON") {
-        return p;
-    }
-    if Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3".into()
-    } else {
-        "python3".into()
-    }
-}
+// The integration tests' choice of interpreter, shared with them.
+#[path = "../../tests/common/python.rs"]
+mod python;
+use python::python;
 
 /// The aiosmtpd process and the directory it writes messages to; killed and reaped on drop.
 struct SmtpSink {
@@ -324,6 +316,7 @@ fn smtp_credentials_come_from_secrets() {
         smtp_username: Some("dars".into()),
         smtp_password: Some("hunter2".into()),
         slack_webhook_url: None,
+        ..Secrets::default()
     };
     let deliveries = send(&cfg, &secrets);
     ensure_delivered(&deliveries).unwrap_or_else(|e| panic!("{e:#}"));

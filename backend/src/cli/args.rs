@@ -19,6 +19,7 @@ use crate::demo::DemoRequest;
 use crate::export::{ExportDailyRequest, Format};
 use crate::lake::IngestRequest;
 use crate::overrides::OverrideRequest;
+use crate::pull::PullRequest;
 use crate::schedule::PredictRequest;
 use crate::serve::ServeRequest;
 use crate::train::{
@@ -37,29 +38,79 @@ pub struct IngestArgs {
     /// Closing prices (`date,symbol,close`) for marking overnight positions.
     #[arg(long)]
     pub closes: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Where and how exports are loaded: what `dars ingest` and `dars pull` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
     /// Data directory holding `raw/` and `lake/`.
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
-    /// Reject a whole file at its first bad row instead of keeping the good rows.
+    /// Reject a whole export at its first bad row instead of keeping the good rows.
     #[arg(long)]
     pub strict: bool,
     /// Accounts whose id ends with this suffix are legacy accounts, excluded and counted.
-    #[arg(long, default_value = "_OLD")]
+    #[arg(long, default_value = crate::lake::LEGACY_SUFFIX)]
     pub legacy_suffix: String,
     /// Keep legacy accounts.
     #[arg(long)]
     pub include_legacy: bool,
 }
 
-impl IngestArgs {
-    pub fn request(self) -> IngestRequest {
+impl LoadArgs {
+    /// The ingest of `files` and `closes` with these settings.
+    pub fn request(self, files: Vec<PathBuf>, closes: Vec<PathBuf>) -> IngestRequest {
         IngestRequest {
-            files: self.files,
-            closes: self.closes,
+            files,
+            closes,
             data: self.data,
             strict: self.strict,
             legacy_suffix: (!self.include_legacy).then_some(self.legacy_suffix),
+            fetched: Vec::new(),
         }
+    }
+}
+
+impl IngestArgs {
+    pub fn request(self) -> IngestRequest {
+        self.load.request(self.files, self.closes)
+    }
+}
+
+/// `dars pull`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PullArgs {
+    /// First trading day to pull (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last trading day to pull [default: today].
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// Pull only this account (repeatable) [default: `propreports.accounts`, else every
+    /// account the login sees].
+    #[arg(long = "account")]
+    pub accounts: Vec<String>,
+    /// Configuration file: `propreports.url`, `.group_id`, `.accounts`.
+    #[arg(long, default_value = "config.yaml")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+impl PullArgs {
+    pub fn request(self) -> Result<PullRequest> {
+        let cfg = Config::load(&self.config, false)?;
+        let to = self.to.unwrap_or_else(|| chrono::Local::now().date_naive());
+        PullRequest::configured(
+            &cfg,
+            &crate::config::Secrets::from_env(),
+            self.from,
+            to,
+            self.accounts,
+            self.load.request(Vec::new(), Vec::new()),
+        )
     }
 }
 

@@ -10,11 +10,11 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    audit, config, demo, export, lake, overrides, registry, schedule, serve, simulate, train,
+    audit, config, demo, export, lake, overrides, pull, registry, schedule, serve, simulate, train,
 };
 use args::{
     BacktestArgs, DemoArgs, ExportDailyArgs, ExportFeaturesArgs, IngestArgs, OverrideArgs,
-    PredictArgs, RegistryArgs, RoleArg, ServeArgs, TrainArgs,
+    PredictArgs, PullArgs, RegistryArgs, RoleArg, ServeArgs, TrainArgs,
 };
 
 #[derive(Debug, Parser)]
@@ -54,6 +54,9 @@ enum Command {
     },
     /// Ingest fills, daily-totals and closing-price exports into the lake.
     Ingest(IngestArgs),
+    /// Pull fills from the firm's PropReports API into the lake (`propreports.url`; login from
+    /// DARS_PROPREPORTS_USER and DARS_PROPREPORTS_PASSWORD).
+    Pull(PullArgs),
     /// Export lake tables.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -268,6 +271,26 @@ pub fn run() -> Result<()> {
                 "ingested {} file(s), {} already in the lake",
                 outcome.files_ingested, outcome.files_unchanged
             );
+            Ok(())
+        }
+        Command::Pull(args) => {
+            let outcome = pull::pull(&args.request()?)?;
+            for (name, fills) in &outcome.exports {
+                println!("{name}: {fills} fills");
+            }
+            if outcome.empty > 0 {
+                println!("{} request(s) answered no fills", outcome.empty);
+            }
+            println!(
+                "{} request(s) to the API, {} retried",
+                outcome.stats.requests, outcome.stats.retries
+            );
+            if let Some(i) = &outcome.ingest {
+                println!(
+                    "ingested {} export(s), {} already in the lake",
+                    i.files_ingested, i.files_unchanged
+                );
+            }
             Ok(())
         }
         Command::Export(ExportCommand::Daily(args)) => export::export_daily(&args.request()),

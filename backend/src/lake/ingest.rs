@@ -42,7 +42,45 @@ pub struct IngestRequest {
     /// Accounts whose id ends with this suffix are legacy accounts, excluded and counted;
     /// `None` keeps them.
     pub legacy_suffix: Option<String>,
+    /// Exports received over the network (`dars pull`), ingested after `files` exactly as if
+    /// they had been read from a file of that name.
+    pub fetched: Vec<Fetched>,
 }
+
+/// An export held in memory: what an API answered, under a name that says where it came from
+/// (`propreports fills 2025-01-02..2025-01-31`), shown wherever a file's name would be.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Where one input's bytes come from.
+enum Source<'a> {
+    File(&'a Path),
+    Fetched(&'a Fetched),
+}
+
+impl Source<'_> {
+    fn name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Fetched(f) => f.name.clone(),
+        }
+    }
+
+    fn read(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Source::File(p) => std::fs::read(p)
+                .map(std::borrow::Cow::Owned)
+                .with_context(|| format!("reading {}", p.display())),
+            Source::Fetched(f) => Ok(std::borrow::Cow::Borrowed(&f.bytes)),
+        }
+    }
+}
+
+/// The usual suffix of legacy account ids (`NET001_OLD`), excluded unless asked for.
+pub const LEGACY_SUFFIX: &str = "_OLD";
 
 /// Rejections printed per file; the full list is written beside the lake.
 const REJECTIONS_SHOWN: usize = 20;
@@ -61,12 +99,14 @@ pub struct IngestOutcome {
 }
 
 pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
-    let names: Vec<String> = args
+    let inputs: Vec<(Source, Option<FileKind>)> = args
         .closes
         .iter()
-        .chain(&args.files)
-        .map(|p| p.display().to_string())
+        .map(|p| (Source::File(p), Some(FileKind::Closes)))
+        .chain(args.files.iter().map(|p| (Source::File(p), None)))
+        .chain(args.fetched.iter().map(|f| (Source::Fetched(f), None)))
         .collect();
+    let names: Vec<String> = inputs.iter().map(|(s, _)| s.name()).collect();
     // One writer at a time; the marker stays if this process dies before the manifest is saved.
     let mut guard = super::lock::write(&args.data, &format!("ingesting {}", names.join(", ")))?;
     let lake = Lake::open(&args.data);
@@ -82,16 +122,14 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         },
     };
     let mut outcome = IngestOutcome::default();
-    let inputs = args.closes.iter().map(|p| (p, Some(FileKind::Closes)));
-    let inputs = inputs.chain(args.files.iter().map(|p| (p, None)));
     let mut loaded: LoadedFiles = manifest
         .files
         .iter()
         .map(|e| (e.sha256.as_str(), e.name.as_str()))
         .collect();
-    for (path, must_be) in inputs {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).with_context(|| format!("reading {name}"))?;
+    for (source, must_be) in inputs {
+        let name = source.name();
+        let bytes = source.read()?;
         let sha = content_hash(&bytes);
         if let Some(prev) = loaded.loaded_as(&sha) {
             let when = manifest

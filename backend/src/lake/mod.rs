@@ -13,5 +13,5 @@ mod records;
 mod store;
 
 pub(crate) use ingest::load_closes;
-pub use ingest::{IngestRequest, ingest_files};
+pub use ingest::{Fetched, IngestOutcome, IngestRequest, LEGACY_SUFFIX, ingest_files};
 pub use store::{Lake, files_in};

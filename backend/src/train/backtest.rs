@@ -22,7 +22,7 @@ use dars_shared::score::Scorer;
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::{self, TrainData, rule_scores, scores};
-use super::replay::{self, ReplayOptions, ReplayReport, ReplayUniverse, TargetingLift};
+use super::replay::{self, LiftShare, ReplayOptions, ReplayReport, ReplayUniverse, TargetingLift};
 use super::run::ModelRequest;
 use crate::atomic::write_atomic;
 use crate::lake::Lake;
@@ -159,6 +159,9 @@ pub struct BacktestReport {
     pub replay: Option<ReplayReport>,
     /// The rules alone against their own uniform baseline (at the rules' own cut rate).
     pub rules_lift: Option<TargetingLift>,
+    /// With an oracle: the issued targeting lift as a share of the oracle's at the same budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_lift: Option<LiftShare>,
     /// Seconds the replay took (part of `seconds`).
     #[serde(default)]
     pub replay_seconds: f64,
@@ -361,6 +364,7 @@ pub fn backtest(args: &BacktestRequest) -> Result<BacktestOutcome> {
         reports,
         started,
     );
+    report.oracle_lift = replay.share_of_lift(ORACLE_POLICY);
     report.replay = Some(replay);
     report.rules_lift = Some(rules_lift);
     report.replay_seconds = replay_seconds;
@@ -456,6 +460,10 @@ fn predict(
     Ok((row, d))
 }
 
+/// The replayed policy that ranks trader-days by the oracle's probabilities and cuts as many,
+/// by as much, as the issued decisions.
+const ORACLE_POLICY: &str = "oracle at the issued budget";
+
 /// Replays every cut trader-day's fills under its new limit (`super::replay`): the decisions
 /// issued against the same cuts on uniformly random days (the targeting lift, with a bootstrap
 /// interval over days), the rules alone, the oracle at the issued budget when an oracle was
@@ -498,10 +506,7 @@ fn replay_cuts(
             .collect();
         let sizes = replay::issued_cut_sizes(&issued, &scores)?;
         let count = issued.iter().filter(|&&c| c > 0.0).count();
-        policies.push((
-            "oracle at the issued budget",
-            replay::cuts_at_budget(&p, count, &sizes)?,
-        ));
+        policies.push((ORACLE_POLICY, replay::cuts_at_budget(&p, count, &sizes)?));
     }
     let per_rule: Vec<(&str, Vec<f64>)> = Rule::ALL
         .iter()
@@ -601,6 +606,7 @@ fn summarize(
         hit_rate: HitRate::of(rows),
         replay: None,
         rules_lift: None,
+        oracle_lift: None,
         replay_seconds: 0.0,
         blocks,
         seconds: started.elapsed().as_secs_f64(),
@@ -732,6 +738,18 @@ fn report_text(r: &BacktestReport) -> String {
             money(t.ci95_low),
             money(t.ci95_high)
         );
+        if let Some(LiftShare {
+            lift,
+            share: Some(share),
+            ..
+        }) = &r.oracle_lift
+        {
+            let _ = writeln!(
+                s,
+                "    {share:.2} of the oracle's lift of {} at the same budget",
+                money(*lift)
+            );
+        }
         if let Some(t) = &r.rules_lift {
             let _ = writeln!(
                 s,

@@ -199,6 +199,20 @@ pub struct LiftDifference {
     pub trading_days: usize,
 }
 
+/// The issued decisions' targeting lift as a share of another policy's at the same budget (an
+/// oracle's: how much of the best achievable targeting the model's cuts earn).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LiftShare {
+    /// The other policy's name, as in [`ReplayReport::policies`].
+    pub policy: String,
+    /// Its targeting lift: its net minus the issued cuts' uniform baseline (the same cut sizes
+    /// on random days), dollars.
+    pub lift: f64,
+    /// The issued lift divided by `lift`; `None` when `lift` is not positive (no share of
+    /// nothing).
+    pub share: Option<f64>,
+}
+
 /// A policy under a name (the rules alone, an oracle at the issued budget, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NamedPolicy {
@@ -246,6 +260,21 @@ pub struct ReplayReport {
     pub rules: Vec<RuleFigures>,
     /// Seeds and sizes used.
     pub options: ReplayOptions,
+}
+
+impl ReplayReport {
+    /// The issued targeting lift as a share of `policy`'s, for a policy that cut as many
+    /// trader-days with the same cut sizes as the issued decisions (so the same uniform baseline
+    /// measures both, as for the oracle at the issued budget); `None` without such a policy.
+    pub fn share_of_lift(&self, policy: &str) -> Option<LiftShare> {
+        let p = self.policies.iter().find(|p| p.name == policy)?;
+        let lift = p.report.net - self.uniform.net_mean;
+        Some(LiftShare {
+            policy: policy.to_owned(),
+            lift,
+            share: (lift > 0.0).then(|| self.targeting_lift.lift / lift),
+        })
+    }
 }
 
 /// One cut trader-day, replayed.
@@ -1088,6 +1117,17 @@ mod tests {
         let o = &r.policies[0].report;
         assert_eq!((o.cuts, o.stopped, o.cuts_on_losing_days), (2, 1, 1));
         assert_abs_diff_eq!(o.net, 50.0, epsilon = 1e-9);
+        // Its lift over the same uniform baseline, and the issued lift's share of it: the issued
+        // cuts lost 150 where random ones lose about 50, the oracle's gained 50.
+        let share = r.share_of_lift("oracle").expect("a policy of that name");
+        assert_abs_diff_eq!(share.lift, 50.0 - b.net_mean, epsilon = 1e-9);
+        let expected = l.lift / share.lift;
+        assert_abs_diff_eq!(share.share.unwrap_or(f64::NAN), expected, epsilon = 1e-12);
+        assert!(
+            expected < 0.0,
+            "the issued cuts did worse than chance: {expected}"
+        );
+        assert!(r.share_of_lift("no such policy").is_none());
 
         // streak: A's 3rd at $140 never binds (low 0); A's 4th at $100 saves 50; both days
         // counted, one negative. drawdown: B's 5th, a winning day, -200.
@@ -1203,6 +1243,7 @@ mod tests {
             data: data.clone(),
             strict: true,
             legacy_suffix: Some("_OLD".into()),
+            fetched: Vec::new(),
         })
         .expect("ingest");
         let lake = Lake::open(&data);
@@ -1334,6 +1375,7 @@ mod tests {
                     data: data.clone(),
                     strict: false,
                     legacy_suffix: Some("_OLD".into()),
+                    fetched: Vec::new(),
                 })
                 .expect("ingest");
                 (

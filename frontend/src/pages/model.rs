@@ -114,13 +114,9 @@ fn BacktestReplay() -> impl IntoView {
                         row("issued".into(), f(&issued["cuts"]), f(&issued["saved_on_losing_days"]), f(&issued["forgone_on_winning_days"]), f(&issued["net"])),
                         row("same cuts on random days (mean of draws)".into(), f(&uniform["cuts"]), f(&uniform["saved_on_losing_days_mean"]), f(&uniform["forgone_on_winning_days_mean"]), f(&uniform["net_mean"])),
                     ];
-                    let mut oracle_lift = None;
                     for p in r["policies"].as_array().cloned().unwrap_or_default() {
                         let name = p["name"].as_str().unwrap_or("?").to_owned();
                         let rep = &p["report"];
-                        if name.starts_with("oracle") {
-                            oracle_lift = Some(f(&rep["net"]) - f(&uniform["net_mean"]));
-                        }
                         rows.push(row(name, f(&rep["cuts"]), f(&rep["saved_on_losing_days"]), f(&rep["forgone_on_winning_days"]), f(&rep["net"])));
                     }
                     let t = &r["targeting_lift"];
@@ -129,8 +125,10 @@ fn BacktestReplay() -> impl IntoView {
                         "Targeting lift of the issued cuts: {} over random days at the same budget (95% interval over days {} .. {})",
                         dollars(lift), dollars(f(&t["ci95_low"])), dollars(f(&t["ci95_high"]))
                     );
-                    if let Some(o) = oracle_lift.filter(|o| *o > 0.0) {
-                        line.push_str(&format!("; {:.2} of the oracle's {} at the same budget", lift / o, dollars(o)));
+                    // The share is the backtest's own figure (`oracle_lift`), never recomputed here.
+                    let oracle = &d["oracle_lift"];
+                    if let Some(share) = oracle["share"].as_f64() {
+                        line.push_str(&format!("; {share:.2} of the oracle's {} at the same budget", dollars(f(&oracle["lift"]))));
                     }
                     line.push('.');
                     let rules = &d["rules_lift"];

@@ -412,6 +412,17 @@ registry! {
         Bounded(&Text("last day's P&L {+}{} std devs from your 20-day average"),
                 "last day's P&L far below anything in your previous 20 days",
                 "last day's P&L far above anything in your previous 20 days");
+    LossPressure20: "loss_pressure_20d", Pnl, StdDevs, days(60), "Loss pressure",
+        "The losses of the trader's last 20 trading days added up, the latest day in full and \
+         each earlier one faded by 0.6 per day back (0.6, 0.36, ...), in units of the standard \
+         deviation (sample) of the last 60 trading days' daily P&L: how hard recent losses weigh \
+         against the trader's usual swings; 0 after 20 days without a loss (missing before 30 \
+         trading days or when that std is 0).",
+        Bounded(&Signed("recent losses add up to {}x your usual daily swing (faded over 20 days)",
+                        "no losing day in the last 20 days",
+                        "recent losses add up to {}x your usual daily swing (faded over 20 days)"),
+                "recent losses far larger than your usual daily swings",
+                "recent losses far larger than your usual daily swings");
     LossStreak20: "loss_streak_20d", Pnl, Days, days(STREAK_CAP), "Loss streak",
         "Consecutive trading days, up to and including the latest, that closed negative \
          (a flat day ends the streak), counted up to 20: 20 means 20 or more.",

@@ -76,6 +76,12 @@ const OVERTRADING_WINDOW: usize = 30;
 pub const OVERTRADING_QUANTILE: f64 = 0.8;
 /// Days in the equity-slope and risk-adjusted P&L windows.
 const SLOPE_WINDOW: usize = 20;
+/// Days of losses that loss pressure adds up, the scored day included.
+const PRESSURE_WINDOW: usize = 20;
+/// Loss pressure's weight per day back: the latest day counts in full, the one before 0.6, then
+/// 0.36, … (a loss 5 days back counts 13%, 10 days back 0.6%). Chosen on the demo firm's
+/// 120-day backtest among 0.3–0.8 (see BENCHMARKS.md), where 0.5–0.8 all did about as well.
+const PRESSURE_FADE: f64 = 0.6;
 
 fn opt_u64(v: Option<u64>) -> f64 {
     v.map_or(f64::NAN, |n| n as f64)
@@ -95,6 +101,23 @@ fn days_since(now: usize, before: Option<usize>) -> Option<usize> {
         Some(before) => Some(now.saturating_sub(before).min(cap)),
         None => (now + 1 >= cap).then_some(cap),
     }
+}
+
+/// Loss pressure on the last of `history`'s days: its last [`PRESSURE_WINDOW`] days' losses
+/// (gains count 0), the latest in full and each earlier one faded by [`PRESSURE_FADE`] per day
+/// back, in units of `swing` (the trader's 60-day sample std of daily P&L, dollars). 0 without a
+/// loss in the window; NaN when `swing` is missing or 0.
+fn loss_pressure(history: &[f64], swing: f64) -> f64 {
+    if swing.is_nan() || swing == 0.0 {
+        return f64::NAN;
+    }
+    let mut weight = 1.0;
+    let mut pressure = 0.0;
+    for &x in history.iter().rev().take(PRESSURE_WINDOW) {
+        pressure += weight * (-x).max(0.0);
+        weight *= PRESSURE_FADE;
+    }
+    pressure / swing
 }
 
 /// Computes every feature row of `trader`, oldest first, handing each to `emit` with its
@@ -142,6 +165,7 @@ pub(crate) fn compute(trader: &Trader<'_>, firm: &Firm, mut emit: impl FnMut(usi
         if prior.n >= min_rows(NORM_WINDOW) {
             set(Col::PnlZ20, prior.z(x));
         }
+        set(Col::LossPressure20, loss_pressure(&totals[..=i], b60.std));
         // Capped as they grow: a streak of STREAK_CAP reads the last STREAK_CAP days only.
         loss_streak = if x < 0.0 {
             (loss_streak + 1).min(STREAK_CAP)

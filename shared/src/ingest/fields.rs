@@ -485,26 +485,32 @@ pub fn order_key(raw: &[u8]) -> Option<NonZeroU64> {
 
 /// True for a paged-export footer such as `Page 1/3` or `Page 2 of 3`.
 pub fn is_page_footer(raw: &[u8]) -> bool {
+    page_footer(raw).is_some()
+}
+
+/// The page and the page count of a paged-export footer: `Page 1/3` → `(1, 3)`, also
+/// `page 2 of 3` (case and spaces aside); `None` for any other line. (PropReports' API ends a
+/// page it was asked for with `Page k/n`.)
+pub fn page_footer(raw: &[u8]) -> Option<(u32, u32)> {
     let s = trim(raw);
     if s.len() < 6 || !s[..4].eq_ignore_ascii_case(b"page") {
-        return false;
+        return None;
     }
     let rest = trim(&s[4..]);
     let mut i = 0;
-    if digits(rest, &mut i, 1, 9).is_none() {
-        return false;
-    }
+    let page = digits(rest, &mut i, 1, 9)?;
     let tail = trim(&rest[i..]);
     let tail = if let Some(t) = tail.strip_prefix(b"/") {
         t
     } else if tail.len() >= 2 && tail[..2].eq_ignore_ascii_case(b"of") {
         &tail[2..]
     } else {
-        return false;
+        return None;
     };
     let tail = trim(tail);
     let mut j = 0;
-    digits(tail, &mut j, 1, 9).is_some() && j == tail.len()
+    let pages = digits(tail, &mut j, 1, 9)?;
+    (j == tail.len()).then_some((page, pages))
 }
 
 #[cfg(test)]
@@ -695,6 +701,9 @@ mod tests {
     #[test]
     fn footers() {
         assert!(is_page_footer(b"Page 1/3"));
+        assert_eq!(page_footer(b"Page 2/3\r"), Some((2, 3)));
+        assert_eq!(page_footer(b" page 12 of 40"), Some((12, 40)));
+        assert_eq!(page_footer(b"Page 1/3x"), None);
         assert!(is_page_footer(b" page 2 of 3 "));
         assert!(!is_page_footer(b"Page"));
         assert!(!is_page_footer(b"Page 1/"));

@@ -27,8 +27,8 @@ pub use dialect::{
 };
 pub use dispatch::{AnyBatch, detect_file, read_any};
 pub use fields::{
-    QtyError, format_money, is_page_footer, order_key, parse_count, parse_date, parse_datetime,
-    parse_money, parse_qty, parse_side,
+    QtyError, format_money, is_page_footer, order_key, page_footer, parse_count, parse_date,
+    parse_datetime, parse_money, parse_qty, parse_side,
 };
 pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
 pub use flex_xml::{Prepared, is_xml};
