@@ -675,8 +675,8 @@ impl Config {
 }
 
 /// Secrets, from the environment (a `.env` file in the working directory is read first and
-/// never overrides variables already set).
-#[derive(Debug, Clone, Default)]
+/// never overrides variables already set). `Debug` says which are set, never their values.
+#[derive(Clone, Default)]
 pub struct Secrets {
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
@@ -684,6 +684,19 @@ pub struct Secrets {
     /// The PropReports API login of `dars pull`.
     pub propreports_user: Option<String>,
     pub propreports_password: Option<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "(set)" } else { "(not set)" };
+        f.debug_struct("Secrets")
+            .field("smtp_username", &set(&self.smtp_username))
+            .field("smtp_password", &set(&self.smtp_password))
+            .field("slack_webhook_url", &set(&self.slack_webhook_url))
+            .field("propreports_user", &set(&self.propreports_user))
+            .field("propreports_password", &set(&self.propreports_password))
+            .finish()
+    }
 }
 
 impl Secrets {

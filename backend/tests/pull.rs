@@ -229,6 +229,16 @@ fn errors_are_reported_as_the_api_said_them_and_leave_the_lake_alone() {
     args.extend(EVERYTHING);
 
     let api = Api::start(dir, &fills, &[]);
+    // Days without fills: an empty answer (`Page 1/0`), nothing to ingest, not an error.
+    let quiet = ["pull", "--from", "1990-01-01", "--to", "1990-01-31"];
+    let out = dars_pull(dir, &api.url, "aardvark123", &quiet);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("no fills between 1990-01-01 and 1990-01-31")
+            && said.contains("1 request(s) answered no fills"),
+        "{said}"
+    );
     let mut one = args.clone();
     one.extend(["--account", "NOPE01"]);
     let out = dars_pull(dir, &api.url, "aardvark123", &one);
@@ -239,11 +249,12 @@ fn errors_are_reported_as_the_api_said_them_and_leave_the_lake_alone() {
     let log = api.requests();
     assert_eq!(
         log.iter().filter(|r| action(r) == "fills").count(),
-        1,
-        "an error the API reports is not retried: {log:#?}"
+        2,
+        "the quiet month, then the unknown account once: an error the API reports is not \
+         retried: {log:#?}"
     );
 
-    let out = dars_pull(dir, &api.url, "wrong", &args);
+    let out = dars_pull(dir, &api.url, "Zq9-not-the-password", &args);
     let said = text(&out);
     assert!(!out.status.success(), "{said}");
     assert!(
@@ -252,7 +263,7 @@ fn errors_are_reported_as_the_api_said_them_and_leave_the_lake_alone() {
         "{said}"
     );
     assert!(
-        !said.contains("wrong"),
+        !said.contains("Zq9-not-the-password"),
         "the password is never shown: {said}"
     );
     drop(api);

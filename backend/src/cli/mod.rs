@@ -281,10 +281,6 @@ pub fn run() -> Result<()> {
             if outcome.empty > 0 {
                 println!("{} request(s) answered no fills", outcome.empty);
             }
-            println!(
-                "{} request(s) to the API, {} retried",
-                outcome.stats.requests, outcome.stats.retries
-            );
             if let Some(i) = &outcome.ingest {
                 println!(
                     "ingested {} export(s), {} already in the lake",

@@ -26,8 +26,8 @@ use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 use super::records::LakeFill;
 use super::store::{HeldRecord, Lake, ManifestEntry};
 
-/// Flags of `dars ingest`.
-/// What `dars ingest` (and the demo) loads: files resolved by the command line.
+/// What `dars ingest`, `dars pull` and the demo load: files resolved by the command line, and
+/// exports received over the network.
 #[derive(Debug, Clone)]
 pub struct IngestRequest {
     /// Fills, daily-totals or closing-price CSV files; each file's kind and dialect is detected

@@ -8,8 +8,10 @@
 //! `propreports fills FROM..TO [account]`: the same parsing, rejections, raw-by-hash store,
 //! fill-id dedup and daily table as `dars ingest`. Pulling the same days again changes nothing.
 //!
-//! Nothing is ingested unless every request succeeded: a pull either lands whole or reports
-//! what failed and leaves the lake as it was.
+//! Nothing is ingested unless every request succeeded and every export's header names a known
+//! format: an API failure leaves the lake as it was. The ingest itself then behaves as `dars
+//! ingest` of several files (rows it rejects are reported; under `--strict` a bad row stops it,
+//! and the lake's marker sends the next run to re-ingest).
 
 mod client;
 mod pages;
@@ -18,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 
 use client::Client;
-pub use client::{ClientSettings, ClientStats};
+pub use client::ClientSettings;
 
 use crate::lake::{Fetched, IngestOutcome, IngestRequest};
 
@@ -37,7 +39,7 @@ pub struct PullRequest {
     pub group_id: Option<String>,
     /// `accountId`s, one request series each; empty: one series for all accounts.
     pub accounts: Vec<String>,
-    /// Where and how the answers are ingested (`files` is ignored).
+    /// Where and how the answers are ingested (its `files` and `closes` are ignored).
     pub ingest: IngestRequest,
     pub client: ClientSettings,
 }
@@ -65,7 +67,6 @@ pub struct PullOutcome {
     pub exports: Vec<(String, usize)>,
     /// Requests series that answered no records.
     pub empty: usize,
-    pub stats: ClientStats,
     /// The ingest of what was received (`None` when nothing was).
     pub ingest: Option<IngestOutcome>,
 }
@@ -83,6 +84,11 @@ pub fn pull(req: &PullRequest) -> Result<PullOutcome> {
     let result = fetch_all(&mut client, req);
     client.logout();
     let (fetched, exports, empty) = result?;
+    // Every export's format, before the first write.
+    for f in &fetched {
+        dars_shared::ingest::detect_file(&f.name, &f.bytes)
+            .with_context(|| format!("{}: not an export DARS can read", f.name))?;
+    }
     let stats = client.stats();
     eprintln!(
         "pulled {} export(s) ({} fills) in {} request(s): {} login(s), {} retried, {} paced \
@@ -111,7 +117,6 @@ pub fn pull(req: &PullRequest) -> Result<PullOutcome> {
     Ok(PullOutcome {
         exports,
         empty,
-        stats,
         ingest,
     })
 }
@@ -222,20 +227,27 @@ fn fetch_pages(
         let mut form = fields.to_vec();
         form.push(("page", page.to_string()));
         let mut tries = 0;
-        let body = loop {
+        loop {
             tries += 1;
             let body = client.call(action, &form)?;
             match pages::split(&body, page) {
-                Ok(_) => break body,
+                Ok(p) => {
+                    joined.push(&p)?;
+                    break;
+                }
                 // Cut short: ask once more, then give up rather than ingest half a page.
                 Err(e @ pages::PageError::Truncated { .. }) if tries < 2 => {
                     tracing::warn!("{action}: {e}; asking again");
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // A 200 whose body is a message, not a page, says so here.
+                    let start: String = body.trim().chars().take(120).collect();
+                    return Err(
+                        anyhow::Error::new(e).context(format!("the answer began: `{start}`"))
+                    );
+                }
             }
-        };
-        let p = pages::split(&body, page)?;
-        joined.push(&p)?;
+        }
         let pages = joined.pages().unwrap_or(0);
         if pages > 1 {
             eprintln!(

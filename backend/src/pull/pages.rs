@@ -2,10 +2,14 @@
 //! when a page was asked for; the pages of one request joined into one export.
 //!
 //! A page without its trailer was cut short (a dropped connection, a proxy's size limit): its
-//! last row may be half a row, so it is never used. Pages are joined text-wise — the header once,
-//! every page's rows in order, no trailers — so that the joined export is exactly what a single
-//! unpaged download would have been, and the ingest sees one file (a fills export without fill
-//! ids replaces the account-days it covers; one request's rows must therefore arrive together).
+//! last row may be half a row, so it is never used. Pages are joined line by line — the header
+//! once, every page's record lines in order, no trailers, line ends as `\n` — so that the joined
+//! export holds the records a single unpaged download would, and the ingest sees one file (a fills
+//! export without fill ids replaces the account-days it covers; one request's rows must therefore
+//! arrive together). Blank lines are dropped: a quoted field spanning lines survives, one holding
+//! a blank line would not (fills exports have none). A record added or removed on the server
+//! while it is paged shifts rows across a page boundary; a changed page count is caught, a shift
+//! that keeps the count is not (fills carry fill ids, so a row seen twice is merged once).
 
 use dars_shared::ingest::page_footer;
 use thiserror::Error;
@@ -17,7 +21,7 @@ pub struct Page<'a> {
     pub header: Option<&'a str>,
     /// The record lines, in order (line endings removed).
     pub rows: Vec<&'a str>,
-    /// This page's number (1-based), from its trailer.
+    /// This page's number (1-based): the one asked for, which its trailer confirmed.
     pub page: u32,
     /// Pages in the whole answer, from its trailer (0 when there are no records).
     pub pages: u32,
@@ -55,9 +59,10 @@ pub fn split(body: &str, asked: u32) -> Result<Page<'_>, PageError> {
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }
+    // A trailer padded as a CSV row (`Page 1/3,,,`) is one too.
     let (page, pages) = lines
         .pop()
-        .and_then(|l| page_footer(l.as_bytes()))
+        .and_then(|l| page_footer(l.trim_end_matches([',', ' ', '\t']).as_bytes()))
         .ok_or(PageError::Truncated { page: asked })?;
     // An empty answer may be `Page 1/0` or `Page 0/0`.
     let empty_ok = pages == 0 && page <= 1;
@@ -151,7 +156,7 @@ mod tests {
 
     #[test]
     fn a_page_splits_into_header_rows_and_trailer() {
-        let p = split("A,B\r\n1,2\r\n3,4\r\nPage 2/3\r\n", 2).expect("page");
+        let p = split("A,B\r\n1,2\r\n3,4\r\nPage 2/3,,\r\n", 2).expect("page");
         assert_eq!(p.header, Some("A,B"));
         assert_eq!(p.rows, vec!["1,2", "3,4"]);
         assert_eq!((p.page, p.pages), (2, 3));
