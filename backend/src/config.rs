@@ -1192,14 +1192,7 @@ mod tests {
             }
         }
         fn pull(c: &Config) -> String {
-            let ingest = crate::lake::IngestRequest {
-                files: Vec::new(),
-                closes: Vec::new(),
-                data: "data".into(),
-                strict: false,
-                legacy_suffix: None,
-                fetched: Vec::new(),
-            };
+            let ingest = crate::lake::IngestRequest::into_lake("data".into());
             // With an address, so that the group and the accounts are read.
             let mut c = c.clone();
             c.propreports

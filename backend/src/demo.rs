@@ -86,7 +86,7 @@ pub fn run(args: &DemoRequest) -> Result<()> {
         closes: Vec::new(),
         data: args.data.clone(),
         strict: false,
-        legacy_suffix: Some("_OLD".into()),
+        legacy_suffix: Some(lake::LEGACY_SUFFIX.into()),
         fetched: Vec::new(),
     };
     lake::ingest_files(&ingest)?;

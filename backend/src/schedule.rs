@@ -296,14 +296,7 @@ pub fn morning_pull(
         from,
         today,
         Vec::new(),
-        crate::lake::IngestRequest {
-            files: Vec::new(),
-            closes: Vec::new(),
-            data: cfg.paths.data.clone(),
-            strict: false,
-            legacy_suffix: Some(crate::lake::LEGACY_SUFFIX.into()),
-            fetched: Vec::new(),
-        },
+        crate::lake::IngestRequest::into_lake(cfg.paths.data.clone()),
     )
     .map(Some)
 }

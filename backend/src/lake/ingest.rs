@@ -47,6 +47,22 @@ pub struct IngestRequest {
     pub fetched: Vec<Fetched>,
 }
 
+impl IngestRequest {
+    /// Nothing to load yet into the lake under `data`, with `dars ingest`'s defaults: bad rows
+    /// rejected and the rest kept, legacy accounts ([`LEGACY_SUFFIX`]) excluded. Callers that
+    /// receive exports (`dars pull`, the morning pull) add them to `fetched`.
+    pub fn into_lake(data: PathBuf) -> IngestRequest {
+        IngestRequest {
+            files: Vec::new(),
+            closes: Vec::new(),
+            data,
+            strict: false,
+            legacy_suffix: Some(LEGACY_SUFFIX.into()),
+            fetched: Vec::new(),
+        }
+    }
+}
+
 /// An export held in memory: what an API answered, under a name that says where it came from
 /// (`propreports fills 2025-01-02..2025-01-31`), shown wherever a file's name would be.
 #[derive(Debug, Clone)]
