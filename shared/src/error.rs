@@ -67,6 +67,15 @@ pub enum IngestError {
     /// Strict mode stopped at the first bad row.
     #[error("strict mode rejected the whole file at its first bad row: {0}")]
     Strict(Box<Rejection>),
+    /// A file whose rows hold times only, with no trading day to book them on (or two that
+    /// disagree); see [`crate::ingest::resolve_trading_day`].
+    #[error("{file}: {what}")]
+    TradingDay {
+        /// File name.
+        file: String,
+        /// What is missing or contradictory, and what to do.
+        what: String,
+    },
     /// An XML file that is not a readable Interactive Brokers Flex report.
     #[error("{file} line {line}: {what}")]
     Xml {
@@ -88,6 +97,7 @@ impl IngestError {
             | IngestError::UnknownFormat { file, .. }
             | IngestError::WrongKind { file, .. }
             | IngestError::UnterminatedQuote { file, .. }
+            | IngestError::TradingDay { file, .. }
             | IngestError::Xml { file, .. } => file,
             IngestError::Strict(r) | IngestError::DecimalComma(r) => &r.file,
         }

@@ -12,13 +12,24 @@
 //! The OSI symbol (OCC, *Options Symbology Initiative*, 2010) is 21 characters: the root symbol
 //! padded with spaces to 6, the expiry as `YYMMDD`, `C` or `P`, and the strike × 1000 as 8
 //! digits: `AAPL  250117C00150000` is the AAPL 17 Jan 2025 150 call. Platforms often drop the
-//! padding (`AAPL250117C00150000`) or prefix the symbol (`+`, `.`, `O:`); all are read. Futures
-//! need a configured table (root → multiplier) and are not recognised from the symbol alone.
+//! padding (`AAPL250117C00150000`) or prefix the symbol (`+`, `.`, `O:`); all are read.
 //!
-//! Written here rather than taken from a crate: no maintained Rust crate parses OSI symbols, and
-//! the format is a fixed-width string.
+//! Futures come from a configured table ([`Instruments`], `config.yaml`'s `instruments.futures`):
+//! root → point value (dollars per 1.00 of price per contract) and tick (the minimum price
+//! increment). A futures symbol is the root, the CME month code and the year: `ESZ5`, `ESZ25`,
+//! `ESZ2025`, `/ESZ25` (thinkorswim) or `ES 12-25` (NinjaTrader); see [`parse_future`]. A futures
+//! symbol whose root is not in the table is refused at ingest rather than booked at a multiplier
+//! of 1 (an E-mini S&P 500 point is $50, so that would be silently 50 times too small). The
+//! table has no built-in entries: contract specifications belong to the exchange and the firm's
+//! clearing, and a wrong built-in value would be silently wrong P&L.
+//!
+//! Written here rather than taken from a crate: no maintained Rust crate parses OSI or futures
+//! symbols, and both formats are short fixed patterns.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 /// Put or call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,12 +102,162 @@ pub fn parse_osi(symbol: &str) -> Option<OptionContract> {
     })
 }
 
-/// Units of the underlying per unit traded: 100 for an OSI option, else 1.
+/// Units of the underlying per unit traded with no futures configured: 100 for an OSI option,
+/// else 1 ([`Instruments::multiplier`] with an empty table).
 pub fn multiplier(symbol: &str) -> f64 {
-    if parse_osi(symbol).is_some() {
-        OPTION_MULTIPLIER
-    } else {
-        1.0
+    Instruments::default().multiplier(symbol)
+}
+
+/// One futures contract's specification, as the exchange publishes it (e.g. CME's E-mini S&P
+/// 500: multiplier 50, tick 0.25).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FutureSpec {
+    /// Dollars per 1.00 of price per contract (the point value).
+    pub multiplier: f64,
+    /// Minimum price increment, in price units (0.25 for ES); every fill price is a multiple.
+    pub tick: f64,
+}
+
+/// The configured instrument table: futures roots and their specifications. Empty by default;
+/// equities and OSI options need no entry.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Instruments {
+    /// Futures root (`ES`, `MES`, `NQ`, `CL`; 1 to 5 capital letters or digits) → specification.
+    pub futures: BTreeMap<String, FutureSpec>,
+}
+
+/// A futures symbol read by [`parse_future`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FutureSymbol {
+    /// Contract root, e.g. `ES`.
+    pub root: String,
+    /// Delivery month, 1–12 (from the CME month code or the number).
+    pub month: u32,
+    /// Delivery year as written: one, two or four digits (`5`, `25`, `2025`).
+    pub year: String,
+}
+
+/// What a symbol is, for P&L.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Instrument {
+    /// A share: multiplier 1.
+    Equity,
+    /// An OSI option: multiplier 100.
+    Option(OptionContract),
+    /// A future whose root is in the table.
+    Future(FutureSymbol, FutureSpec),
+    /// A futures symbol whose root is not in the table: its multiplier is unknown.
+    UnknownFuture(FutureSymbol),
+}
+
+impl Instrument {
+    /// Units of the underlying (dollars per 1.00 of price) per unit traded; `None` for a future
+    /// whose root is not configured.
+    pub fn multiplier(&self) -> Option<f64> {
+        match self {
+            Instrument::Equity => Some(1.0),
+            Instrument::Option(_) => Some(OPTION_MULTIPLIER),
+            Instrument::Future(_, spec) => Some(spec.multiplier),
+            Instrument::UnknownFuture(_) => None,
+        }
+    }
+}
+
+/// CME month codes, January to December.
+const MONTH_CODES: &[u8; 12] = b"FGHJKMNQUVXZ";
+
+fn root_ok(root: &str) -> bool {
+    (1..=5).contains(&root.len())
+        && root.starts_with(|c: char| c.is_ascii_uppercase())
+        && root
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// Reads a futures symbol: root + CME month code + year (`ESZ5`, `ESZ25`, `ESZ2025`, with an
+/// optional `/` in front as thinkorswim writes it) or root, space, `MM-YY` (`ES 12-25`,
+/// NinjaTrader). `None` for anything else, including every plain equity ticker (they end in a
+/// letter).
+pub fn parse_future(symbol: &str) -> Option<FutureSymbol> {
+    let s = symbol.trim();
+    let s = s.strip_prefix('/').unwrap_or(s);
+    if !s.is_ascii() {
+        return None;
+    }
+    if let Some((root, expiry)) = s.split_once(' ') {
+        let (mm, yy) = expiry.trim().split_once('-')?;
+        let month: u32 = mm.parse().ok()?;
+        let two_digits = |t: &str| t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit());
+        return (root_ok(root) && two_digits(mm) && two_digits(yy) && (1..=12).contains(&month))
+            .then(|| FutureSymbol {
+                root: root.to_owned(),
+                month,
+                year: yy.to_owned(),
+            });
+    }
+    let digits = s.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if !matches!(digits, 1 | 2 | 4) || s.len() < digits + 2 {
+        return None;
+    }
+    let (head, year) = s.split_at(s.len() - digits);
+    let (root, code) = head.split_at(head.len() - 1);
+    let month = MONTH_CODES.iter().position(|&c| code.as_bytes() == [c])?;
+    root_ok(root).then(|| FutureSymbol {
+        root: root.to_owned(),
+        month: month as u32 + 1,
+        year: year.to_owned(),
+    })
+}
+
+/// Whether `price` is a whole number of `tick`s (to within floating-point noise).
+pub fn on_tick(price: f64, tick: f64) -> bool {
+    let n = price / tick;
+    (n - n.round()).abs() < 1e-6
+}
+
+impl Instruments {
+    /// Checks every entry: a valid root, a multiplier and a tick that are finite and above 0.
+    /// The error names the entry and what was expected.
+    pub fn validate(&self) -> Result<(), String> {
+        for (root, spec) in &self.futures {
+            if !root_ok(root) {
+                return Err(format!(
+                    "'{root}' is not a futures root; expected 1 to 5 capital letters or digits \
+                     starting with a letter, like ES or MES"
+                ));
+            }
+            for (name, v) in [("multiplier", spec.multiplier), ("tick", spec.tick)] {
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(format!(
+                        "{root}: {name} {v} is not a number above 0; expected dollars per point \
+                         (multiplier, 50 for ES) and the minimum price step (tick, 0.25 for ES)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What `symbol` is: an OSI option, a future (configured or not) or an equity.
+    pub fn classify(&self, symbol: &str) -> Instrument {
+        if let Some(option) = parse_osi(symbol) {
+            return Instrument::Option(option);
+        }
+        match parse_future(symbol) {
+            Some(f) => match self.futures.get(&f.root) {
+                Some(spec) => Instrument::Future(f, *spec),
+                None => Instrument::UnknownFuture(f),
+            },
+            None => Instrument::Equity,
+        }
+    }
+
+    /// `symbol`'s multiplier: 100 for an OSI option, the table's for a configured future, else
+    /// 1 (a future whose root is not configured never reaches P&L: ingest refuses its rows).
+    pub fn multiplier(&self, symbol: &str) -> f64 {
+        self.classify(symbol).multiplier().unwrap_or(1.0)
     }
 }
 
@@ -133,6 +294,79 @@ mod tests {
             Some("BRK.B".into())
         );
         assert_eq!(multiplier("SPY   250321P00500000"), 100.0);
+    }
+
+    fn table() -> Instruments {
+        let mut t = Instruments::default();
+        t.futures.insert(
+            "ES".into(),
+            FutureSpec {
+                multiplier: 50.0,
+                tick: 0.25,
+            },
+        );
+        t
+    }
+
+    #[test]
+    fn futures_symbols_in_their_usual_spellings() {
+        for (s, year) in [
+            ("ESZ5", "5"),
+            ("ESZ25", "25"),
+            ("ESZ2025", "2025"),
+            ("/ESZ25", "25"),
+            ("ES 12-25", "25"),
+        ] {
+            let f = parse_future(s).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!(
+                (f.root.as_str(), f.month, f.year.as_str()),
+                ("ES", 12, year)
+            );
+            assert_eq!(table().multiplier(s), 50.0, "{s}");
+        }
+        assert_eq!(parse_future("MESH26").map(|f| f.month), Some(3));
+        assert!(matches!(
+            table().classify("NQM25"),
+            Instrument::UnknownFuture(_)
+        ));
+        assert_eq!(table().classify("NQM25").multiplier(), None);
+        for s in [
+            "AAPL",
+            "BRK.B",
+            "ES",
+            "ESA5",
+            "ESZ123",
+            "es z5",
+            "ES 13-25",
+            "TOOLONGZ5",
+        ] {
+            assert_eq!(parse_future(s), None, "{s}");
+            assert_eq!(table().classify(s), Instrument::Equity, "{s}");
+        }
+        assert_eq!(table().multiplier("AAPL  250117C00150000"), 100.0);
+    }
+
+    #[test]
+    fn ticks_and_table_validation() {
+        assert!(on_tick(5000.25, 0.25) && on_tick(5000.0, 0.25) && on_tick(0.3, 0.1));
+        assert!(!on_tick(5000.1, 0.25));
+        assert_eq!(table().validate(), Ok(()));
+        let mut bad = table();
+        bad.futures.get_mut("ES").expect("ES").tick = 0.0;
+        assert!(bad.validate().unwrap_err().contains("ES: tick 0"));
+        let mut bad = table();
+        bad.futures.insert(
+            "es".into(),
+            FutureSpec {
+                multiplier: 1.0,
+                tick: 1.0,
+            },
+        );
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .contains("'es' is not a futures root")
+        );
     }
 
     #[test]

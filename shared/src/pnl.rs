@@ -238,7 +238,7 @@ impl<'a> Ledger<'a> {
         let positions = &mut self.positions;
         let pi = *self.index.entry(key).or_insert_with(|| {
             positions.push(Position {
-                multiplier: crate::instrument::multiplier(set.symbol_name(f.symbol)),
+                multiplier: set.multiplier(f.symbol),
                 account: f.account,
                 symbol: f.symbol,
                 lots: VecDeque::new(),

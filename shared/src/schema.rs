@@ -357,6 +357,9 @@ pub struct FillSet {
     /// Trader name per account name, when the file has one (first non-empty value wins).
     #[serde(default)]
     pub trader_names: BTreeMap<String, String>,
+    /// The instrument table the fills were read with: futures multipliers come from it.
+    #[serde(default)]
+    pub instruments: crate::instrument::Instruments,
 }
 
 impl FillSet {
@@ -405,14 +408,19 @@ impl FillSet {
         self.symbols.name(id.0)
     }
 
-    /// Each symbol's contract multiplier ([`crate::instrument::multiplier`]), indexed by
-    /// [`SymbolId`]: 100 for an option, 1 for a share.
+    /// Each symbol's contract multiplier ([`FillSet::multiplier`]), indexed by [`SymbolId`].
     pub fn multipliers(&self) -> Vec<f64> {
         self.symbols
             .as_slice()
             .iter()
-            .map(|name| crate::instrument::multiplier(name))
+            .map(|name| self.instruments.multiplier(name))
             .collect()
+    }
+
+    /// A symbol's contract multiplier from [`FillSet::instruments`]: 1 for a share, 100 for an
+    /// OSI option, the table's point value for a future (dollars per 1.00 of price).
+    pub fn multiplier(&self, symbol: SymbolId) -> f64 {
+        self.instruments.multiplier(self.symbol_name(symbol))
     }
 
     /// True when fills are in non-decreasing time order.

@@ -160,3 +160,111 @@ fn propreports_options() {
     // A short call covered lower: (2.10 - 1.60) x 100.
     assert!((day("TR011", "2025-03-20").gross - 50.0).abs() < 1e-9);
 }
+
+/// Issue #16 item 2: a DAS Trader trade log holds times only. Its trading day comes from the file
+/// name here (the summary says so); DAS's own `P / L` column agrees with the daily table: TRDAS1
+/// made $150.00 gross ($149.85 after $0.15 of net ECN fees), TRDAS2 lost $50.00 on a short.
+#[test]
+fn das_trades() {
+    check("das_trades_2025-01-02.csv");
+    let name = "das_trades_2025-01-02.csv";
+    let b = read_fills(name, &fixture(name), &IngestOptions::default()).expect("DAS fills");
+    assert!(
+        b.report
+            .summary()
+            .contains("times only: every fill booked on 2025-01-02 (from the file name)"),
+        "{}",
+        b.report.summary()
+    );
+    let rows = daily::from_fills(&b.fills, None).1;
+    let day = |a: &str| {
+        rows.iter()
+            .find(|r| r.account_id == a)
+            .unwrap_or_else(|| panic!("no {a}"))
+    };
+    assert!((day("TRDAS1").gross - 150.0).abs() < 1e-9);
+    assert!((day("TRDAS1").net_pnl - 149.85).abs() < 1e-9);
+    assert!((day("TRDAS2").gross + 50.0).abs() < 1e-9);
+    // The same bytes under a name without a date are refused, naming what to do.
+    let e = read_fills("trades.csv", &fixture(name), &IngestOptions::default())
+        .expect_err("no trading day");
+    assert!(
+        e.to_string().contains("dars ingest --date YYYY-MM-DD"),
+        "{e}"
+    );
+}
+
+/// Issue #16 item 3: futures are sized by the configured table (ES $50, MES $5, NQ $20 a point;
+/// tick 0.25) and reconcile with PropReports' daily totals to the cent. A root not in the table
+/// (CL) and a price off the tick are rejected with what was expected.
+#[test]
+fn propreports_futures() {
+    let name = "propreports_futures.csv";
+    let opts = snapshot::fixture_futures();
+    golden(
+        "propreports_futures.expected.json",
+        &snapshot::snapshot_with(name, &fixture(name), None, &opts),
+    );
+    let fills = read_fills(name, &fixture(name), &opts).expect("futures fills");
+    assert_eq!(fills.report.rows_rejected, 2, "{}", fills.report.summary());
+    let totals = read_totals(
+        "propreports_futures_totals.csv",
+        &fixture("propreports_futures_totals.csv"),
+        &opts,
+    )
+    .expect("futures totals")
+    .totals;
+    let combined = daily::combine(&fills.fills, None, &totals);
+    assert_eq!(combined.compared, 2);
+    assert!(
+        combined.discrepancies.is_empty(),
+        "{:?}",
+        combined.discrepancies
+    );
+    let gross = |a: &str| {
+        combined
+            .rows
+            .iter()
+            .find(|r| r.account_id == a)
+            .map(|r| r.gross)
+            .unwrap_or(f64::NAN)
+    };
+    assert!((gross("FUT01") + 220.0).abs() < 1e-9);
+    assert!((gross("FUT02") + 241.25).abs() < 1e-9);
+    // Without the table, every future is refused rather than booked at a multiplier of 1.
+    let bare = read_fills(name, &fixture(name), &IngestOptions::default()).expect("read");
+    assert_eq!(bare.report.rows_kept, 0, "{}", bare.report.summary());
+}
+
+/// Interactive Brokers' `FUT` rows follow the same table: refused without it (the golden file),
+/// booked at the table's multiplier with it, and refused when the export's `Multiplier`
+/// disagrees with the table.
+#[test]
+fn ibkr_futures_follow_the_table() {
+    let name = "ibkr_flex_trades.csv";
+    let es = |multiplier| {
+        let mut opts = IngestOptions::default();
+        opts.instruments.futures.insert(
+            "ES".into(),
+            dars_shared::instrument::FutureSpec {
+                multiplier,
+                tick: 0.25,
+            },
+        );
+        read_fills(name, &fixture(name), &opts).expect("read")
+    };
+    let bare = read_fills(name, &fixture(name), &IngestOptions::default()).expect("read");
+    let with = es(50.0);
+    assert_eq!(with.report.rows_kept, bare.report.rows_kept + 1);
+    let wrong = es(5.0);
+    assert_eq!(wrong.report.rows_kept, bare.report.rows_kept);
+    assert!(
+        wrong
+            .report
+            .rejections
+            .iter()
+            .any(|r| r.column.name == "Multiplier" && r.expected.contains("a multiplier of 5")),
+        "{}",
+        wrong.report.summary()
+    );
+}

@@ -21,8 +21,19 @@ const IBKR_XML: &str = include_str!("../../tests/fixtures/ingest/ibkr_flex_trade
 const IBKR_XML_EXPECTED: &str =
     include_str!("../../tests/fixtures/ingest/ibkr_flex_trades.xml.expected.json");
 
+const DAS: &str = include_str!("../../tests/fixtures/ingest/das_trades_2025-01-02.csv");
+const DAS_EXPECTED: &str =
+    include_str!("../../tests/fixtures/ingest/das_trades_2025-01-02.expected.json");
+const FUTURES: &str = include_str!("../../tests/fixtures/ingest/propreports_futures.csv");
+const FUTURES_EXPECTED: &str =
+    include_str!("../../tests/fixtures/ingest/propreports_futures.expected.json");
+
 fn same(name: &str, csv: &str, expected: &str) {
-    let actual = snapshot::snapshot(name, csv.as_bytes(), None);
+    same_with(name, csv, expected, &Default::default());
+}
+
+fn same_with(name: &str, csv: &str, expected: &str, opts: &dars_shared::IngestOptions) {
+    let actual = snapshot::snapshot_with(name, csv.as_bytes(), None, opts);
     // Goldens end with a newline; the snapshot does not.
     assert!(
         expected.trim_end() == actual.trim_end(),
@@ -48,4 +59,19 @@ fn ibkr_flex_golden_matches_native() {
 #[wasm_bindgen_test]
 fn ibkr_flex_xml_golden_matches_native() {
     same("ibkr_flex_trades.xml", IBKR_XML, IBKR_XML_EXPECTED);
+}
+
+#[wasm_bindgen_test]
+fn das_trades_golden_matches_native() {
+    same("das_trades_2025-01-02.csv", DAS, DAS_EXPECTED);
+}
+
+#[wasm_bindgen_test]
+fn futures_golden_matches_native() {
+    same_with(
+        "propreports_futures.csv",
+        FUTURES,
+        FUTURES_EXPECTED,
+        &snapshot::fixture_futures(),
+    );
 }

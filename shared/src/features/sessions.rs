@@ -146,6 +146,7 @@ impl DayTrades {
             accounts: set.accounts.clone(),
             symbols: set.symbols.clone(),
             trader_names: Default::default(),
+            instruments: set.instruments.clone(),
         };
         let pnl = pnl::compute(&own, None);
         DayTrades::from_pnl(&own, &pnl, account, date)

@@ -49,6 +49,12 @@ pub enum Dialect {
     /// (negative for a sale) and `IBCommission` is negative for a charge; `DateTime` is
     /// `YYYYMMDD;HHMMSS` by default. Only `LevelOfDetail` `EXECUTION` rows are fills.
     IbkrFlexTrades,
+    /// DAS Trader's trade log, exported from its Trades window (`Time,Symbol,Side,Price,Qty,
+    /// Route,Broker,Account,Type,Cloid,ECNFee,P / L`; some versions write `Symb` and add
+    /// `SecType`). Rows hold a time only: the trading day comes from `dars ingest --date` or
+    /// the file name ([`crate::ingest::resolve_trading_day`]). `Side` is `B`, `S` or `SS`
+    /// (short sale); `ECNFee` is the only fee it records.
+    DasTrades,
     /// PropReports daily totals: `Date,Account,Orders,Fills,Qty,Gross,<fees>,Net,Unrealized δ,Total δ`.
     PropReportsTotals,
     /// DARS daily totals: `date,account_id,orders_cnt,fills_cnt,qty_cnt,gross,net_pnl,…` — also
@@ -60,11 +66,12 @@ pub enum Dialect {
 
 impl Dialect {
     /// Every dialect, in detection preference order.
-    pub const ALL: [Dialect; 7] = [
+    pub const ALL: [Dialect; 8] = [
         Dialect::PropReportsFills,
         Dialect::PropReportsExecutionUpload,
         Dialect::DarsFills,
         Dialect::IbkrFlexTrades,
+        Dialect::DasTrades,
         Dialect::PropReportsTotals,
         Dialect::DarsTotals,
         Dialect::Closes,
@@ -76,7 +83,8 @@ impl Dialect {
             Dialect::PropReportsFills
             | Dialect::PropReportsExecutionUpload
             | Dialect::DarsFills
-            | Dialect::IbkrFlexTrades => FileKind::Fills,
+            | Dialect::IbkrFlexTrades
+            | Dialect::DasTrades => FileKind::Fills,
             Dialect::PropReportsTotals | Dialect::DarsTotals => FileKind::Totals,
             Dialect::Closes => FileKind::Closes,
         }
@@ -89,6 +97,7 @@ impl Dialect {
             Dialect::PropReportsExecutionUpload => "PropReports execution upload",
             Dialect::DarsFills => "DARS fills",
             Dialect::IbkrFlexTrades => "Interactive Brokers Flex Query trades",
+            Dialect::DasTrades => "DAS Trader trades",
             Dialect::PropReportsTotals => "PropReports daily totals",
             Dialect::DarsTotals => "DARS daily totals",
             Dialect::Closes => "closing prices",
@@ -100,6 +109,7 @@ impl Dialect {
             Dialect::PropReportsFills | Dialect::PropReportsExecutionUpload => &PROPREPORTS_FILLS,
             Dialect::DarsFills => &DARS_FILLS,
             Dialect::IbkrFlexTrades => &IBKR_FLEX_TRADES,
+            Dialect::DasTrades => &DAS_TRADES,
             Dialect::PropReportsTotals => &PROPREPORTS_TOTALS,
             Dialect::DarsTotals => &DARS_TOTALS,
             Dialect::Closes => &CLOSES,
@@ -146,6 +156,8 @@ impl fmt::Display for Dialect {
 pub enum Field {
     /// Execution timestamp.
     DateTime,
+    /// Execution time of day, with the trading day given separately (DAS Trader).
+    Time,
     /// Trading day.
     Date,
     /// Account id.
@@ -190,7 +202,8 @@ pub enum Field {
     Multiplier,
     /// Interactive Brokers `LevelOfDetail`: only `EXECUTION` rows are fills.
     LevelOfDetail,
-    /// Interactive Brokers `AssetClass`: only stocks and options are read.
+    /// The asset class (Interactive Brokers `AssetClass`, DAS Trader `SecType`): stocks,
+    /// options, and futures whose root is configured.
     AssetClass,
     /// A currency column (Interactive Brokers `CurrencyPrimary`, `IBCommissionCurrency`): only
     /// US dollars are read.
@@ -320,6 +333,20 @@ static IBKR_FLEX_TRADES: DialectSpec = DialectSpec {
         ),
     ],
     fee_columns: false,
+};
+
+static DAS_TRADES: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::Time, &["time"], "Time"),
+        req(Field::Symbol, &["symbol", "symb"], "Symbol"),
+        req(Field::Side, &["side"], "Side"),
+        req(Field::Price, &["price"], "Price"),
+        req(Field::Qty, &["qty"], "Qty"),
+        req(Field::Account, &["account"], "Account"),
+        opt(Field::AssetClass, &["sectype"], "SecType"),
+    ],
+    // `ECNFee` (and a `Comm` column some setups add) are summed as fees.
+    fee_columns: true,
 };
 
 static PROPREPORTS_TOTALS: DialectSpec = DialectSpec {
@@ -656,6 +683,26 @@ mod tests {
         assert_eq!(d.column_of(Field::FillId), Some(16));
         assert!(Dialect::IbkrFlexTrades.conventions().signed_quantity);
         assert!(!Dialect::PropReportsFills.conventions().charge_negative);
+    }
+
+    #[test]
+    fn detects_das_trades() {
+        let d = detect(&split(
+            "Time,Symbol,Side,Price,Qty,Route,Broker,Account,Type,Cloid,ECNFee,P / L",
+        ))
+        .unwrap();
+        assert_eq!(d.dialect, Dialect::DasTrades);
+        assert_eq!(d.column_of(Field::Time), Some(0));
+        assert_eq!(d.fee_columns, ["ECNFee"]);
+        assert!(
+            d.message
+                .contains("Ignored columns: Route, Broker, Type, Cloid, P / L."),
+            "{}",
+            d.message
+        );
+        let d = detect(&split("Time,Symb,Side,Price,Qty,Account,SecType")).unwrap();
+        assert_eq!(d.dialect, Dialect::DasTrades);
+        assert_eq!(d.column_of(Field::AssetClass), Some(6));
     }
 
     #[test]

@@ -386,6 +386,17 @@ fn parse_time_after(s: &[u8], date: NaiveDate, mut i: usize) -> Option<NaiveDate
         }
         _ => return None,
     }
+    parse_clock(s, date, i)
+}
+
+/// Parses a time of day alone (`09:31:02`, `9:31:02 AM`, `093102`) and books it on `date`: the
+/// rows of a times-only file (DAS Trader), whose trading day is given separately.
+pub fn parse_time_on(raw: &[u8], date: NaiveDate) -> Option<NaiveDateTime> {
+    parse_clock(trim(raw), date, 0)
+}
+
+/// The `HH:MM[:SS[.f]] [AM|PM]` (or compact `HHMMSS`) part of `s` from index `i` to its end.
+fn parse_clock(s: &[u8], date: NaiveDate, mut i: usize) -> Option<NaiveDateTime> {
     let start = i;
     let mut h = digits(s, &mut i, 1, 2)?;
     let m;
@@ -708,5 +719,28 @@ mod tests {
         assert!(!is_page_footer(b"Page"));
         assert!(!is_page_footer(b"Page 1/"));
         assert!(!is_page_footer(b"Pages 1/3"));
+    }
+
+    #[test]
+    fn times_alone_are_booked_on_the_given_day() {
+        let day = NaiveDate::from_ymd_opt(2025, 1, 2).expect("date");
+        let at = |h, m, s| day.and_hms_opt(h, m, s).expect("time");
+        assert_eq!(parse_time_on(b"09:31:02", day), Some(at(9, 31, 2)));
+        assert_eq!(parse_time_on(b" 3:59:59 PM ", day), Some(at(15, 59, 59)));
+        assert_eq!(parse_time_on(b"093102", day), Some(at(9, 31, 2)));
+        for bad in [
+            &b""[..],
+            b"25:00:00",
+            b"09:31:02Z",
+            b"01/02/2025 09:31:02",
+            b"9",
+        ] {
+            assert_eq!(
+                parse_time_on(bad, day),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use super::dialect::{Conventions, Detection, Field, FileKind};
 use super::fields::{
-    DateTimeParser, QtyError, order_key, parse_money, parse_qty, parse_side, trim,
+    DateTimeParser, QtyError, order_key, parse_money, parse_qty, parse_side, parse_time_on, trim,
 };
 use super::options::{IngestOptions, Plausibility};
 use super::report::{IngestReport, Progress, RejectReason};
 use super::rows::{RowReader, record_rejection};
 use crate::error::IngestError;
-use crate::instrument;
+use crate::instrument::{Instrument, Instruments, on_tick};
 use crate::rules::dollars;
 use crate::schema::{AccountId, Fill, FillId, FillIdColumn, FillSet, Side, SymbolId};
 
@@ -27,13 +27,16 @@ pub(crate) mod expect {
     pub const DATETIME: &str = "a date and time like 08/29/2025 09:31:02, 2025-08-29 09:31:02 \
                                 or 20250829;093102 (US Eastern wall clock, no time-zone suffix)";
     pub const DATE: &str = "a date like 08/29/2025 or 2025-08-29";
+    pub const TIME: &str = "a time of day like 09:31:02 or 9:31:02 AM (US Eastern wall clock; \
+                            the trading day comes from --date or the file name)";
     pub const ACCOUNT: &str = "an account id";
     pub const SIDE: &str = "B, S, T (short sale) or C (cover) — or BUY, SELL, SHORT, COVER, SS, BC";
     pub const QTY: &str = "a whole number of shares greater than 0, like 100 or 1,000";
     pub const SIGNED_QTY: &str = "a whole number of shares other than 0, negative for a sale \
                                   (SELL) and positive for a purchase (BUY), like 100 or -100";
-    pub const ASSET_CLASS: &str = "STK or OPT (futures, currency conversions and other asset \
-                                   classes are not supported yet)";
+    pub const ASSET_CLASS: &str = "STK, OPT or FUT (Interactive Brokers) or Equity/ETF, Option \
+                                   or Future (DAS Trader); currency conversions and other asset \
+                                   classes are not read";
     pub const CURRENCY: &str = "USD (other currencies are not converted yet)";
     pub const IBKR_DATETIME: &str = "a date and time like 20250829;093102 or 2025-08-29;09:31:02 \
                                      (set the Flex query's date format to yyyyMMdd: a date with \
@@ -60,7 +63,10 @@ pub struct FillsBatch {
 }
 
 struct Columns {
+    /// Date and time, or the time alone when `day` is set.
     time: usize,
+    /// The trading day of a times-only file (DAS Trader).
+    day: Option<chrono::NaiveDate>,
     account: usize,
     side: usize,
     qty: usize,
@@ -76,7 +82,7 @@ struct Columns {
     multiplier: Option<usize>,
     /// Interactive Brokers' `LevelOfDetail`: only `EXECUTION` rows are fills.
     detail: Option<usize>,
-    /// Interactive Brokers' `AssetClass`: only stocks and options are read.
+    /// The asset class column (`AssetClass`, `SecType`), checked against the symbol.
     asset_class: Option<usize>,
     /// Currency columns: only US dollars are read.
     currencies: Vec<usize>,
@@ -150,6 +156,84 @@ pub struct FillsReader<'a> {
     comma_numbers: u64,
     first_comma: Option<Box<crate::ingest::Rejection>>,
     point_numbers: u64,
+    /// What each symbol is, classified once.
+    symbols: SymbolKinds,
+}
+
+/// What P&L needs to know of a symbol ([`Instruments::classify`]), without its strings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Equity,
+    Option,
+    /// A configured future and its tick.
+    Future(f64),
+    /// A future whose root is not configured.
+    UnknownFuture,
+}
+
+impl Kind {
+    fn of(instrument: &Instrument) -> Self {
+        match instrument {
+            Instrument::Equity => Kind::Equity,
+            Instrument::Option(_) => Kind::Option,
+            Instrument::Future(_, spec) => Kind::Future(spec.tick),
+            Instrument::UnknownFuture(_) => Kind::UnknownFuture,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Equity => "an equity",
+            Kind::Option => "an option",
+            Kind::Future(_) | Kind::UnknownFuture => "a future",
+        }
+    }
+}
+
+/// A per-file cache of symbol classifications: the last symbol, then a map (classifying parses
+/// the symbol twice, which the hot path should not do per row).
+#[derive(Default)]
+struct SymbolKinds {
+    last: Vec<u8>,
+    last_kind: Option<(Kind, f64)>,
+    map: FxHashMap<Vec<u8>, (Kind, f64)>,
+}
+
+impl SymbolKinds {
+    /// The symbol's kind and multiplier.
+    #[inline]
+    fn get(&mut self, table: &Instruments, symbol: &[u8]) -> (Kind, f64) {
+        if let Some(k) = self.last_kind
+            && self.last == symbol
+        {
+            return k;
+        }
+        let k = *self.map.entry(symbol.to_vec()).or_insert_with(|| {
+            let i = table.classify(std::str::from_utf8(symbol).unwrap_or(""));
+            (Kind::of(&i), i.multiplier().unwrap_or(1.0))
+        });
+        self.last.clear();
+        self.last.extend_from_slice(symbol);
+        self.last_kind = Some(k);
+        k
+    }
+}
+
+/// An asset class column's value, as far as P&L goes; `None` for one DARS does not read.
+fn asset_kind(raw: &[u8]) -> Option<Kind> {
+    const EQUITY: [&[u8]; 5] = [b"STK", b"EQUITY", b"ETF", b"EQUITY/ETF", b"STOCK"];
+    const OPTION: [&[u8]; 2] = [b"OPT", b"OPTION"];
+    const FUTURE: [&[u8]; 3] = [b"FUT", b"FUTURE", b"FUTURES"];
+    let is = |names: &[&[u8]]| names.iter().any(|n| raw.eq_ignore_ascii_case(n));
+    if is(&EQUITY) {
+        Some(Kind::Equity)
+    } else if is(&OPTION) {
+        Some(Kind::Option)
+    } else if is(&FUTURE) {
+        Some(Kind::UnknownFuture)
+    } else {
+        None
+    }
 }
 
 impl<'a> FillsReader<'a> {
@@ -168,7 +252,7 @@ impl<'a> FillsReader<'a> {
         let need = |f: Field| d.column_of(f);
         let cols = match (
             d.kind,
-            need(Field::DateTime),
+            need(Field::DateTime).or(need(Field::Time)),
             need(Field::Account),
             need(Field::Side),
             need(Field::Qty),
@@ -185,6 +269,7 @@ impl<'a> FillsReader<'a> {
                 Some(price),
             ) => Columns {
                 time,
+                day: None,
                 account,
                 side,
                 qty,
@@ -209,7 +294,17 @@ impl<'a> FillsReader<'a> {
                 });
             }
         };
+        let mut cols = cols;
+        let mut rows = rows;
         let mut report = IngestReport::new(&rows.file);
+        if rows.detection.column_of(Field::DateTime).is_none() {
+            let day = super::trading_day::resolve(&rows.file, opts.trading_day)?;
+            cols.day = Some(day.date);
+            report.trading_day = Some(day);
+            rows.detection
+                .message
+                .push_str(&format!(" Times only: trading day {day}."));
+        }
         report.fill_id_column = cols
             .fill_id
             .or(cols.propreports_id)
@@ -218,7 +313,11 @@ impl<'a> FillsReader<'a> {
             rows,
             opts: opts.clone(),
             cols,
-            set: FillSet::new(),
+            set: FillSet {
+                instruments: opts.instruments.clone(),
+                ..FillSet::new()
+            },
+            symbols: SymbolKinds::default(),
             report,
             account_cache: NameCache::new(),
             symbol_cache: NameCache::new(),
@@ -322,10 +421,14 @@ impl<'a> FillsReader<'a> {
             *self.excluded.entry(account.to_vec()).or_insert(0) += 1;
             return Ok(());
         }
-        let time = self
-            .times
-            .parse(r.field(c.time))
-            .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::DATETIME))?;
+        let time = match c.day {
+            Some(day) => parse_time_on(r.field(c.time), day)
+                .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::TIME))?,
+            None => self
+                .times
+                .parse(r.field(c.time))
+                .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::DATETIME))?,
+        };
         let bounds = &self.opts.plausibility;
         if let Some(expected) = bounds.date_problem(time.date()) {
             return Err(bad(c.time, RejectReason::Implausible, &expected));
@@ -336,12 +439,13 @@ impl<'a> FillsReader<'a> {
                 return Err(bad(col, RejectReason::NotAFill, expect::EXECUTION));
             }
         }
-        if let Some(col) = c.asset_class {
-            let class = trim(r.field(col));
-            if !(class.eq_ignore_ascii_case(b"STK") || class.eq_ignore_ascii_case(b"OPT")) {
-                return Err(bad(col, RejectReason::Unsupported, expect::ASSET_CLASS));
-            }
-        }
+        let asset = match c.asset_class {
+            Some(col) => Some(
+                asset_kind(trim(r.field(col)))
+                    .ok_or_else(|| bad(col, RejectReason::Unsupported, expect::ASSET_CLASS))?,
+            ),
+            None => None,
+        };
         for &col in &c.currencies {
             let currency = trim(r.field(col));
             if !currency.is_empty() && !currency.eq_ignore_ascii_case(b"USD") {
@@ -383,14 +487,47 @@ impl<'a> FillsReader<'a> {
         let mut commas = u64::from(raw_price.contains(&b','));
         let mut points = u64::from(raw_price.contains(&b'.'));
         let mut first_comma = (commas > 0).then_some(c.price);
-        // Only an option may trade at 0.00: the fill that books it expiring worthless.
         let symbol_text = std::str::from_utf8(symbol).unwrap_or("");
-        if price < 0.0 || (price == 0.0 && !instrument::zero_price_allowed(symbol_text)) {
+        let (kind, multiplier) = self.symbols.get(&self.opts.instruments, symbol);
+        if kind == Kind::UnknownFuture {
+            let root = crate::instrument::parse_future(symbol_text)
+                .map(|f| f.root)
+                .unwrap_or_default();
+            let expected = format!(
+                "a futures root configured in config.yaml's instruments.futures ({symbol_text} \
+                 is a future on {root}, which is not configured: its multiplier is unknown)"
+            );
+            return Err(bad(c.symbol, RejectReason::Unsupported, &expected));
+        }
+        if let (Some(col), Some(class)) = (c.asset_class, asset) {
+            let agrees = match class {
+                Kind::UnknownFuture => matches!(kind, Kind::Future(_)),
+                other => other == kind,
+            };
+            if !agrees {
+                let expected = format!(
+                    "the asset class of {symbol_text}, which reads as {} (a future's symbol \
+                     names its month and year, like ESZ5; an option's is an OSI symbol)",
+                    kind.noun()
+                );
+                return Err(bad(col, RejectReason::Unsupported, &expected));
+            }
+        }
+        // Only an option may trade at 0.00: the fill that books it expiring worthless.
+        if price < 0.0 || (price == 0.0 && kind != Kind::Option) {
             return Err(bad(c.price, RejectReason::NonPositivePrice, expect::PRICE));
         }
-        let multiplier = instrument::multiplier(symbol_text);
-        // P&L multiplies by the symbol's multiplier (1, or 100 for an OSI option): an export
-        // that states another (a future, a mini option) would be booked wrong, so it is refused.
+        if let Kind::Future(tick) = kind
+            && !on_tick(price, tick)
+        {
+            let root = crate::instrument::parse_future(symbol_text)
+                .map(|f| f.root)
+                .unwrap_or_default();
+            let expected = format!("a price on {root}'s tick of {tick}");
+            return Err(bad(c.price, RejectReason::BadPrice, &expected));
+        }
+        // P&L multiplies by the symbol's multiplier: an export that states another (a mini
+        // option, a future configured differently) would be booked wrong, so it is refused.
         if let Some(col) = c.multiplier {
             let stated = trim(r.field(col));
             if !stated.is_empty()
@@ -398,7 +535,7 @@ impl<'a> FillsReader<'a> {
             {
                 let expected = format!(
                     "a multiplier of {multiplier} for {symbol_text} (1 for an equity, 100 for an \
-                     OSI option; futures and other multipliers are not supported yet)"
+                     OSI option, config.yaml's instruments.futures for a future)"
                 );
                 return Err(bad(col, RejectReason::Unsupported, &expected));
             }

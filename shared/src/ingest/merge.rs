@@ -434,6 +434,8 @@ pub fn merge_fills(into: &mut FillSet, incoming: FillSet) -> MergeOutcome {
     for (a, t) in incoming.trader_names {
         into.trader_names.entry(a).or_insert(t);
     }
+    // Every file of a load is read with the same table (the caller's settings); the newest wins.
+    into.instruments = incoming.instruments;
     into.sort_by_time();
     let held = plan
         .held

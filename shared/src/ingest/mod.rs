@@ -20,6 +20,7 @@ mod report;
 mod rows;
 mod split;
 mod totals;
+mod trading_day;
 
 pub use closes::{ClosesBatch, read_closes};
 pub use dialect::{
@@ -28,7 +29,7 @@ pub use dialect::{
 pub use dispatch::{AnyBatch, detect_file, read_any};
 pub use fields::{
     QtyError, format_money, is_page_footer, order_key, page_footer, parse_count, parse_date,
-    parse_datetime, parse_money, parse_qty, parse_side,
+    parse_datetime, parse_money, parse_qty, parse_side, parse_time_on,
 };
 pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
 pub use flex_xml::{Prepared, is_xml};
@@ -39,3 +40,4 @@ pub use report::{
 };
 pub use split::split_records;
 pub use totals::{TotalsBatch, read_totals};
+pub use trading_day::{DaySource, TradingDay, dates_in_file_name, resolve as resolve_trading_day};

@@ -82,6 +82,15 @@ pub struct IngestOptions {
     /// Bounds every row must respect.
     #[serde(default)]
     pub plausibility: Plausibility,
+    /// Futures roots and their multipliers and ticks (`config.yaml`'s `instruments`): a future
+    /// whose root is not here is rejected, and its fills are sized by the table.
+    #[serde(default)]
+    pub instruments: crate::instrument::Instruments,
+    /// The trading day of a file whose rows hold times only (DAS Trader's trade log), as the
+    /// user gave it (`dars ingest --date`); `None` reads it from the file name
+    /// ([`super::trading_day::resolve`]).
+    #[serde(default)]
+    pub trading_day: Option<NaiveDate>,
 }
 
 fn default_legacy_suffix() -> Option<String> {
@@ -95,6 +104,8 @@ impl Default for IngestOptions {
             legacy_suffix: default_legacy_suffix(),
             max_rejections_listed: None,
             plausibility: Plausibility::default(),
+            instruments: Default::default(),
+            trading_day: None,
         }
     }
 }

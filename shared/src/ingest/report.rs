@@ -41,7 +41,8 @@ pub enum RejectReason {
     /// A row of the file that is not a fill (Interactive Brokers' order and closed-lot summary
     /// rows, which repeat the executions).
     NotAFill,
-    /// A value DARS reads correctly only once a feature lands (a futures multiplier).
+    /// A value DARS cannot book correctly: an asset class it does not read, a future whose
+    /// root is not in the configured table, another currency.
     Unsupported,
 }
 
@@ -62,7 +63,7 @@ impl RejectReason {
             RejectReason::Implausible => "implausible value",
             RejectReason::DecimalComma => "decimal comma",
             RejectReason::NotAFill => "not a fill",
-            RejectReason::Unsupported => "not supported yet",
+            RejectReason::Unsupported => "not supported",
         }
     }
 }
@@ -191,6 +192,9 @@ pub struct IngestReport {
     /// Rows whose fields are all empty (`,,,,`), skipped.
     #[serde(default)]
     pub blank_rows: u64,
+    /// The day a times-only file's fills were booked on, and where it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trading_day: Option<super::TradingDay>,
 }
 
 impl IngestReport {
@@ -260,6 +264,9 @@ impl IngestReport {
             s.push_str(&format!(", {} held back", self.rows_held));
         }
         s.push('.');
+        if let Some(day) = &self.trading_day {
+            s.push_str(&format!("\n  times only: every fill booked on {day}"));
+        }
         if self.rows_held > 0 {
             s.push_str(&format!(
                 "\n  held back {} of {} account-day(s) that another export already holds in \

@@ -3,6 +3,7 @@
 //! filesystem), so the wasm test can use it on `include_str!`-ed fixtures.
 
 use dars_shared::ingest::{AnyBatch, IngestOptions, read_any};
+use dars_shared::instrument::FutureSpec;
 use dars_shared::{Closes, FillSet, daily};
 use serde_json::{Value, json};
 
@@ -19,9 +20,36 @@ fn named(set: &FillSet, v: impl serde::Serialize) -> Value {
     v
 }
 
-/// Pretty JSON describing everything DARS makes of `bytes`.
+/// The futures table of the futures fixtures: CME's E-mini S&P 500 ($50 a point), Micro E-mini
+/// S&P 500 ($5) and E-mini Nasdaq-100 ($20), each ticking in 0.25 points.
+#[allow(dead_code)]
+pub fn fixture_futures() -> IngestOptions {
+    let mut opts = IngestOptions::default();
+    for (root, multiplier) in [("ES", 50.0), ("MES", 5.0), ("NQ", 20.0)] {
+        opts.instruments.futures.insert(
+            root.into(),
+            FutureSpec {
+                multiplier,
+                tick: 0.25,
+            },
+        );
+    }
+    opts
+}
+
+/// Pretty JSON describing everything DARS makes of `bytes`, read with the default options.
 pub fn snapshot(name: &str, bytes: &[u8], closes: Option<&Closes>) -> String {
-    let v = match read_any(name, bytes, &IngestOptions::default()) {
+    snapshot_with(name, bytes, closes, &IngestOptions::default())
+}
+
+/// [`snapshot`] with the caller's options (a futures table, a trading day).
+pub fn snapshot_with(
+    name: &str,
+    bytes: &[u8],
+    closes: Option<&Closes>,
+    opts: &IngestOptions,
+) -> String {
+    let v = match read_any(name, bytes, opts) {
         Err(e) => json!({ "error": e.to_string() }),
         Ok(AnyBatch::Fills(b)) => {
             let (pnl, rows) = daily::from_fills(&b.fills, closes);
