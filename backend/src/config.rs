@@ -28,6 +28,9 @@ pub struct Config {
     pub training: Training,
     pub schedule: Schedule,
     pub propreports: PropReports,
+    /// Futures roots and their multipliers and ticks: what a futures fill is worth
+    /// ([`dars_shared::instrument::Instruments`]). Empty: every future is refused at ingest.
+    pub instruments: dars_shared::instrument::Instruments,
 }
 
 /// `dars pull`'s source: the firm's PropReports API. The login comes from the environment
@@ -519,6 +522,9 @@ impl Config {
         if self.propreports.morning_days == 0 {
             bail!("propreports.morning_days: expected at least 1 day");
         }
+        if let Err(e) = self.instruments.validate() {
+            bail!("instruments.futures: {e}");
+        }
         frac("risk.tiers.high_cut", self.risk.tiers.high_cut)?;
         frac("risk.tiers.moderate_cut", self.risk.tiers.moderate_cut)?;
         frac("risk.tiers.moderate_band", self.risk.tiers.moderate_band)?;
@@ -933,6 +939,10 @@ mod tests {
         assert!(e.contains("pager") && e.contains("channels"), "{e}");
         let e = err("risk:\n  loss_cap: lots\n");
         assert!(e.contains("loss_cap") && e.contains("line 2"), "{e}");
+        let e = err("instruments:\n  futures:\n    ES: {multiplier: 50, tick: -0.25}\n");
+        assert!(e.contains("instruments.futures: ES: tick -0.25"), "{e}");
+        let e = err("instruments:\n  futures:\n    ES: {multiplier: 50}\n");
+        assert!(e.contains("tick"), "{e}");
     }
 
     /// The configuration printed in the product's design loads unchanged, with its meanings.
@@ -1192,7 +1202,7 @@ mod tests {
             }
         }
         fn pull(c: &Config) -> String {
-            let ingest = crate::lake::IngestRequest::into_lake("data".into());
+            let ingest = crate::lake::IngestRequest::into_lake("data".into(), &c.instruments);
             // With an address, so that the group and the accounts are read.
             let mut c = c.clone();
             c.propreports
@@ -1366,6 +1376,15 @@ mod tests {
             // Read by the morning pull (`schedule::morning_pull`), which the key above turns on.
             ("propreports.morning_days", "3", |c| {
                 format!("{}", c.propreports.morning_days)
+            }),
+            // What ingest makes of an E-mini fill: refused without the root, kept with it.
+            ("instruments.futures", "{ES: {multiplier: 50, tick: 0.25}}", |c| {
+                let bytes = b"Date/Time,Account,B/S,Qty,Symbol,Price\n\
+                              03/03/2025 09:31:05,FUT01,B,1,ESH5,5900.25\n";
+                let req = crate::lake::IngestRequest::into_lake("data".into(), &c.instruments);
+                dars_shared::ingest::read_fills("es.csv", bytes, &req.options())
+                    .map(|b| b.report.summary())
+                    .unwrap_or_else(|e| e.to_string())
             }),
         ];
 

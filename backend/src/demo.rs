@@ -83,11 +83,7 @@ pub fn run(args: &DemoRequest) -> Result<()> {
     );
     let ingest = IngestRequest {
         files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
-        closes: Vec::new(),
-        data: args.data.clone(),
-        strict: false,
-        legacy_suffix: Some(lake::LEGACY_SUFFIX.into()),
-        fetched: Vec::new(),
+        ..IngestRequest::into_lake(args.data.clone(), &args.config.instruments)
     };
     lake::ingest_files(&ingest)?;
     println!("[3/6] training and publishing the risk model");

@@ -296,7 +296,7 @@ pub fn morning_pull(
         from,
         today,
         Vec::new(),
-        crate::lake::IngestRequest::into_lake(cfg.paths.data.clone()),
+        crate::lake::IngestRequest::into_lake(cfg.paths.data.clone(), &cfg.instruments),
     )
     .map(Some)
 }

@@ -28,6 +28,9 @@ pub const MODEL_URL: &str = "/models/current/model.json";
 /// Where the server publishes the current model's policy (public copy).
 pub const POLICY_URL: &str = "/models/current/policy.json";
 
+/// The server's futures table (`config.yaml`'s `instruments`).
+pub const INSTRUMENTS_URL: &str = "/instruments.json";
+
 /// The API's policy with per-account limits; needs `Authorization: Bearer <token>`.
 pub const API_POLICY_URL: &str = "/api/policy";
 
@@ -127,6 +130,19 @@ fn reload_policy(ws: Workspace, token: Option<String>) {
     });
 }
 
+/// Fetches the server's futures table; an unreachable or unreadable one leaves the table empty
+/// (futures are then refused with the reason, equities and options are unaffected).
+async fn load_instruments() -> Option<dars_shared::instrument::Instruments> {
+    let res = gloo::net::http::Request::get(INSTRUMENTS_URL)
+        .send()
+        .await
+        .ok()?;
+    if !res.ok() {
+        return None;
+    }
+    serde_json::from_str(&res.text().await.ok()?).ok()
+}
+
 /// Fetches and validates the published model. A missing or broken model is not fatal: the
 /// page says why and the rules engine scores instead.
 async fn load_model() -> ModelState {
@@ -161,6 +177,9 @@ pub fn App() -> impl IntoView {
     provide_context(ws);
     ws.has_token.set(stored_token().is_some());
     spawn_local(async move {
+        if let Some(table) = load_instruments().await {
+            ws.instruments.set_value(table);
+        }
         let model = load_model().await;
         ws.model.set(model);
         // Scores again once the policy is in (files dropped before were scored with the

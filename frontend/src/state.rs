@@ -592,6 +592,9 @@ pub struct Workspace {
     pub has_token: RwSignal<bool>,
     /// Counts policy loads: only the newest one's answer is applied.
     pub policy_loads: StoredValue<u64>,
+    /// The server's futures table (`/instruments.json`): dropped files size futures with it,
+    /// as `dars ingest` does. Empty until it loads, or when the server has none.
+    pub instruments: StoredValue<dars_shared::instrument::Instruments>,
 }
 
 impl Workspace {
@@ -606,6 +609,7 @@ impl Workspace {
             policy: RwSignal::new(PolicyState::default()),
             has_token: RwSignal::new(false),
             policy_loads: StoredValue::new(0),
+            instruments: StoredValue::new(Default::default()),
         }
     }
 

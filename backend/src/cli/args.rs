@@ -38,6 +38,10 @@ pub struct IngestArgs {
     /// Closing prices (`date,symbol,close`) for marking overnight positions.
     #[arg(long)]
     pub closes: Vec<PathBuf>,
+    /// The trading day (YYYY-MM-DD) of files whose rows hold times only (a DAS Trader trade
+    /// log) [default: the date in each such file's name, e.g. trades_2025-01-02.csv].
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -57,25 +61,32 @@ pub struct LoadArgs {
     /// Keep legacy accounts.
     #[arg(long)]
     pub include_legacy: bool,
+    /// Configuration file: `instruments.futures` (and, for `dars pull`, `propreports.*`).
+    #[arg(long, default_value = "config.yaml")]
+    pub config: PathBuf,
 }
 
 impl LoadArgs {
-    /// The ingest of `files` and `closes` with these settings.
-    pub fn request(self, files: Vec<PathBuf>, closes: Vec<PathBuf>) -> IngestRequest {
+    /// The ingest of `files` and `closes` with these settings and `cfg`'s futures table.
+    pub fn request(self, cfg: &Config, files: Vec<PathBuf>, closes: Vec<PathBuf>) -> IngestRequest {
         IngestRequest {
             files,
             closes,
-            data: self.data,
             strict: self.strict,
             legacy_suffix: (!self.include_legacy).then_some(self.legacy_suffix),
-            fetched: Vec::new(),
+            ..IngestRequest::into_lake(self.data, &cfg.instruments)
         }
     }
 }
 
 impl IngestArgs {
-    pub fn request(self) -> IngestRequest {
-        self.load.request(self.files, self.closes)
+    /// Loads the configuration (optional: an absent file means the defaults).
+    pub fn request(self) -> Result<IngestRequest> {
+        let cfg = Config::load(&self.load.config, false)?;
+        Ok(IngestRequest {
+            trading_day: self.date,
+            ..self.load.request(&cfg, self.files, self.closes)
+        })
     }
 }
 
@@ -92,16 +103,13 @@ pub struct PullArgs {
     /// account the login sees].
     #[arg(long = "account")]
     pub accounts: Vec<String>,
-    /// Configuration file: `propreports.url`, `.group_id`, `.accounts`.
-    #[arg(long, default_value = "config.yaml")]
-    pub config: PathBuf,
     #[command(flatten)]
     pub load: LoadArgs,
 }
 
 impl PullArgs {
     pub fn request(self) -> Result<PullRequest> {
-        let cfg = Config::load(&self.config, false)?;
+        let cfg = Config::load(&self.load.config, false)?;
         let to = self.to.unwrap_or_else(|| chrono::Local::now().date_naive());
         PullRequest::configured(
             &cfg,
@@ -109,7 +117,7 @@ impl PullArgs {
             self.from,
             to,
             self.accounts,
-            self.load.request(Vec::new(), Vec::new()),
+            self.load.request(&cfg, Vec::new(), Vec::new()),
         )
     }
 }

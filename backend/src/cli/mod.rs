@@ -266,7 +266,7 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Ingest(args) => {
-            let outcome = lake::ingest_files(&args.request())?;
+            let outcome = lake::ingest_files(&args.request()?)?;
             println!(
                 "ingested {} file(s), {} already in the lake",
                 outcome.files_ingested, outcome.files_unchanged

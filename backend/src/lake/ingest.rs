@@ -20,6 +20,7 @@ use dars_shared::ingest::{
     AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport, LoadSummary, LoadedFiles,
     content_hash,
 };
+use dars_shared::instrument::Instruments;
 use dars_shared::schema::FillId;
 use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
@@ -45,13 +46,21 @@ pub struct IngestRequest {
     /// Exports received over the network (`dars pull`), ingested after `files` exactly as if
     /// they had been read from a file of that name.
     pub fetched: Vec<Fetched>,
+    /// The futures table (`config.yaml`'s `instruments`): futures fills are sized by it and
+    /// refused when their root is missing. The lake records the table its daily table was
+    /// built with and rebuilds it when this one differs.
+    pub instruments: Instruments,
+    /// The trading day of files whose rows hold times only (DAS Trader), from `--date`; `None`
+    /// reads it from each such file's name.
+    pub trading_day: Option<NaiveDate>,
 }
 
 impl IngestRequest {
     /// Nothing to load yet into the lake under `data`, with `dars ingest`'s defaults: bad rows
-    /// rejected and the rest kept, legacy accounts ([`LEGACY_SUFFIX`]) excluded. Callers that
-    /// receive exports (`dars pull`, the morning pull) add them to `fetched`.
-    pub fn into_lake(data: PathBuf) -> IngestRequest {
+    /// rejected and the rest kept, legacy accounts ([`LEGACY_SUFFIX`]) excluded, futures sized
+    /// by `instruments`. Callers that receive exports (`dars pull`, the morning pull) add them
+    /// to `fetched`.
+    pub fn into_lake(data: PathBuf, instruments: &Instruments) -> IngestRequest {
         IngestRequest {
             files: Vec::new(),
             closes: Vec::new(),
@@ -59,6 +68,24 @@ impl IngestRequest {
             strict: false,
             legacy_suffix: Some(LEGACY_SUFFIX.into()),
             fetched: Vec::new(),
+            instruments: instruments.clone(),
+            trading_day: None,
+        }
+    }
+
+    /// How the shared reader reads this request's files: its settings, and no trading day
+    /// after tomorrow (a future date would move every run to it).
+    pub fn options(&self) -> IngestOptions {
+        IngestOptions {
+            strict: self.strict,
+            legacy_suffix: self.legacy_suffix.clone(),
+            max_rejections_listed: None,
+            plausibility: dars_shared::ingest::Plausibility {
+                latest: chrono::Local::now().date_naive().succ_opt(),
+                ..Default::default()
+            },
+            instruments: self.instruments.clone(),
+            trading_day: self.trading_day,
         }
     }
 }
@@ -127,16 +154,19 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     let mut guard = super::lock::write(&args.data, &format!("ingesting {}", names.join(", ")))?;
     let lake = Lake::open(&args.data);
     let mut manifest = lake.manifest()?;
-    let opts = IngestOptions {
-        strict: args.strict,
-        legacy_suffix: args.legacy_suffix.clone(),
-        max_rejections_listed: None,
-        // No trading day after tomorrow: a future date would move every run to it.
-        plausibility: dars_shared::ingest::Plausibility {
-            latest: chrono::Local::now().date_naive().succ_opt(),
-            ..Default::default()
-        },
-    };
+    let opts = args.options();
+    // The futures table sizes every futures fill already in the lake too: a changed table
+    // means the daily table is recomputed even if no file is new.
+    let table_changed = manifest.instruments != args.instruments && !manifest.files.is_empty();
+    if table_changed {
+        println!(
+            "the futures table (config.yaml's instruments.futures: {}) differs from the one the \
+             lake was built with ({}); the daily table is recomputed with it",
+            futures_list(&args.instruments),
+            futures_list(&manifest.instruments)
+        );
+    }
+    manifest.instruments = args.instruments.clone();
     let mut outcome = IngestOutcome::default();
     let mut loaded: LoadedFiles = manifest
         .files
@@ -234,7 +264,7 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     for line in outcome.summary.lines() {
         println!("{line}");
     }
-    if outcome.files_ingested == 0 && !guard.interrupted() {
+    if outcome.files_ingested == 0 && !guard.interrupted() && !table_changed {
         println!("lake unchanged: {}", lake.root().display());
         guard.finish()?;
         return Ok(outcome);
@@ -251,6 +281,19 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     lake.save_manifest(&manifest)?;
     guard.finish()?;
     Ok(outcome)
+}
+
+/// "ES x50 tick 0.25, MES x5 tick 0.25", or "none".
+fn futures_list(table: &Instruments) -> String {
+    if table.futures.is_empty() {
+        return "none".into();
+    }
+    table
+        .futures
+        .iter()
+        .map(|(root, spec)| format!("{root} x{} tick {}", spec.multiplier, spec.tick))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Parses one file; large fills files are read in chunks behind a progress bar. An Interactive
@@ -424,7 +467,9 @@ fn rebuild_daily(
     opts: &IngestOptions,
 ) -> Result<(usize, usize)> {
     let closes = load_closes(lake, manifest, opts)?;
-    let fills = lake.all_fills()?;
+    let mut fills = lake.all_fills()?;
+    // This ingest's table, which the manifest on disk does not hold until it is saved.
+    fills.instruments = manifest.instruments.clone();
     let totals = lake.all_totals()?;
     let combined = daily::combine(&fills, closes.as_ref(), &totals);
     let rows = combined.rows;

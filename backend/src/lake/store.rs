@@ -93,6 +93,10 @@ pub struct Manifest {
     /// Account-days whose fills from a later export were held back, until resolved.
     #[serde(default)]
     pub held: Vec<HeldRecord>,
+    /// The futures table the lake's fills are sized with (`config.yaml`'s `instruments` at
+    /// the last ingest): [`Lake::all_fills`] and [`Lake::pnl_fills`] hand it on with the fills.
+    #[serde(default)]
+    pub instruments: dars_shared::instrument::Instruments,
 }
 
 impl Manifest {
@@ -304,6 +308,7 @@ impl Lake {
     /// Every fill in the lake, in time order, ready for P&L.
     pub fn all_fills(&self) -> Result<FillSet> {
         let mut set = FillSet::new();
+        set.instruments = self.manifest()?.instruments;
         for (_, part) in self.partitions(Table::Fills)? {
             for f in read_rows::<LakeFill>(&part, self.seal(&part)?.as_ref())? {
                 f.push_into(&mut set)?;
@@ -319,6 +324,7 @@ impl Lake {
     /// for the backtest's limit replay, which needs every fill once.
     pub fn pnl_fills(&self, until: Option<NaiveDate>) -> Result<FillSet> {
         let mut set = FillSet::new();
+        set.instruments = self.manifest()?.instruments;
         for (date, part) in self.partitions(Table::Fills)? {
             if until.is_some_and(|u| date > u) {
                 break;

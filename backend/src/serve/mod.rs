@@ -69,6 +69,7 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
         Some(dir) => Some((dir.clone(), static_root("/demo", dir, &cfg.paths.data)?)),
         None => None,
     };
+    let instruments = web::Data::new(cfg.instruments.clone());
     let a = args.clone();
     let server = HttpServer::new(move || {
         let index = a.web_dir.join("index.html");
@@ -76,8 +77,10 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
             .wrap(actix_web::middleware::from_fn(deadline::body_deadline))
             .app_data(state.clone())
             .app_data(doc.clone())
+            .app_data(instruments.clone())
             .app_data(web::JsonConfig::default().error_handler(api::json_error))
             .service(web::resource("/api/openapi.json").route(web::get().to(api::openapi_json)))
+            .service(web::resource(INSTRUMENTS_PATH).route(web::get().to(instruments_json)))
             .service(
                 utoipa_actix_web::scope("/api")
                     .configure(api::routes)
@@ -109,6 +112,19 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
         println!("DARS is serving on http://{addr}/");
     }
     server.run().await.context("server stopped with an error")
+}
+
+/// Where the page reads the server's futures table (`config.yaml`'s `instruments`), so that a
+/// file dropped in the browser sizes futures as `dars ingest` does. Public like the page itself:
+/// contract specifications are exchange facts, not a firm's data.
+pub const INSTRUMENTS_PATH: &str = "/instruments.json";
+
+/// `GET /instruments.json`: the futures table as JSON (`{"futures": {"ES": {"multiplier": 50.0,
+/// "tick": 0.25}}}`).
+async fn instruments_json(
+    table: web::Data<dars_shared::instrument::Instruments>,
+) -> web::Json<dars_shared::instrument::Instruments> {
+    web::Json(table.get_ref().clone())
 }
 
 /// The server's log on stderr, with a timestamp and a level on every line: `info` by default,

@@ -1240,10 +1240,8 @@ mod tests {
         crate::lake::ingest_files(&crate::lake::IngestRequest {
             files: vec![dir.join("fills.csv")],
             closes: vec![dir.join("closes.csv")],
-            data: data.clone(),
             strict: true,
-            legacy_suffix: Some("_OLD".into()),
-            fetched: Vec::new(),
+            ..crate::lake::IngestRequest::into_lake(data.clone(), &Default::default())
         })
         .expect("ingest");
         let lake = Lake::open(&data);
@@ -1371,11 +1369,7 @@ mod tests {
                 let t = std::time::Instant::now();
                 crate::lake::ingest_files(&crate::lake::IngestRequest {
                     files: vec![summary.fills_csv.clone()],
-                    closes: Vec::new(),
-                    data: data.clone(),
-                    strict: false,
-                    legacy_suffix: Some("_OLD".into()),
-                    fetched: Vec::new(),
+                    ..crate::lake::IngestRequest::into_lake(data.clone(), &Default::default())
                 })
                 .expect("ingest");
                 (

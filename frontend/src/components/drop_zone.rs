@@ -59,6 +59,7 @@ async fn add_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
             latest: browser_today().and_then(|d| d.succ_opt()),
             ..Default::default()
         },
+        instruments: ws.instruments.get_value(),
         ..IngestOptions::default()
     };
     let outcome = parse(&ws, &name, &bytes, &opts).await;
@@ -224,7 +225,8 @@ pub fn DropZone() -> impl IntoView {
             <p class="drop-title">"Drop fills or daily-totals exports here, CSV or Flex XML (and a backtest, if you have one)"</p>
             <p class="muted">
                 "PropReports fills and totals, generic execution uploads, Interactive Brokers Flex \
-                 Query trades (CSV or XML) and DARS's own formats. "
+                 Query trades (CSV or XML), DAS Trader trade logs (dated by their file name, like \
+                 trades_2025-01-02.csv) and DARS's own formats. "
                 "Files are parsed and scored in this browser tab; nothing is sent to the server."
             </p>
             <div class="actions">
