@@ -1378,14 +1378,18 @@ mod tests {
                 format!("{}", c.propreports.morning_days)
             }),
             // What ingest makes of an E-mini fill: refused without the root, kept with it.
-            ("instruments.futures", "{ES: {multiplier: 50, tick: 0.25}}", |c| {
-                let bytes = b"Date/Time,Account,B/S,Qty,Symbol,Price\n\
+            (
+                "instruments.futures",
+                "{ES: {multiplier: 50, tick: 0.25}}",
+                |c| {
+                    let bytes = b"Date/Time,Account,B/S,Qty,Symbol,Price\n\
                               03/03/2025 09:31:05,FUT01,B,1,ESH5,5900.25\n";
-                let req = crate::lake::IngestRequest::into_lake("data".into(), &c.instruments);
-                dars_shared::ingest::read_fills("es.csv", bytes, &req.options())
-                    .map(|b| b.report.summary())
-                    .unwrap_or_else(|e| e.to_string())
-            }),
+                    let req = crate::lake::IngestRequest::into_lake("data".into(), &c.instruments);
+                    dars_shared::ingest::read_fills("es.csv", bytes, &req.options())
+                        .map(|b| b.report.summary())
+                        .unwrap_or_else(|e| e.to_string())
+                },
+            ),
         ];
 
         // Every leaf of the file has an entry (training.model_type names the one learner there

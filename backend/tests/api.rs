@@ -762,3 +762,22 @@ fn conforms(doc: &serde_json::Value, path: &str, method: &str, answer: &Reply) {
         answer.status
     );
 }
+
+/// The page sizes futures with the server's table (issue #16 item 3): `GET /instruments.json`
+/// answers `config.yaml`'s `instruments`, with no token (exchange facts, not a firm's data).
+#[test]
+fn the_futures_table_is_served_to_the_page() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("config.yaml"),
+        "instruments:\n  futures:\n    ES: {multiplier: 50, tick: 0.25}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (_server, base) = serve(dir);
+    let (status, body) = get_raw(&format!("{base}/instruments.json"));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["futures"]["ES"]["multiplier"], 50.0, "{body}");
+    assert_eq!(v["futures"]["ES"]["tick"], 0.25, "{body}");
+}

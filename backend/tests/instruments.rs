@@ -62,7 +62,10 @@ fn futures_follow_the_configured_table() {
         "{out}"
     );
     assert!(out.contains("a price on ES's tick of 0.25"), "{out}");
-    assert!(out.contains("CLJ5 is a future on CL, which is not configured"), "{out}");
+    assert!(
+        out.contains("CLJ5 is a future on CL, which is not configured"),
+        "{out}"
+    );
     assert_eq!(gross(dir, "FUT01"), [("2025-03-03".to_owned(), -220.0)]);
     assert_eq!(gross(dir, "FUT02"), [("2025-03-03".to_owned(), -241.25)]);
 
@@ -119,7 +122,10 @@ fn das_trade_logs_are_dated_by_the_file_name_or_date_flag() {
 
     // A flag that contradicts the file name books nothing.
     write(dir, "das_2025-01-06.csv", &next[..next.len() - 1]);
-    let refused = dars(dir, &["ingest", "das_2025-01-06.csv", "--date", "2025-01-07"]);
+    let refused = dars(
+        dir,
+        &["ingest", "das_2025-01-06.csv", "--date", "2025-01-07"],
+    );
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "{err}");
     assert!(
