@@ -78,13 +78,17 @@ pub fn predict(cfg: &Config, date: Option<NaiveDate>, today: NaiveDate) -> Resul
         }
     };
     let policy = cfg.policy();
-    let risks = score::score(
-        scorer.as_ref(),
-        &known,
-        &FeatureContext::default(),
-        &policy,
-        Some(as_of),
-    );
+    // The lake's market series: a model trained with one scores only the days it covers.
+    let ctx = FeatureContext {
+        market: Lake::open(data).market()?,
+    };
+    if let Some(gap) = scorer.as_ref().and_then(|s| s.market_gap(&ctx, as_of)) {
+        warnings.push(format!(
+            "{gap}: the rules decide for every trader whose latest day it does not cover; \
+             ingest the series up to {as_of} (`dars ingest FILE`) and run again"
+        ));
+    }
+    let risks = score::score(scorer.as_ref(), &known, &ctx, &policy, Some(as_of));
     let mut traders = Vec::new();
     for risk in risks {
         // Departed traders (past the active window) are not part of the desk's morning.

@@ -763,10 +763,11 @@ fn conforms(doc: &serde_json::Value, path: &str, method: &str, answer: &Reply) {
     );
 }
 
-/// The page sizes futures with the server's table (issue #16 item 3): `GET /instruments.json`
-/// answers `config.yaml`'s `instruments`, with no token (exchange facts, not a firm's data).
+/// The page sizes futures with the server's table (issue #16 item 3) and scores with the lake's
+/// market series (item 7): `GET /instruments.json` answers `config.yaml`'s `instruments`, `GET
+/// /market.json` the series, both with no token (exchange facts, not a firm's data).
 #[test]
-fn the_futures_table_is_served_to_the_page() {
+fn the_futures_table_and_the_market_series_are_served_to_the_page() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
     std::fs::write(
@@ -774,10 +775,30 @@ fn the_futures_table_is_served_to_the_page() {
         "instruments:\n  futures:\n    ES: {multiplier: 50, tick: 0.25}\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let (_server, base) = serve(dir);
+    let (server, base) = serve(dir);
     let (status, body) = get_raw(&format!("{base}/instruments.json"));
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["futures"]["ES"]["multiplier"], 50.0, "{body}");
     assert_eq!(v["futures"]["ES"]["tick"], 0.25, "{body}");
+    // No market series in the lake yet: 404, which the page reads as "none".
+    assert_eq!(get_raw(&format!("{base}/market.json")).0, 404);
+    drop(server);
+    // The lake's market series, as ingested (issue #16 item 7).
+    std::fs::write(
+        dir.join("vix.csv"),
+        "DATE,VIXCLS\n2025-03-03,22.78\n2025-03-04,.\n2025-03-05,21.93\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    common::ok(dir, &["ingest", "vix.csv"]);
+    let (_server, base) = serve(dir);
+    let (status, body) = get_raw(&format!("{base}/market.json"));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["name"], "VIXCLS", "{body}");
+    assert_eq!(
+        v["points"][1],
+        serde_json::json!(["2025-03-05", 21.93]),
+        "{body}"
+    );
 }

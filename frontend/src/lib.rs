@@ -31,6 +31,9 @@ pub const POLICY_URL: &str = "/models/current/policy.json";
 /// The server's futures table (`config.yaml`'s `instruments`).
 pub const INSTRUMENTS_URL: &str = "/instruments.json";
 
+/// The lake's market series (404 when it has none): a model trained with one scores with it.
+pub const MARKET_URL: &str = "/market.json";
+
 /// The API's policy with per-account limits; needs `Authorization: Bearer <token>`.
 pub const API_POLICY_URL: &str = "/api/policy";
 
@@ -143,6 +146,19 @@ async fn load_instruments() -> Option<dars_shared::instrument::Instruments> {
     serde_json::from_str(&res.text().await.ok()?).ok()
 }
 
+/// Fetches the lake's market series; `None` when the server has none (a model trained with one
+/// then leaves the scoring to the rules, saying why).
+async fn load_market() -> Option<dars_shared::features::MarketSeries> {
+    let res = gloo::net::http::Request::get(MARKET_URL)
+        .send()
+        .await
+        .ok()?;
+    if !res.ok() {
+        return None;
+    }
+    serde_json::from_str(&res.text().await.ok()?).ok()
+}
+
 /// Fetches and validates the published model. A missing or broken model is not fatal: the
 /// page says why and the rules engine scores instead.
 async fn load_model() -> ModelState {
@@ -179,6 +195,9 @@ pub fn App() -> impl IntoView {
     spawn_local(async move {
         if let Some(table) = load_instruments().await {
             ws.instruments.set_value(table);
+        }
+        if let Some(series) = load_market().await {
+            ws.data.update_value(|d| d.add_market(series));
         }
         let model = load_model().await;
         ws.model.set(model);

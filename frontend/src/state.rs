@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use dars_shared::backtest::{self, BacktestRow};
 use dars_shared::decision::DecidedBy;
-use dars_shared::features::{DayTrades, FeatureContext, FeatureMatrix};
+use dars_shared::features::{DayTrades, FeatureContext, FeatureMatrix, MarketSeries};
 use dars_shared::ingest::{
     AnyBatch, Detection, IngestReport, LoadSummary, LoadedFiles, merge_fills, merge_totals,
 };
@@ -85,6 +85,9 @@ pub struct Loaded {
     pub fills: FillSet,
     pub totals: Vec<DailyTotal>,
     pub closes: Option<Closes>,
+    /// The market series the features read: the server's (`/market.json`), extended by any
+    /// market file dropped here (a file naming another series replaces it).
+    pub market: Option<MarketSeries>,
 }
 
 /// What [`Loaded::add`] did with a file.
@@ -121,8 +124,24 @@ impl Loaded {
                 }
                 b.report
             }
+            AnyBatch::Market(b) => {
+                self.add_market(b.series);
+                b.report
+            }
         };
         Added::Merged(Box::new(report))
+    }
+
+    /// Adds a market series: the points of one with the loaded series' name join it (a later
+    /// value for a date wins); another series replaces it.
+    pub fn add_market(&mut self, series: MarketSeries) {
+        self.market = Some(match self.market.take() {
+            Some(old) if old.name() == series.name() => MarketSeries::new(
+                series.name(),
+                old.points().iter().chain(series.points()).copied(),
+            ),
+            _ => series,
+        });
     }
 
     /// True until trading data (fills, totals or closes) was added.
@@ -147,12 +166,17 @@ pub struct Analysis {
     /// Every fill loaded, merged and in time order: the what-if takes a session's trades out of
     /// a day from these ([`Analysis::day_trades`]).
     pub fills: FillSet,
+    /// What the features were built with besides the daily table (the market series): the
+    /// what-if builds its changed day with the same.
+    pub ctx: FeatureContext,
 }
 
 /// Builds the daily table from everything loaded and scores each trader.
 pub fn analyse(data: &Loaded, scorer: Option<&Scorer>, policy: &Policy) -> Analysis {
     let combined = daily::combine(&data.fills, data.closes.as_ref(), &data.totals);
-    let ctx = FeatureContext::default();
+    let ctx = FeatureContext {
+        market: data.market.clone(),
+    };
     let session = dars_shared::score::session_date(&combined.rows);
     let risks = dars_shared::score::score(scorer, &combined.rows, &ctx, policy, session);
     let matrix = dars_shared::features::build(&combined.rows, &ctx);
@@ -180,6 +204,7 @@ pub fn analyse(data: &Loaded, scorer: Option<&Scorer>, policy: &Policy) -> Analy
             }
             fills
         },
+        ctx,
     }
 }
 

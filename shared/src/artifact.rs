@@ -56,6 +56,12 @@ pub struct ModelArtifact {
     /// artifacts, which leave such traders to the rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_history: Option<ShortHistory>,
+    /// The market series (its name, e.g. `VIXCLS`) the model was trained with, from the lake;
+    /// absent when it was trained without one. A model with one refuses to score a day the
+    /// series does not cover ([`crate::score::Scorer::market_gap`]), rather than scoring with
+    /// its market features silently missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<String>,
 }
 
 impl ModelArtifact {

@@ -76,6 +76,15 @@ pub enum IngestError {
         /// What is missing or contradictory, and what to do.
         what: String,
     },
+    /// A market series file with a row that cannot be read (a whole series is refused: a gap in
+    /// it would silently change the market features of the days after).
+    #[error("{file}: {source}")]
+    Market {
+        /// File name.
+        file: String,
+        /// What is wrong, with its line.
+        source: crate::features::MarketError,
+    },
     /// An XML file that is not a readable Interactive Brokers Flex report.
     #[error("{file} line {line}: {what}")]
     Xml {
@@ -98,6 +107,7 @@ impl IngestError {
             | IngestError::WrongKind { file, .. }
             | IngestError::UnterminatedQuote { file, .. }
             | IngestError::TradingDay { file, .. }
+            | IngestError::Market { file, .. }
             | IngestError::Xml { file, .. } => file,
             IngestError::Strict(r) | IngestError::DecimalComma(r) => &r.file,
         }

@@ -112,6 +112,13 @@ fn bad_rows() {
     check("bad_rows.csv");
 }
 
+/// Issue #16 item 7: a market series is a file like any other, recognised by its shape (FRED's
+/// `observation_date,VIXCLS`, with `.` for a day without a value).
+#[test]
+fn market_series() {
+    check("market_vixcls.csv");
+}
+
 #[test]
 fn closes() {
     check("closes.csv");

@@ -144,9 +144,6 @@ pub struct ModelArgs {
     /// The simulator's oracle.csv (`date,account_id,p_negative`), to report the best achievable AUC.
     #[arg(long)]
     pub oracle: Option<PathBuf>,
-    /// Market context series (`date,value`, e.g. VIX closes).
-    #[arg(long)]
-    pub market: Option<PathBuf>,
     /// Choose the threshold by minimal cost instead of the configured rule: false-positive and
     /// false-negative costs, e.g. `--cost 1,3`.
     #[arg(long, value_parser = parse_cost)]
@@ -198,7 +195,6 @@ impl ModelArgs {
             threshold_source,
             data: self.data,
             oracle: self.oracle,
-            market: self.market,
         })
     }
 }

@@ -189,6 +189,20 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         }
         let batch = read_file(&name, &bytes, &opts)?;
         let detection = batch.detection().clone();
+        // One market series per lake: the features read one, and a model records its name.
+        let series = match &batch {
+            AnyBatch::Market(m) => Some(m.series.name().to_owned()),
+            _ => None,
+        };
+        if let (Some(theirs), Some(ours)) = (&series, manifest.market_name())
+            && theirs != ours
+        {
+            anyhow::bail!(
+                "{name}: a market series named {theirs}, but the lake's market series is {ours}; \
+                 a lake holds one series (the model's market features read it). If this file \
+                 is more of {ours}, name its value column {ours} and ingest it again"
+            );
+        }
         if let Some(kind) = must_be {
             anyhow::ensure!(
                 detection.kind == kind,
@@ -241,6 +255,20 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
                 );
                 b.report
             }
+            AnyBatch::Market(b) => {
+                let points = b.series.points();
+                if let (Some(first), Some(last)) = (points.first(), points.last()) {
+                    println!(
+                        "  {} values of {} from {} to {}: models trained from now on read it \
+                         as market context",
+                        points.len(),
+                        b.series.name(),
+                        first.0,
+                        last.0
+                    );
+                }
+                b.report
+            }
         };
         debug_assert!(report.is_balanced(), "{report:?}");
         print_report(&lake, &sha, &report)?;
@@ -258,6 +286,7 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
             rows_excluded: report.rows_excluded,
             rows_duplicate: report.rows_duplicate,
             rows_held: report.rows_held,
+            series,
         });
         outcome.files_ingested += 1;
     }

@@ -21,6 +21,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use dars_shared::features::MarketSeries;
+use dars_shared::ingest::FileKind;
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +69,9 @@ pub struct ManifestEntry {
     /// Rows held back as part of an account-day another export holds (see [`HeldRecord`]).
     #[serde(default)]
     pub rows_held: u64,
+    /// A market series file's series name (its value column's header, e.g. `VIXCLS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
 }
 
 /// Fills held back from the lake, kept apart until resolved: the account-day was loaded from
@@ -102,6 +107,14 @@ pub struct Manifest {
 impl Manifest {
     pub fn find(&self, sha256: &str) -> Option<&ManifestEntry> {
         self.files.iter().find(|e| e.sha256 == sha256)
+    }
+
+    /// The name of the lake's market series: that of the first market file ingested.
+    pub fn market_name(&self) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|e| e.kind == FileKind::Market)
+            .and_then(|e| e.series.as_deref())
     }
 }
 
@@ -344,6 +357,27 @@ impl Lake {
     }
 
     /// The daily table as last built by ingest, sorted by account then date.
+    /// The market series ingested into the lake (every market file, in ingest order; a later
+    /// value for a date wins), or `None` when there is none. One series per lake: ingest
+    /// refuses a file naming another ([`Manifest::market_name`]).
+    pub fn market(&self) -> Result<Option<MarketSeries>> {
+        let manifest = self.manifest()?;
+        let mut out: Option<MarketSeries> = None;
+        for e in manifest.files.iter().filter(|e| e.kind == FileKind::Market) {
+            let bytes = self.read_raw(&e.sha256)?;
+            let series = MarketSeries::parse(&bytes)
+                .with_context(|| format!("reading the market series {} from the lake", e.name))?;
+            out = Some(match out {
+                Some(all) => MarketSeries::new(
+                    all.name(),
+                    all.points().iter().chain(series.points()).copied(),
+                ),
+                None => series,
+            });
+        }
+        Ok(out)
+    }
+
     pub fn daily(&self) -> Result<Vec<DailyRow>> {
         let mut out = Vec::new();
         for (_, part) in self.partitions(Table::Daily)? {

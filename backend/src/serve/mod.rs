@@ -70,6 +70,7 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
         None => None,
     };
     let instruments = web::Data::new(cfg.instruments.clone());
+    let lake = web::Data::new(MarketLake(cfg.paths.data.clone()));
     let a = args.clone();
     let server = HttpServer::new(move || {
         let index = a.web_dir.join("index.html");
@@ -78,9 +79,11 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
             .app_data(state.clone())
             .app_data(doc.clone())
             .app_data(instruments.clone())
+            .app_data(lake.clone())
             .app_data(web::JsonConfig::default().error_handler(api::json_error))
             .service(web::resource("/api/openapi.json").route(web::get().to(api::openapi_json)))
             .service(web::resource(INSTRUMENTS_PATH).route(web::get().to(instruments_json)))
+            .service(web::resource(MARKET_PATH).route(web::get().to(market_json)))
             .service(
                 utoipa_actix_web::scope("/api")
                     .configure(api::routes)
@@ -125,6 +128,37 @@ async fn instruments_json(
     table: web::Data<dars_shared::instrument::Instruments>,
 ) -> web::Json<dars_shared::instrument::Instruments> {
     web::Json(table.get_ref().clone())
+}
+
+/// Where the page reads the lake's market series (issue #16 item 7), so that a model trained
+/// with one scores a dropped file with the same values as the morning run. Public: market data
+/// is not a firm's data.
+pub const MARKET_PATH: &str = "/market.json";
+
+/// The data directory whose market series `/market.json` serves.
+struct MarketLake(PathBuf);
+
+/// `GET /market.json`: the lake's market series (`{"name": "VIXCLS", "points": [["2025-03-03",
+/// 22.78], …]}`), read afresh on each request (an ingest may add to it); 404 when the lake has
+/// none, 500 when it cannot be read (logged).
+async fn market_json(lake: web::Data<MarketLake>) -> actix_web::HttpResponse {
+    let dir = lake.0.clone();
+    let read = web::block(move || crate::lake::Lake::open(&dir).market()).await;
+    match read {
+        Ok(Ok(Some(series))) => actix_web::HttpResponse::Ok().json(series),
+        Ok(Ok(None)) => actix_web::HttpResponse::NotFound()
+            .json(serde_json::json!({"error": "the lake has no market series"})),
+        Ok(Err(e)) => {
+            tracing::error!("reading the market series: {e:#}");
+            actix_web::HttpResponse::InternalServerError()
+                .json(serde_json::json!({"error": "the market series could not be read"}))
+        }
+        Err(e) => {
+            tracing::error!("reading the market series: {e}");
+            actix_web::HttpResponse::InternalServerError()
+                .json(serde_json::json!({"error": "the market series could not be read"}))
+        }
+    }
 }
 
 /// The server's log on stderr, with a timestamp and a level on every line: `info` by default,

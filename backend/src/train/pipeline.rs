@@ -40,6 +40,9 @@ pub struct TrainData {
     pub trading_days: Vec<usize>,
     /// `rules.min_history_days`: fewer trading days than this is a short history.
     pub min_history_days: usize,
+    /// The lake's market series the matrix was built with (its name), recorded in the
+    /// artifact; `None` without one.
+    pub market: Option<String>,
 }
 
 impl TrainData {
@@ -57,6 +60,7 @@ impl TrainData {
             rules_cut: rules.iter().map(|d| d.cut).collect(),
             rules,
             oracle,
+            market: None,
         }
     }
 
@@ -517,6 +521,8 @@ fn assemble(a: Assembly<'_>) -> Result<ModelArtifact> {
         // Filled in by `dars train`, which has the lake's fills to replay.
         against_rules: None,
         short_history: Some(a.short_history),
+        // Filled in by `dars train` from the matrix's market series.
+        market: None,
     })
 }
 

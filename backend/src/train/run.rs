@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use dars_shared::DailyRow;
 use dars_shared::analytics::PromotionAction;
 use dars_shared::artifact::ModelArtifact;
-use dars_shared::features::{self, FeatureContext, MarketSeries};
+use dars_shared::features::{self, FeatureContext};
 
 use super::folds::{DEFAULT_EMBARGO_DAYS, FoldPlan};
 use super::gate::{self, Verdict};
@@ -45,8 +45,6 @@ pub struct ModelRequest {
     /// The simulator's oracle.csv (`date,account_id,p_negative`), to report the best achievable
     /// AUC.
     pub oracle: Option<PathBuf>,
-    /// Market context series (`date,value`, e.g. VIX closes).
-    pub market: Option<PathBuf>,
 }
 
 impl ModelRequest {
@@ -66,7 +64,6 @@ impl ModelRequest {
             policy,
             windows: cfg.risk.lookback_days.windows()?,
             oracle: None,
-            market: None,
         })
     }
 
@@ -89,16 +86,9 @@ impl ModelRequest {
                 self.data.display()
             );
         }
-        let market = match &self.market {
-            Some(p) => {
-                let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-                Some(
-                    MarketSeries::parse(&bytes)
-                        .with_context(|| format!("reading market series {}", p.display()))?,
-                )
-            }
-            None => None,
-        };
+        // The lake's market series (`dars ingest vix.csv`), when it has one.
+        let market = Lake::open(&self.data).market()?;
+        let market_name = market.as_ref().map(|m| m.name().to_owned());
         let windows = &self.windows;
         let m = features::build(&daily, &FeatureContext { market }).select_columns(|name| {
             features::rolling_window(name).is_none_or(|w| windows.contains(&w))
@@ -107,7 +97,10 @@ impl ModelRequest {
             Some(p) => Some(load_oracle(p)?),
             None => None,
         };
-        let data = TrainData::new(&daily, m, oracle, policy);
+        let data = TrainData {
+            market: market_name,
+            ..TrainData::new(&daily, m, oracle, policy)
+        };
         Ok((daily, data))
     }
 }
@@ -179,6 +172,7 @@ pub fn train(args: &TrainRequest) -> Result<TrainOutcome> {
     let comparison = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, policy)?;
     let verdict = comparison.verdict();
     artifact.against_rules = Some(comparison.figures(&verdict));
+    artifact.market = data.market.clone();
     let mut text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
     let _ = writeln!(text, "against the rules: {}", verdict.sentence);
     if let Some(short) = &artifact.short_history {

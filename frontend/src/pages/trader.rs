@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use dars_shared::analytics::Bucket;
 use dars_shared::charts;
-use dars_shared::features::{FeatureContext, WhatIf};
+use dars_shared::features::WhatIf;
 use dars_shared::score::{self, Explanation, TraderRisk};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -280,7 +280,7 @@ fn WhatIfPanel(analysis: Arc<Analysis>, risk: TraderRisk) -> impl IntoView {
             scorer.as_deref(),
             &analysis.daily,
             day.as_deref(),
-            &FeatureContext::default(),
+            &analysis.ctx,
             &account,
             &change,
             &ws.policy.with(|p| p.policy.clone()),

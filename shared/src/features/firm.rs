@@ -28,7 +28,7 @@ const RANK_WINDOW: usize = 126;
 /// Efficiency ratio from which the firm's P&L path counts as trending rather than choppy.
 pub const TREND_THRESHOLD: f64 = 0.3;
 /// Market observations the market change spans.
-const MARKET_CHANGE: usize = 5;
+use super::market::MARKET_CHANGE;
 
 /// Firm features of one firm trading day.
 #[derive(Clone, Copy, Debug)]

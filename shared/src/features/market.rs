@@ -12,11 +12,15 @@
 //! in the series does not blank the feature, and nothing dated after D is ever read.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest::{parse_date, parse_money};
 
 /// How old (calendar days) the latest value may be and still stand for a day.
 pub const MAX_STALE_DAYS: i64 = 7;
+
+/// Observations over which `market_change_5d` is taken.
+pub const MARKET_CHANGE: usize = 5;
 
 /// Why a market series file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +57,17 @@ pub enum MarketError {
     Empty,
 }
 
+/// Data rows of a market series file ([`MarketSeries::parse_counted`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketRows {
+    /// Rows after the header.
+    pub rows: u64,
+    /// Rows with no value for their date, skipped.
+    pub no_value: u64,
+}
+
 /// A dated series of one market variable, ascending by date, one value per date.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MarketSeries {
     name: String,
     points: Vec<(NaiveDate, f64)>,
@@ -89,6 +102,13 @@ impl MarketSeries {
 
     /// Parses a `date,value` CSV (header optional; see the module docs for the accepted shapes).
     pub fn parse(bytes: &[u8]) -> Result<Self, MarketError> {
+        Self::parse_counted(bytes).map(|(series, _)| series)
+    }
+
+    /// [`MarketSeries::parse`], with how many data rows were read and how many of them had no
+    /// value (FRED's `.`, `NA`, empty) and were skipped.
+    pub fn parse_counted(bytes: &[u8]) -> Result<(Self, MarketRows), MarketError> {
+        let mut counts = MarketRows::default();
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -127,8 +147,10 @@ impl MarketSeries {
             let raw = record
                 .get(column)
                 .ok_or(MarketError::MissingValue { line })?;
+            counts.rows += 1;
             // FRED writes `.` for a day without a value; others leave it empty or write NA.
             if raw.is_empty() || raw == b"." || raw.eq_ignore_ascii_case(b"na") {
+                counts.no_value += 1;
                 continue;
             }
             let value = parse_money(raw).ok_or_else(|| MarketError::BadValue {
@@ -140,7 +162,7 @@ impl MarketSeries {
         if points.is_empty() {
             return Err(MarketError::Empty);
         }
-        Ok(Self::new(name, points))
+        Ok((Self::new(name, points), counts))
     }
 
     /// The series' name (its header, or `market`).
@@ -171,6 +193,36 @@ impl MarketSeries {
             .partition_point(|p| p.0 <= date)
             .checked_sub(1)?;
         ((date - self.points[i].0).num_days() <= MAX_STALE_DAYS).then_some(i)
+    }
+
+    /// Why the series cannot give the market features of `date` (a value standing for it, and
+    /// [`MARKET_CHANGE`] observations before that one), naming the dates; `None` when it can.
+    pub fn gap_on(&self, date: NaiveDate) -> Option<String> {
+        let latest = self
+            .points
+            .last()
+            .map_or("it has no values".to_owned(), |p| {
+                format!("its latest is {}", p.0)
+            });
+        let Some(i) = self.as_of(date) else {
+            return Some(format!(
+                "which has no value for {date} (nor in the {MAX_STALE_DAYS} days before; {latest})"
+            ));
+        };
+        (i < MARKET_CHANGE).then(|| {
+            format!(
+                "which has only {} value(s) up to {date}; the {MARKET_CHANGE}-observation change \
+                 needs {}",
+                i + 1,
+                MARKET_CHANGE + 1
+            )
+        })
+    }
+
+    /// Renames the series (the name a lake or a model knows it by).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
     }
 
     /// The value standing for `date` (see [`MAX_STALE_DAYS`]).

@@ -20,7 +20,7 @@ use super::trader;
 use crate::schema::{Account, DailyRow};
 
 /// Inputs besides the daily table.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FeatureContext {
     /// Market series (e.g. the VIX) for `market_value` / `market_change_5d`; `None` leaves those
     /// columns missing.

@@ -49,7 +49,7 @@ pub(crate) mod window;
 pub use firm::TREND_THRESHOLD;
 pub use history::is_trading_day;
 pub use label::closes_negative;
-pub use market::{MAX_STALE_DAYS, MarketError, MarketSeries};
+pub use market::{MARKET_CHANGE, MAX_STALE_DAYS, MarketError, MarketRows, MarketSeries};
 pub use matrix::{
     FeatureContext, FeatureMatrix, FeatureRow, FeatureRowKey, build, latest_per_account,
 };

@@ -20,6 +20,8 @@ pub enum FileKind {
     Totals,
     /// `date,symbol,close` prices for marking open positions.
     Closes,
+    /// A dated series of one market variable (the VIX): market context for the features.
+    Market,
 }
 
 impl fmt::Display for FileKind {
@@ -28,6 +30,7 @@ impl fmt::Display for FileKind {
             FileKind::Fills => "fills",
             FileKind::Totals => "daily totals",
             FileKind::Closes => "closing prices",
+            FileKind::Market => "market series",
         })
     }
 }
@@ -62,11 +65,16 @@ pub enum Dialect {
     DarsTotals,
     /// Closing prices: `date,symbol,close`.
     Closes,
+    /// A market series: a date column and one value column (`date,value`; FRED's
+    /// `observation_date,VIXCLS`), or a price history with a `Close` column and no symbol
+    /// (Yahoo's `Date,Open,High,Low,Close,Adj Close,Volume`). Recognised only when no other
+    /// format matches; read by [`crate::features::MarketSeries::parse`].
+    MarketSeries,
 }
 
 impl Dialect {
     /// Every dialect, in detection preference order.
-    pub const ALL: [Dialect; 8] = [
+    pub const ALL: [Dialect; 9] = [
         Dialect::PropReportsFills,
         Dialect::PropReportsExecutionUpload,
         Dialect::DarsFills,
@@ -75,6 +83,7 @@ impl Dialect {
         Dialect::PropReportsTotals,
         Dialect::DarsTotals,
         Dialect::Closes,
+        Dialect::MarketSeries,
     ];
 
     /// Fills, totals or closes.
@@ -87,6 +96,7 @@ impl Dialect {
             | Dialect::DasTrades => FileKind::Fills,
             Dialect::PropReportsTotals | Dialect::DarsTotals => FileKind::Totals,
             Dialect::Closes => FileKind::Closes,
+            Dialect::MarketSeries => FileKind::Market,
         }
     }
 
@@ -101,6 +111,7 @@ impl Dialect {
             Dialect::PropReportsTotals => "PropReports daily totals",
             Dialect::DarsTotals => "DARS daily totals",
             Dialect::Closes => "closing prices",
+            Dialect::MarketSeries => "market series",
         }
     }
 
@@ -113,6 +124,7 @@ impl Dialect {
             Dialect::PropReportsTotals => &PROPREPORTS_TOTALS,
             Dialect::DarsTotals => &DARS_TOTALS,
             Dialect::Closes => &CLOSES,
+            Dialect::MarketSeries => &MARKET,
         }
     }
 }
@@ -198,6 +210,8 @@ pub enum Field {
     TotalDelta,
     /// Closing price.
     Close,
+    /// A market series' value (its column is named after the series, e.g. `VIXCLS`).
+    MarketValue,
     /// Contract multiplier as the export states it (Interactive Brokers `Multiplier`).
     Multiplier,
     /// Interactive Brokers `LevelOfDetail`: only `EXECUTION` rows are fills.
@@ -384,6 +398,32 @@ static DARS_TOTALS: DialectSpec = DialectSpec {
     fee_columns: false,
 };
 
+/// Only for messages: a market series is recognised by its shape ([`market_columns`]).
+static MARKET: DialectSpec = DialectSpec {
+    fields: &[
+        req(Field::Date, &["date", "observationdate"], "date"),
+        req(Field::MarketValue, &[], "value"),
+    ],
+    fee_columns: false,
+};
+
+/// A market series' date and value columns, if the header has that shape: a date column first
+/// and exactly one other column, or a `Close` column beside a date and no symbol or account.
+fn market_columns(norm: &[String]) -> Option<(usize, usize)> {
+    let is_date = |n: &str| matches!(n, "date" | "observationdate");
+    if !norm.first().is_some_and(|n| is_date(n)) {
+        return None;
+    }
+    if norm.len() == 2 {
+        return (!norm[1].is_empty()).then_some((0, 1));
+    }
+    let identifies = ["symbol", "account", "accountid", "ticker"];
+    if norm.iter().any(|n| identifies.contains(&n.as_str())) {
+        return None;
+    }
+    norm.iter().position(|n| n == "close").map(|c| (0, c))
+}
+
 static CLOSES: DialectSpec = DialectSpec {
     fields: &[
         req(Field::Date, &["date"], "date"),
@@ -526,7 +566,10 @@ pub fn detect<S: AsRef<str>>(headers: &[S]) -> Result<Detection, UnknownFormat> 
     let mut best: Option<(Dialect, Vec<Option<Field>>, usize)> = None;
     let mut closest: Option<(Dialect, usize, usize, Vec<String>)> = None;
     for dialect in Dialect::ALL {
-        if dialect == Dialect::PropReportsExecutionUpload {
+        if matches!(
+            dialect,
+            Dialect::PropReportsExecutionUpload | Dialect::MarketSeries
+        ) {
             continue; // same columns as the export; told apart below
         }
         let columns = assign(dialect, &norm);
@@ -550,6 +593,14 @@ pub fn detect<S: AsRef<str>>(headers: &[S]) -> Result<Detection, UnknownFormat> 
         }
     }
 
+    let best = best.or_else(|| {
+        market_columns(&norm).map(|(date, value)| {
+            let mut columns = vec![None; norm.len()];
+            columns[date] = Some(Field::Date);
+            columns[value] = Some(Field::MarketValue);
+            (Dialect::MarketSeries, columns, 2)
+        })
+    });
     let Some((mut dialect, columns, _)) = best else {
         let (closest, matched, required, missing) =
             closest.unwrap_or((Dialect::PropReportsFills, 0, 0, Vec::new()));
@@ -579,12 +630,19 @@ pub fn detect<S: AsRef<str>>(headers: &[S]) -> Result<Detection, UnknownFormat> 
     };
     let fee_columns = pick(Some(Field::Fee));
     let ignored_columns = pick(None);
-    let mut message = format!(
-        "Detected {} ({}, {} columns).",
-        dialect.label(),
-        dialect.kind(),
-        headers.len()
-    );
+    let mut message = match columns.iter().position(|c| *c == Some(Field::MarketValue)) {
+        Some(value) => format!(
+            "Detected a market series: {} by date ({} columns).",
+            headers[value],
+            headers.len()
+        ),
+        None => format!(
+            "Detected {} ({}, {} columns).",
+            dialect.label(),
+            dialect.kind(),
+            headers.len()
+        ),
+    };
     if !fee_columns.is_empty() {
         message.push_str(&format!(" Fees summed from: {}.", fee_columns.join(", ")));
     } else if dialect.kind() == FileKind::Fills {
@@ -703,6 +761,26 @@ mod tests {
         let d = detect(&split("Time,Symb,Side,Price,Qty,Account,SecType")).unwrap();
         assert_eq!(d.dialect, Dialect::DasTrades);
         assert_eq!(d.column_of(Field::AssetClass), Some(6));
+    }
+
+    #[test]
+    fn detects_market_series_by_shape() {
+        for (header, value) in [
+            ("date,value", 1),
+            ("observation_date,VIXCLS", 1),
+            ("DATE,VIXCLS", 1),
+            ("Date,Open,High,Low,Close,Adj Close,Volume", 4),
+        ] {
+            let d = detect(&split(header)).unwrap_or_else(|e| panic!("{header}: {e}"));
+            assert_eq!(d.dialect, Dialect::MarketSeries, "{header}");
+            assert_eq!(d.column_of(Field::MarketValue), Some(value), "{header}");
+        }
+        assert_eq!(
+            detect(&split("date,symbol,close")).map(|d| d.dialect),
+            Ok(Dialect::Closes)
+        );
+        assert!(detect(&split("when,value")).is_err());
+        assert!(detect(&split("date,account,close,open")).is_err());
     }
 
     #[test]

@@ -22,6 +22,40 @@ pub enum AnyBatch {
     Totals(TotalsBatch),
     /// A closing-price file.
     Closes(ClosesBatch),
+    /// A market series.
+    Market(MarketBatch),
+}
+
+/// A parsed market series file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarketBatch {
+    /// The series, named after its value column (`VIXCLS`, `Close`).
+    pub series: crate::features::MarketSeries,
+    /// What the file was detected as.
+    pub detection: Detection,
+    /// Rows read and kept; a later row for a date counts as a duplicate of the earlier one, a
+    /// row with no value (FRED's `.`) as a blank row.
+    pub report: crate::ingest::IngestReport,
+}
+
+/// Reads a market series file whose header was detected as one.
+fn read_market(file: &str, bytes: &[u8], detection: Detection) -> Result<MarketBatch, IngestError> {
+    let (series, rows) = crate::features::MarketSeries::parse_counted(bytes).map_err(|source| {
+        IngestError::Market {
+            file: file.to_owned(),
+            source,
+        }
+    })?;
+    let mut report = crate::ingest::IngestReport::new(file);
+    report.rows_read = rows.rows - rows.no_value;
+    report.rows_kept = series.len() as u64;
+    report.rows_duplicate = report.rows_read - report.rows_kept;
+    report.blank_rows = rows.no_value;
+    Ok(MarketBatch {
+        series,
+        detection,
+        report,
+    })
 }
 
 impl AnyBatch {
@@ -31,6 +65,7 @@ impl AnyBatch {
             AnyBatch::Fills(b) => &b.detection,
             AnyBatch::Totals(b) => &b.detection,
             AnyBatch::Closes(b) => &b.detection,
+            AnyBatch::Market(b) => &b.detection,
         }
     }
 
@@ -40,6 +75,7 @@ impl AnyBatch {
             AnyBatch::Fills(b) => &b.report,
             AnyBatch::Totals(b) => &b.report,
             AnyBatch::Closes(b) => &b.report,
+            AnyBatch::Market(b) => &b.report,
         }
     }
 }
@@ -65,6 +101,9 @@ pub fn read_any(file: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBat
             FileKind::Fills => AnyBatch::Fills(FillsReader::from_rows(rows, opts)?.finish()?),
             FileKind::Totals => AnyBatch::Totals(read_totals_rows(rows, opts)?),
             FileKind::Closes => AnyBatch::Closes(read_closes_rows(rows, opts)?),
+            FileKind::Market => {
+                AnyBatch::Market(read_market(file, prepared.bytes(), rows.detection)?)
+            }
         })
     };
     read()

@@ -84,6 +84,7 @@ impl<'a> Prepared<'a> {
             }
             AnyBatch::Totals(b) => &mut b.report,
             AnyBatch::Closes(b) => &mut b.report,
+            AnyBatch::Market(b) => &mut b.report,
         };
         for r in &mut report.rejections {
             r.line = self.source_line(r.line);

@@ -26,7 +26,7 @@ pub use closes::{ClosesBatch, read_closes};
 pub use dialect::{
     Detection, Dialect, FEE_COLUMNS, Field, FileKind, UnknownFormat, detect, normalize_header,
 };
-pub use dispatch::{AnyBatch, detect_file, read_any};
+pub use dispatch::{AnyBatch, MarketBatch, detect_file, read_any};
 pub use fields::{
     QtyError, format_money, is_page_footer, order_key, page_footer, parse_count, parse_date,
     parse_datetime, parse_money, parse_qty, parse_side, parse_time_on,

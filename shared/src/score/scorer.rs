@@ -86,6 +86,27 @@ impl Scorer {
         })
     }
 
+    /// Why this model cannot score `date` with `ctx`'s market series: it was trained with a
+    /// series that is not loaded, is another one, or does not cover the day. `None` when the
+    /// model needs no series or the series covers the day. Shared by the morning run and the
+    /// page, so neither scores with the market features silently missing.
+    pub fn market_gap(&self, ctx: &FeatureContext, date: NaiveDate) -> Option<String> {
+        let name = self.artifact.market.as_deref()?;
+        match &ctx.market {
+            None => Some(format!(
+                "the model was trained with the market series {name}, and none is loaded \
+                 (`dars ingest` its file; the page reads the server's)"
+            )),
+            Some(m) if m.name() != name => Some(format!(
+                "the model was trained with the market series {name}, but the one loaded is {}",
+                m.name()
+            )),
+            Some(m) => m
+                .gap_on(date)
+                .map(|gap| format!("the model reads the market series {name}, {gap}")),
+        }
+    }
+
     pub fn artifact(&self) -> &ModelArtifact {
         &self.artifact
     }
@@ -262,6 +283,7 @@ pub fn score(
                 m.row(i),
                 n,
                 history_upto(&histories, key),
+                ctx,
                 policy,
             )
         })
@@ -298,14 +320,19 @@ pub(super) fn risk_for_row(
     row: &[f64],
     trading_days: usize,
     totals: Vec<f64>,
+    ctx: &FeatureContext,
     policy: &Policy,
 ) -> TraderRisk {
     let base_limit = policy.loss_limit(&key.account_id);
     let rules = rules::evaluate(&totals, &policy.rules, base_limit);
     let needed = policy.rules.min_history_days;
     let own_history = OwnHistory::short(trading_days, needed);
+    let market_gap = scorer.and_then(|s| s.market_gap(ctx, key.date));
     let model = match scorer {
         None => Err(Basis::NoModel("no model is published")),
+        Some(_) if market_gap.is_some() => {
+            Err(Basis::NoModel(market_gap.as_deref().unwrap_or_default()))
+        }
         Some(s) if !s.artifact.scores(own_history) => Err(Basis::NewTrader {
             trading_days,
             needed,

@@ -110,7 +110,7 @@ pub fn what_if(
     cfg: &Policy,
 ) -> Result<WhatIfOutcome, ScoreError> {
     let plain = features::what_if_day(daily, None, ctx, account, &WhatIf::default())?;
-    let before = risk(scorer, daily, &plain.row, None, cfg);
+    let before = risk(scorer, daily, &plain.row, None, ctx, cfg);
     what_if_against(&before, scorer, daily, trades, ctx, account, change, cfg)
 }
 
@@ -134,6 +134,7 @@ pub fn what_if_against(
         daily,
         &changed.row,
         Some((changed.index, &changed.edited)),
+        ctx,
         cfg,
     );
     let moved = match (&before.explanation, &after.explanation) {
@@ -159,6 +160,7 @@ fn risk(
     daily: &[DailyRow],
     row: &FeatureRow,
     edit: Option<(usize, &DailyRow)>,
+    ctx: &FeatureContext,
     cfg: &Policy,
 ) -> TraderRisk {
     let account = row.key.account_id.as_str();
@@ -167,7 +169,7 @@ fn risk(
         .filter(|r| r.account_id == account && features::is_trading_day(r))
         .count();
     let totals = totals_upto(daily, account, row.key.date, edit);
-    risk_for_row(scorer, &row.key, &row.values, n, totals, cfg)
+    risk_for_row(scorer, &row.key, &row.values, n, totals, ctx, cfg)
 }
 
 /// `account`'s daily totals up to `date` in date order, as the rules read them, with row

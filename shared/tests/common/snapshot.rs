@@ -75,6 +75,12 @@ pub fn snapshot_with(
             "totals": b.totals,
             "daily": daily::from_totals(&b.totals),
         }),
+        Ok(AnyBatch::Market(b)) => json!({
+            "detection": b.detection,
+            "summary": b.report.summary(),
+            "report": b.report,
+            "series": b.series,
+        }),
         Ok(AnyBatch::Closes(b)) => json!({
             "detection": b.detection,
             "summary": b.report.summary(),
