@@ -269,3 +269,63 @@ fn a_model_that_earned_it_scores_new_traders_pooled() {
         );
     }
 }
+
+/// Issue #16 item 7: a model trained with a market series scores a day only when the series
+/// covers it (a value within a week, and five observations before it for the change); every
+/// other day is left to the rules, the reason naming the series and the date. The same function
+/// decides for the morning run and the page.
+#[test]
+fn a_model_trained_with_a_market_series_needs_it() {
+    use dars_shared::features::MarketSeries;
+    let mut json: serde_json::Value =
+        serde_json::from_str(ARTIFACT).unwrap_or_else(|e| panic!("fixture artifact: {e}"));
+    json["market"] = "VIXCLS".into();
+    let scorer = Scorer::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let daily = firm();
+    let last = daily.iter().map(|r| r.date).max().unwrap_or_default();
+    let vix = |until: NaiveDate, name: &str| {
+        let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
+        let points = start
+            .iter_days()
+            .take_while(|d| *d <= until)
+            .enumerate()
+            .map(|(i, d)| (d, 15.0 + (i % 7) as f64));
+        FeatureContext {
+            market: Some(MarketSeries::new(name, points)),
+        }
+    };
+    let reasons = |ctx: &FeatureContext| -> Vec<String> {
+        score(Some(&scorer), &daily, ctx, &Policy::default(), None)
+            .into_iter()
+            .filter(|r| r.account_id != "NEW9")
+            .map(|r| match (r.probability, &r.decision.decided_by) {
+                (Some(_), _) => "scored".to_owned(),
+                (None, DecidedBy::Rules { reason, .. }) => reason.clone(),
+                (None, other) => format!("{other:?}"),
+            })
+            .collect()
+    };
+    assert!(reasons(&vix(last, "VIXCLS")).iter().all(|r| r == "scored"));
+    for (ctx, why) in [
+        (FeatureContext::default(), "none is loaded".to_owned()),
+        (
+            vix(last - Days::new(10), "VIXCLS"),
+            format!("the market series VIXCLS, which has no value for {last}"),
+        ),
+        (vix(last, "SP500"), "the one loaded is SP500".to_owned()),
+    ] {
+        for r in reasons(&ctx) {
+            assert!(r.contains(&why), "{why}: {r}");
+        }
+    }
+    // The same model without a series recorded scores with or without one.
+    let plain = Scorer::from_json(ARTIFACT).unwrap_or_else(|e| panic!("{e}"));
+    let scored = score(
+        Some(&plain),
+        &daily,
+        &FeatureContext::default(),
+        &Policy::default(),
+        None,
+    );
+    assert!(scored.iter().filter(|r| r.probability.is_some()).count() >= 4);
+}

@@ -4,7 +4,8 @@
 // restriction budget of 40% (15% high), other tier cuts, another base limit and per-account
 // limits. The public policy.json leaves the per-account limits out, so the page matches the
 // morning run only with a manager's API token (`GET /api/policy`); the first test shows that
-// without one it does not, so this test can fail.
+// without one it does not, so this test can fail. The model is trained with a market series from
+// the lake, which the page reads from the server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,13 @@ before(async () => {
   writeFileSync(path.join(dir, 'config.yaml'), CONFIG);
   files = ['sim/fills.csv', 'sim/totals.csv'].map((f) => path.join(dir, f));
   dars(dir, 'ingest', ...files);
+  // A market series in the lake (issue #16 item 7): the model trains with it, `dars predict`
+  // reads it from the lake and the page from `/market.json`; a page that scored without it would
+  // leave every trader to the rules and fail the identity below.
+  const days = [...new Set(dars(dir, 'export', 'daily').trim().split('\n').slice(1).map((l) => l.split(',')[0]))].sort();
+  writeFileSync(path.join(dir, 'vix.csv'),
+    'observation_date,VIXCLS\n' + days.map((d, i) => `${d},${(14 + (i * 7) % 11 + (i % 3) * 0.37).toFixed(2)}`).join('\n') + '\n');
+  dars(dir, 'ingest', 'vix.csv');
   const trained = dars(dir, 'train', '--config', 'config.yaml', '--embargo', '20', '--min-train-days', '60', '--promote');
   // A six-trader firm rarely beats the rules with an interval above zero (`train::gate`): this
   // test needs a published model, so it takes the desk's audited override.
@@ -50,7 +58,9 @@ before(async () => {
     assert.ok(version, trained);
     dars(dir, 'model', 'promote', version);
   }
+  assert.equal(JSON.parse(readFileSync(path.join(dir, 'models/current/model.json'), 'utf8')).market, 'VIXCLS');
   run = JSON.parse(dars(dir, 'predict', '--config', 'config.yaml'));
+  assert.ok(run.traders.some((t) => typeof t.probability === 'number'), JSON.stringify(run.warnings));
   manager = dars(dir, 'token', 'create', '--role', 'manager', '--name', 'e2e-desk').trim();
   server = await startServer({
     demoDir: path.join(dir, 'sim'), modelsDir: path.join(dir, 'models'), cwd: dir, config: 'config.yaml',
