@@ -6,7 +6,7 @@ unwrapping the data key is the KMS client's job, so this script supplies a clien
 `backend/src/crypto/mod.rs` does: AES-256-GCM with the master key, the additional data being
 `dars-data-key-v1\\0<master key id>\\0<file path in the data directory>`.
 
-    python benches/read_encrypted_lake.py DATA_DIR lake/daily/date=2024-01-04/part.parquet
+    python benches/read_encrypted_lake.py DATA_DIR lake/daily/month=2024-01/part.parquet
     (with DARS_DATA_KEY set to the lake's 64 hex digits)
 """
 import base64

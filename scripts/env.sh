@@ -11,4 +11,4 @@ export DARS_TRUNK_VERSION=0.21.14
 export DARS_BINARYEN_VERSION=132
 export DARS_CMAKE_SPEC="cmake>=3.28,<4"
 # Python packages of the tests that read the lake from another engine (pyarrow, given the data key).
-export DARS_PY_TEST_SPECS="pyarrow==26.0.1 cryptography==50.0.2"
+export DARS_PY_TEST_SPECS="pyarrow==26.0.1 cryptography==50.0.2 datafusion==55.0.0"

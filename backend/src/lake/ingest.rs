@@ -25,7 +25,7 @@ use dars_shared::schema::FillId;
 use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
 use super::records::LakeFill;
-use super::store::{HeldRecord, Lake, ManifestEntry};
+use super::store::{HeldRecord, Lake, ManifestEntry, month_of};
 
 /// What `dars ingest`, `dars pull` and the demo load: files resolved by the command line, and
 /// exports received over the network.
@@ -400,74 +400,95 @@ struct LakeMerge {
     replaced: HashSet<(String, NaiveDate)>,
 }
 
-/// Merges a file's fills into the date partitions with the shared merge (`plan_merge`), one
-/// partition at a time: duplicates are only ever looked for within their own day, so this is the
-/// same answer as merging everything at once.
+/// Merges a file's fills into the month partitions with the shared merge (`plan_merge`), one
+/// month at a time and within it one day at a time: duplicates are only ever looked for within
+/// their own day, so this is the same answer as merging everything at once. A month whose days
+/// all come out unchanged is not written.
 fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
-    // Indices per day, and lake rows built one day at a time: a lake row owns its strings
-    // (about 300 bytes a fill), so building them all up front held ~7 GB for 23M fills.
-    let mut by_day: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    // Indices per month and day, and lake rows built one month at a time: a lake row owns its
+    // strings (about 300 bytes a fill), so building them all up front held ~7 GB for 23M fills.
+    let mut by_month: BTreeMap<NaiveDate, BTreeMap<NaiveDate, Vec<usize>>> = BTreeMap::new();
     for (i, f) in set.fills.iter().enumerate() {
-        by_day.entry(f.time.date()).or_default().push(i);
+        let day = f.time.date();
+        by_month
+            .entry(month_of(day))
+            .or_default()
+            .entry(day)
+            .or_default()
+            .push(i);
     }
     let mut out = LakeMerge {
         outcome: MergeOutcome::default(),
         replaced: HashSet::new(),
     };
-    for (date, indices) in by_day {
-        let existing = lake.read_fills_partition(date)?;
-        let plan = plan_merge(
-            existing.iter().map(|f| MergeKey {
-                account: f.account.as_str(),
-                time: f.time,
-                id: f.fill_id.and_then(FillId::from_raw),
-            }),
-            indices.iter().map(|&i| {
-                let f = &set.fills[i];
-                MergeKey {
-                    account: set.account_name(f.account),
-                    time: f.time,
-                    id: f.id,
-                }
-            }),
-        );
-        // Owned from here, so the partition's rows can move into the merged day.
-        let MergePlan {
-            keep_existing,
-            keep_incoming,
-            counts,
-            held,
-        } = plan;
-        out.outcome.counts += counts;
-        out.outcome
-            .held
-            .extend(held.into_iter().map(|h| h.named(str::to_owned)));
-        if counts.added == 0 && counts.replaced_fills == 0 {
-            continue; // every fill of the day was already in the lake, or held back
+    for (month, days) in by_month {
+        let mut existing: BTreeMap<NaiveDate, Vec<LakeFill>> = BTreeMap::new();
+        for f in lake.read_fills_month(month)? {
+            existing.entry(f.time.date()).or_default().push(f);
         }
-        out.replaced.extend(
-            existing
-                .iter()
+        let mut changed = false;
+        for (date, indices) in days {
+            let old = existing.remove(&date).unwrap_or_default();
+            let plan = plan_merge(
+                old.iter().map(|f| MergeKey {
+                    account: f.account.as_str(),
+                    time: f.time,
+                    id: f.fill_id.and_then(FillId::from_raw),
+                }),
+                indices.iter().map(|&i| {
+                    let f = &set.fills[i];
+                    MergeKey {
+                        account: set.account_name(f.account),
+                        time: f.time,
+                        id: f.id,
+                    }
+                }),
+            );
+            // Owned from here, so the day's rows can move into the merged day.
+            let MergePlan {
+                keep_existing,
+                keep_incoming,
+                counts,
+                held,
+            } = plan;
+            out.outcome.counts += counts;
+            out.outcome
+                .held
+                .extend(held.into_iter().map(|h| h.named(str::to_owned)));
+            if counts.added == 0 && counts.replaced_fills == 0 {
+                // Every fill of the day was already in the lake, or held back.
+                existing.insert(date, old);
+                continue;
+            }
+            changed = true;
+            out.replaced.extend(
+                old.iter()
+                    .zip(&keep_existing)
+                    .filter(|(_, keep)| !**keep)
+                    .map(|(f, _)| (f.account.clone(), date)),
+            );
+            let mut merged: Vec<LakeFill> = old
+                .into_iter()
                 .zip(&keep_existing)
-                .filter(|(_, keep)| !**keep)
-                .map(|(f, _)| (f.account.clone(), date)),
-        );
-        let mut merged: Vec<LakeFill> = existing
-            .into_iter()
-            .zip(&keep_existing)
-            .filter(|(_, keep)| **keep)
-            .map(|(f, _)| f)
-            .collect();
-        merged.extend(
-            indices
-                .iter()
-                .zip(&keep_incoming)
                 .filter(|(_, keep)| **keep)
-                .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
-        );
+                .map(|(f, _)| f)
+                .collect();
+            merged.extend(
+                indices
+                    .iter()
+                    .zip(&keep_incoming)
+                    .filter(|(_, keep)| **keep)
+                    .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
+            );
+            existing.insert(date, merged);
+        }
+        if !changed {
+            continue;
+        }
+        let mut rows: Vec<LakeFill> = existing.into_values().flatten().collect();
         // Stable: fills of one second keep their order within the file, which FIFO relies on.
-        merged.sort_by_key(|f| f.time);
-        lake.write_fills_partition(date, &merged)?;
+        rows.sort_by_key(|f| f.time);
+        lake.write_fills_month(month, &rows)?;
     }
     Ok(out)
 }
@@ -475,15 +496,16 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
 /// Merges reported totals with the shared rule: a later file's row for an account-day replaces
 /// the earlier one. Returns how many account-days were replaced.
 fn merge_totals(lake: &Lake, totals: Vec<DailyTotal>) -> Result<u64> {
-    let mut by_day: BTreeMap<NaiveDate, Vec<DailyTotal>> = BTreeMap::new();
+    let mut by_month: BTreeMap<NaiveDate, Vec<DailyTotal>> = BTreeMap::new();
     for t in totals {
-        by_day.entry(t.date).or_default().push(t);
+        by_month.entry(month_of(t.date)).or_default().push(t);
     }
     let mut replaced = 0;
-    for (date, new_rows) in by_day {
-        let mut merged = lake.read_totals_partition(date)?;
+    for (month, new_rows) in by_month {
+        let mut merged = lake.read_totals_month(month)?;
         replaced += dars_shared::ingest::merge_totals(&mut merged, new_rows);
-        lake.write_totals_partition(date, &merged)?;
+        merged.sort_by(|a, b| (a.date, &a.account_id).cmp(&(b.date, &b.account_id)));
+        lake.write_totals_month(month, &merged)?;
     }
     Ok(replaced)
 }

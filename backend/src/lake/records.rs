@@ -6,7 +6,7 @@ use dars_shared::schema::FillId;
 use dars_shared::{Fill, FillSet};
 use serde::{Deserialize, Serialize};
 
-/// One normalized fill in `lake/fills/date=…/part.parquet`.
+/// One normalized fill in `lake/fills/month=…/part.parquet`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LakeFill {
     pub time: NaiveDateTime,

@@ -4,12 +4,21 @@
 //! data/raw/<sha256>.csv                          every ingested file, byte for byte (sealed
 //!                                                as a stream under a data key)
 //! data/lake/manifest.json                        ingested files, written last
-//! data/lake/fills/date=YYYY-MM-DD/part.parquet   normalized fills of that day
-//! data/lake/totals/date=YYYY-MM-DD/part.parquet  back-office daily totals of that day
-//! data/lake/daily/date=YYYY-MM-DD/part.parquet   the daily table (derived; rebuilt on ingest)
+//! data/lake/fills/month=YYYY-MM/part.parquet     normalized fills of that month
+//! data/lake/totals/month=YYYY-MM/part.parquet    back-office daily totals of that month
+//! data/lake/daily/month=YYYY-MM/part.parquet     the daily table (derived; rebuilt on ingest)
 //! data/lake/reconciliation.csv                   computed vs reported totals that disagree
 //! data/lake/rejections/<sha256>.txt              every rejected row of that file
 //! ```
+//!
+//! Partitions are monthly, in Hive's `key=value` layout, so that other engines read a table as
+//! a dataset (pyarrow's `dataset(…, partitioning="hive")`, DataFusion's `register_parquet`):
+//! a large firm's year is 12 files a table rather than 250, each large enough for parquet's
+//! row groups and statistics to pay off (issue #16 item 5). Lakes written before kept one
+//! partition a day (`date=YYYY-MM-DD`); they are still read, and a month's day partitions are
+//! replaced by its month partition the next time that month is written (the month file is
+//! renamed into place first, so a crash in between leaves both, and readers then take the
+//! month file and skip that month's day files).
 //!
 //! With a data key every one of them is encrypted (`crate::crypto`): parquet with modular
 //! encryption, the rest sealed whole or as a stream; `dars cat` prints any of them.
@@ -19,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use dars_shared::features::MarketSeries;
 use dars_shared::ingest::FileKind;
@@ -36,6 +45,27 @@ pub enum Table {
     Fills,
     Totals,
     Daily,
+}
+
+/// A partition directory: a month (its first day), or a legacy day partition (and whether its
+/// month's partition exists, which then holds its rows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Partition {
+    Month(NaiveDate),
+    Day(NaiveDate, bool),
+}
+
+impl Partition {
+    fn first_day(self) -> NaiveDate {
+        match self {
+            Partition::Month(d) | Partition::Day(d, _) => d,
+        }
+    }
+}
+
+/// The first day of `date`'s month: the key of its partition.
+pub fn month_of(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
 }
 
 impl Table {
@@ -237,15 +267,32 @@ impl Lake {
         self.rejections_dir().join(format!("{sha256}.txt"))
     }
 
+    /// The month partition holding `date`: `lake/<table>/month=YYYY-MM/part.parquet`.
     fn partition_path(&self, table: Table, date: NaiveDate) -> PathBuf {
         self.lake_dir()
             .join(table.dir())
-            .join(format!("date={date}"))
+            .join(format!("month={}", date.format("%Y-%m")))
             .join("part.parquet")
     }
 
-    /// Partitions of a table in date order.
+    /// Every partition file of a table with the first day it can hold (a month's first day,
+    /// or a legacy day partition's day), in that order; a legacy day partition is left out
+    /// when its month's partition exists (see the module docs).
     pub fn partitions(&self, table: Table) -> Result<Vec<(NaiveDate, PathBuf)>> {
+        Ok(self
+            .partition_files(table)?
+            .into_iter()
+            .filter_map(|(p, path)| match p {
+                Partition::Month(m) => Some((m, path)),
+                Partition::Day(_, true) => None,
+                Partition::Day(d, false) => Some((d, path)),
+            })
+            .collect())
+    }
+
+    /// Every partition file of a table, sorted; legacy day partitions flagged when their
+    /// month's partition exists.
+    fn partition_files(&self, table: Table) -> Result<Vec<(Partition, PathBuf)>> {
         let dir = self.lake_dir().join(table.dir());
         let mut out = Vec::new();
         let entries = match std::fs::read_dir(&dir) {
@@ -256,66 +303,137 @@ impl Lake {
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name();
-            let Some(date) = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("date="))
-                .and_then(|d| d.parse::<NaiveDate>().ok())
-            else {
-                continue; // temp files and anything else that is not a partition
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            let partition = if let Some(m) = name.strip_prefix("month=") {
+                NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                    .ok()
+                    .map(Partition::Month)
+            } else {
+                name.strip_prefix("date=")
+                    .and_then(|d| d.parse::<NaiveDate>().ok())
+                    .map(|d| Partition::Day(d, false))
+            };
+            // Temp files and anything else that is not a partition are skipped.
+            let Some(partition) = partition else {
+                continue;
             };
             let part = entry.path().join("part.parquet");
             if part.is_file() {
-                out.push((date, part));
+                out.push((partition, part));
             }
         }
-        out.sort();
+        let months: std::collections::BTreeSet<NaiveDate> = out
+            .iter()
+            .filter_map(|(p, _)| match p {
+                Partition::Month(m) => Some(*m),
+                Partition::Day(..) => None,
+            })
+            .collect();
+        for (p, _) in &mut out {
+            if let Partition::Day(d, covered) = p {
+                *covered = months.contains(&month_of(*d));
+            }
+        }
+        out.sort_by_key(|(p, path)| (p.first_day(), path.clone()));
         Ok(out)
     }
 
-    pub fn read_fills_partition(&self, date: NaiveDate) -> Result<Vec<LakeFill>> {
-        self.read_or_empty(&self.partition_path(Table::Fills, date))
-    }
-
-    pub fn write_fills_partition(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
-        let fields = fields_of(rows, &[], &["time"])?;
-        let path = self.partition_path(Table::Fills, date);
-        write_rows(&path, &fields, rows, self.seal_for_write(&path)?.as_ref())
-    }
-
-    pub fn read_totals_partition(&self, date: NaiveDate) -> Result<Vec<DailyTotal>> {
-        self.read_or_empty(&self.partition_path(Table::Totals, date))
-    }
-
-    pub fn write_totals_partition(&self, date: NaiveDate, rows: &[DailyTotal]) -> Result<()> {
-        let fields = fields_of(rows, &["date"], &[])?;
-        let path = self.partition_path(Table::Totals, date);
-        write_rows(&path, &fields, rows, self.seal_for_write(&path)?.as_ref())
-    }
-
-    /// Replaces the whole daily table: partitions for the given days are written, partitions of
-    /// days that no longer have rows are removed.
-    pub fn write_daily(&self, rows: &[DailyRow]) -> Result<usize> {
-        let mut by_day: BTreeMap<NaiveDate, Vec<DailyRow>> = BTreeMap::new();
-        for r in rows {
-            by_day.entry(r.date).or_default().push(r.clone());
-        }
-        for (date, part) in self.partitions(Table::Daily)? {
-            if !by_day.contains_key(&date) {
-                std::fs::remove_file(&part)
-                    .with_context(|| format!("removing stale {}", part.display()))?;
+    /// The rows of `date`'s month (from its month partition, else from its legacy day
+    /// partitions).
+    fn read_month<T: serde::de::DeserializeOwned>(
+        &self,
+        table: Table,
+        date: NaiveDate,
+    ) -> Result<Vec<T>> {
+        let month = month_of(date);
+        let mut rows = Vec::new();
+        for (first, path) in self.partitions(table)? {
+            if month_of(first) == month {
+                rows.extend(self.read_or_empty::<T>(&path)?);
             }
         }
-        for (date, day_rows) in &by_day {
-            let fields = fields_of(day_rows, &["date"], &[])?;
-            let path = self.partition_path(Table::Daily, *date);
-            write_rows(
-                &path,
-                &fields,
-                day_rows,
-                self.seal_for_write(&path)?.as_ref(),
-            )?;
+        Ok(rows)
+    }
+
+    /// Writes `date`'s month partition (atomically), then removes that month's legacy day
+    /// partitions, whose rows it holds.
+    /// `dates` and `timestamps` name the columns stored as dates and timestamps ([`fields_of`]).
+    fn write_month<T: serde::Serialize>(
+        &self,
+        table: Table,
+        date: NaiveDate,
+        rows: &[T],
+        (dates, timestamps): (&[&str], &[&str]),
+    ) -> Result<()> {
+        let fields = fields_of(rows, dates, timestamps)?;
+        let path = self.partition_path(table, date);
+        write_rows(&path, &fields, rows, self.seal_for_write(&path)?.as_ref())?;
+        self.remove_days_of(table, month_of(date))
+    }
+
+    /// Removes the legacy day partitions of `month` (first day) once its month file exists.
+    fn remove_days_of(&self, table: Table, month: NaiveDate) -> Result<()> {
+        for (p, path) in self.partition_files(table)? {
+            if let Partition::Day(d, true) = p
+                && month_of(d) == month
+                && let Some(dir) = path.parent()
+            {
+                std::fs::remove_dir_all(dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
+            }
         }
-        Ok(by_day.len())
+        Ok(())
+    }
+
+    /// The fills of `date`'s month.
+    pub fn read_fills_month(&self, date: NaiveDate) -> Result<Vec<LakeFill>> {
+        self.read_month(Table::Fills, date)
+    }
+
+    /// Replaces the fills of `date`'s month with `rows` (every day of the month).
+    pub fn write_fills_month(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
+        self.write_month(Table::Fills, date, rows, (&[], &["time"]))
+    }
+
+    /// The reported totals of `date`'s month.
+    pub fn read_totals_month(&self, date: NaiveDate) -> Result<Vec<DailyTotal>> {
+        self.read_month(Table::Totals, date)
+    }
+
+    /// Replaces the reported totals of `date`'s month with `rows`.
+    pub fn write_totals_month(&self, date: NaiveDate, rows: &[DailyTotal]) -> Result<()> {
+        self.write_month(Table::Totals, date, rows, (&["date"], &[]))
+    }
+
+    /// Replaces the whole daily table, a month partition at a time; partitions of months
+    /// that no longer have rows (and legacy day partitions) are removed. Returns the number of
+    /// trading days written.
+    pub fn write_daily(&self, rows: &[DailyRow]) -> Result<usize> {
+        let mut by_month: BTreeMap<NaiveDate, Vec<DailyRow>> = BTreeMap::new();
+        for r in rows {
+            by_month
+                .entry(month_of(r.date))
+                .or_default()
+                .push(r.clone());
+        }
+        for (month, month_rows) in &mut by_month {
+            month_rows.sort_by(|a, b| (a.date, &a.account_id).cmp(&(b.date, &b.account_id)));
+            self.write_month(Table::Daily, *month, month_rows, (&["date"], &[]))?;
+        }
+        for (p, part) in self.partition_files(Table::Daily)? {
+            let stale = match p {
+                Partition::Month(m) => !by_month.contains_key(&m),
+                Partition::Day(..) => true,
+            };
+            if stale && let Some(dir) = part.parent() {
+                std::fs::remove_dir_all(dir)
+                    .with_context(|| format!("removing stale {}", dir.display()))?;
+            }
+        }
+        let days: std::collections::BTreeSet<NaiveDate> = rows.iter().map(|r| r.date).collect();
+        Ok(days.len())
     }
 
     /// Every fill in the lake, in time order, ready for P&L.
@@ -338,11 +456,15 @@ impl Lake {
     pub fn pnl_fills(&self, until: Option<NaiveDate>) -> Result<FillSet> {
         let mut set = FillSet::new();
         set.instruments = self.manifest()?.instruments;
-        for (date, part) in self.partitions(Table::Fills)? {
-            if until.is_some_and(|u| date > u) {
+        for (first, part) in self.partitions(Table::Fills)? {
+            if until.is_some_and(|u| first > u) {
                 break;
             }
             read_fills_into(&part, &mut set, self.seal(&part)?.as_ref())?;
+        }
+        // A month partition may run past `until`.
+        if let Some(u) = until {
+            set.fills.retain(|f| f.time.date() <= u);
         }
         set.sort_by_time();
         Ok(set)
@@ -356,7 +478,6 @@ impl Lake {
         Ok(out)
     }
 
-    /// The daily table as last built by ingest, sorted by account then date.
     /// The market series ingested into the lake (every market file, in ingest order; a later
     /// value for a date wins), or `None` when there is none. One series per lake: ingest
     /// refuses a file naming another ([`Manifest::market_name`]).
@@ -378,6 +499,7 @@ impl Lake {
         Ok(out)
     }
 
+    /// The daily table as last built by ingest, sorted by account then date.
     pub fn daily(&self) -> Result<Vec<DailyRow>> {
         let mut out = Vec::new();
         for (_, part) in self.partitions(Table::Daily)? {
@@ -454,13 +576,18 @@ impl Lake {
             crate::atomic::sync_parent(&self.manifest_path())?;
             files += 1;
         }
-        for (date, part) in self.partitions(Table::Fills)? {
-            self.write_fills_partition(date, &reader.read_fills_partition(date)?)?;
+        // Each partition file in place (legacy day partitions too: rotation changes no layout).
+        for (_, part) in self.partitions(Table::Fills)? {
+            let rows: Vec<LakeFill> = read_rows(&part, reader.seal(&part)?.as_ref())?;
+            let fields = fields_of(&rows, &[], &["time"])?;
+            write_rows(&part, &fields, &rows, self.seal_for_write(&part)?.as_ref())?;
             crate::atomic::sync_parent(&part)?;
             files += 1;
         }
-        for (date, part) in self.partitions(Table::Totals)? {
-            self.write_totals_partition(date, &reader.read_totals_partition(date)?)?;
+        for (_, part) in self.partitions(Table::Totals)? {
+            let rows: Vec<DailyTotal> = read_rows(&part, reader.seal(&part)?.as_ref())?;
+            let fields = fields_of(&rows, &["date"], &[])?;
+            write_rows(&part, &fields, &rows, self.seal_for_write(&part)?.as_ref())?;
             crate::atomic::sync_parent(&part)?;
             files += 1;
         }
@@ -512,4 +639,73 @@ pub fn files_in(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(day: u32, account: &str) -> LakeFill {
+        LakeFill {
+            time: NaiveDate::from_ymd_opt(2025, 1, day)
+                .and_then(|d| d.and_hms_opt(9, 31, 0))
+                .unwrap_or_default(),
+            account: account.into(),
+            symbol: "AAPL".into(),
+            side: "B".into(),
+            qty: 100,
+            price: 10.0,
+            fee: 0.5,
+            order: None,
+            fill_id: None,
+            source: "sha".into(),
+            line: day,
+        }
+    }
+
+    /// A lake written with one partition a day (before issue #16 item 5) is read as it was, and
+    /// writing a month replaces that month's day partitions with its month partition; a month
+    /// file beside leftover day files (a crash between the two steps) is read once.
+    #[test]
+    fn legacy_day_partitions_are_read_and_replaced_by_their_month() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let lake = Lake::open(tmp.path());
+        let legacy = |day: u32, rows: &[LakeFill]| {
+            let path = lake
+                .lake_dir()
+                .join("fills")
+                .join(format!("date=2025-01-{day:02}"))
+                .join("part.parquet");
+            let fields = fields_of(rows, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
+            write_rows(&path, &fields, rows, None).unwrap_or_else(|e| panic!("{e}"));
+        };
+        legacy(2, &[fill(2, "A")]);
+        legacy(3, &[fill(3, "A"), fill(3, "B")]);
+        let all = lake.all_fills().unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(all.fills.len(), 3);
+        let day = NaiveDate::from_ymd_opt(2025, 1, 3).unwrap_or_default();
+        let mut month = lake
+            .read_fills_month(day)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(month.len(), 3);
+        month.push(fill(6, "C"));
+        lake.write_fills_month(day, &month)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let parts = lake
+            .partitions(Table::Fills)
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(parts.len(), 1, "{parts:?}");
+        assert!(
+            parts[0].1.ends_with("month=2025-01/part.parquet"),
+            "{parts:?}"
+        );
+        assert!(!lake.lake_dir().join("fills/date=2025-01-02").exists());
+        // A leftover day file of a month that has its month file is not read twice.
+        legacy(3, &[fill(3, "A"), fill(3, "B")]);
+        assert_eq!(lake.all_fills().map(|s| s.fills.len()).ok(), Some(4));
+        let until = lake
+            .pnl_fills(Some(day))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(until.fills.len(), 3, "fills after `until` left out");
+    }
 }
