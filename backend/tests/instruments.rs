@@ -84,6 +84,21 @@ fn futures_follow_the_configured_table() {
         "{out}"
     );
     assert_eq!(gross(dir, "FUT01"), [("2025-03-03".to_owned(), -40.0)]);
+
+    // A table without a root the lake's fills use is refused, and nothing changes.
+    write(
+        dir,
+        "config.yaml",
+        b"instruments:\n  futures:\n    ES: {multiplier: 50, tick: 0.25}\n",
+    );
+    let refused = dars(dir, &["ingest", "propreports_futures_totals.csv"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{err}");
+    assert!(
+        err.contains("no longer lists MES, NQ, but the lake holds fills of them"),
+        "{err}"
+    );
+    assert_eq!(gross(dir, "FUT01"), [("2025-03-03".to_owned(), -40.0)]);
 }
 
 #[test]

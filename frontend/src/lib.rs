@@ -197,6 +197,7 @@ pub fn App() -> impl IntoView {
             ws.instruments.set_value(table);
         }
         if let Some(series) = load_market().await {
+            ws.server_market.set_value(Some(series.clone()));
             ws.data.update_value(|d| d.add_market(series));
         }
         let model = load_model().await;

@@ -620,6 +620,8 @@ pub struct Workspace {
     /// The server's futures table (`/instruments.json`): dropped files size futures with it,
     /// as `dars ingest` does. Empty until it loads, or when the server has none.
     pub instruments: StoredValue<dars_shared::instrument::Instruments>,
+    /// The server's market series (`/market.json`), kept apart so "Clear" keeps it.
+    pub server_market: StoredValue<Option<MarketSeries>>,
 }
 
 impl Workspace {
@@ -635,6 +637,7 @@ impl Workspace {
             has_token: RwSignal::new(false),
             policy_loads: StoredValue::new(0),
             instruments: StoredValue::new(Default::default()),
+            server_market: StoredValue::new(None),
         }
     }
 

@@ -199,6 +199,23 @@ fn das_trades() {
         e.to_string().contains("dars ingest --date YYYY-MM-DD"),
         "{e}"
     );
+    // A log with its own Date column books each row on its date, whatever --date says.
+    let dated = b"Date,Time,Symbol,Side,Price,Qty,Account\n\
+                  01/02/2025,09:31:02,AAPL,B,227.50,100,TRDAS1\n\
+                  01/03/2025,10:00:00,AAPL,S,228.50,100,TRDAS1\n";
+    let opts = IngestOptions {
+        trading_day: chrono::NaiveDate::from_ymd_opt(2025, 1, 6),
+        ..IngestOptions::default()
+    };
+    let b = read_fills("dated.csv", dated, &opts).expect("dated DAS log");
+    let days: Vec<String> = b
+        .fills
+        .fills
+        .iter()
+        .map(|f| f.time.date().to_string())
+        .collect();
+    assert_eq!(days, ["2025-01-02", "2025-01-03"]);
+    assert!(b.report.trading_day.is_none(), "{}", b.report.summary());
 }
 
 /// Issue #16 item 3: futures are sized by the configured table (ES $50, MES $5, NQ $20 a point;

@@ -52,7 +52,8 @@ enum Command {
         #[arg(long, default_value_t = simulate::DEFAULT_MAX_DRAWDOWN)]
         max_drawdown: f64,
     },
-    /// Ingest fills, daily-totals and closing-price exports into the lake.
+    /// Ingest fills, daily-totals, closing-price and market-series files into the lake (futures
+    /// sized by `--config`'s `instruments.futures`).
     Ingest(IngestArgs),
     /// Pull fills from the firm's PropReports API into the lake (`propreports.url`; login from
     /// DARS_PROPREPORTS_USER and DARS_PROPREPORTS_PASSWORD).

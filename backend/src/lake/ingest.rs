@@ -159,9 +159,31 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     // means the daily table is recomputed even if no file is new.
     let table_changed = manifest.instruments != args.instruments && !manifest.files.is_empty();
     if table_changed {
+        // A root the lake's fills use must stay configured: without it they would be sized at 1.
+        let symbols = lake.pnl_fills(None)?.symbols;
+        let orphans: BTreeSet<String> = symbols
+            .as_slice()
+            .iter()
+            .filter_map(|s| match args.instruments.classify(s) {
+                dars_shared::instrument::Instrument::UnknownFuture(f) => Some(f.root),
+                _ => None,
+            })
+            .collect();
+        if !orphans.is_empty() {
+            anyhow::bail!(
+                "config.yaml's instruments.futures no longer lists {}, but the lake holds fills \
+                 of {}: their P&L would be sized at 1 instead of the contract's multiplier. Put \
+                 the root(s) back (the lake was built with: {}); nothing was changed",
+                orphans.iter().cloned().collect::<Vec<_>>().join(", "),
+                if orphans.len() == 1 { "it" } else { "them" },
+                futures_list(&manifest.instruments)
+            );
+        }
         println!(
             "the futures table (config.yaml's instruments.futures: {}) differs from the one the \
-             lake was built with ({}); the daily table is recomputed with it",
+             lake was built with ({}); the daily table is recomputed with it. Fills rejected \
+             before for a root that was not configured are not in the lake: an export already \
+             ingested is skipped by its content, so add them with a new export of those days",
             futures_list(&args.instruments),
             futures_list(&manifest.instruments)
         );

@@ -488,6 +488,11 @@ impl Lake {
             let bytes = self.read_raw(&e.sha256)?;
             let series = MarketSeries::parse(&bytes)
                 .with_context(|| format!("reading the market series {} from the lake", e.name))?;
+            // The name ingest gave it (a Yahoo download's `Close` is named after its file).
+            let series = match &e.series {
+                Some(name) => series.named(name.clone()),
+                None => series,
+            };
             out = Some(match out {
                 Some(all) => MarketSeries::new(
                     all.name(),

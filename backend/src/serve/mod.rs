@@ -70,7 +70,7 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
         None => None,
     };
     let instruments = web::Data::new(cfg.instruments.clone());
-    let lake = web::Data::new(MarketLake(cfg.paths.data.clone()));
+    let lake = web::Data::new(PageLake(cfg.paths.data.clone()));
     let a = args.clone();
     let server = HttpServer::new(move || {
         let index = a.web_dir.join("index.html");
@@ -123,11 +123,28 @@ async fn serve(args: ServeRequest, cfg: crate::config::Config) -> Result<()> {
 pub const INSTRUMENTS_PATH: &str = "/instruments.json";
 
 /// `GET /instruments.json`: the futures table as JSON (`{"futures": {"ES": {"multiplier": 50.0,
-/// "tick": 0.25}}}`).
+/// "tick": 0.25}}}`): the one the lake's fills are sized with (its manifest's, from the last
+/// ingest), so a dropped file gets the morning run's numbers; the configuration's while the lake
+/// is empty.
 async fn instruments_json(
     table: web::Data<dars_shared::instrument::Instruments>,
-) -> web::Json<dars_shared::instrument::Instruments> {
-    web::Json(table.get_ref().clone())
+    lake: web::Data<PageLake>,
+) -> actix_web::HttpResponse {
+    let dir = lake.0.clone();
+    let manifest = web::block(move || crate::lake::Lake::open(&dir).manifest()).await;
+    match manifest {
+        Ok(Ok(m)) if !m.files.is_empty() => actix_web::HttpResponse::Ok().json(m.instruments),
+        Ok(Ok(_)) => actix_web::HttpResponse::Ok().json(table.get_ref()),
+        Ok(Err(e)) => internal_error(&format!("{e:#}")),
+        Err(e) => internal_error(&e.to_string()),
+    }
+}
+
+/// A 500 for the page's static JSON, with the cause in the log only.
+fn internal_error(cause: &str) -> actix_web::HttpResponse {
+    tracing::error!("reading the lake for the page: {cause}");
+    actix_web::HttpResponse::InternalServerError()
+        .json(serde_json::json!({"error": "the lake could not be read"}))
 }
 
 /// Where the page reads the lake's market series (issue #16 item 7), so that a model trained
@@ -135,29 +152,21 @@ async fn instruments_json(
 /// is not a firm's data.
 pub const MARKET_PATH: &str = "/market.json";
 
-/// The data directory whose market series `/market.json` serves.
-struct MarketLake(PathBuf);
+/// The data directory whose futures table and market series the page's JSON serves.
+struct PageLake(PathBuf);
 
 /// `GET /market.json`: the lake's market series (`{"name": "VIXCLS", "points": [["2025-03-03",
 /// 22.78], …]}`), read afresh on each request (an ingest may add to it); 404 when the lake has
 /// none, 500 when it cannot be read (logged).
-async fn market_json(lake: web::Data<MarketLake>) -> actix_web::HttpResponse {
+async fn market_json(lake: web::Data<PageLake>) -> actix_web::HttpResponse {
     let dir = lake.0.clone();
     let read = web::block(move || crate::lake::Lake::open(&dir).market()).await;
     match read {
         Ok(Ok(Some(series))) => actix_web::HttpResponse::Ok().json(series),
         Ok(Ok(None)) => actix_web::HttpResponse::NotFound()
             .json(serde_json::json!({"error": "the lake has no market series"})),
-        Ok(Err(e)) => {
-            tracing::error!("reading the market series: {e:#}");
-            actix_web::HttpResponse::InternalServerError()
-                .json(serde_json::json!({"error": "the market series could not be read"}))
-        }
-        Err(e) => {
-            tracing::error!("reading the market series: {e}");
-            actix_web::HttpResponse::InternalServerError()
-                .json(serde_json::json!({"error": "the market series could not be read"}))
-        }
+        Ok(Err(e)) => internal_error(&format!("{e:#}")),
+        Err(e) => internal_error(&e.to_string()),
     }
 }
 

@@ -428,7 +428,17 @@ fn predict(
         ),
         _ => None,
     };
+    // As the morning run: a day the market series does not cover is the rules' (the matrix
+    // has the market features missing there).
+    let gap = match (scorer, &data.market) {
+        (Some(_), Some(series)) => series
+            .gap_on(key.date)
+            .map(|g| format!("the model reads the market series {}, {g}", series.name())),
+        _ => None,
+    };
+    let probability = probability.filter(|_| gap.is_none());
     let basis = match (scorer, probability) {
+        _ if gap.is_some() => Basis::NoModel(gap.as_deref().unwrap_or_default()),
         (Some(s), Some(p)) => Basis::Model(ModelView {
             version: &s.artifact().version,
             probability: p,

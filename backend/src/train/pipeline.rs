@@ -40,9 +40,10 @@ pub struct TrainData {
     pub trading_days: Vec<usize>,
     /// `rules.min_history_days`: fewer trading days than this is a short history.
     pub min_history_days: usize,
-    /// The lake's market series the matrix was built with (its name), recorded in the
-    /// artifact; `None` without one.
-    pub market: Option<String>,
+    /// The lake's market series the matrix was built with; its name is recorded in the
+    /// artifact, and the backtest, like the morning run, leaves to the rules the days it does
+    /// not cover. `None` without one.
+    pub market: Option<dars_shared::features::MarketSeries>,
 }
 
 impl TrainData {

@@ -88,9 +88,9 @@ impl ModelRequest {
         }
         // The lake's market series (`dars ingest vix.csv`), when it has one.
         let market = Lake::open(&self.data).market()?;
-        let market_name = market.as_ref().map(|m| m.name().to_owned());
         let windows = &self.windows;
-        let m = features::build(&daily, &FeatureContext { market }).select_columns(|name| {
+        let ctx = FeatureContext { market };
+        let m = features::build(&daily, &ctx).select_columns(|name| {
             features::rolling_window(name).is_none_or(|w| windows.contains(&w))
         });
         let oracle = match &self.oracle {
@@ -98,7 +98,7 @@ impl ModelRequest {
             None => None,
         };
         let data = TrainData {
-            market: market_name,
+            market: ctx.market,
             ..TrainData::new(&daily, m, oracle, policy)
         };
         Ok((daily, data))
@@ -172,7 +172,7 @@ pub fn train(args: &TrainRequest) -> Result<TrainOutcome> {
     let comparison = gate::compare(&Lake::open(&args.model.data), &data.m, &oof, policy)?;
     let verdict = comparison.verdict();
     artifact.against_rules = Some(comparison.figures(&verdict));
-    artifact.market = data.market.clone();
+    artifact.market = data.market.as_ref().map(|m| m.name().to_owned());
     let mut text = report_text(&artifact, &folds, started.elapsed().as_secs_f64());
     let _ = writeln!(text, "against the rules: {}", verdict.sentence);
     if let Some(short) = &artifact.short_history {

@@ -205,7 +205,11 @@ pub fn DropZone() -> impl IntoView {
         });
     };
     let clear = move |_| {
-        ws.data.set_value(Loaded::default());
+        // The server's market series stays: a model trained with one still needs it.
+        ws.data.set_value(Loaded {
+            market: ws.server_market.get_value(),
+            ..Loaded::default()
+        });
         ws.files.set(Vec::new());
         ws.analysis.set(None::<Arc<_>>);
         ws.backtest.set(Arc::new(Vec::new()));

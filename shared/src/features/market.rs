@@ -109,10 +109,13 @@ impl MarketSeries {
     /// value (FRED's `.`, `NA`, empty) and were skipped.
     pub fn parse_counted(bytes: &[u8]) -> Result<(Self, MarketRows), MarketError> {
         let mut counts = MarketRows::default();
+        // The same delimiter and header matching as ingest's detection, so the column read is
+        // the one the detection named (`Close*` is Yahoo's close, `;` a European export's).
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
+            .delimiter(crate::ingest::sniff_delimiter(bytes))
             .from_reader(bytes);
         let mut name = String::from("market");
         let mut column = 1;
@@ -133,7 +136,7 @@ impl MarketSeries {
                     .collect();
                 column = header
                     .iter()
-                    .position(|h| h.eq_ignore_ascii_case("close"))
+                    .position(|h| crate::ingest::normalize_header(h) == "close")
                     .unwrap_or(1);
                 if let Some(h) = header.get(column).filter(|h| !h.is_empty()) {
                     name.clone_from(h);

@@ -352,6 +352,8 @@ static IBKR_FLEX_TRADES: DialectSpec = DialectSpec {
 static DAS_TRADES: DialectSpec = DialectSpec {
     fields: &[
         req(Field::Time, &["time"], "Time"),
+        // Some setups add the trade date: then each row is booked on its own date.
+        opt(Field::Date, &["date", "tradedate"], "Date"),
         req(Field::Symbol, &["symbol", "symb"], "Symbol"),
         req(Field::Side, &["side"], "Side"),
         req(Field::Price, &["price"], "Price"),
@@ -415,7 +417,25 @@ fn market_columns(norm: &[String]) -> Option<(usize, usize)> {
         return None;
     }
     if norm.len() == 2 {
-        return (!norm[1].is_empty()).then_some((0, 1));
+        // A trading export cut down to two columns (`Date,Net`) is not a market series: once
+        // in the lake it would hold the lake's one series slot.
+        const TRADING: [&str; 14] = [
+            "account",
+            "accountid",
+            "symbol",
+            "qty",
+            "price",
+            "net",
+            "netpnl",
+            "gross",
+            "total",
+            "totaldelta",
+            "pnl",
+            "fees",
+            "side",
+            "bs",
+        ];
+        return (!norm[1].is_empty() && !TRADING.contains(&norm[1].as_str())).then_some((0, 1));
     }
     let identifies = ["symbol", "account", "accountid", "ticker"];
     if norm.iter().any(|n| identifies.contains(&n.as_str())) {
@@ -761,6 +781,9 @@ mod tests {
         let d = detect(&split("Time,Symb,Side,Price,Qty,Account,SecType")).unwrap();
         assert_eq!(d.dialect, Dialect::DasTrades);
         assert_eq!(d.column_of(Field::AssetClass), Some(6));
+        let d = detect(&split("Date,Time,Symbol,Side,Price,Qty,Account")).unwrap();
+        assert_eq!(d.dialect, Dialect::DasTrades);
+        assert_eq!(d.column_of(Field::Date), Some(0));
     }
 
     #[test]
@@ -780,6 +803,13 @@ mod tests {
             Ok(Dialect::Closes)
         );
         assert!(detect(&split("when,value")).is_err());
+        assert!(detect(&split("Date,Net")).is_err());
+        assert_eq!(
+            detect(&split("Date,Open,High,Low,Close*,Adj Close**,Volume"))
+                .ok()
+                .and_then(|d| d.column_of(Field::MarketValue)),
+            Some(4)
+        );
         assert!(detect(&split("date,account,close,open")).is_err());
     }
 

@@ -47,15 +47,47 @@ fn read_market(file: &str, bytes: &[u8], detection: Detection) -> Result<MarketB
         }
     })?;
     let mut report = crate::ingest::IngestReport::new(file);
+    // Every row with a value is applied (a later row for a date replaces an earlier one); a row
+    // without one (FRED's `.`) is not a data row.
     report.rows_read = rows.rows - rows.no_value;
-    report.rows_kept = series.len() as u64;
-    report.rows_duplicate = report.rows_read - report.rows_kept;
+    report.rows_kept = report.rows_read;
     report.blank_rows = rows.no_value;
+    let name = series_name(series.name(), file);
     Ok(MarketBatch {
-        series,
+        series: series.named(name),
         detection,
         report,
     })
+}
+
+/// A series' name: its value column's header (`VIXCLS`), unless that is a generic price header
+/// (`Close`, `Adj Close`, `value`: every Yahoo download says `Close`), then the file's name up to
+/// the first character that is not a letter or `^` (`^VIX.csv` and `vix_2025.csv` are `^VIX`
+/// and `VIX`), so two different instruments are never joined into one series.
+pub fn series_name(header: &str, file: &str) -> String {
+    const GENERIC: [&str; 7] = [
+        "close",
+        "adjclose",
+        "value",
+        "price",
+        "last",
+        "closelast",
+        "market",
+    ];
+    if !GENERIC.contains(&super::normalize_header(header).as_str()) {
+        return header.to_owned();
+    }
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let stem: String = base
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == '^')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if stem.trim_start_matches('^').is_empty() {
+        header.to_owned()
+    } else {
+        stem
+    }
 }
 
 impl AnyBatch {
@@ -109,4 +141,41 @@ pub fn read_any(file: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBat
     read()
         .map(|batch| prepared.restore_lines(batch))
         .map_err(|e| prepared.restore_error(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_series_are_named_after_their_file() {
+        assert_eq!(series_name("VIXCLS", "anything.csv"), "VIXCLS");
+        assert_eq!(series_name("Close", "/x/^VIX.csv"), "^VIX");
+        assert_eq!(series_name("Adj Close", "spy_2025.csv"), "SPY");
+        assert_eq!(series_name("value", "2025.csv"), "value");
+    }
+
+    /// The column read is the one detection names, whatever the delimiter (Yahoo's web table
+    /// writes `Close*`; a European spreadsheet separates with `;`).
+    #[test]
+    fn market_files_read_the_detected_column() {
+        let opts = IngestOptions::default();
+        let yahoo = b"Date,Open,High,Low,Close*,Adj Close**,Volume\n\
+                      2025-03-03,20.1,23.0,19.9,22.78,22.78,0\n";
+        let semi = b"date;VIX\n2025-03-03;22.78\n";
+        for (name, bytes, want) in [("vix.csv", &yahoo[..], 22.78), ("v.csv", &semi[..], 22.78)] {
+            match read_any(name, bytes, &opts) {
+                Ok(AnyBatch::Market(b)) => {
+                    assert_eq!(b.series.points()[0].1, want, "{name}");
+                    assert!(b.report.is_balanced(), "{name}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // A decimal comma is refused with its line, never read as 2278.
+        let e = read_any("v.csv", b"date;VIX\n2025-03-03;22,78\n", &opts)
+            .map(|_| ())
+            .expect_err("decimal comma");
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
 }

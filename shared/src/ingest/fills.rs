@@ -67,6 +67,8 @@ struct Columns {
     time: usize,
     /// The trading day of a times-only file (DAS Trader).
     day: Option<chrono::NaiveDate>,
+    /// A date column beside a time-of-day column: each row's own trading day.
+    date: Option<usize>,
     account: usize,
     side: usize,
     qty: usize,
@@ -270,6 +272,7 @@ impl<'a> FillsReader<'a> {
             ) => Columns {
                 time,
                 day: None,
+                date: need(Field::Date).filter(|_| need(Field::DateTime).is_none()),
                 account,
                 side,
                 qty,
@@ -297,7 +300,7 @@ impl<'a> FillsReader<'a> {
         let mut cols = cols;
         let mut rows = rows;
         let mut report = IngestReport::new(&rows.file);
-        if rows.detection.column_of(Field::DateTime).is_none() {
+        if rows.detection.column_of(Field::DateTime).is_none() && cols.date.is_none() {
             let day = super::trading_day::resolve(&rows.file, opts.trading_day)?;
             cols.day = Some(day.date);
             report.trading_day = Some(day);
@@ -421,10 +424,16 @@ impl<'a> FillsReader<'a> {
             *self.excluded.entry(account.to_vec()).or_insert(0) += 1;
             return Ok(());
         }
-        let time = match c.day {
-            Some(day) => parse_time_on(r.field(c.time), day)
+        let time = match (c.date, c.day) {
+            (Some(col), _) => {
+                let day = super::fields::parse_date(r.field(col))
+                    .ok_or_else(|| missing_or(col, RejectReason::BadDate, expect::DATE))?;
+                parse_time_on(r.field(c.time), day)
+                    .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::TIME))?
+            }
+            (None, Some(day)) => parse_time_on(r.field(c.time), day)
                 .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::TIME))?,
-            None => self
+            (None, None) => self
                 .times
                 .parse(r.field(c.time))
                 .ok_or_else(|| missing_or(c.time, RejectReason::BadDate, expect::DATETIME))?,

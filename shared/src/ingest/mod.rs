@@ -18,6 +18,7 @@ pub mod merge;
 mod options;
 mod report;
 mod rows;
+pub(crate) use rows::sniff_delimiter;
 mod split;
 mod totals;
 mod trading_day;
