@@ -540,7 +540,7 @@ fn rebuild_daily(
     opts: &IngestOptions,
 ) -> Result<(usize, usize)> {
     let closes = load_closes(lake, manifest, opts)?;
-    let mut fills = lake.all_fills()?;
+    let mut fills = lake.daily_fills()?;
     // This ingest's table, which the manifest on disk does not hold until it is saved.
     fills.instruments = manifest.instruments.clone();
     let totals = lake.all_totals()?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{Array, AsArray};
-use arrow::datatypes::{FieldRef, Float64Type, TimestampSecondType, UInt32Type};
+use arrow::datatypes::{FieldRef, Float64Type, TimestampSecondType, UInt32Type, UInt64Type};
 use dars_shared::schema::{AccountId, Fill, FillSet, SymbolId};
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
@@ -157,11 +157,20 @@ pub fn read_rows<T: DeserializeOwned>(path: &Path, seal: Option<&Seal>) -> Resul
 /// Appends the fills of a `lake/fills` partition to `set`, reading only the columns P&L needs
 /// (`time`, `account`, `symbol`, `side`, `qty`, `price`, `fee`) straight from the arrow arrays:
 /// no row structs and no string allocated per fill, which makes it several times faster than
-/// [`read_rows`] into `LakeFill`s. The order fingerprint is left out and `line` is 0.
-pub fn read_fills_into(path: &Path, set: &mut FillSet, seal: Option<&Seal>) -> Result<()> {
-    const COLUMNS: [&str; 7] = ["time", "account", "symbol", "side", "qty", "price", "fee"];
+/// [`read_rows`] into `LakeFill`s. With `orders` the order fingerprint is read too (the daily
+/// table counts distinct orders); the fill id is left out and `line` is 0.
+pub fn read_fills_into(
+    path: &Path,
+    set: &mut FillSet,
+    seal: Option<&Seal>,
+    orders: bool,
+) -> Result<()> {
+    const COLUMNS: [&str; 8] = [
+        "time", "account", "symbol", "side", "qty", "price", "fee", "order",
+    ];
     let builder = reader_of(path, seal)?;
-    let mask = ProjectionMask::columns(builder.parquet_schema(), COLUMNS);
+    let wanted = if orders { &COLUMNS[..] } else { &COLUMNS[..7] };
+    let mask = ProjectionMask::columns(builder.parquet_schema(), wanted.iter().copied());
     let reader = builder.with_projection(mask).build()?;
     for batch in reader {
         let batch = batch.with_context(|| format!("reading {}", path.display()))?;
@@ -193,6 +202,15 @@ pub fn read_fills_into(path: &Path, set: &mut FillSet, seal: Option<&Seal>) -> R
         let fee = column("fee")?
             .as_primitive_opt::<Float64Type>()
             .with_context(|| wrong("fee"))?;
+        // A partition whose fills all lack an order id stores the column as nulls only.
+        let order = match batch.column_by_name("order") {
+            Some(c) if c.data_type() == &arrow::datatypes::DataType::Null => None,
+            Some(c) => Some(
+                c.as_primitive_opt::<UInt64Type>()
+                    .with_context(|| wrong("order"))?,
+            ),
+            None => None,
+        };
         let nulls = [
             time.null_count(),
             account.null_count(),
@@ -221,7 +239,9 @@ pub fn read_fills_into(path: &Path, set: &mut FillSet, seal: Option<&Seal>) -> R
                 qty: qty.value(i),
                 price: price.value(i),
                 fee: fee.value(i),
-                order: None,
+                order: order
+                    .filter(|o| o.is_valid(i))
+                    .and_then(|o| std::num::NonZeroU64::new(o.value(i))),
                 // P&L needs neither the fill id nor the line.
                 id: None,
                 line: 0,

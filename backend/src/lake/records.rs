@@ -50,6 +50,7 @@ impl LakeFill {
 
     /// Appends this fill to `set`, interning its names. Fails only on a side code this program
     /// never writes, i.e. a lake file edited by hand.
+    #[cfg(test)]
     pub fn push_into(&self, set: &mut FillSet) -> anyhow::Result<()> {
         let side = dars_shared::ingest::parse_side(self.side.as_bytes()).ok_or_else(|| {
             anyhow::anyhow!(

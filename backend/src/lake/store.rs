@@ -129,7 +129,7 @@ pub struct Manifest {
     #[serde(default)]
     pub held: Vec<HeldRecord>,
     /// The futures table the lake's fills are sized with (`config.yaml`'s `instruments` at
-    /// the last ingest): [`Lake::all_fills`] and [`Lake::pnl_fills`] hand it on with the fills.
+    /// the last ingest): [`Lake::daily_fills`] and [`Lake::pnl_fills`] hand it on with the fills.
     #[serde(default)]
     pub instruments: dars_shared::instrument::Instruments,
 }
@@ -436,7 +436,9 @@ impl Lake {
         Ok(days.len())
     }
 
-    /// Every fill in the lake, in time order, ready for P&L.
+    /// Every fill in the lake with every column, in time order, read row by row: the reference
+    /// the column reads ([`Lake::pnl_fills`], [`Lake::daily_fills`]) are tested against.
+    #[cfg(test)]
     pub fn all_fills(&self) -> Result<FillSet> {
         let mut set = FillSet::new();
         set.instruments = self.manifest()?.instruments;
@@ -451,16 +453,26 @@ impl Lake {
 
     /// The fills up to and including `until` (every fill when `None`), in time order, with only
     /// what P&L needs: no order fingerprint, `line` 0. A column read (see
-    /// [`read_fills_into`]), several times faster than [`Lake::all_fills`] on a large lake;
+    /// [`read_fills_into`]), several times faster than a row read on a large lake;
     /// for the backtest's limit replay, which needs every fill once.
     pub fn pnl_fills(&self, until: Option<NaiveDate>) -> Result<FillSet> {
+        self.column_fills(until, false)
+    }
+
+    /// Every fill with what the daily table needs (P&L and the order fingerprint), by the
+    /// column read of [`Lake::pnl_fills`]: what ingest rebuilds the daily table from.
+    pub fn daily_fills(&self) -> Result<FillSet> {
+        self.column_fills(None, true)
+    }
+
+    fn column_fills(&self, until: Option<NaiveDate>, orders: bool) -> Result<FillSet> {
         let mut set = FillSet::new();
         set.instruments = self.manifest()?.instruments;
         for (first, part) in self.partitions(Table::Fills)? {
             if until.is_some_and(|u| first > u) {
                 break;
             }
-            read_fills_into(&part, &mut set, self.seal(&part)?.as_ref())?;
+            read_fills_into(&part, &mut set, self.seal(&part)?.as_ref(), orders)?;
         }
         // A month partition may run past `until`.
         if let Some(u) = until {

@@ -1248,6 +1248,20 @@ mod tests {
         // The column read gives the same fills as the row read, less what P&L does not use.
         let light = lake.pnl_fills(None).expect("fills");
         let mut full = lake.all_fills().expect("fills");
+        // The daily table's read keeps the order fingerprints too.
+        let with_orders = lake.daily_fills().expect("fills");
+        let strip = |fills: &[dars_shared::Fill]| -> Vec<dars_shared::Fill> {
+            fills
+                .iter()
+                .map(|f| dars_shared::Fill {
+                    line: 0,
+                    id: None,
+                    ..*f
+                })
+                .collect()
+        };
+        assert_eq!(with_orders.fills, strip(&full.fills));
+        assert!(with_orders.fills.iter().any(|f| f.order.is_some()));
         for f in &mut full.fills {
             f.order = None;
             f.line = 0;
