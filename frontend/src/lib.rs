@@ -200,6 +200,7 @@ pub fn App() -> impl IntoView {
             ws.server_market.set_value(Some(series.clone()));
             ws.data.update_value(|d| d.add_market(series));
         }
+        ws.server_loaded.set_value(true);
         let model = load_model().await;
         ws.model.set(model);
         // Scores again once the policy is in (files dropped before were scored with the

@@ -622,6 +622,9 @@ pub struct Workspace {
     pub instruments: StoredValue<dars_shared::instrument::Instruments>,
     /// The server's market series (`/market.json`), kept apart so "Clear" keeps it.
     pub server_market: StoredValue<Option<MarketSeries>>,
+    /// True once the futures table and the market series were asked for (answered or not):
+    /// files dropped before wait for it.
+    pub server_loaded: StoredValue<bool>,
 }
 
 impl Workspace {
@@ -638,6 +641,7 @@ impl Workspace {
             policy_loads: StoredValue::new(0),
             instruments: StoredValue::new(Default::default()),
             server_market: StoredValue::new(None),
+            server_loaded: StoredValue::new(false),
         }
     }
 

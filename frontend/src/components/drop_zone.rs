@@ -22,6 +22,17 @@ const CHUNK_ROWS: u64 = 50_000;
 /// whose bytes were already loaded is listed as skipped and not parsed. A backtest file (past
 /// predictions) is told apart by its header and kept beside the trading data.
 pub async fn ingest_bytes(ws: Workspace, name: String, bytes: Vec<u8>) {
+    // A file dropped while the server's futures table and market series are still on their way
+    // waits for them: read without them, its futures would be refused and its traders scored
+    // without the market features.
+    if !ws.server_loaded.get_value() {
+        ws.progress.set(Some(
+            "Reading the server's futures table and market series…".into(),
+        ));
+        while !ws.server_loaded.get_value() {
+            gloo::timers::future::TimeoutFuture::new(50).await;
+        }
+    }
     add_bytes(ws, name, bytes).await;
     // Whichever way the file went (skipped, refused, merged), the progress line is done.
     ws.progress.set(None);
