@@ -198,7 +198,15 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     for (source, must_be) in inputs {
         let name = source.name();
         let bytes = source.read()?;
-        let sha = content_hash(&bytes);
+        // The file's hash (is it loaded already?) on a second thread while this one parses it:
+        // the parse is thrown away for a file already loaded, and its errors are reported only
+        // for a new one.
+        let (sha, parsed) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| content_hash(&bytes));
+            let parsed = read_file(&name, &bytes, &opts);
+            (hashing.join(), parsed)
+        });
+        let sha = sha.map_err(|_| anyhow::anyhow!("{name}: the hashing thread panicked"))?;
         if let Some(prev) = loaded.loaded_as(&sha) {
             let when = manifest
                 .find(&sha)
@@ -209,7 +217,7 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
             outcome.summary.add_skipped_file();
             continue;
         }
-        let batch = read_file(&name, &bytes, &opts)?;
+        let batch = parsed?;
         let detection = batch.detection().clone();
         // One market series per lake: the features read one, and a model records its name.
         let series = match &batch {
@@ -425,7 +433,9 @@ struct LakeMerge {
 /// Merges a file's fills into the month partitions with the shared merge (`plan_merge`), one
 /// month at a time and within it one day at a time: duplicates are only ever looked for within
 /// their own day, so this is the same answer as merging everything at once. A month whose days
-/// all come out unchanged is not written.
+/// all come out unchanged is not written. Months are independent files, so two threads take
+/// them in turn (read, merge, encode, write); their outcomes are combined in month order, so
+/// the report is the same as one thread's.
 fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
     // Indices per month and day, and lake rows built one month at a time: a lake row owns its
     // strings (about 300 bytes a fill), so building them all up front held ~7 GB for 23M fills.
@@ -439,74 +449,119 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
             .or_default()
             .push(i);
     }
+    let months: Vec<(NaiveDate, BTreeMap<NaiveDate, Vec<usize>>)> = by_month.into_iter().collect();
+    const THREADS: usize = 2;
+    let mut done: Vec<(NaiveDate, LakeMerge)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let months = &months;
+                scope.spawn(move || -> Result<Vec<(NaiveDate, LakeMerge)>> {
+                    months
+                        .iter()
+                        .skip(t)
+                        .step_by(THREADS)
+                        .map(|(month, days)| {
+                            Ok((*month, merge_month(lake, set, sha, *month, days)?))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for w in workers {
+            let part = w
+                .join()
+                .map_err(|_| anyhow::anyhow!("a month merge thread panicked"))??;
+            all.extend(part);
+        }
+        Ok::<_, anyhow::Error>(all)
+    })?;
+    done.sort_by_key(|(month, _)| *month);
     let mut out = LakeMerge {
         outcome: MergeOutcome::default(),
         replaced: HashSet::new(),
     };
-    for (month, days) in by_month {
-        let mut existing: BTreeMap<NaiveDate, Vec<LakeFill>> = BTreeMap::new();
-        for f in lake.read_fills_month(month)? {
-            existing.entry(f.time.date()).or_default().push(f);
-        }
-        let mut changed = false;
-        for (date, indices) in days {
-            let old = existing.remove(&date).unwrap_or_default();
-            let plan = plan_merge(
-                old.iter().map(|f| MergeKey {
-                    account: f.account.as_str(),
+    for (_, m) in done {
+        out.outcome.counts += m.outcome.counts;
+        out.outcome.held.extend(m.outcome.held);
+        out.replaced.extend(m.replaced);
+    }
+    Ok(out)
+}
+
+/// [`merge_fills`] for one month: `days` holds the indices of the file's fills per day.
+fn merge_month(
+    lake: &Lake,
+    set: &FillSet,
+    sha: &str,
+    month: NaiveDate,
+    days: &BTreeMap<NaiveDate, Vec<usize>>,
+) -> Result<LakeMerge> {
+    let mut out = LakeMerge {
+        outcome: MergeOutcome::default(),
+        replaced: HashSet::new(),
+    };
+    let mut existing: BTreeMap<NaiveDate, Vec<LakeFill>> = BTreeMap::new();
+    for f in lake.read_fills_month(month)? {
+        existing.entry(f.time.date()).or_default().push(f);
+    }
+    let mut changed = false;
+    for (&date, indices) in days {
+        let old = existing.remove(&date).unwrap_or_default();
+        let plan = plan_merge(
+            old.iter().map(|f| MergeKey {
+                account: f.account.as_str(),
+                time: f.time,
+                id: f.fill_id.and_then(FillId::from_raw),
+            }),
+            indices.iter().map(|&i| {
+                let f = &set.fills[i];
+                MergeKey {
+                    account: set.account_name(f.account),
                     time: f.time,
-                    id: f.fill_id.and_then(FillId::from_raw),
-                }),
-                indices.iter().map(|&i| {
-                    let f = &set.fills[i];
-                    MergeKey {
-                        account: set.account_name(f.account),
-                        time: f.time,
-                        id: f.id,
-                    }
-                }),
-            );
-            // Owned from here, so the day's rows can move into the merged day.
-            let MergePlan {
-                keep_existing,
-                keep_incoming,
-                counts,
-                held,
-            } = plan;
-            out.outcome.counts += counts;
-            out.outcome
-                .held
-                .extend(held.into_iter().map(|h| h.named(str::to_owned)));
-            if counts.added == 0 && counts.replaced_fills == 0 {
-                // Every fill of the day was already in the lake, or held back.
-                existing.insert(date, old);
-                continue;
-            }
-            changed = true;
-            out.replaced.extend(
-                old.iter()
-                    .zip(&keep_existing)
-                    .filter(|(_, keep)| !**keep)
-                    .map(|(f, _)| (f.account.clone(), date)),
-            );
-            let mut merged: Vec<LakeFill> = old
-                .into_iter()
-                .zip(&keep_existing)
-                .filter(|(_, keep)| **keep)
-                .map(|(f, _)| f)
-                .collect();
-            merged.extend(
-                indices
-                    .iter()
-                    .zip(&keep_incoming)
-                    .filter(|(_, keep)| **keep)
-                    .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
-            );
-            existing.insert(date, merged);
-        }
-        if !changed {
+                    id: f.id,
+                }
+            }),
+        );
+        // Owned from here, so the day's rows can move into the merged day.
+        let MergePlan {
+            keep_existing,
+            keep_incoming,
+            counts,
+            held,
+        } = plan;
+        out.outcome.counts += counts;
+        out.outcome
+            .held
+            .extend(held.into_iter().map(|h| h.named(str::to_owned)));
+        if counts.added == 0 && counts.replaced_fills == 0 {
+            // Every fill of the day was already in the lake, or held back.
+            existing.insert(date, old);
             continue;
         }
+        changed = true;
+        out.replaced.extend(
+            old.iter()
+                .zip(&keep_existing)
+                .filter(|(_, keep)| !**keep)
+                .map(|(f, _)| (f.account.clone(), date)),
+        );
+        let mut merged: Vec<LakeFill> = old
+            .into_iter()
+            .zip(&keep_existing)
+            .filter(|(_, keep)| **keep)
+            .map(|(f, _)| f)
+            .collect();
+        merged.extend(
+            indices
+                .iter()
+                .zip(&keep_incoming)
+                .filter(|(_, keep)| **keep)
+                .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
+        );
+        existing.insert(date, merged);
+    }
+    if changed {
         let mut rows: Vec<LakeFill> = existing.into_values().flatten().collect();
         // Stable: fills of one second keep their order within the file, which FIFO relies on.
         rows.sort_by_key(|f| f.time);
