@@ -155,6 +155,12 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     let lake = Lake::open(&args.data);
     let mut manifest = lake.manifest()?;
     let opts = args.options();
+    // A lake written with day partitions (or a crash's leftovers) becomes monthly first.
+    if lake.has_day_partitions()? {
+        guard.begin()?;
+        let months = lake.migrate_day_partitions()?;
+        println!("rewrote {months} month(s) of day partitions as month partitions");
+    }
     // The futures table sizes every futures fill already in the lake too: a changed table
     // means the daily table is recomputed even if no file is new.
     let table_changed = manifest.instruments != args.instruments && !manifest.files.is_empty();
@@ -450,16 +456,22 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
             .push(i);
     }
     let months: Vec<(NaiveDate, BTreeMap<NaiveDate, Vec<usize>>)> = by_month.into_iter().collect();
-    const THREADS: usize = 2;
+    // Two months in memory at once doubles the merge's peak: months of more than half a
+    // million new fills (a large firm's backfill) go one at a time.
+    let threads = if set.fills.len() / months.len().max(1) > 500_000 {
+        1
+    } else {
+        2
+    };
     let mut done: Vec<(NaiveDate, LakeMerge)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..THREADS)
+        let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let months = &months;
                 scope.spawn(move || -> Result<Vec<(NaiveDate, LakeMerge)>> {
                     months
                         .iter()
                         .skip(t)
-                        .step_by(THREADS)
+                        .step_by(threads)
                         .map(|(month, days)| {
                             Ok((*month, merge_month(lake, set, sha, *month, days)?))
                         })
@@ -467,12 +479,11 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
                 })
             })
             .collect();
+        // Every thread joined before the first error is returned.
+        let joined: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
         let mut all = Vec::new();
-        for w in workers {
-            let part = w
-                .join()
-                .map_err(|_| anyhow::anyhow!("a month merge thread panicked"))??;
-            all.extend(part);
+        for part in joined {
+            all.extend(part.map_err(|_| anyhow::anyhow!("a month merge thread panicked"))??);
         }
         Ok::<_, anyhow::Error>(all)
     })?;

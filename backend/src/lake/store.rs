@@ -15,10 +15,11 @@
 //! a dataset (pyarrow's `dataset(…, partitioning="hive")`, DataFusion's `register_parquet`):
 //! a large firm's year is 12 files a table rather than 250, each large enough for parquet's
 //! row groups and statistics to pay off (issue #16 item 5). Lakes written before kept one
-//! partition a day (`date=YYYY-MM-DD`); they are still read, and a month's day partitions are
-//! replaced by its month partition the next time that month is written (the month file is
-//! renamed into place first, so a crash in between leaves both, and readers then take the
-//! month file and skip that month's day files).
+//! partition a day (`date=YYYY-MM-DD`); they are still read, and the next ingest (or key
+//! rotation) rewrites each month that has day partitions as its month partition
+//! ([`Lake::migrate_day_partitions`]). The month file is renamed into place and synced first,
+//! so a crash in between leaves both; readers then take the month file and skip that month's
+//! day files, and the next migration removes them.
 //!
 //! With a data key every one of them is encrypted (`crate::crypto`): parquet with modular
 //! encryption, the rest sealed whole or as a stream; `dars cat` prints any of them.
@@ -307,8 +308,10 @@ impl Lake {
                 continue;
             };
             let partition = if let Some(m) = name.strip_prefix("month=") {
+                // Exactly `YYYY-MM`, the name this program writes (`2025-1` is not read).
                 NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
                     .ok()
+                    .filter(|d| d.format("%Y-%m").to_string() == m)
                     .map(Partition::Month)
             } else {
                 name.strip_prefix("date=")
@@ -373,9 +376,26 @@ impl Lake {
         self.remove_days_of(table, month_of(date))
     }
 
-    /// Removes the legacy day partitions of `month` (first day) once its month file exists.
+    /// Removes the legacy day partitions of `month` (first day) once its month file exists:
+    /// first the month file's directory entries are made durable (its own directory and the
+    /// table's), so a power cut cannot keep the removal and lose the month file.
     fn remove_days_of(&self, table: Table, month: NaiveDate) -> Result<()> {
-        for (p, path) in self.partition_files(table)? {
+        let month_file = self.partition_path(table, month);
+        if !month_file.is_file() {
+            return Ok(());
+        }
+        let files = self.partition_files(table)?;
+        if !files
+            .iter()
+            .any(|(p, _)| matches!(p, Partition::Day(d, true) if month_of(*d) == month))
+        {
+            return Ok(());
+        }
+        crate::atomic::sync_parent(&month_file)?;
+        if let Some(dir) = month_file.parent() {
+            crate::atomic::sync_parent(dir)?;
+        }
+        for (p, path) in files {
             if let Partition::Day(d, true) = p
                 && month_of(d) == month
                 && let Some(dir) = path.parent()
@@ -385,6 +405,61 @@ impl Lake {
             }
         }
         Ok(())
+    }
+
+    /// Whether any table still has a legacy day partition (`date=YYYY-MM-DD`).
+    pub fn has_day_partitions(&self) -> Result<bool> {
+        for table in [Table::Fills, Table::Totals, Table::Daily] {
+            if self
+                .partition_files(table)?
+                .iter()
+                .any(|(p, _)| matches!(p, Partition::Day(..)))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Rewrites every month that still has legacy day partitions as its month partition
+    /// (removing the day files, also those a crash left beside their month file), so that
+    /// engines reading the directories as a dataset see each row once and a key rotation
+    /// reaches every file. Ingest and `keys rotate` call it under the write lock. Returns the
+    /// number of months rewritten or cleaned.
+    pub fn migrate_day_partitions(&self) -> Result<usize> {
+        let mut months = 0;
+        for table in [Table::Fills, Table::Totals, Table::Daily] {
+            let with_days: std::collections::BTreeSet<NaiveDate> = self
+                .partition_files(table)?
+                .into_iter()
+                .filter_map(|(p, _)| match p {
+                    Partition::Day(d, _) => Some(month_of(d)),
+                    Partition::Month(_) => None,
+                })
+                .collect();
+            for month in with_days {
+                if self.partition_path(table, month).is_file() {
+                    self.remove_days_of(table, month)?;
+                } else {
+                    match table {
+                        Table::Fills => {
+                            let rows: Vec<LakeFill> = self.read_month(table, month)?;
+                            self.write_fills_month(month, &rows)?;
+                        }
+                        Table::Totals => {
+                            let rows: Vec<DailyTotal> = self.read_month(table, month)?;
+                            self.write_totals_month(month, &rows)?;
+                        }
+                        Table::Daily => {
+                            let rows: Vec<DailyRow> = self.read_month(table, month)?;
+                            self.write_month(table, month, &rows, (&["date"], &[]))?;
+                        }
+                    }
+                }
+                months += 1;
+            }
+        }
+        Ok(months)
     }
 
     /// The fills of `date`'s month.
@@ -587,6 +662,9 @@ impl Lake {
             root: self.root.clone(),
             sealer: self.sealer.reading_clear(from_clear),
         };
+        // Day partitions (a lake written before monthly ones, or a crash's leftovers) become
+        // month partitions first, so that no file is left out of the rotation.
+        reader.migrate_day_partitions()?;
         let mut files = 0;
         if self.manifest_path().is_file() {
             self.save_manifest(&reader.manifest()?)?;
@@ -724,5 +802,42 @@ mod tests {
             .pnl_fills(Some(day))
             .unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(until.fills.len(), 3, "fills after `until` left out");
+        // The migration (ingest and key rotation run it) removes the leftover and rewrites a
+        // month that has only day files, so engines reading the folders see each row once.
+        legacy_month_of_feb(&lake);
+        assert!(lake.has_day_partitions().unwrap_or(false));
+        assert_eq!(lake.migrate_day_partitions().ok(), Some(2));
+        assert!(!lake.has_day_partitions().unwrap_or(true));
+        assert_eq!(lake.all_fills().map(|s| s.fills.len()).ok(), Some(5));
+        let dirs: Vec<String> = std::fs::read_dir(lake.lake_dir().join("fills"))
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut dirs = dirs;
+        dirs.sort();
+        assert_eq!(dirs, ["month=2025-01", "month=2025-02"]);
+        // A folder named in another spelling of the month is not a partition.
+        std::fs::create_dir_all(lake.lake_dir().join("fills/month=2025-3"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(
+            lake.lake_dir().join("fills/month=2025-02/part.parquet"),
+            lake.lake_dir().join("fills/month=2025-3/part.parquet"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lake.all_fills().map(|s| s.fills.len()).ok(), Some(5));
+    }
+
+    /// One legacy day partition in February 2025 (a month with no month file).
+    fn legacy_month_of_feb(lake: &Lake) {
+        let mut f = fill(3, "D");
+        f.time = NaiveDate::from_ymd_opt(2025, 2, 3)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .unwrap_or_default();
+        let rows = [f];
+        let path = lake.lake_dir().join("fills/date=2025-02-03/part.parquet");
+        let fields = fields_of(&rows, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
+        write_rows(&path, &fields, &rows, None).unwrap_or_else(|e| panic!("{e}"));
     }
 }
