@@ -133,26 +133,13 @@ fn reload_policy(ws: Workspace, token: Option<String>) {
     });
 }
 
-/// Fetches the server's futures table; an unreachable or unreadable one leaves the table empty
-/// (futures are then refused with the reason, equities and options are unaffected).
-async fn load_instruments() -> Option<dars_shared::instrument::Instruments> {
-    let res = gloo::net::http::Request::get(INSTRUMENTS_URL)
-        .send()
-        .await
-        .ok()?;
-    if !res.ok() {
-        return None;
-    }
-    serde_json::from_str(&res.text().await.ok()?).ok()
-}
-
-/// Fetches the lake's market series; `None` when the server has none (a model trained with one
-/// then leaves the scoring to the rules, saying why).
-async fn load_market() -> Option<dars_shared::features::MarketSeries> {
-    let res = gloo::net::http::Request::get(MARKET_URL)
-        .send()
-        .await
-        .ok()?;
+/// Fetches the JSON at `url`; `None` when it cannot be reached, answers an error status (the
+/// market series is 404 when the lake has none) or cannot be read. Used for the server's futures
+/// table (without it futures are refused with the reason; equities and options are unaffected)
+/// and its market series (without it a model trained with one leaves the scoring to the rules,
+/// saying why).
+async fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
+    let res = gloo::net::http::Request::get(url).send().await.ok()?;
     if !res.ok() {
         return None;
     }
@@ -193,10 +180,12 @@ pub fn App() -> impl IntoView {
     provide_context(ws);
     ws.has_token.set(stored_token().is_some());
     spawn_local(async move {
-        if let Some(table) = load_instruments().await {
+        if let Some(table) =
+            fetch_json::<dars_shared::instrument::Instruments>(INSTRUMENTS_URL).await
+        {
             ws.instruments.set_value(table);
         }
-        if let Some(series) = load_market().await {
+        if let Some(series) = fetch_json::<dars_shared::features::MarketSeries>(MARKET_URL).await {
             ws.server_market.set_value(Some(series.clone()));
             ws.data.update_value(|d| d.add_market(series));
         }
