@@ -104,3 +104,25 @@ fn a_model_trained_with_a_market_series_scores_only_the_days_it_covers() {
         "{err}"
     );
 }
+
+/// A series that covers none of the history gives the model nothing to learn from: the model is
+/// recorded without it, so the morning run never waits for it.
+#[test]
+fn a_series_outside_the_history_is_not_recorded_in_the_model() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    simulate_with(dir, 4, 150, 3, &["--max-drawdown", "1000000000"]);
+    ok(dir, &["ingest", "sim/fills.csv"]);
+    let old: Vec<String> = (1..=20).map(|d| format!("1999-03-{d:02}")).collect();
+    std::fs::write(dir.join("vix.csv"), series("VIXCLS", &old, 0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    ok(dir, &["ingest", "vix.csv"]);
+    train_and_publish(dir, &[]);
+    let model: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("models/current/model.json"))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(model.get("market").is_none(), "{}", model["market"]);
+    assert!(scored(&run(dir)) >= 2);
+}

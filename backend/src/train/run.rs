@@ -97,8 +97,15 @@ impl ModelRequest {
             Some(p) => Some(load_oracle(p)?),
             None => None,
         };
+        // A series that covers none of the history gave the model nothing to learn from: the
+        // model is then recorded without one, so that scoring never waits for it.
+        let informative = m
+            .names
+            .iter()
+            .position(|n| *n == "market_value")
+            .is_some_and(|c| (0..m.len()).any(|i| m.row(i)[c].is_finite()));
         let data = TrainData {
-            market: ctx.market,
+            market: ctx.market.filter(|_| informative),
             ..TrainData::new(&daily, m, oracle, policy)
         };
         Ok((daily, data))
