@@ -136,10 +136,7 @@ impl Loaded {
     /// value for a date wins); another series replaces it.
     pub fn add_market(&mut self, series: MarketSeries) {
         self.market = Some(match self.market.take() {
-            Some(old) if old.name() == series.name() => MarketSeries::new(
-                series.name(),
-                old.points().iter().chain(series.points()).copied(),
-            ),
+            Some(old) if old.name() == series.name() => old.extended(&series),
             _ => series,
         });
     }

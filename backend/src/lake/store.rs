@@ -64,6 +64,11 @@ impl Partition {
     }
 }
 
+/// The columns of a fills file stored as dates and as timestamps ([`fields_of`]).
+const FILL_COLUMNS: (&[&str], &[&str]) = (&[], &["time"]);
+/// The same for the totals and the daily table.
+const DATED_COLUMNS: (&[&str], &[&str]) = (&["date"], &[]);
+
 /// The first day of `date`'s month: the key of its partition.
 pub fn month_of(date: NaiveDate) -> NaiveDate {
     date.with_day(1).unwrap_or(date)
@@ -452,7 +457,7 @@ impl Lake {
                         }
                         Table::Daily => {
                             let rows: Vec<DailyRow> = self.read_month(table, month)?;
-                            self.write_month(table, month, &rows, (&["date"], &[]))?;
+                            self.write_month(table, month, &rows, DATED_COLUMNS)?;
                         }
                     }
                 }
@@ -469,7 +474,7 @@ impl Lake {
 
     /// Replaces the fills of `date`'s month with `rows` (every day of the month).
     pub fn write_fills_month(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
-        self.write_month(Table::Fills, date, rows, (&[], &["time"]))
+        self.write_month(Table::Fills, date, rows, FILL_COLUMNS)
     }
 
     /// The reported totals of `date`'s month.
@@ -479,7 +484,7 @@ impl Lake {
 
     /// Replaces the reported totals of `date`'s month with `rows`.
     pub fn write_totals_month(&self, date: NaiveDate, rows: &[DailyTotal]) -> Result<()> {
-        self.write_month(Table::Totals, date, rows, (&["date"], &[]))
+        self.write_month(Table::Totals, date, rows, DATED_COLUMNS)
     }
 
     /// Replaces the whole daily table, a month partition at a time; partitions of months
@@ -495,7 +500,7 @@ impl Lake {
         }
         for (month, month_rows) in &mut by_month {
             month_rows.sort_by(|a, b| (a.date, &a.account_id).cmp(&(b.date, &b.account_id)));
-            self.write_month(Table::Daily, *month, month_rows, (&["date"], &[]))?;
+            self.write_month(Table::Daily, *month, month_rows, DATED_COLUMNS)?;
         }
         for (p, part) in self.partition_files(Table::Daily)? {
             let stale = match p {
@@ -581,10 +586,7 @@ impl Lake {
                 None => series,
             };
             out = Some(match out {
-                Some(all) => MarketSeries::new(
-                    all.name(),
-                    all.points().iter().chain(series.points()).copied(),
-                ),
+                Some(all) => all.extended(&series),
                 None => series,
             });
         }
@@ -671,26 +673,17 @@ impl Lake {
             crate::atomic::sync_parent(&self.manifest_path())?;
             files += 1;
         }
-        // Each partition file in place (legacy day partitions too: rotation changes no layout).
+        // Each partition file in place.
         for (_, part) in self.partitions(Table::Fills)? {
-            let rows: Vec<LakeFill> = read_rows(&part, reader.seal(&part)?.as_ref())?;
-            let fields = fields_of(&rows, &[], &["time"])?;
-            write_rows(&part, &fields, &rows, self.seal_for_write(&part)?.as_ref())?;
-            crate::atomic::sync_parent(&part)?;
+            self.reseal_part::<LakeFill>(&reader, &part, FILL_COLUMNS)?;
             files += 1;
         }
         for (_, part) in self.partitions(Table::Totals)? {
-            let rows: Vec<DailyTotal> = read_rows(&part, reader.seal(&part)?.as_ref())?;
-            let fields = fields_of(&rows, &["date"], &[])?;
-            write_rows(&part, &fields, &rows, self.seal_for_write(&part)?.as_ref())?;
-            crate::atomic::sync_parent(&part)?;
+            self.reseal_part::<DailyTotal>(&reader, &part, DATED_COLUMNS)?;
             files += 1;
         }
         for (_, part) in self.partitions(Table::Daily)? {
-            let rows: Vec<DailyRow> = read_rows(&part, reader.seal(&part)?.as_ref())?;
-            let fields = fields_of(&rows, &["date"], &[])?;
-            write_rows(&part, &fields, &rows, self.seal_for_write(&part)?.as_ref())?;
-            crate::atomic::sync_parent(&part)?;
+            self.reseal_part::<DailyRow>(&reader, &part, DATED_COLUMNS)?;
             files += 1;
         }
         // The raw exports, a chunk at a time (they can be gigabytes), then the small files.
@@ -705,6 +698,20 @@ impl Lake {
             files += 1;
         }
         Ok(files)
+    }
+
+    /// Reads the partition file `part` with `reader`'s keys and writes it again in place under
+    /// this lake's, durably.
+    fn reseal_part<T: serde::de::DeserializeOwned + serde::Serialize>(
+        &self,
+        reader: &Lake,
+        part: &Path,
+        (dates, timestamps): (&[&str], &[&str]),
+    ) -> Result<()> {
+        let rows: Vec<T> = read_rows(part, reader.seal(part)?.as_ref())?;
+        let fields = fields_of(&rows, dates, timestamps)?;
+        write_rows(part, &fields, &rows, self.seal_for_write(part)?.as_ref())?;
+        crate::atomic::sync_parent(part)
     }
 
     fn read_or_empty<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<Vec<T>> {

@@ -18,7 +18,7 @@ use dars_shared::backtest::{self, BacktestRow, HitRate};
 use dars_shared::decision::{self, Basis, DecidedBy, Decision, ModelView, OwnHistory, System};
 use dars_shared::policy::Policy;
 use dars_shared::rules::Rule;
-use dars_shared::score::Scorer;
+use dars_shared::score::{Scorer, market_gap};
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::{self, TrainData, rule_scores, scores};
@@ -420,23 +420,18 @@ fn predict(
     let key = &m.rows[i];
     let needed = policy.rules.min_history_days;
     let own_history = OwnHistory::short(trading_days, needed);
+    // As the morning run: a day the market series does not cover is the rules' (the matrix
+    // has the market features missing there), and is not scored.
+    let series = data.market.as_ref();
+    let gap = scorer.and_then(|_| market_gap(series.map(|m| m.name()), series, key.date));
     let probability = match scorer {
-        Some(s) if s.artifact().scores(own_history) => Some(
+        Some(s) if gap.is_none() && s.artifact().scores(own_history) => Some(
             // The scorer reads registry positions; the matrix may hold a selection of them.
             s.probability(&m.registry_row(i))
                 .with_context(|| format!("scoring {} on {}", key.account_id, key.date))?,
         ),
         _ => None,
     };
-    // As the morning run: a day the market series does not cover is the rules' (the matrix
-    // has the market features missing there).
-    let gap = match (scorer, &data.market) {
-        (Some(_), Some(series)) => series
-            .gap_on(key.date)
-            .map(|g| format!("the model reads the market series {}, {g}", series.name())),
-        _ => None,
-    };
-    let probability = probability.filter(|_| gap.is_none());
     let basis = match (scorer, probability) {
         _ if gap.is_some() => Basis::NoModel(gap.as_deref().unwrap_or_default()),
         (Some(s), Some(p)) => Basis::Model(ModelView {

@@ -222,6 +222,16 @@ impl MarketSeries {
         })
     }
 
+    /// This series with `later`'s points added, keeping this one's name: a later point for a
+    /// date replaces an earlier one (ingest order, as [`MarketSeries::new`] orders points).
+    pub fn extended(self, later: &MarketSeries) -> Self {
+        let name = self.name;
+        MarketSeries::new(
+            name,
+            self.points.into_iter().chain(later.points.iter().copied()),
+        )
+    }
+
     /// Renames the series (the name a lake or a model knows it by).
     pub fn named(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();

@@ -14,6 +14,6 @@ mod scorer;
 mod what_if_diff;
 mod words;
 
-pub use scorer::{Explanation, ScoreError, Scorer, TraderRisk, score, session_date};
+pub use scorer::{Explanation, ScoreError, Scorer, TraderRisk, market_gap, score, session_date};
 pub use what_if_diff::{FeatureMove, WhatIfOutcome, feature_moves, what_if, what_if_against};
 pub use words::{Factor, factors};

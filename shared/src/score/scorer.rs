@@ -91,20 +91,7 @@ impl Scorer {
     /// model needs no series or the series covers the day. Shared by the morning run and the
     /// page, so neither scores with the market features silently missing.
     pub fn market_gap(&self, ctx: &FeatureContext, date: NaiveDate) -> Option<String> {
-        let name = self.artifact.market.as_deref()?;
-        match &ctx.market {
-            None => Some(format!(
-                "the model was trained with the market series {name}, and none is loaded \
-                 (`dars ingest` its file; the page reads the server's)"
-            )),
-            Some(m) if m.name() != name => Some(format!(
-                "the model was trained with the market series {name}, but the one loaded is {}",
-                m.name()
-            )),
-            Some(m) => m
-                .gap_on(date)
-                .map(|gap| format!("the model reads the market series {name}, {gap}")),
-        }
+        market_gap(self.artifact.market.as_deref(), ctx.market.as_ref(), date)
     }
 
     pub fn artifact(&self) -> &ModelArtifact {
@@ -223,6 +210,31 @@ pub struct TraderRisk {
     /// The rules' verdict on the same history (whether or not they decided).
     pub rules: RulesDecision,
     pub explanation: Option<Explanation>,
+}
+
+/// Why a model trained with the market series `trained_with` cannot score `date` with `market`
+/// (none loaded, another one, or no value for the day, naming it); `None` when it can, or when
+/// the model was trained without one. [`Scorer::market_gap`] for a scorer; the backtest, whose
+/// models are fitted on the same matrix, calls it with the matrix's series.
+pub fn market_gap(
+    trained_with: Option<&str>,
+    market: Option<&crate::features::MarketSeries>,
+    date: NaiveDate,
+) -> Option<String> {
+    let name = trained_with?;
+    match market {
+        None => Some(format!(
+            "the model was trained with the market series {name}, and none is loaded \
+             (`dars ingest` its file; the page reads the server's)"
+        )),
+        Some(m) if m.name() != name => Some(format!(
+            "the model was trained with the market series {name}, but the one loaded is {}",
+            m.name()
+        )),
+        Some(m) => m
+            .gap_on(date)
+            .map(|gap| format!("the model reads the market series {name}, {gap}")),
+    }
 }
 
 /// The session being scored: the newest day in `daily` unless given.
