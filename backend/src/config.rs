@@ -28,6 +28,7 @@ pub struct Config {
     pub training: Training,
     pub schedule: Schedule,
     pub propreports: PropReports,
+    pub ingest: Ingest,
     /// Futures roots and their multipliers and ticks: what a futures fill is worth
     /// ([`dars_shared::instrument::Instruments`]). Empty: every future is refused at ingest.
     pub instruments: dars_shared::instrument::Instruments,
@@ -93,6 +94,25 @@ impl Default for PropReports {
             accounts: Vec::new(),
             pull_before_predict: false,
             morning_days: 5,
+        }
+    }
+}
+
+/// How `dars ingest` uses memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ingest {
+    /// Parsed fills held in memory at once (≈ 60 bytes each; the merge of a month builds lake
+    /// rows of ≈ 300 bytes each): a file with more is merged a group of months at a time, each
+    /// read again from the file, and a lake with more rebuilds its daily table a group of
+    /// accounts at a time. The default, 4 million, keeps a multi-gigabyte backfill under 1 GB.
+    pub fills_in_memory: u64,
+}
+
+impl Default for Ingest {
+    fn default() -> Self {
+        Ingest {
+            fills_in_memory: crate::lake::FILLS_IN_MEMORY,
         }
     }
 }
@@ -1376,6 +1396,11 @@ mod tests {
             // Read by the morning pull (`schedule::morning_pull`), which the key above turns on.
             ("propreports.morning_days", "3", |c| {
                 format!("{}", c.propreports.morning_days)
+            }),
+            // What `dars ingest` holds in memory before it reads a file by month groups.
+            ("ingest.fills_in_memory", "1000", |c| {
+                let req = crate::cli::args::LoadArgs::for_tests().request(c, vec![], vec![]);
+                format!("{}", req.fills_in_memory)
             }),
             // What ingest makes of an E-mini fill: refused without the root, kept with it.
             (

@@ -83,7 +83,7 @@ pub fn run(args: &DemoRequest) -> Result<()> {
     );
     let ingest = IngestRequest {
         files: vec![sim.fills_csv.clone(), sim.totals_csv.clone()],
-        ..IngestRequest::into_lake(args.data.clone(), &args.config.instruments)
+        ..IngestRequest::configured(args.data.clone(), &args.config)
     };
     lake::ingest_files(&ingest)?;
     println!("[3/6] training and publishing the risk model");

@@ -296,7 +296,7 @@ pub fn morning_pull(
         from,
         today,
         Vec::new(),
-        crate::lake::IngestRequest::into_lake(cfg.paths.data.clone(), &cfg.instruments),
+        crate::lake::IngestRequest::configured(cfg.paths.data.clone(), cfg),
     )
     .map(Some)
 }

@@ -240,6 +240,22 @@ pub struct Combined {
     pub discrepancies: Vec<crate::reconcile::Discrepancy>,
 }
 
+impl Combined {
+    /// Adds the combination of other accounts (disjoint from these): what combining both
+    /// groups' fills and totals at once gives, since an account's days depend on its own fills
+    /// and totals only.
+    pub fn absorb(&mut self, other: Combined) {
+        self.rows.extend(other.rows);
+        self.rows
+            .sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+        self.from_fills += other.from_fills;
+        self.compared += other.compared;
+        self.discrepancies.extend(other.discrepancies);
+        self.discrepancies
+            .sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
+    }
+}
+
 /// Builds the daily table from fills and reported totals together: an account with fills gets
 /// its days from the fills (true FIFO P&L), an account with only totals gets the reported days.
 /// Reported days inside an account's span of fills are reconciled against the computed ones;

@@ -67,14 +67,27 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
-    /// The ingest of `files` and `closes` with these settings and `cfg`'s futures table.
+    /// The ingest of `files` and `closes` with these settings and `cfg`'s futures table and
+    /// memory budget.
     pub fn request(self, cfg: &Config, files: Vec<PathBuf>, closes: Vec<PathBuf>) -> IngestRequest {
         IngestRequest {
             files,
             closes,
             strict: self.strict,
             legacy_suffix: (!self.include_legacy).then_some(self.legacy_suffix),
-            ..IngestRequest::into_lake(self.data, &cfg.instruments)
+            ..IngestRequest::configured(self.data, cfg)
+        }
+    }
+
+    /// The flags' defaults.
+    #[cfg(test)]
+    pub fn for_tests() -> Self {
+        LoadArgs {
+            data: "data".into(),
+            strict: false,
+            legacy_suffix: crate::lake::LEGACY_SUFFIX.into(),
+            include_legacy: false,
+            config: "config.yaml".into(),
         }
     }
 }

@@ -17,8 +17,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use dars_shared::ingest::merge::{MergeKey, MergeOutcome, MergePlan, plan_merge};
 use dars_shared::ingest::{
-    AnyBatch, FileKind, FillsReader, IngestOptions, IngestReport, LoadSummary, LoadedFiles,
-    content_hash,
+    AnyBatch, FileKind, IngestOptions, IngestReport, LoadSummary, LoadedFiles,
 };
 use dars_shared::instrument::Instruments;
 use dars_shared::schema::FillId;
@@ -26,6 +25,7 @@ use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
 use super::records::LakeFill;
 use super::store::{HeldRecord, Lake, ManifestEntry, month_of};
+use super::stream;
 
 /// What `dars ingest`, `dars pull` and the demo load: files resolved by the command line, and
 /// exports received over the network.
@@ -53,6 +53,10 @@ pub struct IngestRequest {
     /// The trading day of files whose rows hold times only (DAS Trader), from `--date`; `None`
     /// reads it from each such file's name.
     pub trading_day: Option<NaiveDate>,
+    /// Parsed fills held in memory at once (`config.yaml`'s `ingest.fills_in_memory`): a file
+    /// with more is merged a group of months at a time, and a lake with more rebuilds its daily
+    /// table a group of accounts at a time.
+    pub fills_in_memory: u64,
 }
 
 impl IngestRequest {
@@ -70,6 +74,15 @@ impl IngestRequest {
             fetched: Vec::new(),
             instruments: instruments.clone(),
             trading_day: None,
+            fills_in_memory: FILLS_IN_MEMORY,
+        }
+    }
+
+    /// [`IngestRequest::into_lake`] with the configuration's futures table and memory budget.
+    pub fn configured(data: PathBuf, cfg: &crate::config::Config) -> IngestRequest {
+        IngestRequest {
+            fills_in_memory: cfg.ingest.fills_in_memory.max(1),
+            ..IngestRequest::into_lake(data, &cfg.instruments)
         }
     }
 
@@ -111,24 +124,36 @@ impl Source<'_> {
             Source::Fetched(f) => f.name.clone(),
         }
     }
+}
 
-    fn read(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+impl super::stream::Input for Source<'_> {
+    fn open(&self) -> Result<Box<dyn std::io::Read + Send + '_>> {
+        Ok(match self {
+            Source::File(p) => Box::new(
+                std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?,
+            ),
+            Source::Fetched(f) => Box::new(std::io::Cursor::new(&f.bytes[..])),
+        })
+    }
+
+    fn size(&self) -> u64 {
         match self {
-            Source::File(p) => std::fs::read(p)
-                .map(std::borrow::Cow::Owned)
-                .with_context(|| format!("reading {}", p.display())),
-            Source::Fetched(f) => Ok(std::borrow::Cow::Borrowed(&f.bytes)),
+            Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Source::Fetched(f) => f.bytes.len() as u64,
         }
     }
 }
+
+/// Parsed fills held in memory at once by default: 4 million (≈ 250 MB as parsed fills; the
+/// merge of a month builds lake rows of ≈ 300 bytes each), which keeps the ingest of a
+/// multi-gigabyte backfill under 1 GB (BENCHMARKS.md).
+pub const FILLS_IN_MEMORY: u64 = 4_000_000;
 
 /// The usual suffix of legacy account ids (`NET001_OLD`), excluded unless asked for.
 pub const LEGACY_SUFFIX: &str = "_OLD";
 
 /// Rejections printed per file; the full list is written beside the lake.
 const REJECTIONS_SHOWN: usize = 20;
-/// Files above this size get a progress bar.
-const PROGRESS_BYTES: usize = 8 << 20;
 
 /// What one ingest did, for callers that chain steps (the demo) and for tests.
 #[derive(Debug, Default)]
@@ -203,16 +228,10 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         .collect();
     for (source, must_be) in inputs {
         let name = source.name();
-        let bytes = source.read()?;
-        // The file's hash (is it loaded already?) on a second thread while this one parses it:
-        // the parse is thrown away for a file already loaded, and its errors are reported only
-        // for a new one.
-        let (sha, parsed) = std::thread::scope(|scope| {
-            let hashing = scope.spawn(|| content_hash(&bytes));
-            let parsed = read_file(&name, &bytes, &opts);
-            (hashing.join(), parsed)
-        });
-        let sha = sha.map_err(|_| anyhow::anyhow!("{name}: the hashing thread panicked"))?;
+        // The file's hash (is it loaded already?) while it is parsed: the parse is thrown away
+        // for a file already loaded, and its errors are reported only for a new one.
+        let (first, parsed) = stream::read_first(&name, &source, &opts, args.fills_in_memory, stream::BLOCK)?;
+        let sha = first.sha256.clone();
         if let Some(prev) = loaded.loaded_as(&sha) {
             let when = manifest
                 .find(&sha)
@@ -250,13 +269,30 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         println!("{name}: {}", detection.message);
         // The first write: from here a crash leaves the marker.
         guard.begin()?;
-        lake.store_raw(&sha, &bytes)?;
-        // A year of a large firm's fills is gigabytes: free the text before merging.
-        drop(bytes);
+        lake.store_raw(&sha, source.open()?)?;
         let report = match batch {
             AnyBatch::Fills(b) => {
                 let mut report = b.report;
-                let merged = merge_fills(&lake, &b.fills, &sha)?;
+                // A file with more fills than memory holds is merged a group of months at a
+                // time, each read again from the file.
+                let groups = first.month_groups(args.fills_in_memory);
+                let merged = if groups.is_empty() {
+                    merge_fills(&lake, &b.fills, &sha)?
+                } else {
+                    println!(
+                        "  {} fills: merged in {} groups of months, each read again from the file",
+                        report.rows_kept,
+                        groups.len()
+                    );
+                    let mut all = LakeMerge::default();
+                    for months in &groups {
+                        let mut set =
+                            stream::read_months(&name, &source, &first, months, stream::BLOCK)?;
+                        set.instruments = b.fills.instruments.clone();
+                        all.absorb(merge_fills(&lake, &set, &sha)?);
+                    }
+                    all
+                };
                 report.record_merge(&merged.outcome);
                 // A held-back day is resolved once an export covering it replaced it.
                 manifest.held.retain(|h| {
@@ -337,7 +373,7 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     // Anything changed, or an earlier ingest was killed mid-way: rebuild the daily table from
     // the partitions (each written atomically).
     guard.begin()?;
-    let (rows, discrepancies) = rebuild_daily(&lake, &manifest, &opts)?;
+    let (rows, discrepancies) = rebuild_daily(&lake, &manifest, &opts, args.fills_in_memory)?;
     outcome.daily_rows = rows;
     outcome.discrepancies = discrepancies;
     // The manifest goes last: if anything above failed, the files are not recorded as ingested
@@ -359,45 +395,6 @@ fn futures_list(table: &Instruments) -> String {
         .map(|(root, spec)| format!("{root} x{} tick {}", spec.multiplier, spec.tick))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Parses one file; large fills files are read in chunks behind a progress bar. An Interactive
-/// Brokers Flex XML report is read as its rows ([`dars_shared::ingest::Prepared`]), with the
-/// XML's own line numbers in every message.
-fn read_file(name: &str, bytes: &[u8], opts: &IngestOptions) -> Result<AnyBatch> {
-    let prepared = dars_shared::ingest::Prepared::new(name, bytes)?;
-    let batch = read_rows(name, prepared.bytes(), opts).map_err(|e| prepared.restore_error(e))?;
-    Ok(prepared.restore_lines(batch))
-}
-
-/// [`read_file`] of CSV bytes.
-fn read_rows(
-    name: &str,
-    bytes: &[u8],
-    opts: &IngestOptions,
-) -> Result<AnyBatch, dars_shared::IngestError> {
-    let detection = dars_shared::ingest::detect_file(name, bytes)?;
-    if detection.kind != FileKind::Fills || bytes.len() < PROGRESS_BYTES {
-        return dars_shared::ingest::read_any(name, bytes, opts);
-    }
-    let bar = indicatif::ProgressBar::new(bytes.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "  {bar:40} {bytes}/{total_bytes} {msg} ({eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut reader = FillsReader::new(name, bytes, opts)?;
-    loop {
-        let p = reader.read(200_000)?;
-        bar.set_position(p.bytes_read);
-        bar.set_message(format!("{} rows", p.rows_read));
-        if p.done {
-            break;
-        }
-    }
-    bar.finish_and_clear();
-    Ok(AnyBatch::Fills(reader.finish()?))
 }
 
 /// Prints the summary and the first rejections; writes every rejection to
@@ -430,10 +427,20 @@ fn print_report(lake: &Lake, sha: &str, report: &IngestReport) -> Result<()> {
 }
 
 /// What merging one file into the lake did.
+#[derive(Default)]
 struct LakeMerge {
     outcome: MergeOutcome,
     /// The account-days whose loaded fills the file replaced.
     replaced: HashSet<(String, NaiveDate)>,
+}
+
+impl LakeMerge {
+    /// Adds the merge of other months of the same file.
+    fn absorb(&mut self, other: LakeMerge) {
+        self.outcome.counts += other.outcome.counts;
+        self.outcome.held.extend(other.outcome.held);
+        self.replaced.extend(other.replaced);
+    }
 }
 
 /// Merges a file's fills into the month partitions with the shared merge (`plan_merge`), one
@@ -488,14 +495,9 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
         Ok::<_, anyhow::Error>(all)
     })?;
     done.sort_by_key(|(month, _)| *month);
-    let mut out = LakeMerge {
-        outcome: MergeOutcome::default(),
-        replaced: HashSet::new(),
-    };
+    let mut out = LakeMerge::default();
     for (_, m) in done {
-        out.outcome.counts += m.outcome.counts;
-        out.outcome.held.extend(m.outcome.held);
-        out.replaced.extend(m.replaced);
+        out.absorb(m);
     }
     Ok(out)
 }
@@ -604,13 +606,43 @@ fn rebuild_daily(
     lake: &Lake,
     manifest: &super::store::Manifest,
     opts: &IngestOptions,
+    fills_in_memory: u64,
 ) -> Result<(usize, usize)> {
     let closes = load_closes(lake, manifest, opts)?;
-    let mut fills = lake.daily_fills()?;
-    // This ingest's table, which the manifest on disk does not hold until it is saved.
-    fills.instruments = manifest.instruments.clone();
     let totals = lake.all_totals()?;
-    let combined = daily::combine(&fills, closes.as_ref(), &totals);
+    // An account's days depend on its own fills only: a lake with more fills than memory
+    // holds is rebuilt a group of accounts at a time (each group one read of the partitions).
+    let groups = lake
+        .fill_count()?
+        .div_ceil(fills_in_memory.max(1))
+        .max(1);
+    let group_of = |account: &str| {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(account) % groups
+    };
+    let mut combined = daily::Combined::default();
+    for group in 0..groups {
+        let mut fills = if groups == 1 {
+            lake.daily_fills()?
+        } else {
+            lake.daily_fills_of(&|account| group_of(account) == group)?
+        };
+        // This ingest's table, which the manifest on disk does not hold until it is saved.
+        fills.instruments = manifest.instruments.clone();
+        combined.absorb(if groups == 1 {
+            daily::combine(&fills, closes.as_ref(), &totals)
+        } else {
+            let of_group: Vec<DailyTotal> = totals
+                .iter()
+                .filter(|t| group_of(t.account_id.as_str()) == group)
+                .cloned()
+                .collect();
+            daily::combine(&fills, closes.as_ref(), &of_group)
+        });
+    }
+    if groups > 1 {
+        println!("daily table rebuilt in {groups} groups of accounts");
+    }
     let rows = combined.rows;
     let days = lake.write_daily(&rows)?;
     let accounts: BTreeSet<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();

@@ -11,7 +11,10 @@ pub mod lock;
 mod parquet_io;
 mod records;
 mod store;
+mod stream;
 
 pub(crate) use ingest::load_closes;
-pub use ingest::{Fetched, IngestOutcome, IngestRequest, LEGACY_SUFFIX, ingest_files};
+pub use ingest::{
+    FILLS_IN_MEMORY, Fetched, IngestOutcome, IngestRequest, LEGACY_SUFFIX, ingest_files,
+};
 pub use store::{Lake, files_in};

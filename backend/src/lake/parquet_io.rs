@@ -159,11 +159,20 @@ pub fn read_rows<T: DeserializeOwned>(path: &Path, seal: Option<&Seal>) -> Resul
 /// no row structs and no string allocated per fill, which makes it several times faster than
 /// [`read_rows`] into `LakeFill`s. With `orders` the order fingerprint is read too (the daily
 /// table counts distinct orders); the fill id is left out and `line` is 0.
+/// Rows in a parquet file, from its footer (no data is read).
+pub fn row_count(path: &Path, seal: Option<&Seal>) -> Result<u64> {
+    let rows = reader_of(path, seal)?.metadata().file_metadata().num_rows();
+    Ok(u64::try_from(rows).unwrap_or(0))
+}
+
+/// Appends a fills partition's fills to `set` (the columns P&L needs, and the order ids when
+/// `orders`), only those of accounts `keep` accepts when it is given.
 pub fn read_fills_into(
     path: &Path,
     set: &mut FillSet,
     seal: Option<&Seal>,
     orders: bool,
+    keep: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<()> {
     const COLUMNS: [&str; 8] = [
         "time", "account", "symbol", "side", "qty", "price", "fee", "order",
@@ -225,6 +234,9 @@ pub fn read_fills_into(
         }
         set.fills.reserve(batch.num_rows());
         for i in 0..batch.num_rows() {
+            if keep.is_some_and(|keep| !keep(account.value(i))) {
+                continue;
+            }
             let side_code = side.value(i);
             let side = dars_shared::ingest::parse_side(side_code.as_bytes())
                 .with_context(|| format!("{}: row {i}: bad side {side_code:?}", path.display()))?;

@@ -36,7 +36,7 @@ use dars_shared::ingest::FileKind;
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
-use super::parquet_io::{Seal, fields_of, read_fills_into, read_rows, write_rows};
+use super::parquet_io::{Seal, fields_of, read_fills_into, read_rows, row_count, write_rows};
 use super::records::LakeFill;
 use crate::crypto::Sealer;
 
@@ -232,13 +232,20 @@ impl Lake {
         self.write_small(&self.manifest_path(), json)
     }
 
-    /// Keeps the raw bytes under their hash, sealed as a stream under a data key; a file
-    /// already there is left alone.
-    pub fn store_raw(&self, sha256: &str, bytes: &[u8]) -> Result<PathBuf> {
+    /// Keeps the raw bytes `raw` reads under their hash `sha256`, sealed as a stream under a
+    /// data key; a file already there is left alone. The copy is hashed as it is written and
+    /// refused (nothing is kept) unless it hashes to `sha256`: a file that changed since it was
+    /// read is never stored under another content's name.
+    pub fn store_raw(&self, sha256: &str, raw: impl std::io::Read) -> Result<PathBuf> {
         let path = self.raw_path(sha256);
         if !path.exists() {
             self.check_write_mode()?;
-            self.sealer.write_stream(&path, bytes)?;
+            let checked = HashChecked {
+                inner: raw,
+                sha: sha2::Sha256::default(),
+                expected: sha256,
+            };
+            self.sealer.write_stream(&path, checked)?;
         }
         Ok(path)
     }
@@ -536,23 +543,44 @@ impl Lake {
     /// [`read_fills_into`]), several times faster than a row read on a large lake;
     /// for the backtest's limit replay, which needs every fill once.
     pub fn pnl_fills(&self, until: Option<NaiveDate>) -> Result<FillSet> {
-        self.column_fills(until, false)
+        self.column_fills(until, false, None)
     }
 
     /// Every fill with what the daily table needs (P&L and the order fingerprint), by the
     /// column read of [`Lake::pnl_fills`]: what ingest rebuilds the daily table from.
     pub fn daily_fills(&self) -> Result<FillSet> {
-        self.column_fills(None, true)
+        self.column_fills(None, true, None)
     }
 
-    fn column_fills(&self, until: Option<NaiveDate>, orders: bool) -> Result<FillSet> {
+    /// [`Lake::daily_fills`] of the accounts `keep` accepts: a lake with more fills than
+    /// memory holds rebuilds its daily table a group of accounts at a time (an account's days
+    /// depend on its own fills only).
+    pub fn daily_fills_of(&self, keep: &dyn Fn(&str) -> bool) -> Result<FillSet> {
+        self.column_fills(None, true, Some(keep))
+    }
+
+    /// How many fills the lake holds, from the partitions' footers.
+    pub fn fill_count(&self) -> Result<u64> {
+        let mut n = 0;
+        for (_, part) in self.partitions(Table::Fills)? {
+            n += row_count(&part, self.seal(&part)?.as_ref())?;
+        }
+        Ok(n)
+    }
+
+    fn column_fills(
+        &self,
+        until: Option<NaiveDate>,
+        orders: bool,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<FillSet> {
         let mut set = FillSet::new();
         set.instruments = self.manifest()?.instruments;
         for (first, part) in self.partitions(Table::Fills)? {
             if until.is_some_and(|u| first > u) {
                 break;
             }
-            read_fills_into(&part, &mut set, self.seal(&part)?.as_ref(), orders)?;
+            read_fills_into(&part, &mut set, self.seal(&part)?.as_ref(), orders, keep)?;
         }
         // A month partition may run past `until`.
         if let Some(u) = until {
@@ -846,5 +874,33 @@ mod tests {
         let path = lake.lake_dir().join("fills/date=2025-02-03/part.parquet");
         let fields = fields_of(&rows, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
         write_rows(&path, &fields, &rows, None).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// A reader that hashes what passes through it and fails at its end unless the bytes hash to
+/// `expected` (hex SHA-256), so a writer copying from it never completes a wrong copy.
+struct HashChecked<'a, R> {
+    inner: R,
+    sha: sha2::Sha256,
+    expected: &'a str,
+}
+
+impl<R: std::io::Read> std::io::Read for HashChecked<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.sha.update(&buf[..n]);
+            return Ok(n);
+        }
+        let got = dars_shared::ingest::hex_digest(&self.sha.finalize_reset());
+        if got != self.expected {
+            return Err(std::io::Error::other(format!(
+                "the file changed after it was read (SHA-256 {got}, read as {}); ingest it \
+                 again once it is complete",
+                self.expected
+            )));
+        }
+        Ok(0)
     }
 }

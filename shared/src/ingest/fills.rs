@@ -373,34 +373,26 @@ impl<'a> FillsReader<'a> {
     }
 
     /// Reads whatever is left and returns the batch, fills sorted by time.
-    pub fn finish(mut self) -> Result<FillsBatch, IngestError> {
+    pub fn finish(self) -> Result<FillsBatch, IngestError> {
+        let (part, detection) = self.into_part()?;
+        part.finish(detection)
+    }
+
+    /// Reads whatever is left and returns what was read, before the whole-file checks.
+    fn into_part(mut self) -> Result<(FillsPart, Detection), IngestError> {
         while !self.rows.done {
             self.read(u64::MAX)?;
         }
-        if self.comma_numbers > 0
-            && self.point_numbers == 0
-            && let Some(mut first) = self.first_comma.take()
-        {
-            first.reason = RejectReason::DecimalComma;
-            first.expected = "a number with a decimal point: this file writes prices and fees \
-                with commas and never with a point, so its 12,345 is 12.345 in a decimal-comma \
-                locale but 12345 in a US one"
-                .into();
-            return Err(IngestError::DecimalComma(first));
-        }
-        let mut excluded: Vec<(Vec<u8>, u64)> = self.excluded.into_iter().collect();
-        excluded.sort();
-        for (name, n) in excluded {
-            self.report
-                .excluded_accounts
-                .insert(String::from_utf8_lossy(&name).into_owned(), n);
-        }
-        self.set.sort_by_time();
-        Ok(FillsBatch {
-            fills: self.set,
-            detection: self.rows.detection,
+        let part = FillsPart {
+            set: self.set,
             report: self.report,
-        })
+            excluded: self.excluded,
+            comma_numbers: self.comma_numbers,
+            first_comma: self.first_comma,
+            point_numbers: self.point_numbers,
+            listed_cap: self.opts.max_rejections_listed,
+        };
+        Ok((part, self.rows.detection))
     }
 
     /// Validates the current row and appends it; `Ok` also for an excluded legacy row.
@@ -644,6 +636,194 @@ impl<'a> FillsReader<'a> {
             )));
         }
         Ok(())
+    }
+}
+
+/// The fills read from one piece of a file ([`FillsPieces::parse`]), or from several pieces
+/// joined in file order ([`FillsPart::append`]); [`FillsPart::finish`] applies the checks that
+/// need the whole file.
+#[derive(Debug)]
+pub struct FillsPart {
+    set: FillSet,
+    report: IngestReport,
+    excluded: FxHashMap<Vec<u8>, u64>,
+    comma_numbers: u64,
+    first_comma: Option<Box<crate::ingest::Rejection>>,
+    point_numbers: u64,
+    listed_cap: Option<usize>,
+}
+
+impl FillsPart {
+    /// The fills kept so far, in file order (not yet sorted by time).
+    pub fn fills(&self) -> &FillSet {
+        &self.set
+    }
+
+    /// Keeps only the fills `keep` accepts; names, counts and rejections are left as read. For
+    /// a caller that reads a large file once per group of months.
+    pub fn retain_fills(&mut self, keep: impl FnMut(&Fill) -> bool) {
+        self.set.fills.retain(keep);
+        self.set.fills.shrink_to_fit();
+    }
+
+    /// Makes room for `additional` more fills (a caller that knows how many will be appended).
+    pub fn reserve(&mut self, additional: usize) {
+        self.set.fills.reserve_exact(additional);
+    }
+
+    /// Adds `later`, the piece that follows this one in the file: its fills after these (ids
+    /// re-interned), its counts added, its rejections listed after these within the cap,
+    /// trader names first-seen-wins as in one read.
+    pub fn append(&mut self, later: FillsPart) {
+        let FillsPart {
+            set,
+            report,
+            excluded,
+            comma_numbers,
+            first_comma,
+            point_numbers,
+            listed_cap: _,
+        } = later;
+        let accounts: Vec<u32> = set
+            .accounts
+            .as_slice()
+            .iter()
+            .map(|n| self.set.accounts.intern(n))
+            .collect();
+        let symbols: Vec<u32> = set
+            .symbols
+            .as_slice()
+            .iter()
+            .map(|n| self.set.symbols.intern(n))
+            .collect();
+        self.set.fills.reserve(set.fills.len());
+        self.set.fills.extend(set.fills.into_iter().map(|mut f| {
+            f.account = AccountId(accounts[f.account.0 as usize]);
+            f.symbol = SymbolId(symbols[f.symbol.0 as usize]);
+            f
+        }));
+        for (account, trader) in set.trader_names {
+            self.set.trader_names.entry(account).or_insert(trader);
+        }
+        for (name, n) in excluded {
+            *self.excluded.entry(name).or_insert(0) += n;
+        }
+        self.comma_numbers += comma_numbers;
+        self.point_numbers += point_numbers;
+        if self.first_comma.is_none() {
+            self.first_comma = first_comma;
+        }
+        let r = &mut self.report;
+        r.rows_read += report.rows_read;
+        r.rows_kept += report.rows_kept;
+        r.rows_rejected += report.rows_rejected;
+        r.rows_excluded += report.rows_excluded;
+        for (reason, n) in report.rejected_by_reason {
+            *r.rejected_by_reason.entry(reason).or_insert(0) += n;
+        }
+        r.rejections_not_listed += report.rejections_not_listed;
+        for rejection in report.rejections {
+            if self.listed_cap.is_none_or(|cap| r.rejections.len() < cap) {
+                r.rejections.push(rejection);
+            } else {
+                r.rejections_not_listed += 1;
+            }
+        }
+        r.page_footers.extend(report.page_footers);
+        r.repeated_headers.extend(report.repeated_headers);
+        r.blank_rows += report.blank_rows;
+    }
+
+    /// The batch: refused whole if it writes numbers only with decimal commas, legacy
+    /// exclusions listed, fills sorted by time.
+    pub fn finish(mut self, detection: Detection) -> Result<FillsBatch, IngestError> {
+        if self.comma_numbers > 0
+            && self.point_numbers == 0
+            && let Some(mut first) = self.first_comma.take()
+        {
+            first.reason = RejectReason::DecimalComma;
+            first.expected = "a number with a decimal point: this file writes prices and fees \
+                with commas and never with a point, so its 12,345 is 12.345 in a decimal-comma \
+                locale but 12345 in a US one"
+                .into();
+            return Err(IngestError::DecimalComma(first));
+        }
+        let mut excluded: Vec<(Vec<u8>, u64)> = self.excluded.into_iter().collect();
+        excluded.sort();
+        for (name, n) in excluded {
+            self.report
+                .excluded_accounts
+                .insert(String::from_utf8_lossy(&name).into_owned(), n);
+        }
+        self.set.sort_by_time();
+        Ok(FillsBatch {
+            fills: self.set,
+            detection,
+            report: self.report,
+        })
+    }
+}
+
+/// A fills file read in pieces: the header once ([`FillsPieces::from_head`]), then any piece
+/// of the body that starts at a record boundary ([`FillsPieces::complete_records`] says where
+/// one ends), on any thread, in any order. Joined in file order with [`FillsPart::append`]
+/// and finished, the pieces give exactly the batch [`read_fills`] gives for the whole file:
+/// the same fills, counts, rejections and line numbers (a property test cuts files at random
+/// places). This is how the backend streams a file of any size through a bounded buffer.
+#[derive(Clone, Debug)]
+pub struct FillsPieces {
+    layout: super::rows::RowLayout,
+    opts: IngestOptions,
+}
+
+impl FillsPieces {
+    /// Reads the header from the first bytes of a fills file (byte-order mark included);
+    /// `at_end` says `head` is the whole file. `Ok(None)` when `head` ends before the header
+    /// row does. Errors as [`read_fills`] for a file that is not CSV, not a known format, or
+    /// not fills, and for a times-only file without a trading day.
+    pub fn from_head(
+        file: &str,
+        head: &[u8],
+        at_end: bool,
+        opts: &IngestOptions,
+    ) -> Result<Option<Self>, IngestError> {
+        let Some(mut layout) = super::rows::RowLayout::from_head(file, head, at_end)? else {
+            return Ok(None);
+        };
+        // The checks `read_fills` makes on the header, and the detection's message (a
+        // times-only file's trading day) as it gives it.
+        let probe = FillsReader::from_rows(
+            RowReader::resume(&layout, b"", layout.body_line),
+            opts,
+        )?;
+        layout.detection = probe.rows.detection;
+        Ok(Some(Self {
+            layout,
+            opts: opts.clone(),
+        }))
+    }
+
+    /// What the header was detected as.
+    pub fn detection(&self) -> &Detection {
+        &self.layout.detection
+    }
+
+    /// Where the body starts: bytes from the file's first byte, and its line.
+    pub fn body_start(&self) -> (usize, u64) {
+        (self.layout.body_start, self.layout.body_line)
+    }
+
+    /// Where the complete records at the start of `piece` end (a byte offset just after a line
+    /// end; 0 when none is complete), and how many line ends lie before it: the next piece
+    /// starts there, that many lines later.
+    pub fn complete_records(&self, piece: &[u8]) -> (usize, u64) {
+        self.layout.complete_records(piece)
+    }
+
+    /// Parses `piece`, which starts at a record boundary on line `line`.
+    pub fn parse(&self, piece: &[u8], line: u64) -> Result<FillsPart, IngestError> {
+        let rows = RowReader::resume(&self.layout, piece, line);
+        Ok(FillsReader::from_rows(rows, &self.opts)?.into_part()?.0)
     }
 }
 

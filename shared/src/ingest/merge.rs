@@ -48,8 +48,12 @@ use crate::schema::{AccountId, DailyTotal, FillId, FillSet, SymbolId};
 
 /// SHA-256 of `bytes`, as 64 lowercase hex digits: a file's identity, whatever its name.
 pub fn content_hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
+    hex_digest(&Sha256::digest(bytes))
+}
+
+/// A digest in lower-case hex, as [`content_hash`] writes it.
+pub fn hex_digest(digest: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * digest.len());
     for b in digest {
         let _ = write!(s, "{b:02x}");
     }

@@ -32,9 +32,13 @@ pub use fields::{
     QtyError, format_money, is_page_footer, order_key, page_footer, parse_count, parse_date,
     parse_datetime, parse_money, parse_qty, parse_side, parse_time_on,
 };
-pub use fills::{FillsBatch, FillsReader, read_fills, read_fills_with_progress};
+pub use fills::{
+    FillsBatch, FillsPart, FillsPieces, FillsReader, read_fills, read_fills_with_progress,
+};
 pub use flex_xml::{Prepared, is_xml};
-pub use merge::{LoadSummary, LoadedFiles, MergeCounts, content_hash, merge_fills, merge_totals};
+pub use merge::{
+    LoadSummary, LoadedFiles, MergeCounts, content_hash, hex_digest, merge_fills, merge_totals,
+};
 pub use options::{IngestOptions, Plausibility};
 pub use report::{
     ColumnRef, IngestReport, Progress, RejectReason, Rejection, SkippedLine, duplicates_sentence,

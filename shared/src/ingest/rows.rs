@@ -6,7 +6,7 @@ use super::dialect::{Detection, detect};
 use super::fields::{is_page_footer, looks_like_decimal_comma, trim};
 use super::options::IngestOptions;
 use super::report::{ColumnRef, IngestReport, RejectReason, Rejection, SkippedLine};
-use super::split::{Record, Splitter};
+use super::split::{Record, Splitter, complete_records, line_end_of};
 use crate::error::IngestError;
 
 /// Longest value copied into a rejection.
@@ -45,6 +45,61 @@ pub(crate) fn sniff_delimiter(bytes: &[u8]) -> u8 {
         b';'
     } else {
         b','
+    }
+}
+
+/// What a file's header row fixes for all its later rows: how they split and what they hold.
+/// With it, any piece of the file that starts at a record boundary can be read on its own
+/// ([`RowReader::resume`]), with the line numbers reading the whole file gives.
+#[derive(Clone, Debug)]
+pub(crate) struct RowLayout {
+    pub file: String,
+    pub detection: Detection,
+    delim: u8,
+    eol: u8,
+    header_norm: Vec<Vec<u8>>,
+    /// Bytes from the file's start (byte-order mark included) to the first row after the header.
+    pub body_start: usize,
+    /// The line that row starts on.
+    pub body_line: u64,
+}
+
+impl RowLayout {
+    /// Reads the header from the first bytes of a file. `Ok(None)` when `head` ends before the
+    /// header row does, or holds no LF (a file with CR-only line ends is told apart only at
+    /// its end), while `at_end` says the file goes on.
+    pub fn from_head(file: &str, head: &[u8], at_end: bool) -> Result<Option<Self>, IngestError> {
+        if !at_end && memchr::memchr(b'\n', head).is_none() {
+            return Ok(None);
+        }
+        let (split, headers) = RowReader::header(file, head)?;
+        let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let body = &head[bom..];
+        if !at_end && split.position() >= body.len() && body.last() != Some(&split.line_end()) {
+            return Ok(None);
+        }
+        let detection = detect(&headers).map_err(|found| IngestError::UnknownFormat {
+            file: file.to_owned(),
+            found,
+        })?;
+        Ok(Some(Self {
+            file: file.to_owned(),
+            header_norm: headers
+                .iter()
+                .map(|h| h.to_ascii_lowercase().into_bytes())
+                .collect(),
+            detection,
+            delim: sniff_delimiter(body),
+            eol: line_end_of(body),
+            body_start: bom + split.position(),
+            body_line: split.line(),
+        }))
+    }
+
+    /// Where the complete records of a piece of the body end, and how many line ends lie
+    /// before that point (see [`complete_records`]).
+    pub fn complete_records(&self, piece: &[u8]) -> (usize, u64) {
+        complete_records(piece, self.delim, self.eol)
     }
 }
 
@@ -113,6 +168,21 @@ impl<'a> RowReader<'a> {
             bytes_total: body.len() as u64,
             done: false,
         })
+    }
+
+    /// A reader of `piece`, a part of the body of the file `layout` describes that starts at a
+    /// record boundary on line `line`.
+    pub fn resume(layout: &RowLayout, piece: &'a [u8], line: u64) -> Self {
+        Self {
+            file: layout.file.clone(),
+            split: Splitter::resume(piece, layout.delim, layout.eol, line),
+            record: Record::new(piece),
+            detection: layout.detection.clone(),
+            header_len: layout.header_norm.len(),
+            header_norm: layout.header_norm.clone(),
+            bytes_total: piece.len() as u64,
+            done: false,
+        }
     }
 
     /// Bytes consumed so far.

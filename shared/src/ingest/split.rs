@@ -84,21 +84,30 @@ pub(crate) struct Splitter<'a> {
 
 impl<'a> Splitter<'a> {
     pub fn new(input: &'a [u8], delim: u8) -> Self {
-        // CR-only line ends (classic Mac OS, some old exporters): no LF anywhere, CRs present.
-        let eol =
-            if memchr::memchr(b'\n', input).is_none() && memchr::memchr(b'\r', input).is_some() {
-                b'\r'
-            } else {
-                b'\n'
-            };
+        Self::resume(input, delim, line_end_of(input), 1)
+    }
+
+    /// A splitter over a piece of a file that starts at a record boundary on line `line`, with
+    /// the file's delimiter and line end (see [`line_end_of`]).
+    pub fn resume(input: &'a [u8], delim: u8, eol: u8, line: u64) -> Self {
         Self {
             input,
             pos: 0,
-            line: 1,
+            line,
             delim,
             eol,
             unterminated: None,
         }
+    }
+
+    /// The line end this splitter splits on.
+    pub fn line_end(&self) -> u8 {
+        self.eol
+    }
+
+    /// The line the next record starts on.
+    pub fn line(&self) -> u64 {
+        self.line
     }
 
     /// Bytes consumed so far.
@@ -231,6 +240,45 @@ impl<'a> Splitter<'a> {
             i += 1; // the delimiter
         }
     }
+}
+
+/// The line end of a file from its beginning: `\r` for a file with CR-only line ends (classic
+/// Mac OS, some old exporters: no LF anywhere, CRs present), else `\n` (LF and CRLF).
+pub(crate) fn line_end_of(input: &[u8]) -> u8 {
+    if memchr::memchr(b'\n', input).is_none() && memchr::memchr(b'\r', input).is_some() {
+        b'\r'
+    } else {
+        b'\n'
+    }
+}
+
+/// Where the complete records of `input` end: the offset just after the line end of the last
+/// record that [`Splitter`] would end there (a line end inside a quoted field does not end a
+/// record), and how many line ends lie before it. `(0, 0)` when no record is complete yet.
+///
+/// A piece without any quote is cut at its last line end (one SIMD search); a piece with
+/// quotes is walked record by record with the splitter itself, so the cut is exactly where
+/// reading the whole file would have ended a record, malformed quotes included.
+pub(crate) fn complete_records(input: &[u8], delim: u8, eol: u8) -> (usize, u64) {
+    let count = |bytes: &[u8]| memchr::memchr_iter(eol, bytes).count() as u64;
+    if memchr::memchr(b'"', input).is_none() {
+        return match memchr::memrchr(eol, input) {
+            Some(at) => (at + 1, count(&input[..=at])),
+            None => (0, 0),
+        };
+    }
+    let mut split = Splitter::resume(input, delim, eol, 0);
+    let mut rec = Record::new(input);
+    let mut end = (0, 0);
+    // A record that runs to the end of the input may continue in the next piece.
+    while split.next_record(&mut rec) && split.unterminated.is_none() {
+        let at = split.position();
+        if at >= input.len() && input.last() != Some(&eol) {
+            break;
+        }
+        end = (at, split.line());
+    }
+    end
 }
 
 /// Splits CSV text into records of fields exactly as the readers do (BOM stripped, delimiter
