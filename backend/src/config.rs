@@ -1399,7 +1399,7 @@ mod tests {
             }),
             // What `dars ingest` holds in memory before it reads a file by month groups.
             ("ingest.fills_in_memory", "1000", |c| {
-                let req = crate::cli::args::LoadArgs::for_tests().request(c, vec![], vec![]);
+                let req = crate::lake::IngestRequest::configured("data".into(), c);
                 format!("{}", req.fills_in_memory)
             }),
             // What ingest makes of an E-mini fill: refused without the root, kept with it.

@@ -78,18 +78,6 @@ impl LoadArgs {
             ..IngestRequest::configured(self.data, cfg)
         }
     }
-
-    /// The flags' defaults.
-    #[cfg(test)]
-    pub fn for_tests() -> Self {
-        LoadArgs {
-            data: "data".into(),
-            strict: false,
-            legacy_suffix: crate::lake::LEGACY_SUFFIX.into(),
-            include_legacy: false,
-            config: "config.yaml".into(),
-        }
-    }
 }
 
 impl IngestArgs {

@@ -23,9 +23,9 @@ use dars_shared::instrument::Instruments;
 use dars_shared::schema::FillId;
 use dars_shared::{Closes, DailyTotal, FillSet, daily, reconcile};
 
-use super::records::LakeFill;
+use super::records::{FillRow, LakeFill};
 use super::store::{HeldRecord, Lake, ManifestEntry, month_of};
-use super::stream;
+use super::stream::{self, Input as _};
 
 /// What `dars ingest`, `dars pull` and the demo load: files resolved by the command line, and
 /// exports received over the network.
@@ -230,7 +230,8 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         let name = source.name();
         // The file's hash (is it loaded already?) while it is parsed: the parse is thrown away
         // for a file already loaded, and its errors are reported only for a new one.
-        let (first, parsed) = stream::read_first(&name, &source, &opts, args.fills_in_memory, stream::BLOCK)?;
+        let (first, parsed) =
+            stream::read_first(&name, &source, &opts, args.fills_in_memory, stream::BLOCK)?;
         let sha = first.sha256.clone();
         if let Some(prev) = loaded.loaded_as(&sha) {
             let when = manifest
@@ -269,79 +270,93 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         println!("{name}: {}", detection.message);
         // The first write: from here a crash leaves the marker.
         guard.begin()?;
-        lake.store_raw(&sha, source.open()?)?;
-        let report = match batch {
-            AnyBatch::Fills(b) => {
-                let mut report = b.report;
-                // A file with more fills than memory holds is merged a group of months at a
-                // time, each read again from the file.
-                let groups = first.month_groups(args.fills_in_memory);
-                let merged = if groups.is_empty() {
-                    merge_fills(&lake, &b.fills, &sha)?
-                } else {
-                    println!(
-                        "  {} fills: merged in {} groups of months, each read again from the file",
-                        report.rows_kept,
-                        groups.len()
-                    );
-                    let mut all = LakeMerge::default();
-                    for months in &groups {
-                        let mut set =
-                            stream::read_months(&name, &source, &first, months, stream::BLOCK)?;
-                        set.instruments = b.fills.instruments.clone();
-                        all.absorb(merge_fills(&lake, &set, &sha)?);
+        // The raw copy (read, hashed again, written, synced) on its own thread while the
+        // fills are merged: the two touch different files.
+        let (stored, report) = std::thread::scope(|scope| {
+            let storing = scope.spawn(|| lake.store_raw(&sha, source.open()?));
+            let report = (|| -> Result<IngestReport> {
+                Ok(match batch {
+                    AnyBatch::Fills(b) => {
+                        let mut report = b.report;
+                        // A file with more fills than memory holds is merged a group of months at a
+                        // time, each read again from the file.
+                        let groups = first.month_groups(args.fills_in_memory);
+                        let merged = if groups.is_empty() {
+                            merge_fills(&lake, &b.fills, &sha)?
+                        } else {
+                            println!(
+                                "  {} fills: merged in {} groups of months, each read again from the file",
+                                report.rows_kept,
+                                groups.len()
+                            );
+                            let mut all = LakeMerge::default();
+                            for months in &groups {
+                                let mut set = stream::read_months(
+                                    &name,
+                                    &source,
+                                    &first,
+                                    months,
+                                    stream::BLOCK,
+                                )?;
+                                set.instruments = b.fills.instruments.clone();
+                                all.absorb(merge_fills(&lake, &set, &sha)?);
+                            }
+                            all
+                        };
+                        report.record_merge(&merged.outcome);
+                        // A held-back day is resolved once an export covering it replaced it.
+                        manifest.held.retain(|h| {
+                            !merged
+                                .replaced
+                                .contains(&(h.day.account.clone(), h.day.date))
+                        });
+                        manifest
+                            .held
+                            .extend(merged.outcome.held.iter().map(|day| HeldRecord {
+                                sha256: sha.clone(),
+                                file: name.clone(),
+                                day: day.clone(),
+                            }));
+                        for (account, trader) in &b.fills.trader_names {
+                            manifest
+                                .trader_names
+                                .insert(account.clone(), trader.clone());
+                        }
+                        report
                     }
-                    all
-                };
-                report.record_merge(&merged.outcome);
-                // A held-back day is resolved once an export covering it replaced it.
-                manifest.held.retain(|h| {
-                    !merged
-                        .replaced
-                        .contains(&(h.day.account.clone(), h.day.date))
-                });
-                manifest
-                    .held
-                    .extend(merged.outcome.held.iter().map(|day| HeldRecord {
-                        sha256: sha.clone(),
-                        file: name.clone(),
-                        day: day.clone(),
-                    }));
-                for (account, trader) in &b.fills.trader_names {
-                    manifest
-                        .trader_names
-                        .insert(account.clone(), trader.clone());
-                }
-                report
-            }
-            AnyBatch::Totals(b) => {
-                let mut report = b.report;
-                report.replaced_account_days += merge_totals(&lake, b.totals)?;
-                report
-            }
-            AnyBatch::Closes(b) => {
-                println!(
-                    "  {} closing prices over {} day(s)",
-                    b.closes.len(),
-                    b.closes.dates().count()
-                );
-                b.report
-            }
-            AnyBatch::Market(b) => {
-                let points = b.series.points();
-                if let (Some(first), Some(last)) = (points.first(), points.last()) {
-                    println!(
-                        "  {} values of {} from {} to {}: models trained from now on read it \
+                    AnyBatch::Totals(b) => {
+                        let mut report = b.report;
+                        report.replaced_account_days += merge_totals(&lake, b.totals)?;
+                        report
+                    }
+                    AnyBatch::Closes(b) => {
+                        println!(
+                            "  {} closing prices over {} day(s)",
+                            b.closes.len(),
+                            b.closes.dates().count()
+                        );
+                        b.report
+                    }
+                    AnyBatch::Market(b) => {
+                        let points = b.series.points();
+                        if let (Some(first), Some(last)) = (points.first(), points.last()) {
+                            println!(
+                                "  {} values of {} from {} to {}: models trained from now on read it \
                          as market context",
-                        points.len(),
-                        b.series.name(),
-                        first.0,
-                        last.0
-                    );
-                }
-                b.report
-            }
-        };
+                                points.len(),
+                                b.series.name(),
+                                first.0,
+                                last.0
+                            );
+                        }
+                        b.report
+                    }
+                })
+            })();
+            (storing.join(), report)
+        });
+        stored.map_err(|_| anyhow::anyhow!("{name}: the copying thread panicked"))??;
+        let report = report?;
         debug_assert!(report.is_balanced(), "{report:?}");
         print_report(&lake, &sha, &report)?;
         outcome.summary.add_loaded(&report);
@@ -514,18 +529,25 @@ fn merge_month(
         outcome: MergeOutcome::default(),
         replaced: HashSet::new(),
     };
-    let mut existing: BTreeMap<NaiveDate, Vec<LakeFill>> = BTreeMap::new();
-    for f in lake.read_fills_month(month)? {
-        existing.entry(f.time.date()).or_default().push(f);
+    // The month's fills in the lake, and per day the rows the month's file will hold: the
+    // stored fills kept and the file's new ones, the latter written straight from `set`.
+    let stored: Vec<LakeFill> = lake.read_fills_month(month)?;
+    let mut stored_days: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (j, f) in stored.iter().enumerate() {
+        stored_days.entry(f.time.date()).or_default().push(j);
     }
+    let mut rows_of_day: BTreeMap<NaiveDate, Vec<FillRow>> = BTreeMap::new();
     let mut changed = false;
     for (&date, indices) in days {
-        let old = existing.remove(&date).unwrap_or_default();
+        let old = stored_days.remove(&date).unwrap_or_default();
         let plan = plan_merge(
-            old.iter().map(|f| MergeKey {
-                account: f.account.as_str(),
-                time: f.time,
-                id: f.fill_id.and_then(FillId::from_raw),
+            old.iter().map(|&j| {
+                let f = &stored[j];
+                MergeKey {
+                    account: f.account.as_str(),
+                    time: f.time,
+                    id: f.fill_id.and_then(FillId::from_raw),
+                }
             }),
             indices.iter().map(|&i| {
                 let f = &set.fills[i];
@@ -536,7 +558,6 @@ fn merge_month(
                 }
             }),
         );
-        // Owned from here, so the day's rows can move into the merged day.
         let MergePlan {
             keep_existing,
             keep_incoming,
@@ -549,7 +570,7 @@ fn merge_month(
             .extend(held.into_iter().map(|h| h.named(str::to_owned)));
         if counts.added == 0 && counts.replaced_fills == 0 {
             // Every fill of the day was already in the lake, or held back.
-            existing.insert(date, old);
+            stored_days.insert(date, old);
             continue;
         }
         changed = true;
@@ -557,28 +578,36 @@ fn merge_month(
             old.iter()
                 .zip(&keep_existing)
                 .filter(|(_, keep)| !**keep)
-                .map(|(f, _)| (f.account.clone(), date)),
+                .map(|(&j, _)| (stored[j].account.clone(), date)),
         );
-        let mut merged: Vec<LakeFill> = old
-            .into_iter()
+        let kept_old = old
+            .iter()
             .zip(&keep_existing)
             .filter(|(_, keep)| **keep)
-            .map(|(f, _)| f)
-            .collect();
-        merged.extend(
-            indices
-                .iter()
-                .zip(&keep_incoming)
-                .filter(|(_, keep)| **keep)
-                .map(|(&i, _)| LakeFill::from_fill(set, &set.fills[i], sha)),
-        );
-        existing.insert(date, merged);
+            .map(|(&j, _)| FillRow::Stored(&stored[j]));
+        let kept_new = indices
+            .iter()
+            .zip(&keep_incoming)
+            .filter(|(_, keep)| **keep)
+            .map(|(&i, _)| FillRow::Read {
+                set,
+                fill: &set.fills[i],
+                source: sha,
+            });
+        rows_of_day.insert(date, kept_old.chain(kept_new).collect());
     }
     if changed {
-        let mut rows: Vec<LakeFill> = existing.into_values().flatten().collect();
+        // The days the file left alone, as stored.
+        for (date, js) in stored_days {
+            rows_of_day.insert(
+                date,
+                js.iter().map(|&j| FillRow::Stored(&stored[j])).collect(),
+            );
+        }
+        let mut rows: Vec<FillRow> = rows_of_day.into_values().flatten().collect();
         // Stable: fills of one second keep their order within the file, which FIFO relies on.
-        rows.sort_by_key(|f| f.time);
-        lake.write_fills_month(month, &rows)?;
+        rows.sort_by_key(FillRow::time);
+        lake.write_fill_rows(month, &rows)?;
     }
     Ok(out)
 }
@@ -612,10 +641,7 @@ fn rebuild_daily(
     let totals = lake.all_totals()?;
     // An account's days depend on its own fills only: a lake with more fills than memory
     // holds is rebuilt a group of accounts at a time (each group one read of the partitions).
-    let groups = lake
-        .fill_count()?
-        .div_ceil(fills_in_memory.max(1))
-        .max(1);
+    let groups = lake.fill_count()?.div_ceil(fills_in_memory.max(1)).max(1);
     let group_of = |account: &str| {
         use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
         BuildHasherDefault::<DefaultHasher>::default().hash_one(account) % groups

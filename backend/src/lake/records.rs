@@ -32,22 +32,6 @@ pub struct LakeFill {
 }
 
 impl LakeFill {
-    pub fn from_fill(set: &FillSet, f: &Fill, source: &str) -> Self {
-        LakeFill {
-            time: f.time,
-            account: set.account_name(f.account).to_owned(),
-            symbol: set.symbol_name(f.symbol).to_owned(),
-            side: f.side.code().to_owned(),
-            qty: f.qty,
-            price: f.price,
-            fee: f.fee,
-            order: f.order.map(|o| o.get()),
-            fill_id: f.id.map(FillId::get),
-            source: source.to_owned(),
-            line: f.line,
-        }
-    }
-
     /// Appends this fill to `set`, interning its names. Fails only on a side code this program
     /// never writes, i.e. a lake file edited by hand.
     #[cfg(test)]
@@ -73,6 +57,72 @@ impl LakeFill {
             line: self.line,
         });
         Ok(())
+    }
+}
+
+/// One row of a fills partition as the merge hands it to the writer
+/// ([`super::parquet_io::write_fills`]): a fill already in the lake, or a fill of the file being
+/// ingested, written straight from the parsed set (no strings copied for it).
+#[derive(Debug, Clone, Copy)]
+pub enum FillRow<'a> {
+    Stored(&'a LakeFill),
+    Read {
+        set: &'a FillSet,
+        fill: &'a Fill,
+        /// SHA-256 of the raw file.
+        source: &'a str,
+    },
+}
+
+impl FillRow<'_> {
+    pub fn time(&self) -> NaiveDateTime {
+        match self {
+            FillRow::Stored(f) => f.time,
+            FillRow::Read { fill, .. } => fill.time,
+        }
+    }
+
+    pub fn account(&self) -> &str {
+        match self {
+            FillRow::Stored(f) => &f.account,
+            FillRow::Read { set, fill, .. } => set.account_name(fill.account),
+        }
+    }
+
+    pub fn symbol(&self) -> &str {
+        match self {
+            FillRow::Stored(f) => &f.symbol,
+            FillRow::Read { set, fill, .. } => set.symbol_name(fill.symbol),
+        }
+    }
+
+    pub fn side(&self) -> &str {
+        match self {
+            FillRow::Stored(f) => &f.side,
+            FillRow::Read { fill, .. } => fill.side.code(),
+        }
+    }
+
+    /// Quantity, price, fee, order fingerprint, fill id and line, as [`LakeFill`] holds them.
+    pub fn numbers(&self) -> (u32, f64, f64, Option<u64>, Option<u64>, u32) {
+        match self {
+            FillRow::Stored(f) => (f.qty, f.price, f.fee, f.order, f.fill_id, f.line),
+            FillRow::Read { fill: f, .. } => (
+                f.qty,
+                f.price,
+                f.fee,
+                f.order.map(|o| o.get()),
+                f.id.map(FillId::get),
+                f.line,
+            ),
+        }
+    }
+
+    pub fn source(&self) -> &str {
+        match self {
+            FillRow::Stored(f) => &f.source,
+            FillRow::Read { source, .. } => source,
+        }
     }
 }
 

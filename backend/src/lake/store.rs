@@ -37,7 +37,7 @@ use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
 use super::parquet_io::{Seal, fields_of, read_fills_into, read_rows, row_count, write_rows};
-use super::records::LakeFill;
+use super::records::{FillRow, LakeFill};
 use crate::crypto::Sealer;
 
 /// The lake's tables.
@@ -64,9 +64,8 @@ impl Partition {
     }
 }
 
-/// The columns of a fills file stored as dates and as timestamps ([`fields_of`]).
-const FILL_COLUMNS: (&[&str], &[&str]) = (&[], &["time"]);
-/// The same for the totals and the daily table.
+/// The columns of the totals and the daily table stored as dates and as timestamps
+/// ([`fields_of`]; fills are written by [`super::parquet_io::write_fills`]).
 const DATED_COLUMNS: (&[&str], &[&str]) = (&["date"], &[]);
 
 /// The first day of `date`'s month: the key of its partition.
@@ -481,7 +480,15 @@ impl Lake {
 
     /// Replaces the fills of `date`'s month with `rows` (every day of the month).
     pub fn write_fills_month(&self, date: NaiveDate, rows: &[LakeFill]) -> Result<()> {
-        self.write_month(Table::Fills, date, rows, FILL_COLUMNS)
+        let rows: Vec<FillRow> = rows.iter().map(FillRow::Stored).collect();
+        self.write_fill_rows(date, &rows)
+    }
+
+    /// [`Lake::write_fills_month`] of rows the merge hands over ([`FillRow`]).
+    pub fn write_fill_rows(&self, date: NaiveDate, rows: &[FillRow]) -> Result<()> {
+        let path = self.partition_path(Table::Fills, date);
+        super::parquet_io::write_fills(&path, rows, self.seal_for_write(&path)?.as_ref())?;
+        self.remove_days_of(Table::Fills, month_of(date))
     }
 
     /// The reported totals of `date`'s month.
@@ -703,7 +710,10 @@ impl Lake {
         }
         // Each partition file in place.
         for (_, part) in self.partitions(Table::Fills)? {
-            self.reseal_part::<LakeFill>(&reader, &part, FILL_COLUMNS)?;
+            let rows: Vec<LakeFill> = read_rows(&part, reader.seal(&part)?.as_ref())?;
+            let rows: Vec<FillRow> = rows.iter().map(FillRow::Stored).collect();
+            super::parquet_io::write_fills(&part, &rows, self.seal_for_write(&part)?.as_ref())?;
+            crate::atomic::sync_parent(&part)?;
             files += 1;
         }
         for (_, part) in self.partitions(Table::Totals)? {
@@ -769,6 +779,34 @@ pub fn files_in(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// A reader that hashes what passes through it and fails at its end unless the bytes hash to
+/// `expected` (hex SHA-256), so a writer copying from it never completes a wrong copy.
+struct HashChecked<'a, R> {
+    inner: R,
+    sha: sha2::Sha256,
+    expected: &'a str,
+}
+
+impl<R: std::io::Read> std::io::Read for HashChecked<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.sha.update(&buf[..n]);
+            return Ok(n);
+        }
+        let got = dars_shared::ingest::hex_digest(&self.sha.finalize_reset());
+        if got != self.expected {
+            return Err(std::io::Error::other(format!(
+                "the file changed after it was read (SHA-256 {got}, read as {}); ingest it \
+                 again once it is complete",
+                self.expected
+            )));
+        }
+        Ok(0)
+    }
 }
 
 #[cfg(test)]
@@ -874,33 +912,5 @@ mod tests {
         let path = lake.lake_dir().join("fills/date=2025-02-03/part.parquet");
         let fields = fields_of(&rows, &[], &["time"]).unwrap_or_else(|e| panic!("{e}"));
         write_rows(&path, &fields, &rows, None).unwrap_or_else(|e| panic!("{e}"));
-    }
-}
-
-/// A reader that hashes what passes through it and fails at its end unless the bytes hash to
-/// `expected` (hex SHA-256), so a writer copying from it never completes a wrong copy.
-struct HashChecked<'a, R> {
-    inner: R,
-    sha: sha2::Sha256,
-    expected: &'a str,
-}
-
-impl<R: std::io::Read> std::io::Read for HashChecked<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        use sha2::Digest as _;
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.sha.update(&buf[..n]);
-            return Ok(n);
-        }
-        let got = dars_shared::ingest::hex_digest(&self.sha.finalize_reset());
-        if got != self.expected {
-            return Err(std::io::Error::other(format!(
-                "the file changed after it was read (SHA-256 {got}, read as {}); ingest it \
-                 again once it is complete",
-                self.expected
-            )));
-        }
-        Ok(0)
     }
 }

@@ -187,7 +187,7 @@ pub(super) fn read_months(
         }
     });
     bar.finish_and_clear();
-    let ((), parsed) = streamed.with_context(|| format!("reading {name} again"))?;
+    let (_, parsed) = streamed.with_context(|| format!("reading {name} again"))?;
     let set = parsed
         .and_then(|()| finish(pieces, joined))
         .with_context(|| format!("{name} reads differently the second time: it changed"))?
@@ -249,7 +249,7 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, len: usize) -> std::io::Result<bool> {
     while buf.len() < len {
         let want = len - buf.len();
-        let n = reader.by_ref().take(want as u64).read_to_end(buf)?;
+        let n = Read::take(&mut *reader, want as u64).read_to_end(buf)?;
         if n == 0 {
             return Ok(true);
         }
@@ -336,7 +336,11 @@ fn stream(
                     break;
                 }
             }
-            Ok((sha.map(|s| dars_shared::ingest::hex_digest(&s.finalize())).unwrap_or_default(), index))
+            Ok((
+                sha.map(|s| dars_shared::ingest::hex_digest(&s.finalize()))
+                    .unwrap_or_default(),
+                index,
+            ))
         });
         let piece_rx = Arc::new(Mutex::new(piece_rx));
         for _ in 0..workers {
@@ -444,7 +448,11 @@ mod tests {
                 1 => "\"two\r\nlines\"",
                 _ => "ARCA",
             };
-            let price = if i % 97 == 5 { "oops".to_owned() } else { format!("{}.25", 10 + i % 50) };
+            let price = if i % 97 == 5 {
+                "oops".to_owned()
+            } else {
+                format!("{}.25", 10 + i % 50)
+            };
             s.push_str(&format!(
                 "{month:02}/{day:02}/2025 09:{:02}:{:02},ACC{},{},100,SYM{},{price},{route},0.35,O{i}\r\n",
                 i / 60 % 60,
@@ -478,8 +486,8 @@ mod tests {
         let want = dars_shared::ingest::read_fills("x.csv", &bytes, &strict)
             .map(|_| ())
             .expect_err("strict");
-        let (first, parsed) = read_first("x.csv", &steady(&bytes), &strict, u64::MAX, 300)
-            .expect("read");
+        let (first, parsed) =
+            read_first("x.csv", &steady(&bytes), &strict, u64::MAX, 300).expect("read");
         assert_eq!(first.sha256, content_hash(&bytes));
         assert_eq!(
             parsed.map(|_| ()).expect_err("strict").to_string(),
@@ -497,7 +505,10 @@ mod tests {
         let Ok(AnyBatch::Fills(batch)) = parsed else {
             panic!("not fills");
         };
-        assert!(batch.fills.fills.is_empty(), "fills past the budget are not kept");
+        assert!(
+            batch.fills.fills.is_empty(),
+            "fills past the budget are not kept"
+        );
         assert_eq!(batch.report, whole.report);
         let groups = first.month_groups(1_200);
         assert_eq!(groups.len(), 3, "{groups:?}");
@@ -522,8 +533,17 @@ mod tests {
         // A file whose rows changed between the reads is refused.
         let mut later = bytes.clone();
         let at = later.len() / 2;
-        let eol = at + later[at..].iter().position(|&b| b == b'\n').expect("a line");
-        later.splice(eol + 1..eol + 1, b"02/03/2025 10:00:00,ACC1,B,100,SYM1,10.25,ARCA,0.35,X\r\n".iter().copied());
+        let eol = at
+            + later[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .expect("a line");
+        later.splice(
+            eol + 1..eol + 1,
+            b"02/03/2025 10:00:00,ACC1,B,100,SYM1,10.25,ARCA,0.35,X\r\n"
+                .iter()
+                .copied(),
+        );
         let changing = Changing {
             first: bytes.clone(),
             later,
@@ -537,7 +557,9 @@ mod tests {
             .map(|e| format!("{e:#}"))
             .collect();
         assert!(
-            errors.iter().any(|e| e.contains("changed while it was being ingested")),
+            errors
+                .iter()
+                .any(|e| e.contains("changed while it was being ingested")),
             "{errors:?}"
         );
     }

@@ -792,10 +792,8 @@ impl FillsPieces {
         };
         // The checks `read_fills` makes on the header, and the detection's message (a
         // times-only file's trading day) as it gives it.
-        let probe = FillsReader::from_rows(
-            RowReader::resume(&layout, b"", layout.body_line),
-            opts,
-        )?;
+        let probe =
+            FillsReader::from_rows(RowReader::resume(&layout, b"", layout.body_line), opts)?;
         layout.detection = probe.rows.detection;
         Ok(Some(Self {
             layout,

@@ -73,7 +73,11 @@ impl RowLayout {
             return Ok(None);
         }
         let (split, headers) = RowReader::header(file, head)?;
-        let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         let body = &head[bom..];
         if !at_end && split.position() >= body.len() && body.last() != Some(&split.line_end()) {
             return Ok(None);
