@@ -454,12 +454,12 @@ mod tests {
                 format!("{}.25", 10 + i % 50)
             };
             s.push_str(&format!(
-                "{month:02}/{day:02}/2025 09:{:02}:{:02},ACC{},{},100,SYM{},{price},{route},0.35,O{i}\r\n",
+                "{month:02}/{day:02}/2025 09:{:02}:{:02},ACC{},{},100,{},{price},{route},0.35,O{i}\r\n",
                 i / 60 % 60,
                 i % 60,
                 i % 5,
                 ["B", "S"][i % 2],
-                i % 3
+                ["AAPL", "MSFT", "XYZ"][i % 3]
             ));
         }
         s.push_str("Page 1/1\r\n");
@@ -471,6 +471,10 @@ mod tests {
         let bytes = export(2_000);
         let opts = IngestOptions::default();
         let whole = dars_shared::ingest::read_fills("x.csv", &bytes, &opts).map(AnyBatch::Fills);
+        assert!(
+            matches!(&whole, Ok(AnyBatch::Fills(b)) if b.report.rows_kept > 1_900),
+            "{whole:?}"
+        );
         for block in [200, 1_000, 70_000, BLOCK] {
             let (first, parsed) =
                 read_first("x.csv", &steady(&bytes), &opts, u64::MAX, block).expect("read");
@@ -540,7 +544,7 @@ mod tests {
                 .expect("a line");
         later.splice(
             eol + 1..eol + 1,
-            b"02/03/2025 10:00:00,ACC1,B,100,SYM1,10.25,ARCA,0.35,X\r\n"
+            b"02/03/2025 10:00:00,ACC1,B,100,MSFT,10.25,ARCA,0.35,X\r\n"
                 .iter()
                 .copied(),
         );
