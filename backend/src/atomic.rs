@@ -33,14 +33,14 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
 }
 
 /// A temporary beside `path`, in its (created, owner-only) directory.
-fn temp_beside(path: &Path) -> Result<NamedTempFile> {
+pub fn temp_beside(path: &Path) -> Result<NamedTempFile> {
     let dir = path.parent().context("path has no parent directory")?;
     create_private_dir(dir)?;
     NamedTempFile::new_in(dir).with_context(|| format!("creating a temp file in {}", dir.display()))
 }
 
 /// Syncs the temporary and renames it over `path`.
-fn persist(tmp: NamedTempFile, path: &Path) -> Result<()> {
+pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<()> {
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("flushing {}", path.display()))?;

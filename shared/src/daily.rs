@@ -221,8 +221,18 @@ fn build_in_order(set: &FillSet, pnl: &PnlResult, order: Option<&[u32]>) -> Vec<
 
 /// P&L and the daily table in one call.
 pub fn from_fills(set: &FillSet, closes: Option<&Closes>) -> (PnlResult, Vec<DailyRow>) {
+    from_fills_on(set, closes, None)
+}
+
+/// [`from_fills`] of some accounts of a larger set, on the larger set's `trading_days`
+/// ([`pnl::fill_dates`]): their rows are exactly the ones the whole set gives them.
+fn from_fills_on(
+    set: &FillSet,
+    closes: Option<&Closes>,
+    trading_days: Option<&[NaiveDate]>,
+) -> (PnlResult, Vec<DailyRow>) {
     let order = pnl::time_order(set);
-    let pnl = pnl::compute_in_order(set, closes, order.as_deref());
+    let pnl = pnl::compute_in_order(set, closes, order.as_deref(), trading_days);
     let rows = build_in_order(set, &pnl, order.as_deref());
     (pnl, rows)
 }
@@ -261,7 +271,21 @@ impl Combined {
 /// Reported days inside an account's span of fills are reconciled against the computed ones;
 /// reported days outside it have nothing to be compared with and are not listed.
 pub fn combine(fills: &FillSet, closes: Option<&Closes>, totals: &[DailyTotal]) -> Combined {
-    let (_, mut rows) = from_fills(fills, closes);
+    combine_on(fills, closes, totals, None)
+}
+
+/// [`combine`] of some accounts of a larger set (their fills, their reported totals) on the
+/// larger set's `trading_days` ([`pnl::fill_dates`] of the whole): combining a partition of
+/// the accounts part by part and joining the parts with [`Combined::absorb`] gives exactly
+/// what combining the whole gives, so a daily table can be built a group of accounts at a time
+/// or on several threads.
+pub fn combine_on(
+    fills: &FillSet,
+    closes: Option<&Closes>,
+    totals: &[DailyTotal],
+    trading_days: Option<&[NaiveDate]>,
+) -> Combined {
+    let (_, mut rows) = from_fills_on(fills, closes, trading_days);
     let mut span: FxHashMap<&str, (NaiveDate, NaiveDate)> = FxHashMap::default();
     for r in &rows {
         let e = span

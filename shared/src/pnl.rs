@@ -469,14 +469,35 @@ pub(crate) fn time_order(set: &FillSet) -> Option<Vec<u32>> {
 ///
 /// `closes` (a parsed `date,symbol,close` file) overrides the default marks; see the module docs.
 pub fn compute(set: &FillSet, closes: Option<&Closes>) -> PnlResult {
-    compute_in_order(set, closes, time_order(set).as_deref())
+    compute_in_order(set, closes, time_order(set).as_deref(), None)
 }
 
-/// [`compute`] with the time order already known (`None`: `set.fills` is sorted).
+/// The trading days of `set` (its fill dates, any account), in order: what P&L of a subset of
+/// its accounts takes as `trading_days` to get those accounts' days exactly as in the whole.
+pub fn fill_dates(set: &FillSet) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = Vec::new();
+    for f in &set.fills {
+        let d = f.time.date();
+        if days.last() != Some(&d) {
+            days.push(d);
+        }
+    }
+    // Readers return fills in time order: sorting is only for a set pushed by hand.
+    if !days.is_sorted() {
+        days.sort_unstable();
+        days.dedup();
+    }
+    days
+}
+
+/// [`compute`] with the time order already known (`None`: `set.fills` is sorted) and, when
+/// `set` holds some accounts of a larger set, the larger set's fill dates (an account carrying
+/// a position has a day on every trading day, including days only other accounts traded).
 pub(crate) fn compute_in_order(
     set: &FillSet,
     closes: Option<&Closes>,
     order: Option<&[u32]>,
+    trading_days: Option<&[NaiveDate]>,
 ) -> PnlResult {
     let n = set.fills.len();
     let at = |k: usize| order.map_or(k, |o| o[k] as usize);
@@ -488,6 +509,11 @@ pub(crate) fn compute_in_order(
         if calendar.last() != Some(&d) {
             calendar.push(d);
         }
+    }
+    if let Some(days) = trading_days {
+        calendar.extend_from_slice(days);
+        calendar.sort_unstable();
+        calendar.dedup();
     }
     if let (Some(c), Some(&first), Some(&last)) = (closes, calendar.first(), calendar.last()) {
         calendar.extend(c.dates().filter(|d| (first..=last).contains(d)));

@@ -398,6 +398,33 @@ impl FillSet {
         });
     }
 
+    /// Appends `other`'s fills after these, its ids re-interned into these tables; a trader
+    /// name already known for an account wins (first seen, as in one read). The instrument
+    /// table stays this set's.
+    pub fn append(&mut self, other: FillSet) {
+        let accounts: Vec<u32> = other
+            .accounts
+            .as_slice()
+            .iter()
+            .map(|n| self.accounts.intern(n))
+            .collect();
+        let symbols: Vec<u32> = other
+            .symbols
+            .as_slice()
+            .iter()
+            .map(|n| self.symbols.intern(n))
+            .collect();
+        self.fills.reserve(other.fills.len());
+        self.fills.extend(other.fills.into_iter().map(|mut f| {
+            f.account = AccountId(accounts[f.account.0 as usize]);
+            f.symbol = SymbolId(symbols[f.symbol.0 as usize]);
+            f
+        }));
+        for (account, trader) in other.trader_names {
+            self.trader_names.entry(account).or_insert(trader);
+        }
+    }
+
     /// The name of an account id.
     pub fn account_name(&self, id: AccountId) -> &str {
         self.accounts.name(id.0)

@@ -152,3 +152,56 @@ fn reconcile_tolerates_a_cent_but_not_more() {
         [DiscrepancyKind::TotalDiffers, DiscrepancyKind::OnlyReported]
     );
 }
+
+/// A daily table built a group of accounts at a time (or on several threads) is the whole
+/// one: an account carrying a position has a day on every trading day, including a day only
+/// another account traded, so each part is combined on the whole set's trading days.
+#[test]
+fn combining_accounts_part_by_part_on_the_whole_calendar_is_combining_the_whole() {
+    use chrono::NaiveDate;
+    use dars_shared::schema::{DailyTotal, FillSet, Side};
+    let at = |day: u32, hour: u32| {
+        NaiveDate::from_ymd_opt(2025, 3, day)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    };
+    let mut set = FillSet::new();
+    // CARRY buys on the 3rd and still holds on the 5th; only OTHER trades on the 4th and 5th.
+    set.push(at(3, 10), "CARRY", "XYZ", Side::Buy, 100, 10.0, 1.0, None);
+    for day in [4, 5] {
+        set.push(at(day, 10), "OTHER", "ABC", Side::Buy, 50, 20.0, 1.0, None);
+        set.push(at(day, 11), "OTHER", "ABC", Side::Sell, 50, 21.0, 1.0, None);
+    }
+    let totals: Vec<DailyTotal> = Vec::new();
+    // The closes move the carried position: the 4th and 5th are rows of CARRY's.
+    let mut closes = dars_shared::schema::Closes::new();
+    closes.insert(at(4, 0).date(), "XYZ", 11.0);
+    closes.insert(at(5, 0).date(), "XYZ", 12.5);
+    let closes = Some(&closes);
+    let whole = daily::combine(&set, closes, &totals);
+    assert!(
+        whole
+            .rows
+            .iter()
+            .any(|r| r.account_id == "CARRY" && r.date == at(4, 0).date()),
+        "the carried day is a row"
+    );
+    let days = dars_shared::pnl::fill_dates(&set);
+    let part_of = |a: &str| usize::from(a == "OTHER");
+    let mut joined = daily::Combined::default();
+    let mut naive = daily::Combined::default();
+    for part in [0, 1] {
+        let mut part_set = set.clone();
+        part_set
+            .fills
+            .retain(|f| part_of(set.account_name(f.account)) == part);
+        let part = part_set;
+        joined.absorb(daily::combine_on(&part, closes, &totals, Some(&days)));
+        naive.absorb(daily::combine(&part, closes, &totals));
+    }
+    assert_eq!(joined, whole);
+    assert_ne!(
+        naive, whole,
+        "without the whole calendar the carried day is lost"
+    );
+}

@@ -230,8 +230,14 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         let name = source.name();
         // The file's hash (is it loaded already?) while it is parsed: the parse is thrown away
         // for a file already loaded, and its errors are reported only for a new one.
-        let (first, parsed) =
-            stream::read_first(&name, &source, &opts, args.fills_in_memory, stream::BLOCK)?;
+        let (mut first, parsed) = stream::read_first(
+            &name,
+            &source,
+            &opts,
+            args.fills_in_memory,
+            stream::BLOCK,
+            lake.raw_copy()?,
+        )?;
         let sha = first.sha256.clone();
         if let Some(prev) = loaded.loaded_as(&sha) {
             let when = manifest
@@ -270,10 +276,15 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         println!("{name}: {}", detection.message);
         // The first write: from here a crash leaves the marker.
         guard.begin()?;
-        // The raw copy (read, hashed again, written, synced) on its own thread while the
-        // fills are merged: the two touch different files.
+        // The raw copy, synced and named on its own thread while the fills are merged (the
+        // two touch different files): made while the file was read in a clear lake, read
+        // again, hashed again and sealed under a data key.
+        let copy = first.copy.take();
         let (stored, report) = std::thread::scope(|scope| {
-            let storing = scope.spawn(|| lake.store_raw(&sha, source.open()?));
+            let storing = scope.spawn(|| match copy {
+                Some(copy) => lake.keep_raw(&sha, copy),
+                None => lake.store_raw(&sha, source.open()?),
+            });
             let report = (|| -> Result<IngestReport> {
                 Ok(match batch {
                     AnyBatch::Fills(b) => {
@@ -483,35 +494,13 @@ fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
     let threads = if set.fills.len() / months.len().max(1) > 500_000 {
         1
     } else {
-        2
+        super::in_turns::cores()
     };
-    let mut done: Vec<(NaiveDate, LakeMerge)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                let months = &months;
-                scope.spawn(move || -> Result<Vec<(NaiveDate, LakeMerge)>> {
-                    months
-                        .iter()
-                        .skip(t)
-                        .step_by(threads)
-                        .map(|(month, days)| {
-                            Ok((*month, merge_month(lake, set, sha, *month, days)?))
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        // Every thread joined before the first error is returned.
-        let joined: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
-        let mut all = Vec::new();
-        for part in joined {
-            all.extend(part.map_err(|_| anyhow::anyhow!("a month merge thread panicked"))??);
-        }
-        Ok::<_, anyhow::Error>(all)
+    let done = super::in_turns::in_turns(&months, threads, |(month, days)| {
+        merge_month(lake, set, sha, *month, days)
     })?;
-    done.sort_by_key(|(month, _)| *month);
     let mut out = LakeMerge::default();
-    for (_, m) in done {
+    for m in done {
         out.absorb(m);
     }
     Ok(out)
@@ -639,36 +628,41 @@ fn rebuild_daily(
 ) -> Result<(usize, usize)> {
     let closes = load_closes(lake, manifest, opts)?;
     let totals = lake.all_totals()?;
-    // An account's days depend on its own fills only: a lake with more fills than memory
-    // holds is rebuilt a group of accounts at a time (each group one read of the partitions).
+    // An account's days depend on its own fills and the trading days only: a lake with more
+    // fills than memory holds is rebuilt a group of accounts at a time (each group one read of
+    // the partitions), every group on the whole lake's trading days (`daily::combine_on`), so
+    // the table is the one a single pass gives.
     let groups = lake.fill_count()?.div_ceil(fills_in_memory.max(1)).max(1);
     let group_of = |account: &str| {
         use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
         BuildHasherDefault::<DefaultHasher>::default().hash_one(account) % groups
     };
-    let mut combined = daily::Combined::default();
-    for group in 0..groups {
-        let mut fills = if groups == 1 {
-            lake.daily_fills()?
-        } else {
-            lake.daily_fills_of(&|account| group_of(account) == group)?
-        };
+    let combined = if groups == 1 {
+        let mut fills = lake.daily_fills()?;
         // This ingest's table, which the manifest on disk does not hold until it is saved.
         fills.instruments = manifest.instruments.clone();
-        combined.absorb(if groups == 1 {
-            daily::combine(&fills, closes.as_ref(), &totals)
-        } else {
+        daily::combine(&fills, closes.as_ref(), &totals)
+    } else {
+        let mut combined = daily::Combined::default();
+        let days = lake.fill_dates()?;
+        for group in 0..groups {
+            let mut fills = lake.daily_fills_of(&|account| group_of(account) == group)?;
+            fills.instruments = manifest.instruments.clone();
             let of_group: Vec<DailyTotal> = totals
                 .iter()
                 .filter(|t| group_of(t.account_id.as_str()) == group)
                 .cloned()
                 .collect();
-            daily::combine(&fills, closes.as_ref(), &of_group)
-        });
-    }
-    if groups > 1 {
+            combined.absorb(daily::combine_on(
+                &fills,
+                closes.as_ref(),
+                &of_group,
+                Some(&days),
+            ));
+        }
         println!("daily table rebuilt in {groups} groups of accounts");
-    }
+        combined
+    };
     let rows = combined.rows;
     let days = lake.write_daily(&rows)?;
     let accounts: BTreeSet<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();

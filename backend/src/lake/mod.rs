@@ -6,6 +6,7 @@
 //! results. Every file appears whole or not at all (temp file, then rename), and the manifest that
 //! lists ingested files is written last, so an interrupted ingest is simply re-run.
 
+mod in_turns;
 mod ingest;
 pub mod lock;
 mod parquet_io;

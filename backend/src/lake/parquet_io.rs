@@ -198,7 +198,13 @@ pub fn write_fills(
     ];
     let batch = arrow::record_batch::RecordBatch::try_new(Arc::new(schema), columns)
         .with_context(|| format!("building the fills of {}", path.display()))?;
-    write_batch(path, &batch, seal)
+    // Dictionaries only for the columns of few distinct values: building one for times,
+    // prices, fees and ids costs a hash per value and is dropped once it grows too big.
+    let mut props = WriterProperties::builder().set_dictionary_enabled(false);
+    for column in ["account", "symbol", "side", "source"] {
+        props = props.set_column_dictionary_enabled(column.into(), true);
+    }
+    write_batch_with(path, &batch, seal, props)
 }
 
 /// Writes one record batch as a parquet file (Snappy), atomically and sealed as
@@ -208,7 +214,17 @@ fn write_batch(
     batch: &arrow::record_batch::RecordBatch,
     seal: Option<&Seal>,
 ) -> Result<()> {
-    let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    write_batch_with(path, batch, seal, WriterProperties::builder())
+}
+
+/// [`write_batch`] from writer properties the caller set.
+fn write_batch_with(
+    path: &Path,
+    batch: &arrow::record_batch::RecordBatch,
+    seal: Option<&Seal>,
+    props: parquet::file::properties::WriterPropertiesBuilder,
+) -> Result<()> {
+    let mut props = props.set_compression(Compression::SNAPPY);
     if let Some(seal) = seal {
         let (data_key, wrapped) = seal.keys.new_data_key(&seal.name)?;
         let encryption = FileEncryptionProperties::builder(data_key)
@@ -251,6 +267,29 @@ pub fn row_count(path: &Path, seal: Option<&Seal>) -> Result<u64> {
     Ok(u64::try_from(rows).unwrap_or(0))
 }
 
+/// The dates of a fills partition's fills, from its `time` column alone.
+pub fn read_fill_dates(
+    path: &Path,
+    seal: Option<&Seal>,
+) -> Result<std::collections::BTreeSet<chrono::NaiveDate>> {
+    let builder = reader_of(path, seal)?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), ["time"]);
+    let mut out = std::collections::BTreeSet::new();
+    for batch in builder.with_projection(mask).build()? {
+        let batch = batch.with_context(|| format!("reading {}", path.display()))?;
+        let time = batch
+            .column_by_name("time")
+            .and_then(|c| c.as_primitive_opt::<TimestampSecondType>())
+            .with_context(|| format!("{}: no time column", path.display()))?;
+        for t in time.iter().flatten() {
+            let t = chrono::DateTime::from_timestamp(t, 0)
+                .with_context(|| format!("{}: a time out of range", path.display()))?;
+            out.insert(t.date_naive());
+        }
+    }
+    Ok(out)
+}
+
 /// Appends a fills partition's fills to `set` (the columns P&L needs, and the order ids when
 /// `orders`), only those of accounts `keep` accepts when it is given.
 pub fn read_fills_into(
@@ -258,7 +297,7 @@ pub fn read_fills_into(
     set: &mut FillSet,
     seal: Option<&Seal>,
     orders: bool,
-    keep: Option<&dyn Fn(&str) -> bool>,
+    keep: Option<&(dyn Fn(&str) -> bool + Sync)>,
 ) -> Result<()> {
     const COLUMNS: [&str; 8] = [
         "time", "account", "symbol", "side", "qty", "price", "fee", "order",

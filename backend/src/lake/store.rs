@@ -36,7 +36,9 @@ use dars_shared::ingest::FileKind;
 use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
-use super::parquet_io::{Seal, fields_of, read_fills_into, read_rows, row_count, write_rows};
+use super::parquet_io::{
+    Seal, fields_of, read_fill_dates, read_fills_into, read_rows, row_count, write_rows,
+};
 use super::records::{FillRow, LakeFill};
 use crate::crypto::Sealer;
 
@@ -245,6 +247,28 @@ impl Lake {
                 expected: sha256,
             };
             self.sealer.write_stream(&path, checked)?;
+        }
+        Ok(path)
+    }
+
+    /// A temporary in `raw/` to copy an export into while it is first read, when this lake
+    /// keeps raw files in the clear ([`Lake::keep_raw`] names it once its hash is known);
+    /// `None` under a data key: a sealed stream is bound to its final name, the hash, so that
+    /// copy is made after the read ([`Lake::store_raw`]).
+    pub fn raw_copy(&self) -> Result<Option<tempfile::NamedTempFile>> {
+        if self.sealer.keys_for_use()?.is_some() {
+            return Ok(None);
+        }
+        crate::atomic::temp_beside(&self.raw_path("copy")).map(Some)
+    }
+
+    /// Keeps a copy made into [`Lake::raw_copy`]'s temporary as the raw file of `sha256` (the
+    /// hash of what was written into it), synced; a raw file already there is left alone.
+    pub fn keep_raw(&self, sha256: &str, copy: tempfile::NamedTempFile) -> Result<PathBuf> {
+        let path = self.raw_path(sha256);
+        if !path.exists() {
+            self.check_write_mode()?;
+            crate::atomic::persist(copy, &path)?;
         }
         Ok(path)
     }
@@ -512,13 +536,18 @@ impl Lake {
                 .or_default()
                 .push(r.clone());
         }
-        for (month, month_rows) in &mut by_month {
+        let mut months: Vec<(NaiveDate, Vec<DailyRow>)> = by_month.into_iter().collect();
+        for (_, month_rows) in &mut months {
             month_rows.sort_by(|a, b| (a.date, &a.account_id).cmp(&(b.date, &b.account_id)));
-            self.write_month(Table::Daily, *month, month_rows, DATED_COLUMNS)?;
         }
+        super::in_turns::in_turns(&months, super::in_turns::cores(), |(month, rows)| {
+            self.write_month(Table::Daily, *month, rows, DATED_COLUMNS)
+        })?;
+        let written: std::collections::BTreeSet<NaiveDate> =
+            months.iter().map(|(month, _)| *month).collect();
         for (p, part) in self.partition_files(Table::Daily)? {
             let stale = match p {
-                Partition::Month(m) => !by_month.contains_key(&m),
+                Partition::Month(m) => !written.contains(&m),
                 Partition::Day(..) => true,
             };
             if stale && let Some(dir) = part.parent() {
@@ -562,8 +591,18 @@ impl Lake {
     /// [`Lake::daily_fills`] of the accounts `keep` accepts: a lake with more fills than
     /// memory holds rebuilds its daily table a group of accounts at a time (an account's days
     /// depend on its own fills only).
-    pub fn daily_fills_of(&self, keep: &dyn Fn(&str) -> bool) -> Result<FillSet> {
+    pub fn daily_fills_of(&self, keep: &(dyn Fn(&str) -> bool + Sync)) -> Result<FillSet> {
         self.column_fills(None, true, Some(keep))
+    }
+
+    /// The lake's trading days: every date with a fill, any account (the calendar a daily
+    /// table built a group of accounts at a time is built on, `daily::combine_on`).
+    pub fn fill_dates(&self) -> Result<Vec<NaiveDate>> {
+        let mut days = std::collections::BTreeSet::new();
+        for (_, part) in self.partitions(Table::Fills)? {
+            days.extend(read_fill_dates(&part, self.seal(&part)?.as_ref())?);
+        }
+        Ok(days.into_iter().collect())
     }
 
     /// How many fills the lake holds, from the partitions' footers.
@@ -575,19 +614,29 @@ impl Lake {
         Ok(n)
     }
 
+    /// The fills P&L needs from every partition up to `until`, the partitions read on two
+    /// threads in turn and joined in month order.
     fn column_fills(
         &self,
         until: Option<NaiveDate>,
         orders: bool,
-        keep: Option<&dyn Fn(&str) -> bool>,
+        keep: Option<&(dyn Fn(&str) -> bool + Sync)>,
     ) -> Result<FillSet> {
         let mut set = FillSet::new();
         set.instruments = self.manifest()?.instruments;
-        for (first, part) in self.partitions(Table::Fills)? {
-            if until.is_some_and(|u| first > u) {
-                break;
-            }
-            read_fills_into(&part, &mut set, self.seal(&part)?.as_ref(), orders, keep)?;
+        let parts: Vec<PathBuf> = self
+            .partitions(Table::Fills)?
+            .into_iter()
+            .filter(|(first, _)| until.is_none_or(|u| *first <= u))
+            .map(|(_, part)| part)
+            .collect();
+        let read = super::in_turns::in_turns(&parts, super::in_turns::cores(), |part| {
+            let mut one = FillSet::new();
+            read_fills_into(part, &mut one, self.seal(part)?.as_ref(), orders, keep)?;
+            Ok(one)
+        })?;
+        for one in read {
+            set.append(one);
         }
         // A month partition may run past `until`.
         if let Some(u) = until {

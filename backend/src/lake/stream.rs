@@ -16,7 +16,7 @@
 //! XML reports are small and read whole.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context, Result};
@@ -49,6 +49,8 @@ pub(super) type Parsed = Result<AnyBatch, dars_shared::IngestError>;
 pub(super) struct FirstRead {
     /// SHA-256 of every byte, hex.
     pub sha256: String,
+    /// The copy of every byte, when one was asked for.
+    pub copy: Option<tempfile::NamedTempFile>,
     /// For a fills file over the budget: its fills were not kept, and these are its kept
     /// fills per month (first day of the month), for [`read_months`].
     pub months: Option<BTreeMap<NaiveDate, u64>>,
@@ -82,13 +84,15 @@ impl FirstRead {
 }
 
 /// Reads `input` once: hashes it and parses it, streaming a fills CSV (see the module's
-/// comment). Errors here are I/O errors; a parse error is in [`Parsed`].
+/// comment), and writes every byte into `copy` as it goes (the lake's raw copy, made in the
+/// same pass). Errors here are I/O errors; a parse error is in [`Parsed`].
 pub(super) fn read_first(
     name: &str,
     input: &dyn Input,
     opts: &IngestOptions,
     budget: u64,
     block: usize,
+    mut copy: Option<tempfile::NamedTempFile>,
 ) -> Result<(FirstRead, Parsed)> {
     let mut reader = input.open()?;
     let mut head = Vec::with_capacity(block.min(input.size() as usize + 1));
@@ -106,6 +110,9 @@ pub(super) fn read_first(
         reader
             .read_to_end(&mut bytes)
             .with_context(|| format!("reading {name}"))?;
+        if let Some(copy) = &mut copy {
+            std::io::Write::write_all(copy, &bytes).context("copying into raw/")?;
+        }
         let (sha256, batch) = std::thread::scope(|scope| {
             let hashing = scope.spawn(|| content_hash(&bytes));
             let batch = read_whole(name, &bytes, opts);
@@ -114,6 +121,7 @@ pub(super) fn read_first(
         let sha256 = sha256.map_err(|_| anyhow::anyhow!("{name}: the hashing thread panicked"))?;
         let first = FirstRead {
             sha256,
+            copy,
             months: None,
             pieces: None,
         };
@@ -123,32 +131,41 @@ pub(super) fn read_first(
     let mut joined: Option<FillsPart> = None;
     // Past the budget, the fills are counted per month and dropped.
     let mut months: Option<BTreeMap<NaiveDate, u64>> = None;
-    let streamed = stream(&pieces, head, reader, true, block, &bar, |mut part| {
-        if months.is_none() {
-            let held = joined.as_ref().map_or(0, |j| j.fills().fills.len());
-            if (held + part.fills().fills.len()) as u64 > budget {
-                let mut counts = BTreeMap::new();
-                if let Some(j) = &mut joined {
-                    count_months(j.fills(), &mut counts);
-                    j.retain_fills(|_| false);
+    let streamed = stream(
+        &pieces,
+        head,
+        reader,
+        Some(copy.as_mut()),
+        block,
+        &bar,
+        |mut part| {
+            if months.is_none() {
+                let held = joined.as_ref().map_or(0, |j| j.fills().fills.len());
+                if (held + part.fills().fills.len()) as u64 > budget {
+                    let mut counts = BTreeMap::new();
+                    if let Some(j) = &mut joined {
+                        count_months(j.fills(), &mut counts);
+                        j.retain_fills(|_| false);
+                    }
+                    months = Some(counts);
                 }
-                months = Some(counts);
             }
-        }
-        if let Some(counts) = &mut months {
-            count_months(part.fills(), counts);
-            part.retain_fills(|_| false);
-        }
-        match &mut joined {
-            Some(j) => j.append(part),
-            None => joined = Some(part),
-        }
-    });
+            if let Some(counts) = &mut months {
+                count_months(part.fills(), counts);
+                part.retain_fills(|_| false);
+            }
+            match &mut joined {
+                Some(j) => j.append(part),
+                None => joined = Some(part),
+            }
+        },
+    );
     bar.finish_and_clear();
     let (sha256, parsed) = streamed.with_context(|| format!("reading {name}"))?;
     let batch = parsed.and_then(|()| finish(&pieces, joined));
     let first = FirstRead {
         sha256,
+        copy,
         months,
         pieces: Some(pieces),
     };
@@ -175,7 +192,7 @@ pub(super) fn read_months(
     let bar = progress_bar(input.size());
     let mut joined: Option<FillsPart> = None;
     let total = usize::try_from(months.values().sum::<u64>()).unwrap_or(0);
-    let streamed = stream(pieces, head, reader, false, block, &bar, |mut part| {
+    let streamed = stream(pieces, head, reader, None, block, &bar, |mut part| {
         part.retain_fills(|f| months.contains_key(&month_of(f.time.date())));
         match &mut joined {
             Some(j) => j.append(part),
@@ -261,14 +278,15 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, len: usize) -> std::io::Result
 type Piece = (usize, Vec<u8>, u64);
 
 /// Streams the body of a fills file (`head` holds its first bytes, `reader` the rest) through
-/// `pieces` on worker threads, handing each parsed part to `each` in file order. Returns the
-/// SHA-256 of every byte when `hash` (else an empty string) and the first parse error in file
-/// order, if any; I/O errors are the outer error.
+/// `pieces` on worker threads, handing each parsed part to `each` in file order. With `first`
+/// (a first read), every byte is hashed and written into its copy, if any, and the SHA-256 is
+/// returned (else an empty string), with the first parse error in file order, if any; I/O
+/// errors are the outer error.
 fn stream(
     pieces: &FillsPieces,
     head: Vec<u8>,
     mut reader: Box<dyn Read + Send + '_>,
-    hash: bool,
+    first: Option<Option<&mut tempfile::NamedTempFile>>,
     block: usize,
     bar: &indicatif::ProgressBar,
     mut each: impl FnMut(FillsPart),
@@ -285,10 +303,15 @@ fn stream(
                 workers,
             );
         // The reader: blocks, hashed, cut after their last complete record.
+        let hash = first.is_some();
+        let mut copy = first.flatten();
         let reading = scope.spawn(move || -> std::io::Result<(String, usize)> {
             let mut sha = hash.then(Sha256::new);
             if let Some(sha) = &mut sha {
                 sha.update(&head);
+            }
+            if let Some(copy) = &mut copy {
+                copy.write_all(&head)?;
             }
             let mut buf = head;
             buf.drain(..body_start.min(buf.len()));
@@ -303,6 +326,9 @@ fn stream(
                 let at_end = fill(&mut reader, &mut buf, want)?;
                 if let Some(sha) = &mut sha {
                     sha.update(&buf[before..]);
+                }
+                if let Some(copy) = &mut copy {
+                    copy.write_all(&buf[before..])?;
                 }
                 if !parsing {
                     if at_end {
@@ -477,10 +503,19 @@ mod tests {
         );
         for block in [200, 1_000, 70_000, BLOCK] {
             let (first, parsed) =
-                read_first("x.csv", &steady(&bytes), &opts, u64::MAX, block).expect("read");
+                read_first("x.csv", &steady(&bytes), &opts, u64::MAX, block, None).expect("read");
             assert_eq!(first.sha256, content_hash(&bytes), "block {block}");
             assert!(first.months.is_none());
             assert_eq!(parsed.as_ref().ok(), whole.as_ref().ok(), "block {block}");
+        }
+        // The copy made in the same pass is the file, byte for byte, streamed or read whole.
+        let totals = b"Date,Account,Net\n2025-01-02,ACC1,10.00\n".to_vec();
+        for input in [&bytes, &totals] {
+            let copy = tempfile::NamedTempFile::new().expect("temp");
+            let (first, _) = read_first("x.csv", &steady(input), &opts, u64::MAX, 300, Some(copy))
+                .expect("read");
+            let copy = first.copy.expect("a copy");
+            assert_eq!(&std::fs::read(copy.path()).expect("copy"), input);
         }
         // A parse error is the whole read's, and the hash is still the file's.
         let strict = IngestOptions {
@@ -491,7 +526,7 @@ mod tests {
             .map(|_| ())
             .expect_err("strict");
         let (first, parsed) =
-            read_first("x.csv", &steady(&bytes), &strict, u64::MAX, 300).expect("read");
+            read_first("x.csv", &steady(&bytes), &strict, u64::MAX, 300, None).expect("read");
         assert_eq!(first.sha256, content_hash(&bytes));
         assert_eq!(
             parsed.map(|_| ()).expect_err("strict").to_string(),
@@ -505,7 +540,7 @@ mod tests {
         let opts = IngestOptions::default();
         let whole = dars_shared::ingest::read_fills("x.csv", &bytes, &opts).expect("whole");
         let input = steady(&bytes);
-        let (first, parsed) = read_first("x.csv", &input, &opts, 1_200, 5_000).expect("read");
+        let (first, parsed) = read_first("x.csv", &input, &opts, 1_200, 5_000, None).expect("read");
         let Ok(AnyBatch::Fills(batch)) = parsed else {
             panic!("not fills");
         };
@@ -553,7 +588,7 @@ mod tests {
             later,
             opened: AtomicUsize::new(0),
         };
-        let (first, _) = read_first("x.csv", &changing, &opts, 1_200, 5_000).expect("read");
+        let (first, _) = read_first("x.csv", &changing, &opts, 1_200, 5_000, None).expect("read");
         let errors: Vec<String> = first
             .month_groups(1_200)
             .iter()

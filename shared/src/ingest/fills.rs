@@ -684,27 +684,7 @@ impl FillsPart {
             point_numbers,
             listed_cap: _,
         } = later;
-        let accounts: Vec<u32> = set
-            .accounts
-            .as_slice()
-            .iter()
-            .map(|n| self.set.accounts.intern(n))
-            .collect();
-        let symbols: Vec<u32> = set
-            .symbols
-            .as_slice()
-            .iter()
-            .map(|n| self.set.symbols.intern(n))
-            .collect();
-        self.set.fills.reserve(set.fills.len());
-        self.set.fills.extend(set.fills.into_iter().map(|mut f| {
-            f.account = AccountId(accounts[f.account.0 as usize]);
-            f.symbol = SymbolId(symbols[f.symbol.0 as usize]);
-            f
-        }));
-        for (account, trader) in set.trader_names {
-            self.set.trader_names.entry(account).or_insert(trader);
-        }
+        self.set.append(set);
         for (name, n) in excluded {
             *self.excluded.entry(name).or_insert(0) += n;
         }
