@@ -61,6 +61,13 @@ fn tail_magic(file: &mut File) -> Result<[u8; 4]> {
 /// is configured is refused (it could have been put there by anyone who can write `data/`), and
 /// an encrypted file without a key says which variable is missing.
 fn reader_of(path: &Path, seal: Option<&Seal>) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+    let (file, options) = open_parquet(path, seal)?;
+    ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+        .with_context(|| format!("reading parquet metadata of {}", path.display()))
+}
+
+/// The file at `path` and how to read it under `seal` (see [`reader_of`]).
+fn open_parquet(path: &Path, seal: Option<&Seal>) -> Result<(File, ArrowReaderOptions)> {
     let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let magic = tail_magic(&mut file)
         .with_context(|| format!("{}: too short for a parquet file", path.display()))?;
@@ -82,8 +89,7 @@ fn reader_of(path: &Path, seal: Option<&Seal>) -> Result<ParquetRecordBatchReade
         }
         _ => ArrowReaderOptions::new(),
     };
-    ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
-        .with_context(|| format!("reading parquet metadata of {}", path.display()))
+    Ok((file, options))
 }
 
 /// Arrow fields for `rows`; `dates` and `timestamps` name the fields stored as `Date32` and
@@ -256,11 +262,6 @@ pub fn read_rows<T: DeserializeOwned>(path: &Path, seal: Option<&Seal>) -> Resul
     Ok(out)
 }
 
-/// Appends the fills of a `lake/fills` partition to `set`, reading only the columns P&L needs
-/// (`time`, `account`, `symbol`, `side`, `qty`, `price`, `fee`) straight from the arrow arrays:
-/// no row structs and no string allocated per fill, which makes it several times faster than
-/// [`read_rows`] into `LakeFill`s. With `orders` the order fingerprint is read too (the daily
-/// table counts distinct orders); the fill id is left out and `line` is 0.
 /// Rows in a parquet file, from its footer (no data is read).
 pub fn row_count(path: &Path, seal: Option<&Seal>) -> Result<u64> {
     let rows = reader_of(path, seal)?.metadata().file_metadata().num_rows();
@@ -290,8 +291,14 @@ pub fn read_fill_dates(
     Ok(out)
 }
 
-/// Appends a fills partition's fills to `set` (the columns P&L needs, and the order ids when
-/// `orders`), only those of accounts `keep` accepts when it is given.
+/// Appends the fills of a `lake/fills` partition to `set`, reading only the columns P&L needs
+/// (`time`, `account`, `symbol`, `side`, `qty`, `price`, `fee`) straight from the arrow arrays:
+/// no row structs and no string allocated per fill, which makes it several times faster than
+/// [`read_rows`] into `LakeFill`s. Accounts and symbols come back as dictionaries (the lake
+/// writes them dictionary-encoded), so each distinct name is decoded and interned once per
+/// batch, not once a row. With `orders` the order fingerprint is read too (the daily table
+/// counts distinct orders); the fill id is left out and `line` is 0. With `keep`, only the
+/// fills of the accounts it accepts.
 pub fn read_fills_into(
     path: &Path,
     set: &mut FillSet,
@@ -302,7 +309,7 @@ pub fn read_fills_into(
     const COLUMNS: [&str; 8] = [
         "time", "account", "symbol", "side", "qty", "price", "fee", "order",
     ];
-    let builder = reader_of(path, seal)?;
+    let builder = reader_with_dictionaries(path, seal, &["account", "symbol"])?;
     let wanted = if orders { &COLUMNS[..] } else { &COLUMNS[..7] };
     let mask = ProjectionMask::columns(builder.parquet_schema(), wanted.iter().copied());
     let reader = builder.with_projection(mask).build()?;
@@ -318,12 +325,8 @@ pub fn read_fills_into(
         let time = column("time")?
             .as_primitive_opt::<TimestampSecondType>()
             .with_context(|| wrong("time"))?;
-        let account = column("account")?
-            .as_string_opt::<i32>()
-            .with_context(|| wrong("account"))?;
-        let symbol = column("symbol")?
-            .as_string_opt::<i32>()
-            .with_context(|| wrong("symbol"))?;
+        let account = Names::of(column("account")?).with_context(|| wrong("account"))?;
+        let symbol = Names::of(column("symbol")?).with_context(|| wrong("symbol"))?;
         let side = column("side")?
             .as_string_opt::<i32>()
             .with_context(|| wrong("side"))?;
@@ -347,8 +350,8 @@ pub fn read_fills_into(
         };
         let nulls = [
             time.null_count(),
-            account.null_count(),
-            symbol.null_count(),
+            column("account")?.null_count(),
+            column("symbol")?.null_count(),
             side.null_count(),
             qty.null_count(),
             price.null_count(),
@@ -357,21 +360,30 @@ pub fn read_fills_into(
         if nulls.iter().any(|&n| n > 0) {
             bail!("{}: a fill column has empty values", path.display());
         }
+        // Each distinct name interned once (`None`: an account `keep` leaves out).
+        let accounts = account.interned(|name| {
+            keep.is_none_or(|keep| keep(name))
+                .then(|| set.accounts.intern(name))
+        });
+        let symbols = symbol.interned(|name| Some(set.symbols.intern(name)));
         set.fills.reserve(batch.num_rows());
         for i in 0..batch.num_rows() {
-            if keep.is_some_and(|keep| !keep(account.value(i))) {
+            let Some(account_id) = accounts.get(i) else {
                 continue;
-            }
+            };
             let side_code = side.value(i);
             let side = dars_shared::ingest::parse_side(side_code.as_bytes())
                 .with_context(|| format!("{}: row {i}: bad side {side_code:?}", path.display()))?;
             let time = chrono::DateTime::from_timestamp(time.value(i), 0)
                 .with_context(|| format!("{}: row {i}: time out of range", path.display()))?
                 .naive_utc();
+            let Some(symbol_id) = symbols.get(i) else {
+                continue;
+            };
             set.fills.push(Fill {
                 time,
-                account: AccountId(set.accounts.intern(account.value(i))),
-                symbol: SymbolId(set.symbols.intern(symbol.value(i))),
+                account: AccountId(account_id),
+                symbol: SymbolId(symbol_id),
                 side,
                 qty: qty.value(i),
                 price: price.value(i),
@@ -386,4 +398,185 @@ pub fn read_fills_into(
         }
     }
     Ok(())
+}
+
+/// A string column as read: a dictionary (the lake's writer encodes accounts and symbols so)
+/// or plain strings (a file whose writer fell back to plain pages).
+enum Names<'a> {
+    Dictionary {
+        keys: &'a arrow::array::Int32Array,
+        values: &'a arrow::array::StringArray,
+    },
+    Plain(&'a arrow::array::StringArray),
+}
+
+impl<'a> Names<'a> {
+    fn of(column: &'a arrow::array::ArrayRef) -> Option<Self> {
+        if let Some(d) = column.as_dictionary_opt::<arrow::datatypes::Int32Type>() {
+            return Some(Names::Dictionary {
+                keys: d.keys(),
+                values: d.values().as_string_opt::<i32>()?,
+            });
+        }
+        column.as_string_opt::<i32>().map(Names::Plain)
+    }
+
+    /// Every row's id from `intern`, called once per distinct name.
+    fn interned(&self, mut intern: impl FnMut(&str) -> Option<u32>) -> Interned<'a> {
+        match self {
+            Names::Dictionary { keys, values } => Interned::Dictionary {
+                keys,
+                ids: (0..values.len())
+                    .map(|k| {
+                        if values.is_null(k) {
+                            None
+                        } else {
+                            intern(values.value(k))
+                        }
+                    })
+                    .collect(),
+            },
+            Names::Plain(strings) => {
+                let mut seen: std::collections::HashMap<&str, Option<u32>> =
+                    std::collections::HashMap::new();
+                Interned::Rows(
+                    strings
+                        .iter()
+                        .map(|name| {
+                            let name = name?;
+                            *seen.entry(name).or_insert_with(|| intern(name))
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// The ids of a string column's rows.
+enum Interned<'a> {
+    Dictionary {
+        keys: &'a arrow::array::Int32Array,
+        ids: Vec<Option<u32>>,
+    },
+    Rows(Vec<Option<u32>>),
+}
+
+impl Interned<'_> {
+    fn get(&self, row: usize) -> Option<u32> {
+        match self {
+            Interned::Dictionary { keys, ids } => {
+                if keys.is_null(row) {
+                    return None;
+                }
+                usize::try_from(keys.value(row))
+                    .ok()
+                    .and_then(|k| ids.get(k).copied().flatten())
+            }
+            Interned::Rows(ids) => ids.get(row).copied().flatten(),
+        }
+    }
+}
+
+/// [`reader_of`] with the string columns named in `dictionaries` read as dictionary arrays
+/// (`Dictionary(Int32, Utf8)`) instead of one string a row.
+fn reader_with_dictionaries(
+    path: &Path,
+    seal: Option<&Seal>,
+    dictionaries: &[&str],
+) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+    let (file, options) = open_parquet(path, seal)?;
+    let meta = ArrowReaderMetadata::load(&file, options.clone())
+        .with_context(|| format!("reading parquet metadata of {}", path.display()))?;
+    let fields: Vec<FieldRef> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            if dictionaries.contains(&f.name().as_str()) && f.data_type() == &DataType::Utf8 {
+                let dict =
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                Arc::new(Field::new(f.name(), dict, f.is_nullable()))
+            } else {
+                Arc::clone(f)
+            }
+        })
+        .collect();
+    let meta = ArrowReaderMetadata::try_new(
+        Arc::clone(meta.metadata()),
+        options.with_schema(Arc::new(Schema::new(fields))),
+    )
+    .with_context(|| format!("reading {} with dictionaries", path.display()))?;
+    Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
+        file, meta,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lake::records::{FillRow, LakeFill};
+
+    /// The column read gives back what was written, names included, whether the writer kept
+    /// the account column a dictionary (a few names) or fell back to plain pages (more
+    /// distinct names than a dictionary page holds); `keep` leaves accounts out.
+    #[test]
+    fn the_column_read_gives_back_the_fills_written() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let base = chrono::NaiveDate::from_ymd_opt(2025, 1, 2)
+            .and_then(|d| d.and_hms_opt(9, 30, 0))
+            .unwrap_or_default();
+        for accounts in [3usize, 120_000] {
+            let rows: Vec<LakeFill> = (0..120_000u32)
+                .map(|i| LakeFill {
+                    time: base + chrono::Duration::seconds(i64::from(i)),
+                    account: format!("ACCOUNT-{:09}", i as usize % accounts),
+                    symbol: ["AAPL", "MSFT"][i as usize % 2].into(),
+                    side: ["B", "S", "T", "C"][i as usize % 4].into(),
+                    qty: 100 + i,
+                    price: 10.0 + f64::from(i % 100) / 100.0,
+                    fee: 0.35,
+                    order: Some(u64::from(i) + 1),
+                    fill_id: None,
+                    source: "abc".into(),
+                    line: i + 2,
+                })
+                .collect();
+            let path = tmp.path().join(format!("{accounts}.parquet"));
+            let refs: Vec<FillRow> = rows.iter().map(FillRow::Stored).collect();
+            write_fills(&path, &refs, None).unwrap_or_else(|e| panic!("{e:#}"));
+            let mut set = FillSet::new();
+            read_fills_into(&path, &mut set, None, true, None).unwrap_or_else(|e| panic!("{e:#}"));
+            assert_eq!(set.fills.len(), rows.len());
+            for (f, r) in set.fills.iter().zip(&rows) {
+                assert_eq!(
+                    (
+                        f.time,
+                        set.account_name(f.account),
+                        set.symbol_name(f.symbol),
+                        f.side.code(),
+                        f.qty,
+                        f.order.map(|o| o.get())
+                    ),
+                    (
+                        r.time,
+                        r.account.as_str(),
+                        r.symbol.as_str(),
+                        r.side.as_str(),
+                        r.qty,
+                        r.order
+                    )
+                );
+            }
+            let keep = |a: &str| a.ends_with('1');
+            let mut some = FillSet::new();
+            read_fills_into(&path, &mut some, None, false, Some(&keep))
+                .unwrap_or_else(|e| panic!("{e:#}"));
+            let want = rows.iter().filter(|r| keep(&r.account)).count();
+            assert_eq!(some.fills.len(), want);
+            assert!(some.accounts.as_slice().iter().all(|a| keep(a)));
+        }
+    }
 }
