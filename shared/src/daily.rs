@@ -250,42 +250,34 @@ pub struct Combined {
     pub discrepancies: Vec<crate::reconcile::Discrepancy>,
 }
 
-impl Combined {
-    /// Adds the combination of other accounts (disjoint from these): what combining both
-    /// groups' fills and totals at once gives, since an account's days depend on its own fills
-    /// and totals only.
-    pub fn absorb(&mut self, other: Combined) {
-        self.rows.extend(other.rows);
-        self.rows
-            .sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
-        self.from_fills += other.from_fills;
-        self.compared += other.compared;
-        self.discrepancies.extend(other.discrepancies);
-        self.discrepancies
-            .sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
-    }
-}
-
 /// Builds the daily table from fills and reported totals together: an account with fills gets
 /// its days from the fills (true FIFO P&L), an account with only totals gets the reported days.
 /// Reported days inside an account's span of fills are reconciled against the computed ones;
 /// reported days outside it have nothing to be compared with and are not listed.
 pub fn combine(fills: &FillSet, closes: Option<&Closes>, totals: &[DailyTotal]) -> Combined {
-    combine_on(fills, closes, totals, None)
+    with_totals(from_fills(fills, closes).1, totals)
 }
 
-/// [`combine`] of some accounts of a larger set (their fills, their reported totals) on the
-/// larger set's `trading_days` ([`pnl::fill_dates`] of the whole): combining a partition of
-/// the accounts part by part and joining the parts with [`Combined::absorb`] gives exactly
-/// what combining the whole gives, so a daily table can be built a group of accounts at a time
-/// or on several threads.
-pub fn combine_on(
+/// The daily rows computed from `fills` when they are some accounts of a larger set, on the
+/// larger set's `trading_days` ([`pnl::fill_dates`] of the whole): an account carrying a
+/// position has a day on every trading day, including days only other accounts traded. The
+/// rows of a partition of the accounts, computed part by part and handed together to
+/// [`with_totals`], give exactly what [`combine`] of the whole gives, so a daily table can be
+/// built a group of accounts at a time.
+pub fn rows_on(
     fills: &FillSet,
     closes: Option<&Closes>,
-    totals: &[DailyTotal],
     trading_days: Option<&[NaiveDate]>,
-) -> Combined {
-    let (_, mut rows) = from_fills_on(fills, closes, trading_days);
+) -> Vec<DailyRow> {
+    from_fills_on(fills, closes, trading_days).1
+}
+
+/// [`combine`] from rows already computed from fills ([`rows_on`], any order): the reported
+/// totals inside each account's span of fills are reconciled against them, and accounts with
+/// only totals get the reported days.
+pub fn with_totals(rows: Vec<DailyRow>, totals: &[DailyTotal]) -> Combined {
+    let mut rows = rows;
+    rows.sort_by(|a, b| (&a.account_id, a.date).cmp(&(&b.account_id, b.date)));
     let mut span: FxHashMap<&str, (NaiveDate, NaiveDate)> = FxHashMap::default();
     for r in &rows {
         let e = span

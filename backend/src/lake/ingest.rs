@@ -191,9 +191,8 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
     let table_changed = manifest.instruments != args.instruments && !manifest.files.is_empty();
     if table_changed {
         // A root the lake's fills use must stay configured: without it they would be sized at 1.
-        let symbols = lake.pnl_fills(None)?.symbols;
+        let symbols = lake.fill_symbols()?;
         let orphans: BTreeSet<String> = symbols
-            .as_slice()
             .iter()
             .filter_map(|s| match args.instruments.classify(s) {
                 dars_shared::instrument::Instrument::UnknownFuture(f) => Some(f.root),
@@ -276,98 +275,85 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
         println!("{name}: {}", detection.message);
         // The first write: from here a crash leaves the marker.
         guard.begin()?;
-        // The raw copy, synced and named on its own thread while the fills are merged (the
-        // two touch different files): made while the file was read in a clear lake, read
-        // again, hashed again and sealed under a data key.
-        let copy = first.copy.take();
-        let (stored, report) = std::thread::scope(|scope| {
-            let storing = scope.spawn(|| match copy {
-                Some(copy) => lake.keep_raw(&sha, copy),
-                None => lake.store_raw(&sha, source.open()?),
-            });
-            let report = (|| -> Result<IngestReport> {
-                Ok(match batch {
-                    AnyBatch::Fills(b) => {
-                        let mut report = b.report;
-                        // A file with more fills than memory holds is merged a group of months at a
-                        // time, each read again from the file.
-                        let groups = first.month_groups(args.fills_in_memory);
-                        let merged = if groups.is_empty() {
-                            merge_fills(&lake, &b.fills, &sha)?
-                        } else {
-                            println!(
-                                "  {} fills: merged in {} groups of months, each read again from the file",
-                                report.rows_kept,
-                                groups.len()
-                            );
-                            let mut all = LakeMerge::default();
-                            for months in &groups {
-                                let mut set = stream::read_months(
-                                    &name,
-                                    &source,
-                                    &first,
-                                    months,
-                                    stream::BLOCK,
-                                )?;
-                                set.instruments = b.fills.instruments.clone();
-                                all.absorb(merge_fills(&lake, &set, &sha)?);
-                            }
-                            all
-                        };
-                        report.record_merge(&merged.outcome);
-                        // A held-back day is resolved once an export covering it replaced it.
-                        manifest.held.retain(|h| {
-                            !merged
-                                .replaced
-                                .contains(&(h.day.account.clone(), h.day.date))
-                        });
-                        manifest
-                            .held
-                            .extend(merged.outcome.held.iter().map(|day| HeldRecord {
-                                sha256: sha.clone(),
-                                file: name.clone(),
-                                day: day.clone(),
-                            }));
-                        for (account, trader) in &b.fills.trader_names {
-                            manifest
-                                .trader_names
-                                .insert(account.clone(), trader.clone());
-                        }
-                        report
+        // The raw copy first (made while the file was read in a clear lake, read again,
+        // hashed again and sealed under a data key): no partition holds a fill whose source is
+        // not kept.
+        match first.copy.take() {
+            Some(copy) => lake.keep_raw(&sha, copy)?,
+            None => lake.store_raw(&sha, source.open()?)?,
+        };
+        let report = match batch {
+            AnyBatch::Fills(b) => {
+                let mut report = b.report;
+                // A file with more fills than memory holds is merged a group of months at a
+                // time, each read again from the file.
+                let groups = first.month_groups(args.fills_in_memory);
+                let merged = if groups.is_empty() {
+                    merge_fills(&lake, &b.fills, &sha)?
+                } else {
+                    println!(
+                        "  {} fills: merged in {} groups of months, each read again from the file",
+                        report.rows_kept,
+                        groups.len()
+                    );
+                    let mut all = LakeMerge::default();
+                    for months in &groups {
+                        let mut set =
+                            stream::read_months(&name, &source, &first, months, stream::BLOCK)?;
+                        set.instruments = b.fills.instruments.clone();
+                        all.absorb(merge_fills(&lake, &set, &sha)?);
                     }
-                    AnyBatch::Totals(b) => {
-                        let mut report = b.report;
-                        report.replaced_account_days += merge_totals(&lake, b.totals)?;
-                        report
-                    }
-                    AnyBatch::Closes(b) => {
-                        println!(
-                            "  {} closing prices over {} day(s)",
-                            b.closes.len(),
-                            b.closes.dates().count()
-                        );
-                        b.report
-                    }
-                    AnyBatch::Market(b) => {
-                        let points = b.series.points();
-                        if let (Some(first), Some(last)) = (points.first(), points.last()) {
-                            println!(
-                                "  {} values of {} from {} to {}: models trained from now on read it \
-                         as market context",
-                                points.len(),
-                                b.series.name(),
-                                first.0,
-                                last.0
-                            );
-                        }
-                        b.report
-                    }
-                })
-            })();
-            (storing.join(), report)
-        });
-        stored.map_err(|_| anyhow::anyhow!("{name}: the copying thread panicked"))??;
-        let report = report?;
+                    all
+                };
+                report.record_merge(&merged.outcome);
+                // A held-back day is resolved once an export covering it replaced it.
+                manifest.held.retain(|h| {
+                    !merged
+                        .replaced
+                        .contains(&(h.day.account.clone(), h.day.date))
+                });
+                manifest
+                    .held
+                    .extend(merged.outcome.held.iter().map(|day| HeldRecord {
+                        sha256: sha.clone(),
+                        file: name.clone(),
+                        day: day.clone(),
+                    }));
+                for (account, trader) in &b.fills.trader_names {
+                    manifest
+                        .trader_names
+                        .insert(account.clone(), trader.clone());
+                }
+                report
+            }
+            AnyBatch::Totals(b) => {
+                let mut report = b.report;
+                report.replaced_account_days += merge_totals(&lake, b.totals)?;
+                report
+            }
+            AnyBatch::Closes(b) => {
+                println!(
+                    "  {} closing prices over {} day(s)",
+                    b.closes.len(),
+                    b.closes.dates().count()
+                );
+                b.report
+            }
+            AnyBatch::Market(b) => {
+                let points = b.series.points();
+                if let (Some(first), Some(last)) = (points.first(), points.last()) {
+                    println!(
+                        "  {} values of {} from {} to {}: models trained from now on read it \
+                 as market context",
+                        points.len(),
+                        b.series.name(),
+                        first.0,
+                        last.0
+                    );
+                }
+                b.report
+            }
+        };
         debug_assert!(report.is_balanced(), "{report:?}");
         print_report(&lake, &sha, &report)?;
         outcome.summary.add_loaded(&report);
@@ -636,39 +622,30 @@ fn rebuild_daily(
     let closes = load_closes(lake, manifest, opts)?;
     let totals = lake.all_totals()?;
     // An account's days depend on its own fills and the trading days only: a lake with more
-    // fills than memory holds is rebuilt a group of accounts at a time (each group one read of
-    // the partitions), every group on the whole lake's trading days (`daily::combine_on`), so
-    // the table is the one a single pass gives.
+    // fills than memory holds computes its rows a group of accounts at a time (each group one
+    // read of the partitions), every group on the whole lake's trading days
+    // (`daily::rows_on`), and reconciles them with the reported totals once, so the table and
+    // the reconciliation are the ones a single pass gives.
     let groups = lake.fill_count()?.div_ceil(fills_in_memory.max(1)).max(1);
-    let group_of = |account: &str| {
-        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-        BuildHasherDefault::<DefaultHasher>::default().hash_one(account) % groups
-    };
     let combined = if groups == 1 {
         let mut fills = lake.daily_fills()?;
         // This ingest's table, which the manifest on disk does not hold until it is saved.
         fills.instruments = manifest.instruments.clone();
         daily::combine(&fills, closes.as_ref(), &totals)
     } else {
-        let mut combined = daily::Combined::default();
+        let group_of = |account: &str| {
+            use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+            BuildHasherDefault::<DefaultHasher>::default().hash_one(account) % groups
+        };
         let days = lake.fill_dates()?;
+        let mut rows = Vec::new();
         for group in 0..groups {
             let mut fills = lake.daily_fills_of(&|account| group_of(account) == group)?;
             fills.instruments = manifest.instruments.clone();
-            let of_group: Vec<DailyTotal> = totals
-                .iter()
-                .filter(|t| group_of(t.account_id.as_str()) == group)
-                .cloned()
-                .collect();
-            combined.absorb(daily::combine_on(
-                &fills,
-                closes.as_ref(),
-                &of_group,
-                Some(&days),
-            ));
+            rows.extend(daily::rows_on(&fills, closes.as_ref(), Some(&days)));
         }
         println!("daily table rebuilt in {groups} groups of accounts");
-        combined
+        daily::with_totals(rows, &totals)
     };
     let rows = combined.rows;
     let days = lake.write_daily(&rows)?;

@@ -268,6 +268,37 @@ pub fn row_count(path: &Path, seal: Option<&Seal>) -> Result<u64> {
     Ok(u64::try_from(rows).unwrap_or(0))
 }
 
+/// The distinct symbols of a fills partition, from its `symbol` column alone (its dictionary,
+/// as the lake writes it).
+pub fn read_symbols(
+    path: &Path,
+    seal: Option<&Seal>,
+) -> Result<std::collections::BTreeSet<String>> {
+    let builder = reader_with_dictionaries(path, seal, &["symbol"])?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), ["symbol"]);
+    let mut out = std::collections::BTreeSet::new();
+    let mut cache = DictionaryIds::default();
+    for batch in builder
+        .with_projection(mask)
+        .with_batch_size(1 << 16)
+        .build()?
+    {
+        let batch = batch.with_context(|| format!("reading {}", path.display()))?;
+        let column = batch
+            .column_by_name("symbol")
+            .with_context(|| format!("{}: no symbol column", path.display()))?;
+        let names = Names::of(column)
+            .with_context(|| format!("{}: column symbol has an unexpected type", path.display()))?;
+        names.interned(&mut cache, |name| {
+            if !out.contains(name) {
+                out.insert(name.to_owned());
+            }
+            None
+        });
+    }
+    Ok(out)
+}
+
 /// The dates of a fills partition's fills, from its `time` column alone.
 pub fn read_fill_dates(
     path: &Path,
@@ -312,7 +343,13 @@ pub fn read_fills_into(
     let builder = reader_with_dictionaries(path, seal, &["account", "symbol"])?;
     let wanted = if orders { &COLUMNS[..] } else { &COLUMNS[..7] };
     let mask = ProjectionMask::columns(builder.parquet_schema(), wanted.iter().copied());
-    let reader = builder.with_projection(mask).build()?;
+    // Large batches: a batch's dictionary is mapped to ids once.
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(1 << 16)
+        .build()?;
+    let (mut account_cache, mut symbol_cache) =
+        (DictionaryIds::default(), DictionaryIds::default());
     for batch in reader {
         let batch = batch.with_context(|| format!("reading {}", path.display()))?;
         let column = |name: &str| {
@@ -361,11 +398,11 @@ pub fn read_fills_into(
             bail!("{}: a fill column has empty values", path.display());
         }
         // Each distinct name interned once (`None`: an account `keep` leaves out).
-        let accounts = account.interned(|name| {
+        let accounts = account.interned(&mut account_cache, |name| {
             keep.is_none_or(|keep| keep(name))
                 .then(|| set.accounts.intern(name))
         });
-        let symbols = symbol.interned(|name| Some(set.symbols.intern(name)));
+        let symbols = symbol.interned(&mut symbol_cache, |name| Some(set.symbols.intern(name)));
         set.fills.reserve(batch.num_rows());
         for i in 0..batch.num_rows() {
             let Some(account_id) = accounts.get(i) else {
@@ -421,21 +458,32 @@ impl<'a> Names<'a> {
         column.as_string_opt::<i32>().map(Names::Plain)
     }
 
-    /// Every row's id from `intern`, called once per distinct name.
-    fn interned(&self, mut intern: impl FnMut(&str) -> Option<u32>) -> Interned<'a> {
+    /// Every row's id from `intern`, called once per distinct name (once per file for a
+    /// dictionary the batches share, which `cache` remembers).
+    fn interned(
+        &self,
+        cache: &mut DictionaryIds,
+        mut intern: impl FnMut(&str) -> Option<u32>,
+    ) -> Interned<'a> {
         match self {
-            Names::Dictionary { keys, values } => Interned::Dictionary {
-                keys,
-                ids: (0..values.len())
-                    .map(|k| {
-                        if values.is_null(k) {
-                            None
-                        } else {
-                            intern(values.value(k))
-                        }
-                    })
-                    .collect(),
-            },
+            Names::Dictionary { keys, values } => {
+                if !cache.holds(values) {
+                    cache.ids = (0..values.len())
+                        .map(|k| {
+                            if values.is_null(k) {
+                                None
+                            } else {
+                                intern(values.value(k))
+                            }
+                        })
+                        .collect();
+                    cache.values = Some((*values).clone());
+                }
+                Interned::Dictionary {
+                    keys,
+                    ids: cache.ids.clone(),
+                }
+            }
             Names::Plain(strings) => {
                 let mut seen: std::collections::HashMap<&str, Option<u32>> =
                     std::collections::HashMap::new();
@@ -450,6 +498,24 @@ impl<'a> Names<'a> {
                 )
             }
         }
+    }
+}
+
+/// The ids of the last dictionary a column's batches came with. The dictionary is kept (its
+/// buffers cannot be freed and their addresses reused), so equal buffers mean the same names.
+#[derive(Default)]
+struct DictionaryIds {
+    values: Option<arrow::array::StringArray>,
+    ids: Vec<Option<u32>>,
+}
+
+impl DictionaryIds {
+    fn holds(&self, values: &arrow::array::StringArray) -> bool {
+        self.values.as_ref().is_some_and(|v| {
+            v.len() == values.len()
+                && v.value_data().as_ptr() == values.value_data().as_ptr()
+                && v.value_offsets().as_ptr() == values.value_offsets().as_ptr()
+        })
     }
 }
 

@@ -37,7 +37,8 @@ use dars_shared::{DailyRow, DailyTotal, FillSet};
 use serde::{Deserialize, Serialize};
 
 use super::parquet_io::{
-    Seal, fields_of, read_fill_dates, read_fills_into, read_rows, row_count, write_rows,
+    Seal, fields_of, read_fill_dates, read_fills_into, read_rows, read_symbols, row_count,
+    write_rows,
 };
 use super::records::{FillRow, LakeFill};
 use crate::crypto::Sealer;
@@ -603,6 +604,15 @@ impl Lake {
             days.extend(read_fill_dates(&part, self.seal(&part)?.as_ref())?);
         }
         Ok(days.into_iter().collect())
+    }
+
+    /// Every symbol the lake's fills trade, from the partitions' symbol dictionaries.
+    pub fn fill_symbols(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut symbols = std::collections::BTreeSet::new();
+        for (_, part) in self.partitions(Table::Fills)? {
+            symbols.extend(read_symbols(&part, self.seal(&part)?.as_ref())?);
+        }
+        Ok(symbols)
     }
 
     /// How many fills the lake holds, from the partitions' footers.

@@ -2,18 +2,24 @@
 //!
 //! A fills export can be gigabytes (a year of a large firm), so it is never held whole: a reader
 //! thread reads it in blocks of [`BLOCK`] bytes, hashes them (SHA-256, the raw file's name in the
-//! lake), and cuts each block after its last complete record
-//! ([`FillsPieces::complete_records`]); worker threads parse the pieces
-//! ([`FillsPieces::parse`]); the calling thread joins the parts in file order
+//! lake), writes them into the raw copy when the lake keeps it in the clear, and cuts each block
+//! after its last complete record ([`FillsPieces::complete_records`]); worker threads parse the
+//! pieces ([`FillsPieces::parse`]); the calling thread joins the parts in file order
 //! ([`FillsPart::append`]), which gives exactly what reading the whole file gives (a property
-//! test in `dars-shared` cuts files at random places). At most a few blocks are in flight.
+//! test in `dars-shared` cuts files at random places). The reader runs at most [`window`]
+//! pieces ahead of the part being joined, and hands over a record longer than
+//! [`LONGEST_RECORD`] (a quote that never closes) for its parse to refuse, so the blocks in
+//! memory stay bounded.
 //!
 //! The parsed fills of a file with more than a budget of fills (`config.yaml`'s
 //! `ingest.fills_in_memory`, [`super::FILLS_IN_MEMORY`] by default; about 60 bytes each) are
-//! not kept: the first read counts them per month, and the file is read
-//! again for each group of months that fits the budget ([`read_months`]), so the merge holds
-//! one group at a time. Totals, closing prices, market series and Interactive Brokers' Flex
-//! XML reports are small and read whole.
+//! not kept: the first read counts them per month, and the file is read again for each group
+//! of months that fits the budget ([`read_months`], which refuses a file whose bytes changed),
+//! so the merge holds one group at a time.
+//!
+//! Read whole instead: a file whose first block holds no complete header row or no LF (CR-only
+//! line ends are told apart only at the file's end), an Interactive Brokers Flex XML report,
+//! and the small kinds (daily totals, closing prices, market series).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -135,7 +141,7 @@ pub(super) fn read_first(
         &pieces,
         head,
         reader,
-        Some(copy.as_mut()),
+        copy.as_mut(),
         block,
         &bar,
         |mut part| {
@@ -173,8 +179,8 @@ pub(super) fn read_first(
 }
 
 /// Reads `input` again and returns its fills of `months` (first days of months, with the
-/// number of fills the first read kept in each), sorted by time. Refuses a file whose counts
-/// differ from the first read's: it changed in between.
+/// number of fills the first read kept in each), sorted by time. Refuses a file whose bytes
+/// (SHA-256) or counts differ from the first read's: it changed in between.
 pub(super) fn read_months(
     name: &str,
     input: &dyn Input,
@@ -204,7 +210,13 @@ pub(super) fn read_months(
         }
     });
     bar.finish_and_clear();
-    let (_, parsed) = streamed.with_context(|| format!("reading {name} again"))?;
+    let (sha256, parsed) = streamed.with_context(|| format!("reading {name} again"))?;
+    anyhow::ensure!(
+        sha256 == first.sha256,
+        "{name} changed while it was being ingested (its SHA-256 is now {sha256}, it was read \
+         as {}); ingest it again once it is complete",
+        first.sha256
+    );
     let set = parsed
         .and_then(|()| finish(pieces, joined))
         .with_context(|| format!("{name} reads differently the second time: it changed"))?
@@ -277,16 +289,29 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, len: usize) -> std::io::Result
 /// A piece of the body: its index in the file, its bytes, the line it starts on.
 type Piece = (usize, Vec<u8>, u64);
 
+/// Pieces read ahead of the one the calling thread takes next: bounds the parts waiting to be
+/// joined in order (and so the memory) whatever order the workers finish in.
+fn window(workers: usize) -> usize {
+    2 * workers + 2
+}
+
+/// A record longer than this (a quote that never closes) is handed over as it is: its parse
+/// reports the unterminated quote instead of the reader buffering the rest of the file.
+const LONGEST_RECORD: usize = 64 << 20;
+
+/// A parsed part, or what a parsing thread panicked with.
+type Parsing = std::thread::Result<Result<FillsPart, dars_shared::IngestError>>;
+
 /// Streams the body of a fills file (`head` holds its first bytes, `reader` the rest) through
-/// `pieces` on worker threads, handing each parsed part to `each` in file order. With `first`
-/// (a first read), every byte is hashed and written into its copy, if any, and the SHA-256 is
-/// returned (else an empty string), with the first parse error in file order, if any; I/O
-/// errors are the outer error.
+/// `pieces` on worker threads, handing each parsed part to `each` in file order; at most
+/// [`window`] pieces are read ahead of the part being joined. Every byte is hashed and, with a
+/// `copy`, written into it. Returns the SHA-256 and the first parse error in file order, if
+/// any; I/O errors (and a parsing thread's panic) are the outer error.
 fn stream(
     pieces: &FillsPieces,
     head: Vec<u8>,
     mut reader: Box<dyn Read + Send + '_>,
-    first: Option<Option<&mut tempfile::NamedTempFile>>,
+    copy: Option<&mut tempfile::NamedTempFile>,
     block: usize,
     bar: &indicatif::ProgressBar,
     mut each: impl FnMut(FillsPart),
@@ -298,18 +323,18 @@ fn stream(
     let (body_start, first_line) = pieces.body_start();
     std::thread::scope(|scope| {
         let (piece_tx, piece_rx) = mpsc::sync_channel::<Piece>(workers);
-        let (part_tx, part_rx) =
-            mpsc::sync_channel::<(usize, u64, Result<FillsPart, dars_shared::IngestError>)>(
-                workers,
-            );
-        // The reader: blocks, hashed, cut after their last complete record.
-        let hash = first.is_some();
-        let mut copy = first.flatten();
+        let (part_tx, part_rx) = mpsc::sync_channel::<(usize, u64, Parsing)>(workers);
+        // Credits: the reader takes one for each piece, the joining thread gives it back once
+        // the piece's part is joined.
+        let (credit_tx, credit_rx) = mpsc::sync_channel::<()>(window(workers));
+        for _ in 0..window(workers) {
+            let _ = credit_tx.send(());
+        }
+        // The reader: blocks, hashed, copied, cut after their last complete record.
+        let mut copy = copy;
         let reading = scope.spawn(move || -> std::io::Result<(String, usize)> {
-            let mut sha = hash.then(Sha256::new);
-            if let Some(sha) = &mut sha {
-                sha.update(&head);
-            }
+            let mut sha = Sha256::new();
+            sha.update(&head);
             if let Some(copy) = &mut copy {
                 copy.write_all(&head)?;
             }
@@ -324,9 +349,7 @@ fn stream(
             loop {
                 let before = buf.len();
                 let at_end = fill(&mut reader, &mut buf, want)?;
-                if let Some(sha) = &mut sha {
-                    sha.update(&buf[before..]);
-                }
+                sha.update(&buf[before..]);
                 if let Some(copy) = &mut copy {
                     copy.write_all(&buf[before..])?;
                 }
@@ -342,6 +365,11 @@ fn stream(
                 } else {
                     pieces.complete_records(&buf)
                 };
+                let (cut, lines) = if cut == 0 && !at_end && buf.len() >= LONGEST_RECORD {
+                    (buf.len(), 0)
+                } else {
+                    (cut, lines)
+                };
                 if cut == 0 && !at_end {
                     // One record longer than a block (a huge quoted field): read on.
                     want = buf.len() * 2;
@@ -349,11 +377,10 @@ fn stream(
                 }
                 want = block;
                 let rest = buf.split_off(cut);
-                if piece_tx.send((index, buf, line)).is_err() {
+                // No credit or no worker left: the parse stopped (the joining thread met an
+                // error); the rest is only hashed and copied.
+                if credit_rx.recv().is_err() || piece_tx.send((index, buf, line)).is_err() {
                     parsing = false;
-                    if !hash {
-                        break;
-                    }
                 }
                 index += 1;
                 line += lines;
@@ -362,11 +389,7 @@ fn stream(
                     break;
                 }
             }
-            Ok((
-                sha.map(|s| dars_shared::ingest::hex_digest(&s.finalize()))
-                    .unwrap_or_default(),
-                index,
-            ))
+            Ok((dars_shared::ingest::hex_digest(&sha.finalize()), index))
         });
         let piece_rx = Arc::new(Mutex::new(piece_rx));
         for _ in 0..workers {
@@ -381,7 +404,9 @@ fn stream(
                     let Ok((index, bytes, line)) = next else {
                         return;
                     };
-                    let part = pieces.parse(&bytes, line);
+                    let part = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        pieces.parse(&bytes, line)
+                    }));
                     if part_tx.send((index, bytes.len() as u64, part)).is_err() {
                         return;
                     }
@@ -393,36 +418,47 @@ fn stream(
         drop(part_tx);
         // Parts in file order; the first error stops the read (the channels close, so every
         // thread ends).
-        let parsed = {
-            let part_rx = part_rx;
+        let (failed, panicked, joined) = {
+            let (part_rx, credit_tx) = (part_rx, credit_tx);
             let mut pending = BTreeMap::new();
             let mut next = 0;
-            let mut failed = None;
+            let (mut failed, mut panicked) = (None, false);
             'recv: for (index, len, part) in part_rx.iter() {
                 pending.insert(index, (len, part));
                 while let Some((len, part)) = pending.remove(&next) {
                     match part {
-                        Ok(part) => each(part),
-                        Err(e) => {
+                        Ok(Ok(part)) => each(part),
+                        Ok(Err(e)) => {
                             failed = Some(e);
+                            break 'recv;
+                        }
+                        Err(_) => {
+                            panicked = true;
                             break 'recv;
                         }
                     }
                     bar.inc(len);
                     next += 1;
+                    let _ = credit_tx.send(());
                 }
             }
-            (failed, next)
+            (failed, panicked, next)
         };
         let (sha, sent) = reading
             .join()
             .map_err(|_| std::io::Error::other("the reading thread panicked"))??;
-        let parsed = match parsed {
-            (Some(e), _) => Err(e),
-            (None, parsed) if parsed == sent => Ok(()),
-            (None, parsed) => {
+        if panicked {
+            return Err(std::io::Error::other(format!(
+                "a parsing thread panicked on piece {} of the file",
+                joined + 1
+            )));
+        }
+        let parsed = match failed {
+            Some(e) => Err(e),
+            None if joined == sent => Ok(()),
+            None => {
                 return Err(std::io::Error::other(format!(
-                    "{parsed} of {sent} pieces were parsed (a parsing thread stopped)"
+                    "{joined} of {sent} pieces were parsed (a parsing thread stopped)"
                 )));
             }
         };

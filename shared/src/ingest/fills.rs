@@ -759,8 +759,10 @@ pub struct FillsPieces {
 impl FillsPieces {
     /// Reads the header from the first bytes of a fills file (byte-order mark included);
     /// `at_end` says `head` is the whole file. `Ok(None)` when `head` ends before the header
-    /// row does. Errors as [`read_fills`] for a file that is not CSV, not a known format, or
-    /// not fills, and for a times-only file without a trading day.
+    /// row does or holds no LF. Errors as [`read_fills`] for a file that is not CSV, not a
+    /// known format, or not fills, and for a times-only file without a trading day; a head cut
+    /// inside a quoted header or among blank lines may fail where the whole file would not, so
+    /// a caller falls back to reading the file whole on any error.
     pub fn from_head(
         file: &str,
         head: &[u8],

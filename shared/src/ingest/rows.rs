@@ -67,7 +67,9 @@ pub(crate) struct RowLayout {
 impl RowLayout {
     /// Reads the header from the first bytes of a file. `Ok(None)` when `head` ends before the
     /// header row does, or holds no LF (a file with CR-only line ends is told apart only at
-    /// its end), while `at_end` says the file goes on.
+    /// its end), while `at_end` says the file goes on. A head cut inside a quoted header or
+    /// among blank lines may give an error the whole file would not (see
+    /// [`super::FillsPieces::from_head`]).
     pub fn from_head(file: &str, head: &[u8], at_end: bool) -> Result<Option<Self>, IngestError> {
         if !at_end && memchr::memchr(b'\n', head).is_none() {
             return Ok(None);
