@@ -637,5 +637,22 @@ mod tests {
                 .any(|e| e.contains("changed while it was being ingested")),
             "{errors:?}"
         );
+
+        // So is one with the same rows per month but another price.
+        let text = String::from_utf8(bytes.clone()).expect("text");
+        let repriced = text.replacen(",11.25,", ",11.75,", 1).into_bytes();
+        assert_ne!(repriced, bytes);
+        let changing = Changing {
+            first: bytes.clone(),
+            later: repriced,
+            opened: AtomicUsize::new(0),
+        };
+        let (first, _) = read_first("x.csv", &changing, &opts, 1_200, 5_000, None).expect("read");
+        let refused = first
+            .month_groups(1_200)
+            .iter()
+            .filter(|m| read_months("x.csv", &changing, &first, m, 5_000).is_err())
+            .count();
+        assert_eq!(refused, 3, "every group read again sees the other bytes");
     }
 }
