@@ -6,27 +6,16 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{ok, simulate};
+use common::{ok, ok_with_env, simulate};
 
 /// `dars ingest` with a memory budget of `fills` parsed fills, from the environment.
 fn ingest_with_budget(dir: &Path, data: &str, fills: u64, files: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_dars"))
-        .arg("ingest")
-        .args(files)
-        .args(["--data", data, "--config", "none.yaml"])
-        .env("DARS__INGEST__FILLS_IN_MEMORY", fills.to_string())
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    let mut args = vec!["ingest"];
+    args.extend_from_slice(files);
+    args.extend(["--data", data, "--config", "none.yaml"]);
+    let budget = fills.to_string();
+    ok_with_env(dir, &args, &[("DARS__INGEST__FILLS_IN_MEMORY", &budget)])
 }
 
 /// Every file under `dir/<data>/lake/<table>`, by path, with its bytes.
@@ -49,11 +38,16 @@ fn table_files(dir: &Path, data: &str, table: &str) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The lines that count rows and name the daily table, without the lines that say how.
+/// The lines that count rows, the daily table and the reconciliation, without the lines that
+/// say how.
 fn counts(stdout: &str) -> Vec<&str> {
     stdout
         .lines()
-        .filter(|l| l.contains("rows read") || l.starts_with("daily table:"))
+        .filter(|l| {
+            l.contains("rows read")
+                || l.starts_with("daily table:")
+                || l.starts_with("reconciliation")
+        })
         .collect()
 }
 

@@ -19,7 +19,18 @@ pub fn dars(dir: &Path, args: &[&str]) -> Output {
 /// Runs `dars ARGS` in `dir`, fails the test with both outputs unless it succeeds, and returns
 /// its stdout.
 pub fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = dars(dir, args);
+    ok_with_env(dir, args, &[])
+}
+
+/// [`ok`] with environment variables set for the run (settings such as
+/// `DARS__INGEST__FILLS_IN_MEMORY`).
+pub fn ok_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_dars"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running dars {args:?}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
