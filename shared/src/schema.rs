@@ -293,6 +293,12 @@ impl Names {
         id
     }
 
+    /// Interns every name of `other` here; the result maps `other`'s ids to these (what moving
+    /// fills from one set into another needs).
+    pub fn intern_all(&mut self, other: &Names) -> Vec<u32> {
+        other.names.iter().map(|n| self.intern(n)).collect()
+    }
+
     /// The id of `name` if present.
     pub fn get(&self, name: &str) -> Option<u32> {
         self.index.get(name.as_bytes()).copied()
@@ -402,18 +408,8 @@ impl FillSet {
     /// name already known for an account wins (first seen, as in one read). The instrument
     /// table stays this set's.
     pub fn append(&mut self, other: FillSet) {
-        let accounts: Vec<u32> = other
-            .accounts
-            .as_slice()
-            .iter()
-            .map(|n| self.accounts.intern(n))
-            .collect();
-        let symbols: Vec<u32> = other
-            .symbols
-            .as_slice()
-            .iter()
-            .map(|n| self.symbols.intern(n))
-            .collect();
+        let accounts = self.accounts.intern_all(&other.accounts);
+        let symbols = self.symbols.intern_all(&other.symbols);
         self.fills.reserve(other.fills.len());
         self.fills.extend(other.fills.into_iter().map(|mut f| {
             f.account = AccountId(accounts[f.account.0 as usize]);

@@ -394,18 +394,8 @@ pub struct MergeOutcome {
 /// within a second, each file in its own order). Record the counts in the file's report with
 /// [`IngestReport::record_merge`].
 pub fn merge_fills(into: &mut FillSet, incoming: FillSet) -> MergeOutcome {
-    let acc: Vec<u32> = incoming
-        .accounts
-        .as_slice()
-        .iter()
-        .map(|n| into.accounts.intern(n))
-        .collect();
-    let sym: Vec<u32> = incoming
-        .symbols
-        .as_slice()
-        .iter()
-        .map(|n| into.symbols.intern(n))
-        .collect();
+    let acc = into.accounts.intern_all(&incoming.accounts);
+    let sym = into.symbols.intern_all(&incoming.symbols);
     let account = |id: AccountId| acc.get(id.0 as usize).copied().unwrap_or(u32::MAX);
     let plan = plan_merge(
         into.fills.iter().map(|f| MergeKey {
