@@ -224,8 +224,8 @@ pub fn from_fills(set: &FillSet, closes: Option<&Closes>) -> (PnlResult, Vec<Dai
     from_fills_on(set, closes, None)
 }
 
-/// [`from_fills`] of some accounts of a larger set, on the larger set's `trading_days`
-/// ([`pnl::fill_dates`]): their rows are exactly the ones the whole set gives them.
+/// [`from_fills`] of some accounts of a larger set, on the larger set's `trading_days` (every
+/// date with a fill, any account): their rows are exactly the ones the whole set gives them.
 fn from_fills_on(
     set: &FillSet,
     closes: Option<&Closes>,
@@ -259,7 +259,7 @@ pub fn combine(fills: &FillSet, closes: Option<&Closes>, totals: &[DailyTotal]) 
 }
 
 /// The daily rows computed from `fills` when they are some accounts of a larger set, on the
-/// larger set's `trading_days` ([`pnl::fill_dates`] of the whole): an account carrying a
+/// larger set's `trading_days` (every date with a fill, any account): an account carrying a
 /// position has a day on every trading day, including days only other accounts traded. The
 /// rows of a partition of the accounts, computed part by part and handed together to
 /// [`with_totals`], give exactly what [`combine`] of the whole gives, so a daily table can be

@@ -472,24 +472,6 @@ pub fn compute(set: &FillSet, closes: Option<&Closes>) -> PnlResult {
     compute_in_order(set, closes, time_order(set).as_deref(), None)
 }
 
-/// The trading days of `set` (its fill dates, any account), in order: what P&L of a subset of
-/// its accounts takes as `trading_days` to get those accounts' days exactly as in the whole.
-pub fn fill_dates(set: &FillSet) -> Vec<NaiveDate> {
-    let mut days: Vec<NaiveDate> = Vec::new();
-    for f in &set.fills {
-        let d = f.time.date();
-        if days.last() != Some(&d) {
-            days.push(d);
-        }
-    }
-    // Readers return fills in time order: sorting is only for a set pushed by hand.
-    if !days.is_sorted() {
-        days.sort_unstable();
-        days.dedup();
-    }
-    days
-}
-
 /// [`compute`] with the time order already known (`None`: `set.fills` is sorted) and, when
 /// `set` holds some accounts of a larger set, the larger set's fill dates (an account carrying
 /// a position has a day on every trading day, including days only other accounts traded).

@@ -344,7 +344,7 @@ pub fn ingest_files(args: &IngestRequest) -> Result<IngestOutcome> {
                 if let (Some(first), Some(last)) = (points.first(), points.last()) {
                     println!(
                         "  {} values of {} from {} to {}: models trained from now on read it \
-                 as market context",
+                         as market context",
                         points.len(),
                         b.series.name(),
                         first.0,
@@ -462,8 +462,8 @@ impl LakeMerge {
 /// them in turn (read, merge, encode, write); their outcomes are combined in month order, so
 /// the report is the same as one thread's.
 fn merge_fills(lake: &Lake, set: &FillSet, sha: &str) -> Result<LakeMerge> {
-    // Indices per month and day, and lake rows built one month at a time: a lake row owns its
-    // strings (about 300 bytes a fill), so building them all up front held ~7 GB for 23M fills.
+    // Indices per month and day; each month's rows are built when its turn comes (the new fills
+    // as references into `set`, the month's stored fills as lake rows of ~300 bytes each).
     let mut by_month: BTreeMap<NaiveDate, BTreeMap<NaiveDate, Vec<usize>>> = BTreeMap::new();
     // Readers hand over fills sorted by time: a day's fills are one run, looked up once.
     let mut start = 0;
@@ -507,10 +507,7 @@ fn merge_month(
     month: NaiveDate,
     days: &BTreeMap<NaiveDate, Vec<usize>>,
 ) -> Result<LakeMerge> {
-    let mut out = LakeMerge {
-        outcome: MergeOutcome::default(),
-        replaced: HashSet::new(),
-    };
+    let mut out = LakeMerge::default();
     // The month's fills in the lake, and per day the rows the month's file will hold: the
     // stored fills kept and the file's new ones, the latter written straight from `set`.
     let stored: Vec<LakeFill> = lake.read_fills_month(month)?;

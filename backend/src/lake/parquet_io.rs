@@ -287,7 +287,7 @@ pub fn read_symbols(
         let column = batch
             .column_by_name("symbol")
             .with_context(|| format!("{}: no symbol column", path.display()))?;
-        let names = Names::of(column)
+        let names = StringColumn::of(column)
             .with_context(|| format!("{}: column symbol has an unexpected type", path.display()))?;
         names.interned(&mut cache, |name| {
             if !out.contains(name) {
@@ -362,8 +362,8 @@ pub fn read_fills_into(
         let time = column("time")?
             .as_primitive_opt::<TimestampSecondType>()
             .with_context(|| wrong("time"))?;
-        let account = Names::of(column("account")?).with_context(|| wrong("account"))?;
-        let symbol = Names::of(column("symbol")?).with_context(|| wrong("symbol"))?;
+        let account = StringColumn::of(column("account")?).with_context(|| wrong("account"))?;
+        let symbol = StringColumn::of(column("symbol")?).with_context(|| wrong("symbol"))?;
         let side = column("side")?
             .as_string_opt::<i32>()
             .with_context(|| wrong("side"))?;
@@ -439,7 +439,7 @@ pub fn read_fills_into(
 
 /// A string column as read: a dictionary (the lake's writer encodes accounts and symbols so)
 /// or plain strings (a file whose writer fell back to plain pages).
-enum Names<'a> {
+enum StringColumn<'a> {
     Dictionary {
         keys: &'a arrow::array::Int32Array,
         values: &'a arrow::array::StringArray,
@@ -447,15 +447,15 @@ enum Names<'a> {
     Plain(&'a arrow::array::StringArray),
 }
 
-impl<'a> Names<'a> {
+impl<'a> StringColumn<'a> {
     fn of(column: &'a arrow::array::ArrayRef) -> Option<Self> {
         if let Some(d) = column.as_dictionary_opt::<arrow::datatypes::Int32Type>() {
-            return Some(Names::Dictionary {
+            return Some(StringColumn::Dictionary {
                 keys: d.keys(),
                 values: d.values().as_string_opt::<i32>()?,
             });
         }
-        column.as_string_opt::<i32>().map(Names::Plain)
+        column.as_string_opt::<i32>().map(StringColumn::Plain)
     }
 
     /// Every row's id from `intern`, called once per distinct name (once per file for a
@@ -466,7 +466,7 @@ impl<'a> Names<'a> {
         mut intern: impl FnMut(&str) -> Option<u32>,
     ) -> Interned<'a> {
         match self {
-            Names::Dictionary { keys, values } => {
+            StringColumn::Dictionary { keys, values } => {
                 if !cache.holds(values) {
                     cache.ids = (0..values.len())
                         .map(|k| {
@@ -484,7 +484,7 @@ impl<'a> Names<'a> {
                     ids: cache.ids.clone(),
                 }
             }
-            Names::Plain(strings) => {
+            StringColumn::Plain(strings) => {
                 let mut seen: std::collections::HashMap<&str, Option<u32>> =
                     std::collections::HashMap::new();
                 Interned::Rows(

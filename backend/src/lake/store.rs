@@ -591,37 +591,42 @@ impl Lake {
 
     /// [`Lake::daily_fills`] of the accounts `keep` accepts: a lake with more fills than
     /// memory holds rebuilds its daily table a group of accounts at a time (an account's days
-    /// depend on its own fills only).
+    /// depend on its own fills and the lake's trading days, [`Lake::fill_dates`]).
     pub fn daily_fills_of(&self, keep: &(dyn Fn(&str) -> bool + Sync)) -> Result<FillSet> {
         self.column_fills(None, true, Some(keep))
     }
 
     /// The lake's trading days: every date with a fill, any account (the calendar a daily
-    /// table built a group of accounts at a time is built on, `daily::combine_on`).
+    /// table built a group of accounts at a time is built on, `daily::rows_on`).
     pub fn fill_dates(&self) -> Result<Vec<NaiveDate>> {
-        let mut days = std::collections::BTreeSet::new();
-        for (_, part) in self.partitions(Table::Fills)? {
-            days.extend(read_fill_dates(&part, self.seal(&part)?.as_ref())?);
-        }
+        let per_part = self.over_fill_parts(read_fill_dates)?;
+        let days: std::collections::BTreeSet<NaiveDate> = per_part.into_iter().flatten().collect();
         Ok(days.into_iter().collect())
     }
 
     /// Every symbol the lake's fills trade, from the partitions' symbol dictionaries.
     pub fn fill_symbols(&self) -> Result<std::collections::BTreeSet<String>> {
-        let mut symbols = std::collections::BTreeSet::new();
-        for (_, part) in self.partitions(Table::Fills)? {
-            symbols.extend(read_symbols(&part, self.seal(&part)?.as_ref())?);
-        }
-        Ok(symbols)
+        Ok(self
+            .over_fill_parts(read_symbols)?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     /// How many fills the lake holds, from the partitions' footers.
     pub fn fill_count(&self) -> Result<u64> {
-        let mut n = 0;
-        for (_, part) in self.partitions(Table::Fills)? {
-            n += row_count(&part, self.seal(&part)?.as_ref())?;
-        }
-        Ok(n)
+        Ok(self.over_fill_parts(row_count)?.into_iter().sum())
+    }
+
+    /// `read` of every fills partition with its seal, in month order.
+    fn over_fill_parts<T>(
+        &self,
+        read: impl Fn(&Path, Option<&Seal>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.partitions(Table::Fills)?
+            .iter()
+            .map(|(_, part)| read(part, self.seal(part)?.as_ref()))
+            .collect()
     }
 
     /// The fills P&L needs from every partition up to `until`, the partitions read on two

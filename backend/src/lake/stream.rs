@@ -26,12 +26,14 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context, Result};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use dars_shared::ingest::{
     AnyBatch, FillsBatch, FillsPart, FillsPieces, IngestOptions, content_hash, is_xml,
 };
 use dars_shared::schema::FillSet;
 use sha2::{Digest, Sha256};
+
+use super::store::month_of;
 
 /// Bytes read, hashed and parsed as one piece: large enough that a piece's bookkeeping is
 /// noise, small enough that the pieces in flight stay a few megabytes.
@@ -117,11 +119,11 @@ pub(super) fn read_first(
             .read_to_end(&mut bytes)
             .with_context(|| format!("reading {name}"))?;
         if let Some(copy) = &mut copy {
-            std::io::Write::write_all(copy, &bytes).context("copying into raw/")?;
+            copy.write_all(&bytes).context("copying into raw/")?;
         }
         let (sha256, batch) = std::thread::scope(|scope| {
             let hashing = scope.spawn(|| content_hash(&bytes));
-            let batch = read_whole(name, &bytes, opts);
+            let batch = dars_shared::ingest::read_any(name, &bytes, opts);
             (hashing.join(), batch)
         });
         let sha256 = sha256.map_err(|_| anyhow::anyhow!("{name}: the hashing thread panicked"))?;
@@ -242,24 +244,10 @@ fn finish(
     joined.finish(pieces.detection().clone())
 }
 
-fn month_of(date: NaiveDate) -> NaiveDate {
-    date.with_day(1).unwrap_or(date)
-}
-
 fn count_months(set: &FillSet, counts: &mut BTreeMap<NaiveDate, u64>) {
     for f in &set.fills {
         *counts.entry(month_of(f.time.date())).or_insert(0) += 1;
     }
-}
-
-/// Reads any known file held whole, as `dars_shared::ingest::read_any` (an Interactive Brokers
-/// Flex XML report is read as its rows, with the XML's own line numbers in every message).
-fn read_whole(
-    name: &str,
-    bytes: &[u8],
-    opts: &IngestOptions,
-) -> Result<AnyBatch, dars_shared::IngestError> {
-    dars_shared::ingest::read_any(name, bytes, opts)
 }
 
 fn progress_bar(total: u64) -> indicatif::ProgressBar {
